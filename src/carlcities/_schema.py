@@ -1,0 +1,90 @@
+"""DDL of the results store (DuckDB). The table and column names are a contract (DESIGN.md)."""
+
+SCHEMA_VERSION = 1
+
+DDL = """
+CREATE TABLE IF NOT EXISTS study_meta (
+    key VARCHAR PRIMARY KEY,
+    value VARCHAR
+);
+CREATE TABLE IF NOT EXISTS runs (
+    run_id VARCHAR PRIMARY KEY,
+    study VARCHAR,
+    started TIMESTAMP,
+    finished TIMESTAMP,
+    status VARCHAR,              -- running | complete | interrupted | failed
+    config_sha256 VARCHAR,
+    software VARCHAR             -- JSON: package versions
+);
+CREATE TABLE IF NOT EXISTS run_cities (
+    run_id VARCHAR,
+    city_id VARCHAR,
+    status VARCHAR,              -- complete
+    finished TIMESTAMP,
+    seconds DOUBLE,
+    PRIMARY KEY (run_id, city_id)
+);
+CREATE TABLE IF NOT EXISTS cities (
+    city_id VARCHAR PRIMARY KEY,
+    name_en VARCHAR, name_ru VARCHAR, country_iso3 VARCHAR, region VARCHAR,
+    lat DOUBLE, lon DOUBLE,
+    population DOUBLE, population_year INTEGER, population_source VARCHAR,
+    elevation_m DOUBLE, is_capital BOOLEAN, inclusion_basis VARCHAR, setting VARCHAR,
+    grid_epsg INTEGER, grid_res_m DOUBLE, grid_width INTEGER, grid_height INTEGER,
+    synthetic BOOLEAN,
+    geom GEOMETRY                -- catalogue point, WGS 84
+);
+CREATE TABLE IF NOT EXISTS city_populations (
+    city_id VARCHAR, year INTEGER, population DOUBLE, kind VARCHAR, source VARCHAR
+);
+CREATE TABLE IF NOT EXISTS indicators (
+    indicator_id VARCHAR PRIMARY KEY,
+    theme VARCHAR, name_en VARCHAR, name_ru VARCHAR, unit VARCHAR,
+    method VARCHAR, reference VARCHAR, kind VARCHAR,   -- kind: epoch | pair
+    higher_is VARCHAR                                   -- better | worse | neutral
+);
+CREATE TABLE IF NOT EXISTS indicator_values (
+    run_id VARCHAR,
+    city_id VARCHAR,
+    zone_id VARCHAR,             -- 'city' for the whole study area, else a district id
+    indicator_id VARCHAR,
+    epoch INTEGER,               -- year; for growth indicators the end year
+    epoch_start INTEGER,         -- for growth indicators the start year, else NULL
+    scenario VARCHAR,            -- 'observed' for measured values
+    value DOUBLE,                -- NULL when undefined (see flag)
+    unit VARCHAR,
+    source VARCHAR,              -- input products, e.g. 'GHS_BUILT_S R2023A; GHS_POP R2023A'
+    method_version VARCHAR,      -- e.g. 'form.builtup_density@1'
+    synthetic BOOLEAN,
+    flag VARCHAR                 -- e.g. 'undefined: population growth <= 0'
+);
+CREATE TABLE IF NOT EXISTS zones (
+    city_id VARCHAR, zone_id VARCHAR, name_en VARCHAR, name_ru VARCHAR,
+    area_km2 DOUBLE, source VARCHAR, note VARCHAR,
+    geom GEOMETRY                -- WGS 84
+);
+CREATE TABLE IF NOT EXISTS urban_extents (
+    run_id VARCHAR, city_id VARCHAR, epoch INTEGER, area_km2 DOUBLE, synthetic BOOLEAN,
+    geom GEOMETRY                -- WGS 84 (multi)polygon
+);
+"""
+
+# Atlas of Urban Expansion cell classes written to rasters/CITY/atlas_class_EPOCH.tif
+ATLAS_CLASSES = {
+    0: ("nodata", "нет данных"),
+    1: ("urban built-up", "городская застройка"),
+    2: ("suburban built-up", "пригородная застройка"),
+    3: ("rural built-up", "сельская застройка"),
+    4: ("fringe open space", "краевое открытое пространство"),
+    5: ("captured open space", "захваченное открытое пространство"),
+    6: ("rural open space", "сельское открытое пространство"),
+    7: ("water", "вода"),
+}
+# New growth types written to rasters/CITY/growth_T1_T2.tif
+GROWTH_CLASSES = {
+    0: ("no new growth", "нет нового роста"),
+    1: ("infill", "заполнение"),
+    2: ("extension", "расширение"),
+    3: ("leapfrog", "скачкообразный рост"),
+    4: ("inclusion", "включение"),
+}

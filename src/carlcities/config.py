@@ -1,0 +1,405 @@
+"""The study configuration: every setting declared once, in :data:`SETTINGS`.
+
+The pydantic models that validate the YAML file, the template written by ``carlcities init``
+and ``docs/configuration.md`` are all generated from that one declaration. Regenerate the docs
+with ``python -m carlcities.config``.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import hashlib
+import json
+import sys
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args, get_origin
+
+import yaml
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    create_model,
+)
+
+from carlcities.errors import ConfigError
+
+__all__ = [
+    "DOCS_PATH", "EXAMPLE", "SECTIONS", "SETTINGS", "Setting", "StudyConfig", "default_config",
+    "load_config", "main", "render_docs", "render_template", "resolve_path", "write_docs",
+]
+
+DOCS_PATH = Path(__file__).resolve().parents[2] / "docs" / "configuration.md"
+EXAMPLE = """\
+study: {name: almaty_bishkek}
+cities: [almaty, bishkek]
+epochs: [2000, 2020]
+data:
+  source: files
+  builtup: ghsl/GHS_BUILT_S_E{epoch}_{city_id}.tif
+  population: ghsl/GHS_POP_E{epoch}_{city_id}.tif
+grid: {res_m: 50}
+"""
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting: its dotted ``name``, annotation, default, unit [''] and a teaching ``help``."""
+
+    name: str
+    type: Any
+    default: Any
+    unit: str = ""
+    help: str = ""
+    choices: tuple[str, ...] = ()  # when given, the (str or list[str]) type is narrowed to them
+    ge: float | None = None
+    gt: float | None = None
+    le: float | None = None
+
+    @property
+    def section(self) -> str | None:
+        return self.name.split(".")[0] if "." in self.name else None
+
+    @property
+    def key(self) -> str:
+        return self.name.split(".")[-1]
+
+    @property
+    def annotation(self) -> Any:
+        if not self.choices:
+            return self.type
+        lit: Any = Literal[self.choices]  # type: ignore[name-defined]
+        return list[lit] if get_origin(self.type) is list else lit
+
+
+def _sorted_unique(v: list[int]) -> list[int]:
+    if v != sorted(set(v)):
+        raise ValueError("epochs must be in increasing order without duplicates")
+    return v
+
+
+_Epochs = Annotated[list[Annotated[int, Field(ge=1975, le=2030)]], Field(min_length=1),
+                    AfterValidator(_sorted_unique)]
+_Path = str | None
+
+#: Section name -> (English title, Russian title).
+SECTIONS: dict[str, tuple[str, str]] = {
+    "study": ("the study", "исследование"),
+    "data": ("input data", "входные данные"),
+    "grid": ("city grid", "сетка города"),
+    "form": ("urban form", "городская форма"),
+    "growth": ("urban growth", "рост города"),
+    "run": ("running", "выполнение"),
+    "report": ("report", "отчёт"),
+}
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("study.name", str, "central_asia_demo", help="The study's name. The results store "
+            "remembers it and refuses to mix the results of two studies in one output directory."),
+    Setting("study.title_en", str, "Resilient and low-carbon cities of Central Asia",
+            help="Title of the study in English, shown on the report."),
+    Setting("study.title_ru", str, "Устойчивые и низкоуглеродные города Центральной Азии",
+            help="Title of the study in Russian, shown on the report."),
+    Setting("cities", list[str] | None, None, help="City ids or names from the catalogue to "
+            "study; null studies every city in the catalogue."),
+    Setting("epochs", _Epochs, [1990, 2000, 2010, 2020], "year", help="Years of the built-up and "
+            "population layers; at least one, in increasing order without duplicates, 1975-2030."),
+    Setting("data.source", str, "demo", choices=("demo", "files"), help="Where the input layers "
+            "come from: demo = the synthetic demo region; files = the path patterns below."),
+    Setting("data.demo_dir", _Path, None, help="Directory where the demo data set is written and "
+            "cached; null = OUT/demo inside the output directory."),
+    Setting("data.builtup", _Path, None, help="Path pattern of the built-up surface rasters (GHSL "
+            "GHS-BUILT-S); may contain {epoch} and {city_id}. Relative paths are relative to this "
+            "file."),
+    Setting("data.population", _Path, None, help="Path pattern of the population rasters (GHSL "
+            "GHS-POP or WorldPop); same placeholders and relative-path rule as data.builtup."),
+    Setting("data.dem", _Path, None, help="Optional path pattern of a digital elevation model; "
+            "same placeholders as data.builtup."),
+    Setting("data.districts", dict[str, str], {}, help="City id -> vector file of its districts "
+            "(GeoPackage, GeoJSON, Shapefile or GeoParquet)."),
+    Setting("data.district_name_field", _Path, None, help="Attribute holding the district names; "
+            "null = guess from name_en, ADM2_EN, name, NAME, ..."),
+    Setting("grid.res_m", float, 100.0, "m", gt=0, help="Cell size of the city grid."),
+    Setting("grid.buffer_km", float, 3.0, "km", ge=0, help="Margin added around the expected "
+            "urban extent when sizing the study square."),
+    Setting("grid.design_density", float, 40.0, "persons/ha", gt=0, help="Density used to "
+            "estimate the expected urban extent (population / density) that sizes the study "
+            "square."),
+    Setting("grid.size_factor", float, 2.0, gt=0, help="Half-side of the study square as a "
+            "multiple of the radius of the expected urban extent (before the buffer)."),
+    Setting("form.builtup_threshold", float, 0.2, "share", gt=0, le=1, help="A cell is built-up "
+            "when its built-up surface share reaches this value (GHSL BUILT-S to the binary "
+            "built-up layer of the Atlas of Urban Expansion); in (0, 1]."),
+    Setting("form.walk_radius_m", float, 564.19, "m", gt=0, help="Radius of the 1 km2 "
+            "walking-distance circle that classifies built-up cells as urban, suburban or rural "
+            "(Atlas of Urban Expansion)."),
+    Setting("form.fringe_m", float, 100.0, "m", ge=0, help="Open space within this distance of "
+            "urban or suburban built-up cells is fringe open space."),
+    Setting("form.captured_max_ha", float, 200.0, "ha", ge=0, help="Open-space patches enclosed by "
+            "the urban extent and smaller than this are captured open space."),
+    Setting("growth.pgr_epsilon", float, 0.0005, "1/yr", ge=0, help="When the annual population "
+            "growth rate is at or below this, LCRPGR is reported undefined and the change in "
+            "built-up area per person (dC) stands in (Angel et al. 2024)."),
+    Setting("run.workers", int, 2, ge=1, help="Number of local worker processes."),
+    Setting("run.scheduler", _Path, None, help="Address of a dask.distributed scheduler "
+            "(tcp://host:8786) to run on a cluster instead of local processes; null = local."),
+    Setting("report.languages", list[str], ["en", "ru"], choices=("en", "ru"),
+            help="Languages of the report, each 'en' or 'ru'."),
+)
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a misspelled key is an error, at every level
+
+
+class _StudyBase(_Section):
+    """Methods of the root configuration model."""
+
+    _source_path: Path | None = PrivateAttr(default=None)
+    if TYPE_CHECKING:  # the sections are generated from SETTINGS at run time
+
+        def __getattr__(self, name: str) -> Any: ...
+
+    @property
+    def source_path(self) -> Path | None:
+        """The YAML file this configuration was read from (None for the bundled default)."""
+        return self._source_path
+
+    def sha256(self) -> str:
+        """SHA-256 of the canonical JSON of every setting (the source path is not part of it)."""
+        text = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    def get(self, dotted_name: str) -> Any:
+        """The value of a setting by its dotted name, e.g. ``cfg.get("grid.res_m")``."""
+        if dotted_name not in _BY_NAME:
+            raise ConfigError(f"unknown setting {dotted_name!r}", fix=_suggest(dotted_name))
+        value: Any = self
+        for part in dotted_name.split("."):
+            value = getattr(value, part)
+        return value
+
+
+def _field(s: Setting) -> tuple[Any, Any]:
+    return (s.annotation, Field(default_factory=lambda d=s.default: copy.deepcopy(d), ge=s.ge,
+                                gt=s.gt, le=s.le, description=s.help,
+                                json_schema_extra={"unit": s.unit}))
+
+
+def _build() -> type[_StudyBase]:
+    sections: dict[str, dict[str, Any]] = {}
+    root: dict[str, Any] = {}
+    for s in SETTINGS:
+        (sections.setdefault(s.section, {}) if s.section else root)[s.key] = _field(s)
+    for sec, fields in sections.items():
+        model = create_model(f"{sec.capitalize()}Config", __base__=_Section, **fields)
+        root[sec] = (model, Field(default_factory=model, description=SECTIONS[sec][0]))
+    return create_model("StudyConfig", __base__=_StudyBase, **root)
+
+
+if TYPE_CHECKING:
+    StudyConfig = _StudyBase
+else:
+    StudyConfig = _build()
+
+
+def _type_str(tp: Any) -> str:
+    """Readable name of a type annotation, e.g. ``list of integers or null``."""
+    origin, args = get_origin(tp), get_args(tp)
+    if origin is Annotated:
+        return _type_str(args[0])
+    if origin is Literal:
+        return " or ".join(repr(a) for a in args)
+    if origin is list:
+        return f"list of ({_type_str(args[0])})" if get_origin(args[0]) is Literal \
+            else f"list of {_type_str(args[0])}s"
+    if origin is dict:
+        return f"mapping of {_type_str(args[0])} to {_type_str(args[1])}"
+    if args:  # Union
+        return " or ".join(_type_str(a) for a in args)
+    return {float: "number", int: "integer", str: "string", type(None): "null"}.get(tp, str(tp))
+
+
+def _suggest(dotted: str) -> str:
+    names = list(_BY_NAME) + list(SECTIONS)
+    leaf = dotted.split(".")[-1]
+    near = difflib.get_close_matches(dotted, names, n=1, cutoff=0.6) or [
+        n for n in names if n.split(".")[-1] == leaf]
+    hint = f"did you mean {near[0]!r}? " if near else ""
+    return f"{hint}Rename or remove the key (every setting is listed in docs/configuration.md)"
+
+
+def _line(node: yaml.Node | None, loc: tuple[Any, ...]) -> int:
+    """1-based line of the deepest YAML node found along a pydantic error ``loc``."""
+    line = node.start_mark.line + 1 if node is not None else 1
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            match = [(k, v) for k, v in node.value if str(k.value) == str(part)]
+            if not match:
+                break
+            line, node = match[-1][0].start_mark.line + 1, match[-1][1]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) \
+                and part < len(node.value):
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
+            break
+    return line
+
+
+def _problem(err: Any, root: yaml.Node | None) -> tuple[int, str, str]:
+    """(line, what is wrong, the fix) for one pydantic error."""
+    loc = tuple(err["loc"])
+    dotted = ".".join(str(p) for p in loc)
+    line = _line(root, loc)
+    if err["type"] == "extra_forbidden":
+        return line, f"line {line}: unknown setting {dotted!r}", _suggest(dotted)
+    msg = err["msg"].removeprefix("Value error, ")
+    names = [n for n in _BY_NAME if dotted == n or dotted.startswith(n + ".")]
+    if not names:  # a whole section of the wrong shape
+        keys = ", ".join(s.key for s in SETTINGS if s.section == dotted)
+        return line, f"line {line}: {dotted}: {msg}", f"make {dotted} a mapping of {keys}"
+    s = _BY_NAME[names[0]]
+    unit = f" [{s.unit}]" if s.unit else ""
+    got = f" (got {err['input']!r})" if not isinstance(err["input"], (dict, list)) else ""
+    return line, (f"line {line}: {dotted}: {msg}{got}; expected {_type_str(s.annotation)}{unit}"), (
+        f"correct the value, or delete the line to use the default "
+        f"{json.dumps(s.default, ensure_ascii=False)}")
+
+
+def _parse(path: Path) -> tuple[Any, yaml.Node | None]:
+    if not path.is_file():
+        raise ConfigError("configuration file not found", path=path,
+                          fix="check the path, or run `carlcities init` to write a template")
+    text = path.read_text(encoding="utf-8")
+    try:
+        return yaml.safe_load(text), yaml.compose(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        where = f"line {mark.line + 1}: " if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(f"{where}YAML syntax error: {problem}", path=path,
+                          fix="fix the YAML at that line (indent with spaces, 'key: value', "
+                              "quote strings containing ':' or '#')") from None
+
+
+def load_config(path: str | Path | None = None) -> StudyConfig:
+    """Read and validate a study configuration; ``None`` gives the bundled default.
+
+    Raises :class:`ConfigError` naming the file, the line, what is wrong and the fix.
+    """
+    if path is None:
+        return default_config()
+    path = Path(path)
+    data, root = _parse(path)
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"line 1: the top level must be a mapping of settings, not "
+                          f"{type(data).__name__}", path=path,
+                          fix="start from the template written by `carlcities init`")
+    try:
+        cfg = StudyConfig.model_validate(data)
+    except ValidationError as exc:
+        problems = sorted(_problem(e, root) for e in exc.errors())
+        if len(problems) == 1:
+            raise ConfigError(problems[0][1], path=path, fix=problems[0][2]) from None
+        lines = [f"{what}\n    fix: {fix}" for _, what, fix in problems]
+        raise ConfigError("\n  ".join([f"{len(lines)} problems"] + lines), path=path) from None
+    cfg._source_path = path.resolve()
+    return cfg
+
+
+def default_config() -> StudyConfig:
+    """The bundled default: the Central Asia study on the demo region."""
+    return StudyConfig()
+
+
+def resolve_path(cfg: StudyConfig, value: str | Path) -> Path:
+    """``value`` as a path; relative paths are taken from the config file's directory (or cwd)."""
+    p = Path(value).expanduser()
+    if p.is_absolute():
+        return p
+    base = cfg.source_path.parent if cfg.source_path is not None else Path.cwd()
+    return base / p
+
+
+def _comment(text: str, indent: str) -> list[str]:
+    return [f"{indent}# {line}" for line in textwrap.wrap(text, 92 - len(indent))]
+
+
+def render_template() -> str:
+    """The YAML written by ``carlcities init``: every setting at its default, with its help."""
+    out = ["# carlcities study configuration — конфигурация исследования",
+           "# Every setting is shown at its default; delete a line to keep the default.",
+           "# Reference: docs/configuration.md"]
+    current: str | None = None
+    for s in SETTINGS:
+        if s.section != current:
+            current = s.section
+            if current:
+                en, ru = SECTIONS[current]
+                out += ["", f"# {current} — {en} — {ru}", f"{current}:"]
+        indent = "  " if s.section else ""
+        unit = f" [{s.unit}]" if s.unit else ""
+        value = yaml.safe_dump({s.key: s.default}, allow_unicode=True, default_flow_style=True,
+                               width=10_000, sort_keys=False).strip()[1:-1]
+        out += ([""] if not s.section else []) + _comment(s.help + unit, indent) + [
+            f"{indent}{value}"]
+    return "\n".join(out) + "\n"
+
+
+def _rules(s: Setting) -> str:
+    parts = [f"{op} {v:g}" for op, v in ((">=", s.ge), (">", s.gt), ("<=", s.le)) if v is not None]
+    return f" Must be {' and '.join(parts)}." if parts else ""
+
+
+def render_docs() -> str:
+    """Markdown reference of every setting (``docs/configuration.md``)."""
+    out = ["# Configuration", "",
+           ("<!-- Generated by `python -m carlcities.config` from `carlcities.config.SETTINGS`; "
+            "do not edit by hand. -->"), "",
+           ("A study is described by one YAML file. `carlcities init` writes a template with "
+            "every setting at its default; any setting left out keeps its default, and a "
+            "misspelled or unknown key is an error that names the line and the nearest valid "
+            "key. Paths are relative to the configuration file. Without a file, carlcities "
+            "runs the bundled default: the Central Asia study on the demo region."), "",
+           "Example:", "", "```yaml", EXAMPLE.strip(), "```"]
+    current: Any = object()
+    for s in SETTINGS:
+        if s.section != current:
+            current = s.section
+            title = f"`{current}` — {SECTIONS[current][0]} ({SECTIONS[current][1]})" if current \
+                else "Top level"
+            out += ["", f"## {title}", "", "| Setting | Type | Default | Unit | Description |",
+                    "|---|---|---|---|---|"]
+        default = json.dumps(s.default, ensure_ascii=False)
+        out.append(f"| `{s.name}` | {_type_str(s.annotation)} | `{default}` | {s.unit} | "
+                   f"{s.help}{_rules(s)} |")
+    return "\n".join(out) + "\n"
+
+
+def write_docs(path: str | Path = DOCS_PATH) -> Path:
+    """Write :func:`render_docs` to ``path`` (default ``docs/configuration.md``)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_docs(), encoding="utf-8")
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m carlcities.config [PATH]``: regenerate the configuration docs."""
+    argv = sys.argv[1:] if argv is None else argv
+    print(f"wrote {write_docs(argv[0] if argv else DOCS_PATH)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

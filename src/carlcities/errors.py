@@ -1,0 +1,120 @@
+"""Public errors and warnings of carlcities.
+
+Every error derives from :class:`CarlError` and also from the matching built-in exception, so
+callers may catch either. Every message names the file (or the setting) and says how to fix the
+problem. Warnings have their own types so that users can filter them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+__all__ = [
+    "CarlError",
+    "ConfigError",
+    "CatalogError",
+    "UnknownCityError",
+    "InputFileError",
+    "RasterError",
+    "CRSError",
+    "NodataError",
+    "CoverageError",
+    "BandCountError",
+    "DataValueError",
+    "GeometryError",
+    "StoreError",
+    "OutputDirError",
+    "CarlWarning",
+    "ReprojectionWarning",
+    "DefaultUsedWarning",
+]
+
+
+class CarlError(Exception):
+    """Root of every carlcities error.
+
+    ``path`` names the file at fault (if any) and ``fix`` says what to do about it; both are
+    part of the message.
+    """
+
+    def __init__(self, message: str, *, path: str | Path | None = None, fix: str | None = None):
+        self.path = str(path) if path is not None else None
+        self.fix = fix
+        parts = []
+        if self.path:
+            parts.append(f"{self.path}: ")
+        parts.append(message)
+        if fix:
+            parts.append(f"\n  fix: {fix}")
+        self.message = "".join(parts)
+        super().__init__(self.message)
+
+    def __str__(self) -> str:  # pragma: no cover - trivial
+        return self.message
+
+
+class ConfigError(CarlError, ValueError):
+    """The study configuration (YAML) is invalid: unknown key, wrong type, bad value."""
+
+
+class CatalogError(CarlError, ValueError):
+    """The city catalogue file is malformed."""
+
+
+class UnknownCityError(CarlError, KeyError):
+    """A city id or name is not in the catalogue (the message suggests near matches)."""
+
+    def __str__(self) -> str:  # KeyError would otherwise repr() the message
+        return self.message
+
+
+class InputFileError(CarlError, OSError):
+    """An input file is missing, unreadable, corrupt or truncated."""
+
+
+class RasterError(InputFileError):
+    """A raster cannot be used as given (wrong structure for its product)."""
+
+
+class CRSError(RasterError):
+    """A layer has no coordinate reference system, or one that cannot be interpreted."""
+
+
+class NodataError(RasterError):
+    """A raster has no nodata value where its product needs one."""
+
+
+class CoverageError(RasterError):
+    """A layer does not cover the city's study area (or zones do not overlap it)."""
+
+
+class BandCountError(RasterError):
+    """A raster has a different number of bands from the one its product defines."""
+
+
+class DataValueError(CarlError, ValueError):
+    """Values in an input are impossible: negative or NaN population, shares above 1, ..."""
+
+
+class GeometryError(CarlError, ValueError):
+    """Vector geometries are invalid, empty or do not overlap the study area."""
+
+
+class StoreError(CarlError, RuntimeError):
+    """The results store cannot be opened or written."""
+
+
+class OutputDirError(StoreError):
+    """The output directory belongs to another study or cannot be written."""
+
+
+class CarlWarning(UserWarning):
+    """Root of carlcities warnings."""
+
+
+class ReprojectionWarning(CarlWarning):
+    """An input was reprojected to the city grid's CRS (recorded in the provenance)."""
+
+
+class DefaultUsedWarning(CarlWarning):
+    """A default value stood in for missing data (recorded in the provenance)."""

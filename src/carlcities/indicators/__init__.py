@@ -1,0 +1,31 @@
+"""Indicators: the registry, the Atlas of Urban Expansion cell classification and the themes.
+
+Importing this package registers every indicator (``form``, ``growth``). Look them up in
+:data:`REGISTRY` or with :func:`all_indicators`, and compute them with :func:`evaluate`.
+"""
+
+from __future__ import annotations
+
+from carlcities.indicators import form, growth  # noqa: F401  (registration on import)
+from carlcities.indicators.atlas import AtlasResult, classify, compactness, new_growth
+from carlcities.indicators.registry import (
+    REGISTRY,
+    Indicator,
+    Value,
+    all_indicators,
+    evaluate,
+    indicator,
+)
+
+__all__ = [
+    "REGISTRY",
+    "Indicator",
+    "Value",
+    "indicator",
+    "evaluate",
+    "all_indicators",
+    "AtlasResult",
+    "classify",
+    "new_growth",
+    "compactness",
+]
