@@ -1,0 +1,34 @@
+# Two commands for a fresh machine:
+#   make run   — create .venv, install from PyPI, run the default study into out/
+#   make test  — create .venv, install with test extras, run every test (slow ones included)
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test test-fast bench docs clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $@
+
+run: $(VENV)/.installed
+	$(BIN)/carlcities run --out out/
+
+test: $(VENV)/.installed
+	$(BIN)/python -m pytest -q
+
+test-fast: $(VENV)/.installed
+	$(BIN)/python -m pytest -q -m "not slow"
+
+bench: $(VENV)/.installed
+	$(BIN)/python benchmarks/bench_zonal.py
+	$(BIN)/python benchmarks/bench_study.py
+
+docs: $(VENV)/.installed
+	$(BIN)/python -m carlcities.config
+	$(BIN)/python -m carlcities.indicators.docs
+
+clean:
+	rm -rf out .pytest_cache

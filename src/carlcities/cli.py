@@ -1,0 +1,208 @@
+"""The `carlcities` command line: thin — it parses, calls the library, prints."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from .errors import CarlError
+
+app = typer.Typer(
+    add_completion=False, no_args_is_help=True, rich_markup_mode="rich",
+    help="carlcities — resilient and low-carbon city assessment for Central Asia.\n\n"
+         "Start with [bold]carlcities run --out out/[/bold]: it builds the synthetic demo region "
+         "and runs the default study (48 cities) into out/ — store, exports, maps and reports.",
+)
+out_console = Console()
+err_console = Console(stderr=True)
+
+
+def _fail(exc: CarlError) -> None:
+    err_console.print(f"[bold red]error[/bold red] ({type(exc).__name__}): {exc}", soft_wrap=True)
+    raise typer.Exit(code=2)
+
+
+def _ids(cities: Optional[str]) -> list[str] | None:
+    return [c.strip() for c in cities.split(",") if c.strip()] if cities else None
+
+
+@app.command()
+def run(
+    config: Optional[Path] = typer.Option(None, "--config", "-c", help="Study configuration YAML "
+                                          "(make one with `carlcities init`). Without it, the "
+                                          "bundled Central Asia study runs on the demo region."),
+    out: Path = typer.Option(Path("out"), "--out", "-o", help="Output directory: manifest.json, "
+                             "study.duckdb, exports/, rasters/, report/."),
+    cities: Optional[str] = typer.Option(None, "--cities", help="Comma-separated city ids or "
+                                         "names, e.g. almaty,tashkent,osh (default: all)."),
+    workers: Optional[int] = typer.Option(None, "--workers", "-w", min=1,
+                                          help="Parallel worker processes (default: run.workers "
+                                               "from the config)."),
+    no_report: bool = typer.Option(False, "--no-report", help="Skip the HTML reports."),
+) -> None:
+    """Run the study: catalogue → city grids → layers → indicators → store → exports → reports.
+
+    An interrupted run (Ctrl-C, or the machine going down) keeps every finished city; run the
+    same command again and it resumes where it stopped. An output directory that holds another
+    study's store is refused, and nothing in it is touched.
+
+    Examples:
+
+      carlcities run --out out/
+
+      carlcities run --cities almaty,bishkek,tashkent --out out/
+
+      carlcities run --config study.yaml --out results/ --workers 2
+    """
+    from .pipeline import run_study
+
+    try:
+        s = run_study(config, out, cities=_ids(cities), workers=workers, progress=True,
+                      report=not no_report)
+    except CarlError as exc:
+        _fail(exc)
+    except KeyboardInterrupt:
+        err_console.print("[yellow]interrupted[/yellow]: finished cities are kept; run the same "
+                          "command again to resume.")
+        raise typer.Exit(code=130)
+    msg = f"run {s.run_id}: {len(s.cities)} cities"
+    if s.resumed:
+        msg += f" (resumed; {len(s.skipped)} already done)"
+    out_console.print(f"[green]done[/green] {msg} in {s.timings.get('total', 0):.1f} s → {out}")
+    if not no_report:
+        out_console.print(f"report: {out / 'report' / 'index.html'}")
+
+
+@app.command()
+def demo(
+    out: Path = typer.Option(..., "--out", "-o", help="Directory for the demo data set."),
+    cities: Optional[str] = typer.Option(None, "--cities", help="Comma-separated city ids "
+                                         "(default: all)."),
+) -> None:
+    """Write the synthetic demo region (real formats, flagged synthetic).
+
+    For every catalogue city: GHSL-style built-up surface and population GeoTIFFs (Mollweide, 100 m) for 1990, 2000, 2010, 2020 and a DEM (WGS 84).
+
+    The files use the real products' names, formats and nodata, and carry `synthetic=true` in
+    their metadata; everything derived from them is flagged synthetic. `run` builds and caches
+    this by itself when no real data are configured.
+    """
+    from .catalog import load_catalog
+    from .config import default_config
+    from .demo import generate
+    from .pipeline import _Progress, _grid_kw
+
+    cfg = default_config()
+    try:
+        sel = load_catalog().select(_ids(cities))
+    except CarlError as exc:
+        _fail(exc)
+    prog = _Progress(True)
+    with prog.bars():
+        task = prog.task("demo data (synthetic)", len(sel))
+        generate(out, sel, epochs=tuple(cfg.epochs),
+                 progress=lambda cid: prog.advance(task, f"demo data: {cid}"), **_grid_kw(cfg))
+    out_console.print(f"[green]wrote[/green] synthetic demo data for {len(sel)} cities → {out}")
+
+
+@app.command()
+def cities(
+    country: Optional[str] = typer.Option(None, "--country", help="Only this country (ISO3: KAZ, "
+                                          "KGZ, TJK, TKM, UZB)."),
+    as_csv: bool = typer.Option(False, "--csv", help="Print CSV instead of a table."),
+) -> None:
+    """List the catalogue: the 48 cities of the 2023 Central Asia study.
+
+    With the latest population, its year and source, and the basis on which each city is
+    included (city proper ≥ 150,000, or wider urban area)."""
+    from .catalog import load_catalog
+
+    cat = [c for c in load_catalog() if not country or c.country_iso3 == country.upper()]
+    if as_csv:
+        import csv
+
+        w = csv.writer(sys.stdout)
+        w.writerow(["city_id", "name_en", "name_ru", "country_iso3", "population",
+                    "population_year", "setting", "inclusion_basis"])
+        for c in cat:
+            w.writerow([c.city_id, c.name_en, c.name_ru, c.country_iso3, int(c.population),
+                        c.population_year, c.setting, c.inclusion_basis])
+        return
+    t = Table(title=f"{len(cat)} cities / городов")
+    for col in ("id", "city", "город", "country", "population", "year", "setting"):
+        t.add_column(col, justify="right" if col in ("population", "year") else "left")
+    for c in cat:
+        t.add_row(c.city_id, c.name_en, c.name_ru, c.country_iso3, f"{c.population:,.0f}",
+                  str(c.population_year), c.setting)
+    out_console.print(t)
+
+
+@app.command()
+def indicators(
+    theme: Optional[str] = typer.Option(None, "--theme", help="Only one theme (form, growth)."),
+) -> None:
+    """List the registered indicators with names in English and Russian and units.
+
+    Also whether each is computed per district. The same registry drives the pipeline, the reports and
+    docs/indicators.md."""
+    from .indicators import all_indicators
+
+    t = Table(title="indicators / индикаторы")
+    for col in ("id", "name", "название", "unit", "kind", "districts"):
+        t.add_column(col)
+    for ind in all_indicators(theme):
+        t.add_row(ind.id, ind.name_en, ind.name_ru, ind.unit, ind.kind,
+                  "yes" if ind.zonal else "no")
+    out_console.print(t)
+
+
+@app.command()
+def report(
+    out: Path = typer.Option(Path("out"), "--out", "-o", help="The output directory of a run."),
+) -> None:
+    """Rebuild the HTML reports from the store in OUT, without recomputing anything.
+
+    Writes report/index.html and one profile per city. Pages work offline (no CDN)."""
+    from .report import build_report
+
+    if not (out / "study.duckdb").exists():
+        _fail(CarlError("no results store here", path=out / "study.duckdb",
+                        fix="run `carlcities run --out DIR` first, or point --out at a run"))
+    try:
+        p = build_report(out)
+    except CarlError as exc:
+        _fail(exc)
+    out_console.print(f"[green]report[/green] → {p}")
+
+
+@app.command()
+def init(
+    path: Path = typer.Argument(Path("study.yaml"), help="Where to write the configuration."),
+    force: bool = typer.Option(False, "--force", help="Overwrite an existing file."),
+) -> None:
+    """Write a study configuration YAML with every setting documented.
+
+    Each setting appears with its default, and its help and unit as comments.
+
+    Edit it, then: carlcities run --config study.yaml --out out/
+    """
+    from .config import render_template
+
+    if path.exists() and not force:
+        _fail(CarlError("the file exists", path=path, fix="use --force to overwrite it, or "
+                                                          "choose another path"))
+    path.write_text(render_template(), encoding="utf-8")
+    out_console.print(f"[green]wrote[/green] {path}")
+
+
+def main() -> None:  # pragma: no cover
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

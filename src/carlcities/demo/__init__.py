@@ -1,0 +1,20 @@
+"""The demo region: deterministic synthetic data for every catalogue city, written in the real
+product formats (GHSL GHS-BUILT-S / GHS-POP R2023A in World Mollweide, Copernicus DEM GLO-90
+tiles in WGS 84), so the pipeline reads it through the same readers as real data.
+
+Everything written here is tagged ``synthetic=true``: it is *not real* data.
+"""
+
+from .generator import (
+    BUILT_DTYPE, BUILT_NODATA, DEFAULT_EPOCHS, DEM_DTYPE, DEMO_VERSION, DESCRIPTION, GHSL_CRS,
+    GHSL_RES, POP_DTYPE, POP_NODATA, built_name, city_grid, city_model, dem_grid, dem_name,
+    generate, generate_city, mollweide_grid, pop_name, urban_layers,
+)
+from .terrain import CityModel, city_seed
+
+__all__ = [
+    "DEMO_VERSION", "DEFAULT_EPOCHS", "city_grid", "city_model", "generate_city", "generate",
+    "built_name", "pop_name", "dem_name", "mollweide_grid", "dem_grid", "urban_layers",
+    "CityModel", "city_seed", "GHSL_CRS", "GHSL_RES", "BUILT_DTYPE", "BUILT_NODATA",
+    "POP_DTYPE", "POP_NODATA", "DEM_DTYPE", "DESCRIPTION",
+]

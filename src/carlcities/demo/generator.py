@@ -1,0 +1,436 @@
+"""The demo region generator: per city, GHSL and Copernicus-DEM look-alike GeoTIFFs.
+
+For each city, ``out_dir/<city_id>/`` receives
+
+* ``GHS_BUILT_S_E{epoch}_GLOBE_R2023A_54009_100_V1_0.tif`` — built-up surface [m² per 100 m
+  cell, 0…10 000], UInt16, NoData 65535, World Mollweide (ESRI:54009), 100 m cells on the
+  GHSL grid (origin x −18 041 000, y 9 000 000: all edges are multiples of 100 m), as the
+  GHS-BUILT-S R2023A product;
+* ``GHS_POP_E{epoch}_GLOBE_R2023A_54009_100_V1_0.tif`` — residents per cell, Float32,
+  NoData −200, same grid, as GHS-POP R2023A;
+* ``Copernicus_DSM_COG_30_N{lat}_00_E{lon}_00_DEM.tif`` — elevation [m], Float32, EPSG:4326,
+  3″ in latitude and 3″ in longitude below 50° (4.5″ at 50–60°, as the GLO-90 tiles), pixel
+  centres on whole multiples of the spacing. Unlike a real 1°×1° tile it covers only the city
+  (its study grid plus a 1 km margin); the name is the tile holding the city centre.
+* ``demo.json`` — version, epochs, grid parameters and the city facts used (the cache key).
+
+The GHSL rasters cover the city grid's footprint in Mollweide plus 1 km. Population and
+built-up are zero outside the city grid shrunk by 1.5 km, so that a reader putting them onto
+the city grid (``CityGrid.resample(kind="count")``) finds the whole total.
+
+Every file is tagged ``synthetic=true`` and says "synthetic demo data — not real".
+
+The urban model (see :func:`urban_layers`): a Clark (1951) negative-exponential potential from
+the centre, 2–4 sub-centres, 4–8 radial roads, smooth noise and a few leapfrog patches,
+restricted to buildable land (no sea, no river channel, slope ≤ 15 %). The built-up area of
+each epoch is the catalogue population divided by an Atlas-of-Urban-Expansion-like density
+(about 85–125 persons/ha in 1990, falling 1.6 %/yr), so the extent is the set of buildable
+cells whose potential passes a threshold that only ever falls: growth is monotone and shows
+infill, edge extension, growth along roads and leapfrogging. Population is proportional to
+built-up surface times a residential intensity that is higher in the old core, and is scaled
+to the catalogue population of the epoch exactly.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import rasterio
+from affine import Affine
+from pyproj import CRS, Transformer
+
+from ..catalog import City
+from ..grid import CityGrid, grid_half_size_m
+from .terrain import SLOPE_LIMIT, CityModel, SmoothNoise, rng_for
+
+__all__ = [
+    "DEMO_VERSION", "DEFAULT_EPOCHS", "city_grid", "city_model", "generate_city", "generate",
+    "built_name", "pop_name", "dem_name", "mollweide_grid", "dem_grid", "urban_layers",
+    "GHSL_CRS", "GHSL_RES", "BUILT_DTYPE", "BUILT_NODATA", "POP_DTYPE", "POP_NODATA",
+    "DEM_DTYPE", "DESCRIPTION",
+]
+
+DEMO_VERSION = "1"
+DEFAULT_EPOCHS = (1990, 2000, 2010, 2020)
+
+GHSL_CRS = "ESRI:54009"
+GHSL_RES = 100.0
+GHSL_ORIGIN = (-18_041_000.0, 9_000_000.0)
+BUILT_DTYPE, BUILT_NODATA = "uint16", 65535
+POP_DTYPE, POP_NODATA = "float32", -200.0
+DEM_DTYPE = "float32"
+DEM_ARCSEC = 3.0
+MARGIN_M = 1000.0
+SHRINK_M = 1500.0
+DESCRIPTION = "synthetic demo data — not real"
+
+
+# -- names ------------------------------------------------------------------------------------
+def built_name(epoch: int) -> str:
+    return f"GHS_BUILT_S_E{epoch}_GLOBE_R2023A_54009_100_V1_0.tif"
+
+
+def pop_name(epoch: int) -> str:
+    return f"GHS_POP_E{epoch}_GLOBE_R2023A_54009_100_V1_0.tif"
+
+
+def dem_name(lat: float, lon: float) -> str:
+    la, lo = math.floor(lat), math.floor(lon)
+    ns, ew = ("N" if la >= 0 else "S"), ("E" if lo >= 0 else "W")
+    return f"Copernicus_DSM_COG_30_{ns}{abs(la):02d}_00_{ew}{abs(lo):03d}_00_DEM.tif"
+
+
+# -- grids ------------------------------------------------------------------------------------
+def _populations(city: City, epochs: Iterable[int]) -> dict[int, float]:
+    return {int(e): float(city.population_at(int(e))[0]) for e in epochs}
+
+
+def city_grid(city: City, *, res_m: float = 100.0, buffer_km: float = 3.0,
+              design_density: float = 40.0, size_factor: float = 2.0,
+              epochs: Sequence[int] = DEFAULT_EPOCHS) -> CityGrid:
+    """The city's study grid, sized for its largest population over ``epochs``."""
+    pmax = max(_populations(city, epochs).values())
+    half = grid_half_size_m(pmax, design_density=design_density, factor=size_factor,
+                            buffer_km=buffer_km, res=res_m)
+    return CityGrid.around(city.city_id, city.lon, city.lat, half, res_m)
+
+
+def city_model(city: City, grid: CityGrid, epochs: Sequence[int] = DEFAULT_EPOCHS) -> CityModel:
+    """The synthetic landscape of a city (shared by every demo layer)."""
+    pmax = max(_populations(city, epochs).values())
+    half = grid.width * grid.res / 2.0
+    return CityModel(city.city_id, city.setting, city.elevation_m, half,
+                     _urban_radius(pmax, _density(city, max(epochs))))
+
+
+def mollweide_grid(grid: CityGrid) -> tuple[Affine, int, int]:
+    """(transform, width, height) of the GHSL-aligned 100 m Mollweide window over the grid."""
+    left, bottom, right, top = grid.footprint(GHSL_CRS)
+    ox, oy = GHSL_ORIGIN
+    c0 = math.floor((left - MARGIN_M - ox) / GHSL_RES)
+    c1 = math.ceil((right + MARGIN_M - ox) / GHSL_RES)
+    r0 = math.floor((oy - top - MARGIN_M) / GHSL_RES)
+    r1 = math.ceil((oy - bottom + MARGIN_M) / GHSL_RES)
+    tr = Affine(GHSL_RES, 0.0, ox + c0 * GHSL_RES, 0.0, -GHSL_RES, oy - r0 * GHSL_RES)
+    return tr, c1 - c0, r1 - r0
+
+
+def _lon_spacing_factor(lat: float) -> float:
+    """Copernicus GLO-90 longitude spacing relative to latitude spacing, by latitude band."""
+    a = abs(lat)
+    for lim, f in ((50, 1.0), (60, 1.5), (70, 2.0), (80, 3.0), (85, 5.0)):
+        if a < lim:
+            return f
+    return 10.0
+
+
+def dem_grid(grid: CityGrid) -> tuple[Affine, int, int]:
+    """(transform, width, height) of the 3″ EPSG:4326 DEM window over the grid (+1 km)."""
+    west, south, east, north = grid.footprint(4326)
+    dy = DEM_ARCSEC / 3600.0
+    dx = dy * _lon_spacing_factor(grid.lat)
+    mlat = MARGIN_M / 111_320.0
+    mlon = MARGIN_M / (111_320.0 * math.cos(math.radians(grid.lat)))
+    c0 = math.floor((west - mlon) / dx + 0.5)
+    c1 = math.ceil((east + mlon) / dx + 0.5)
+    r0 = math.floor(-(north + mlat) / dy + 0.5)
+    r1 = math.ceil(-(south - mlat) / dy + 0.5)
+    tr = Affine(dx, 0.0, (c0 - 0.5) * dx, 0.0, -dy, -(r0 - 0.5) * dy)
+    return tr, c1 - c0, r1 - r0
+
+
+def _local_coords(tr: Affine, width: int, height: int, src_crs: Any,
+                  grid: CityGrid) -> tuple[np.ndarray, np.ndarray]:
+    """Cell centres of a raster as local (u east, v north) [m] from the city centre (UTM)."""
+    cols = tr.c + (np.arange(width) + 0.5) * tr.a
+    rows = tr.f + (np.arange(height) + 0.5) * tr.e
+    xx, yy = np.meshgrid(cols, rows)
+    t = Transformer.from_crs(CRS.from_user_input(src_crs), grid.crs, always_xy=True)
+    x, y = t.transform(xx, yy)
+    cx, cy = grid.centre_xy()
+    return np.asarray(x) - cx, np.asarray(y) - cy
+
+
+# -- the urban model --------------------------------------------------------------------------
+def _density(city: City, epoch: int) -> float:
+    """Built-up-area density [persons/ha] aimed at for an epoch (Atlas-like, falling in time)."""
+    rng = rng_for(city.city_id, "density")
+    d1990 = (100.0 + (25.0 if city.is_capital else 0.0)) * float(rng.uniform(0.85, 1.15))
+    return d1990 * math.exp(-0.016 * (epoch - 1990))
+
+
+def _urban_radius(pop: float, density: float) -> float:
+    return math.sqrt(pop / density * 1.0e4 / math.pi)
+
+
+def _wrap(a: np.ndarray) -> np.ndarray:
+    return (a + np.pi) % (2 * np.pi) - np.pi
+
+
+def urban_layers(city: City, grid: CityGrid, model: CityModel, u: np.ndarray, v: np.ndarray,
+                 epochs: Sequence[int]) -> tuple[dict[int, np.ndarray], dict[int, np.ndarray], dict]:
+    """Built-up share [0–1] and population [persons] per cell for each epoch, on cells whose
+    centres are at local (u, v); cells are assumed to be 1 ha (the GHSL 100 m grid is
+    equal-area). Returns (share, population, diagnostics)."""
+    cid = city.city_id
+    epochs = sorted(int(e) for e in epochs)
+    pops = _populations(city, epochs)
+    dens = {e: _density(city, e) for e in epochs}
+    target = {}
+    run = 0
+    for e in epochs:
+        run = max(run, int(round(pops[e] / dens[e])))
+        target[e] = run
+    R = _urban_radius(max(pops.values()), dens[epochs[-1]])
+    b = R / 3.0  # Clark gradient length
+    rng = rng_for(cid, "urban")
+    ext = model.extent
+
+    # anisotropy: along the river / valley / coast where there is one
+    if model.setting in ("valley_basin",):
+        ax = model.axis
+    elif model.rivers and model.setting in ("oasis", "steppe_river"):
+        ax = model.rivers[0].bearing_deg
+    elif model.setting == "sea_coast":
+        ax = model.sea_bearing + 90.0
+    elif model.setting == "mountain_front":
+        ax = model.mountain_bearing + 90.0
+    else:
+        ax = float(rng.uniform(0, 180))
+    elong = float(rng.uniform(1.15, 1.5))
+    ae, an = math.sin(math.radians(ax)), math.cos(math.radians(ax))
+    s_ax = u * ae + v * an
+    n_ax = u * an - v * ae
+    r_eff = np.hypot(s_ax / math.sqrt(elong), n_ax * math.sqrt(elong))
+    r = np.hypot(u, v)
+
+    # Clark core plus sub-centres
+    pot = np.exp(-r_eff / b)
+    n_sub = int(rng.integers(2, 5))
+    for _ in range(n_sub):
+        ang = float(rng.uniform(0, 2 * math.pi))
+        dist = float(rng.uniform(0.3, 0.8) * R)
+        a = float(rng.uniform(0.25, 0.55))
+        pot = pot + a * math.exp(-dist / b) * np.exp(-np.hypot(u - dist * math.sin(ang), v - dist * math.cos(ang)) / (0.3 * b))
+    logu = np.log(pot)
+
+    # radial roads: corridors of easier growth
+    n_roads = int(rng.integers(4, 9))
+    base_ang = float(rng.uniform(0, 2 * math.pi))
+    psi = np.arctan2(u, v)
+    road = np.zeros_like(r)
+    for j in range(n_roads):
+        phi = base_ang + 2 * math.pi * j / n_roads + float(rng.uniform(-0.25, 0.25))
+        bend = float(rng.uniform(-0.15, 0.15))
+        d = _wrap(psi - phi - bend * r / 10000.0)
+        dist = np.where(np.abs(d) < np.pi / 2, r * np.abs(np.sin(d)), r)
+        road = np.maximum(road, np.exp(-(dist / 500.0) ** 2))
+    logu = logu + 0.9 * road * np.clip(r / 1500.0, 0, 1)
+
+    # smooth noise
+    logu = logu + 0.35 * SmoothNoise(rng_for(cid, "urban-n1"), ext, 1500.0)(u, v) \
+        + 0.15 * SmoothNoise(rng_for(cid, "urban-n2"), ext, 400.0)(u, v)
+
+    # leapfrog patches beyond the edge, mostly near roads
+    n_patch = int(rng.integers(3, 8))
+    for _ in range(n_patch):
+        j = int(rng.integers(0, n_roads))
+        ang = base_ang + 2 * math.pi * j / n_roads + float(rng.uniform(-0.5, 0.5))
+        dist = float(rng.uniform(1.2, 1.8) * R)
+        pu, pv = dist * math.sin(ang), dist * math.cos(ang)
+        peak = -float(rng.uniform(0.55, 0.95)) * R / b
+        rho = float(rng.uniform(300, 700))
+        logu = np.maximum(logu, peak - (np.hypot(u - pu, v - pv) / rho) ** 2)
+
+    # setting penalties (from the terrain)
+    elev = model.elevation(u, v)
+    st = model.setting
+    if st == "mountain_front":
+        logu = logu - np.maximum(elev - model.base - 150.0, 0.0) / 250.0
+    elif st == "valley_basin":
+        logu = logu - np.maximum(elev - model.base - 60.0, 0.0) / 150.0
+    elif st == "oasis":
+        _, nr = model.rivers[0].frame(u, v)
+        logu = logu - np.maximum(np.abs(nr) - model.oasis_width, 0.0) / 1500.0
+    elif st == "steppe_river":
+        _, nr = model.rivers[0].frame(u, v)
+        _, nc = model.rivers[0].frame(np.zeros(1), np.zeros(1))
+        logu = logu - 0.6 * (np.sign(nr) != np.sign(nc[0]))
+
+    # buildable land
+    half = grid.width * grid.res / 2.0
+    inside = (np.abs(u) <= half - SHRINK_M) & (np.abs(v) <= half - SHRINK_M)
+    slope = model.slope(u, v)
+    sea = model.sea(u, v)
+    river = model.river(u, v)
+    buildable = inside & ~sea & ~river & (slope <= SLOPE_LIMIT)
+
+    vals = np.sort(logu[buildable])[::-1]
+    nb = vals.size
+    n_core = max(10, int(0.04 * target[epochs[-1]]))
+    uc = vals[min(n_core, nb - 1)] if nb else 0.0
+    s_core = float(rng.uniform(0.45, 0.58))
+    share_noise = np.exp(0.12 * SmoothNoise(rng_for(cid, "share-n"), ext, 300.0)(u, v))
+    intensity = (1.0 + float(rng.uniform(0.8, 1.6)) * np.exp(-r / (0.5 * b))) \
+        * np.exp(0.2 * SmoothNoise(rng_for(cid, "pop-n"), ext, 800.0)(u, v))
+    shares: dict[int, np.ndarray] = {}
+    popul: dict[int, np.ndarray] = {}
+    diag: dict[str, Any] = dict(radius_m=R, clark_b_m=b, roads=n_roads, subcentres=n_sub,
+                                leapfrog_patches=n_patch, epochs={})
+    prev = None
+    for e in epochs:
+        thr = vals[min(target[e], nb - 1)] if nb else 0.0
+        sc = min(s_core * (1.0 + 0.025 * (e - 1990) / 10.0), 0.62)
+        span = max(uc - thr, 1e-6)
+        above = 0.2 + (sc - 0.2) * np.clip((logu - thr) / span, 0.0, 1.0) ** 0.7
+        below = 0.2 * np.exp(-np.clip(thr - logu, 0.0, 50.0) / 0.25)
+        sh = np.where(logu >= thr, above, below)
+        sh = np.where(sh < 0.02, 0.0, np.minimum(sh * share_noise, 0.95))
+        sh = np.where(buildable, sh, 0.0)
+        if prev is not None:
+            sh = np.maximum(sh, prev)
+        prev = sh
+        shares[e] = sh
+        w = sh * intensity
+        tot = w.sum()
+        popul[e] = w * (pops[e] / tot) if tot > 0 else w
+        nbu = int((sh >= 0.2).sum())
+        diag["epochs"][e] = dict(
+            population=pops[e], target_density=dens[e], builtup_ha=nbu,
+            atlas_density=float(popul[e][sh >= 0.2].sum() / max(nbu, 1)))
+    return shares, popul, diag
+
+
+# -- writing ----------------------------------------------------------------------------------
+def _write(path: Path, arr: np.ndarray, tr: Affine, crs: Any, dtype: str, nodata: float | None,
+           tags: dict[str, str]) -> None:
+    h, w = arr.shape
+    prof: dict[str, Any] = dict(driver="GTiff", width=w, height=h, count=1, dtype=dtype,
+                                crs=CRS.from_user_input(crs), transform=tr, tiled=True,
+                                blockxsize=256, blockysize=256, compress="deflate")
+    if nodata is not None:
+        prof["nodata"] = nodata
+    tmp = path.with_name(path.name + ".part")
+    with rasterio.open(tmp, "w", **prof) as dst:
+        dst.write(arr.astype(dtype), 1)
+        dst.update_tags(**tags, TIFFTAG_IMAGEDESCRIPTION=DESCRIPTION)
+        dst.set_band_description(1, f"{tags.get('product', '')} — {DESCRIPTION}")
+    os.replace(tmp, path)
+
+
+def _tags(city: City, product: str, epoch: int | None = None, **extra: str) -> dict[str, str]:
+    t = dict(synthetic="true", carlcities_demo_version=DEMO_VERSION, city_id=city.city_id,
+             product=product, description=DESCRIPTION)
+    if epoch is not None:
+        t["epoch"] = str(epoch)
+    t.update(extra)
+    return t
+
+
+def generate_city(city: City, out_dir: Path, *, epochs: Sequence[int] = DEFAULT_EPOCHS,
+                  res_m: float = 100.0, **grid_kw: Any) -> dict[str, Path]:
+    """Write the demo layers of one city into ``out_dir/<city_id>/`` (always rewrites).
+
+    Returns paths keyed ``builtup_{epoch}``, ``population_{epoch}`` and ``dem``.
+    """
+    epochs = tuple(sorted(int(e) for e in epochs))
+    d = Path(out_dir) / city.city_id
+    d.mkdir(parents=True, exist_ok=True)
+    grid = city_grid(city, res_m=res_m, epochs=epochs, **grid_kw)
+    model = city_model(city, grid, epochs)
+    paths: dict[str, Path] = {}
+
+    tr, w, h = mollweide_grid(grid)
+    u, v = _local_coords(tr, w, h, GHSL_CRS, grid)
+    shares, pops, diag = urban_layers(city, grid, model, u, v, epochs)
+    for e in epochs:
+        built = np.rint(shares[e] * GHSL_RES * GHSL_RES).astype(np.uint16)
+        p = d / built_name(e)
+        _write(p, built, tr, GHSL_CRS, BUILT_DTYPE, BUILT_NODATA,
+               _tags(city, "GHS_BUILT_S", e, units="m2 of built-up surface per 100 m cell"))
+        paths[f"builtup_{e}"] = p
+        p = d / pop_name(e)
+        _write(p, pops[e].astype(np.float32), tr, GHSL_CRS, POP_DTYPE, POP_NODATA,
+               _tags(city, "GHS_POP", e, units="residents per 100 m cell"))
+        paths[f"population_{e}"] = p
+
+    tr, w, h = dem_grid(grid)
+    u, v = _local_coords(tr, w, h, 4326, grid)
+    z = model.elevation(u, v).astype(np.float32)
+    p = d / dem_name(city.lat, city.lon)
+    _write(p, z, tr, 4326, DEM_DTYPE, None,
+           _tags(city, "COP-DEM", units="m above EGM2008",
+                 coverage="city study grid plus 1 km, not the full 1x1 degree tile"))
+    paths["dem"] = p
+
+    meta = _sidecar(city, epochs, res_m, grid_kw)
+    meta["files"] = {k: v.name for k, v in paths.items()}
+    meta["diagnostics"] = {k: (v if k != "epochs" else {str(e): x for e, x in v.items()})
+                           for k, v in diag.items()}
+    meta["terrain"] = model.params
+    tmp = d / "demo.json.part"
+    tmp.write_text(json.dumps(meta, indent=1, sort_keys=True), encoding="utf-8")
+    os.replace(tmp, d / "demo.json")
+    return paths
+
+
+def _sidecar(city: City, epochs: Sequence[int], res_m: float, grid_kw: dict[str, Any]) -> dict:
+    kw = dict(buffer_km=3.0, design_density=40.0, size_factor=2.0)
+    kw.update(grid_kw)
+    pops = _populations(city, epochs)
+    return dict(
+        carlcities_demo_version=DEMO_VERSION, synthetic=True, epochs=list(epochs),
+        grid=dict(res_m=float(res_m), **{k: float(v) for k, v in sorted(kw.items())}),
+        city=dict(city_id=city.city_id, lat=city.lat, lon=city.lon, setting=city.setting,
+                  elevation_m=None if math.isnan(city.elevation_m) else city.elevation_m,
+                  is_capital=city.is_capital,
+                  population={str(e): round(p, 3) for e, p in pops.items()}),
+    )
+
+
+_KEY_FIELDS = ("carlcities_demo_version", "epochs", "grid", "city")
+
+
+def _cached(city: City, d: Path, epochs: Sequence[int], res_m: float,
+            grid_kw: dict[str, Any]) -> dict[str, Path] | None:
+    f = d / "demo.json"
+    try:
+        meta = json.loads(f.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    want = json.loads(json.dumps(_sidecar(city, epochs, res_m, grid_kw)))
+    if any(meta.get(k) != want[k] for k in _KEY_FIELDS):
+        return None
+    paths = {k: d / name for k, name in meta.get("files", {}).items()}
+    expected = {f"builtup_{e}" for e in epochs} | {f"population_{e}" for e in epochs} | {"dem"}
+    if set(paths) != expected or not all(p.is_file() for p in paths.values()):
+        return None
+    return paths
+
+
+def generate(out_dir: str | Path, cities: Iterable[City], *,
+             epochs: Sequence[int] = DEFAULT_EPOCHS,
+             progress: Callable[[str], None] | None = None, res_m: float = 100.0,
+             **grid_kw: Any) -> dict[str, dict[str, Path]]:
+    """Write the demo region for ``cities``; a city already written with the same version,
+    epochs, grid parameters and city facts is skipped. Returns paths per city id."""
+    out = Path(out_dir)
+    epochs = tuple(sorted(int(e) for e in epochs))
+    result: dict[str, dict[str, Path]] = {}
+    for city in cities:
+        hit = _cached(city, out / city.city_id, epochs, res_m, grid_kw)
+        if hit is not None:
+            result[city.city_id] = hit
+            if progress:
+                progress(f"{city.city_id}: cached")
+            continue
+        result[city.city_id] = generate_city(city, out, epochs=epochs, res_m=res_m, **grid_kw)
+        if progress:
+            progress(f"{city.city_id}: written")
+    return result

@@ -1,0 +1,626 @@
+"""Build the HTML reports (and their JSON twins) from a run's output directory.
+
+Reads only ``OUT/study.duckdb`` (read-only) and ``OUT/rasters/CITY/*.tif``; writes
+``OUT/report/index.html`` + ``index.json``, ``OUT/report/cities/CITY.html`` + ``CITY.json`` and
+the figures under ``OUT/report/img/``.
+
+Peer statistics (per indicator, epoch and epoch pair, among the cities of the selected run):
+
+* regional median: the median of the defined values of all cities in the store;
+* percentile rank of a city: ``100 · (L + 0.5 · T) / n`` where ``L`` is the number of cities with
+  a lower value, ``T`` the number with the same value (the city itself included) and ``n`` the
+  number of cities with a defined value (the "mid-rank" definition; Hazen plotting position);
+  for values 1, 2, 3 it gives 16.7, 50 and 83.3.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from markupsafe import Markup
+
+from ..errors import OutputDirError
+from . import charts, i18n, maps
+
+__all__ = ["build_report", "median", "percentile_ranks", "KEY_EPOCH_INDICATORS",
+           "KEY_PAIR_INDICATORS"]
+
+#: indicators of the regional comparison table, in this order (those absent are skipped)
+KEY_EPOCH_INDICATORS = (
+    "form.population", "form.extent_area", "form.builtup_density", "form.extent_density",
+    "form.saturation", "form.openness", "form.cohesion", "form.builtup_per_person",
+)
+KEY_PAIR_INDICATORS = ("growth.lcrpgr", "growth.delta_c", "growth.lcr", "growth.pgr")
+#: panels of the profile charts (those absent are skipped)
+SIZE_SERIES = ("form.population", "form.builtup_area", "form.extent_area")
+DENSITY_SERIES = ("form.builtup_density", "form.extent_density")
+
+_HERE = Path(__file__).parent
+ProgressFn = Callable[[str], None]
+
+
+# ----------------------------------------------------------------------------- statistics
+def median(values: Iterable[float | None]) -> float | None:
+    """Median of the defined (non-NULL, finite) values, or ``None`` when there are none."""
+    v = sorted(x for x in values if x is not None and math.isfinite(x))
+    if not v:
+        return None
+    k = len(v) // 2
+    return float(v[k]) if len(v) % 2 else float((v[k - 1] + v[k]) / 2)
+
+
+def percentile_ranks(values: Mapping[str, float | None]) -> dict[str, float | None]:
+    """Percentile rank [%] of each key among the defined values (mid-rank definition).
+
+    ``100 · (number lower + 0.5 · number equal, itself included) / number defined``; keys with an
+    undefined value get ``None``. Values 1, 2, 3 give 16.67, 50, 83.33.
+    """
+    defined = sorted(v for v in values.values() if v is not None and math.isfinite(v))
+    n = len(defined)
+    out: dict[str, float | None] = {}
+    import bisect
+
+    for k, v in values.items():
+        if v is None or not math.isfinite(v) or n == 0:
+            out[k] = None
+            continue
+        lower = bisect.bisect_left(defined, v)
+        ties = bisect.bisect_right(defined, v) - lower
+        out[k] = 100.0 * (lower + 0.5 * ties) / n
+    return out
+
+
+def fmt_number(v: float | None) -> str:
+    """A value for display: about three significant figures, thin spaces between thousands."""
+    if v is None or not math.isfinite(v):
+        return "—"
+    a = abs(v)
+    if a >= 1000:
+        s = f"{v:,.0f}".replace(",", "\u202f")
+    elif a >= 100:
+        s = f"{v:.0f}"
+    elif a >= 10:
+        s = f"{v:.1f}"
+    elif a >= 1:
+        s = f"{v:.2f}"
+    elif a == 0:
+        s = "0"
+    else:
+        s = f"{v:.3g}"
+    return s.replace("-", "−")
+
+
+def _r1(v: float | None) -> float | None:
+    return None if v is None else round(v, 1)
+
+
+# ----------------------------------------------------------------------------- the store
+@dataclass
+class Indicator:
+    indicator_id: str
+    theme: str
+    name_en: str
+    name_ru: str
+    unit: str
+    kind: str               # epoch | pair
+    method: str = ""
+    reference: str = ""
+    higher_is: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        return {"indicator_id": self.indicator_id, "theme": self.theme, "name_en": self.name_en,
+                "name_ru": self.name_ru, "unit": self.unit, "kind": self.kind,
+                "method": self.method, "reference": self.reference, "higher_is": self.higher_is}
+
+
+@dataclass
+class Value:
+    value: float | None
+    flag: str | None
+    unit: str | None
+    source: str | None
+    method_version: str | None
+    synthetic: bool
+
+
+@dataclass
+class Study:
+    meta: dict[str, str]
+    run: dict[str, Any] | None
+    latest_run: dict[str, Any] | None
+    cities: dict[str, dict[str, Any]]
+    indicators: dict[str, Indicator]
+    # (city_id, indicator_id, epoch, epoch_start) -> Value, zone 'city' only
+    values: dict[tuple[str, str, int | None, int | None], Value]
+    # city_id -> zone_id -> indicator_id -> epoch -> Value (zone != 'city', epoch indicators)
+    zone_values: dict[str, dict[str, dict[str, dict[int, Value]]]]
+    zones: dict[tuple[str, str], tuple[str, str]]
+    synthetic: bool
+    peers: dict[tuple[str, int | None, int | None], dict[str, Any]] = field(default_factory=dict)
+
+
+def _columns(con, table: str) -> set[str]:
+    rows = con.execute("SELECT column_name FROM information_schema.columns WHERE table_name = ?",
+                       [table]).fetchall()
+    return {r[0] for r in rows}
+
+
+def _select(con, table: str, wanted: Iterable[str], where: str = "",
+            params: list | None = None) -> list[dict[str, Any]]:
+    have = _columns(con, table)
+    if not have:
+        return []
+    wanted = list(wanted)
+    cols = [c for c in wanted if c in have]
+    if not cols:
+        return []
+    rows = con.execute(f"SELECT {', '.join(cols)} FROM {table} {where}", params or []).fetchall()
+    return [{**{c: None for c in wanted}, **dict(zip(cols, r))} for r in rows]
+
+
+def _load(db: Path) -> Study:
+    from ..store import connect
+
+    con = connect(db, read_only=True)
+    try:
+        meta = {r["key"]: r["value"] for r in _select(con, "study_meta", ["key", "value"])}
+        runs = _select(con, "runs", ["run_id", "study", "started", "finished", "status",
+                                     "config_sha256", "software"])
+        runs.sort(key=lambda r: (r["started"] is not None, r["started"] or datetime.min,
+                                 r["finished"] or datetime.min, r["run_id"] or ""), reverse=True)
+        latest = runs[0] if runs else None
+        complete = [r for r in runs if (r["status"] or "").lower() == "complete"]
+        run = complete[0] if complete else latest
+        if run is None:   # no runs table rows: take the last run id that wrote values
+            ids = con.execute("SELECT DISTINCT run_id FROM indicator_values ORDER BY run_id DESC"
+                              ).fetchall() if _columns(con, "indicator_values") else []
+            if ids:
+                run = {"run_id": ids[0][0], "status": None, "started": None, "finished": None}
+        city_cols = ["city_id", "name_en", "name_ru", "country_iso3", "region", "lat", "lon",
+                     "population", "population_year", "population_source", "setting",
+                     "is_capital", "synthetic"]
+        cities = {r["city_id"]: r for r in _select(con, "cities", city_cols)}
+        inds: dict[str, Indicator] = {}
+        for r in _select(con, "indicators", ["indicator_id", "theme", "name_en", "name_ru",
+                                              "unit", "method", "reference", "kind",
+                                              "higher_is"]):
+            iid = r["indicator_id"]
+            inds[iid] = Indicator(iid, r["theme"] or iid.split(".")[0], r["name_en"] or iid,
+                                  r["name_ru"] or "", r["unit"] or "", (r["kind"] or "").lower(),
+                                  r["method"] or "", r["reference"] or "", r["higher_is"] or "")
+        rows = []
+        if run is not None:
+            rows = _select(con, "indicator_values",
+                           ["city_id", "zone_id", "indicator_id", "epoch", "epoch_start", "value",
+                            "unit", "source", "method_version", "synthetic", "flag", "scenario"],
+                           "WHERE run_id = ? AND coalesce(scenario, 'observed') = 'observed'",
+                           [run["run_id"]])
+        zones = {(r["city_id"], r["zone_id"]): (r["name_en"] or r["zone_id"], r["name_ru"] or "")
+                 for r in _select(con, "zones", ["city_id", "zone_id", "name_en", "name_ru"])}
+    finally:
+        con.close()
+
+    values: dict[tuple[str, str, int | None, int | None], Value] = {}
+    zone_values: dict[str, dict[str, dict[str, dict[int, Value]]]] = defaultdict(
+        lambda: defaultdict(lambda: defaultdict(dict)))
+    pair_seen: set[str] = set()
+    synthetic = any(bool(c.get("synthetic")) for c in cities.values())
+    for r in rows:
+        v = r["value"]
+        v = float(v) if v is not None and math.isfinite(float(v)) else None
+        val = Value(v, r["flag"], r["unit"], r["source"], r["method_version"],
+                    bool(r["synthetic"]))
+        synthetic = synthetic or val.synthetic
+        iid = r["indicator_id"]
+        if r["epoch_start"] is not None:
+            pair_seen.add(iid)
+        if iid not in inds:
+            inds[iid] = Indicator(iid, iid.split(".")[0], iid, "", r["unit"] or "", "")
+        elif not inds[iid].unit and r["unit"]:
+            inds[iid].unit = r["unit"]
+        zone = r["zone_id"] or "city"
+        epoch = None if r["epoch"] is None else int(r["epoch"])
+        start = None if r["epoch_start"] is None else int(r["epoch_start"])
+        if zone == "city":
+            values[(r["city_id"], iid, epoch, start)] = val
+        elif start is None and epoch is not None:
+            zone_values[r["city_id"]][zone][iid][epoch] = val
+        if r["city_id"] not in cities:
+            cities[r["city_id"]] = {c: None for c in city_cols} | {"city_id": r["city_id"]}
+    for ind in inds.values():
+        if ind.kind not in ("epoch", "pair"):
+            ind.kind = "pair" if ind.indicator_id in pair_seen else "epoch"
+    cities = dict(sorted(cities.items(), key=lambda kv: (kv[1].get("name_en") or kv[0]).lower()))
+    return Study(meta, run, latest, cities, inds, values, zone_values, zones, synthetic)
+
+
+def _peer_stats(study: Study) -> None:
+    """Regional and country medians and percentile ranks per (indicator, epoch, epoch_start)."""
+    groups: dict[tuple[str, int | None, int | None], dict[str, float | None]] = defaultdict(dict)
+    for (city, iid, e, s), v in study.values.items():
+        groups[(iid, e, s)][city] = v.value
+    for key, vals in groups.items():
+        by_country: dict[str, list[float]] = defaultdict(list)
+        for city, v in vals.items():
+            if v is not None:
+                by_country[study.cities[city].get("country_iso3") or "?"].append(v)
+        study.peers[key] = {
+            "median": median(vals.values()),
+            "n": sum(v is not None for v in vals.values()),
+            "ranks": percentile_ranks(vals),
+            "country_median": {c: median(v) for c, v in by_country.items()},
+            "country_n": {c: len(v) for c, v in by_country.items()},
+        }
+
+
+# ----------------------------------------------------------------------------- rendering
+def _env():
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+    env = Environment(loader=FileSystemLoader(_HERE / "templates"),
+                      autoescape=select_autoescape(["html"]), undefined=StrictUndefined,
+                      trim_blocks=True, lstrip_blocks=True)
+    env.globals.update(
+        t=lambda key, **kw: i18n.bilingual(i18n.text(key, "en", **kw), i18n.text(key, "ru", **kw)),
+        tb=lambda key, **kw: i18n.bilingual(i18n.text(key, "en", **kw),
+                                            i18n.text(key, "ru", **kw), block=True),
+        bi=i18n.bilingual, fmt=fmt_number,
+        css=Markup((_HERE / "static" / "report.css").read_text(encoding="utf-8")),
+        js=Markup((_HERE / "static" / "report.js").read_text(encoding="utf-8")),
+    )
+    return env
+
+
+def _run_json(study: Study) -> dict[str, Any]:
+    def iso(x):
+        return x.isoformat(sep=" ", timespec="seconds") if isinstance(x, datetime) else x
+
+    run = study.run or {}
+    latest = study.latest_run or {}
+    note = None
+    if latest and run and latest.get("run_id") != run.get("run_id"):
+        note = "later"
+    elif run and (run.get("status") or "").lower() != "complete":
+        note = "no_complete"
+    return {"run_id": run.get("run_id"), "status": run.get("status"),
+            "started": iso(run.get("started")), "finished": iso(run.get("finished")),
+            "latest_run_id": latest.get("run_id"), "latest_status": latest.get("status"),
+            "note": note}
+
+
+def _study_json(study: Study) -> dict[str, Any]:
+    m = study.meta
+    name = m.get("name") or "carlcities"
+    return {"name": name, "title_en": m.get("title_en") or name,
+            "title_ru": m.get("title_ru") or m.get("title_en") or name}
+
+
+def _fig_json(f: maps.FigureInfo | None, page_dir: Path, report_dir: Path,
+              synthetic: bool) -> dict[str, Any] | None:
+    if f is None:
+        return None
+    cap_en, cap_ru = f.caption_en, f.caption_ru
+    if synthetic:
+        cap_en += " " + i18n.text("synthetic_caption")
+        cap_ru += " " + i18n.text("synthetic_caption", "ru")
+    return {"kind": f.kind, "src": os.path.relpath(f.file, page_dir).replace(os.sep, "/"),
+            "path": os.path.relpath(f.file, report_dir).replace(os.sep, "/"),
+            "title_en": f.title_en, "title_ru": f.title_ru, "alt": f.alt,
+            "caption_en": cap_en, "caption_ru": cap_ru, "unit": f.unit, "source": f.source,
+            "synthetic": synthetic, "width": f.width, "height": f.height, **f.extra}
+
+
+def _write(path: Path, html: str, data: dict[str, Any]) -> None:
+    path.write_text(html, encoding="utf-8")
+    path.with_suffix(".json").write_text(
+        json.dumps(data, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+
+
+def _col_key(iid: str, epoch: int | None, start: int | None) -> str:
+    """Key of a table column in the JSON twin: 'form.population@2020', 'growth.lcr@2010-2020'."""
+    return f"{iid}@{start}-{epoch}" if start is not None else f"{iid}@{epoch}"
+
+
+def _key_columns(study: Study) -> list[dict[str, Any]]:
+    """Columns of the regional table: latest epoch per key indicator, latest pair for growth."""
+    epochs: dict[str, set[int]] = defaultdict(set)
+    pairs: dict[str, set[tuple[int, int]]] = defaultdict(set)
+    for (_c, iid, e, s) in study.values:
+        if e is None:
+            continue
+        if s is None:
+            epochs[iid].add(e)
+        else:
+            pairs[iid].add((s, e))
+    wanted_e = [i for i in KEY_EPOCH_INDICATORS if i in epochs]
+    wanted_p = [i for i in KEY_PAIR_INDICATORS if i in pairs]
+    if not wanted_e and not wanted_p:   # none of the usual ones: show what the store has
+        wanted_e = sorted(epochs)[:10]
+        wanted_p = sorted(pairs)[:4]
+    cols = []
+    for iid in wanted_e:
+        e = max(epochs[iid])
+        cols.append({"indicator": study.indicators[iid], "epoch": e, "epoch_start": None,
+                     "key": _col_key(iid, e, None)})
+    for iid in wanted_p:
+        s, e = max(pairs[iid], key=lambda p: (p[1], p[0]))  # latest end, then the previous start
+        cols.append({"indicator": study.indicators[iid], "epoch": e, "epoch_start": s,
+                     "key": _col_key(iid, e, s)})
+    return cols
+
+
+def _cell(study: Study, city: str, col: dict[str, Any]) -> dict[str, Any]:
+    iid, e, s = col["indicator"].indicator_id, col["epoch"], col["epoch_start"]
+    v = study.values.get((city, iid, e, s))
+    peers = study.peers.get((iid, e, s), {})
+    rank = peers.get("ranks", {}).get(city) if v is not None else None
+    return {"value": v.value if v else None, "display": fmt_number(v.value if v else None),
+            "flag": (v.flag if v else None) or (None if v else "no value in this run"),
+            "percentile_rank": _r1(rank), "synthetic": bool(v and v.synthetic)}
+
+
+def _series(study: Study, city: str, ids: Iterable[str]) -> list[charts.Series]:
+    out = []
+    for iid in ids:
+        if iid not in study.indicators:
+            continue
+        epochs = sorted({e for (c, i, e, s) in study.values if i == iid and s is None
+                         and e is not None})
+        if not epochs:
+            continue
+        ind = study.indicators[iid]
+        cv = [getattr(study.values.get((city, iid, e, None)), "value", None) for e in epochs]
+        mv = [study.peers.get((iid, e, None), {}).get("median") for e in epochs]
+        out.append(charts.Series(ind.name_en, ind.name_ru or ind.name_en, ind.unit, epochs, cv, mv))
+    return out
+
+
+def _city_figures(job: dict[str, Any]) -> dict[str, maps.FigureInfo | None]:
+    """All figures of one city profile (a picklable unit of work)."""
+    cid = job["city_id"]
+    img = job["img_dir"]
+    common = {"out_dir": job["out_dir"], "city_en": job["name_en"], "city_ru": job["name_ru"],
+              "fallback_source": job["source"]}
+    rs = maps.find_rasters(job["raster_dir"])
+    figs: dict[str, maps.FigureInfo | None] = {
+        "atlas": maps.atlas_panels(rs, img / f"{cid}-atlas.png", **common),
+        "expansion": maps.expansion_map(rs, img / f"{cid}-expansion.png", **common),
+        "density": maps.density_map(rs, img / f"{cid}-density.png", **common),
+        "growth": maps.growth_map(rs, img / f"{cid}-growth.png", **common),
+    }
+    src = job["chart_source"]
+    figs["chart_size"] = charts.time_series(
+        job["size_series"], img / f"{cid}-chart-size.png", kind="chart_size",
+        title_key="chart_size_title", city_en=job["name_en"], city_ru=job["name_ru"], source=src)
+    figs["chart_density"] = charts.time_series(
+        job["density_series"], img / f"{cid}-chart-density.png", kind="chart_density",
+        title_key="chart_density_title", city_en=job["name_en"], city_ru=job["name_ru"],
+        source=src)
+    return figs
+
+
+def _indicator_blocks(study: Study, city: str, kind: str) -> list[dict[str, Any]]:
+    """Per indicator: the city's value, medians and percentile rank for each epoch (or pair)."""
+    iso = study.cities[city].get("country_iso3") or "?"
+    keys: dict[str, set[tuple[int | None, int | None]]] = defaultdict(set)
+    for (c, iid, e, s) in study.values:
+        if c == city and (s is None) == (kind == "epoch"):
+            keys[iid].add((e, s))
+    order = {iid: i for i, iid in enumerate(KEY_EPOCH_INDICATORS + KEY_PAIR_INDICATORS)}
+    blocks = []
+    for iid in sorted(keys, key=lambda i: (order.get(i, 99), study.indicators[i].theme, i)):
+        ind = study.indicators[iid]
+        rows = []
+        for e, s in sorted(keys[iid], key=lambda p: (p[0] or 0, p[1] or 0)):
+            v = study.values[(city, iid, e, s)]
+            p = study.peers.get((iid, e, s), {})
+            rows.append({
+                "epoch": e, "epoch_start": s,
+                "label": f"{s}–{e}" if s is not None else str(e),
+                "value": v.value, "display": fmt_number(v.value), "flag": v.flag,
+                "regional_median": p.get("median"),
+                "regional_median_display": fmt_number(p.get("median")),
+                "n": p.get("n", 0),
+                "country_median": p.get("country_median", {}).get(iso),
+                "country_median_display": fmt_number(p.get("country_median", {}).get(iso)),
+                "country_n": p.get("country_n", {}).get(iso, 0),
+                "percentile_rank": _r1(p.get("ranks", {}).get(city)),
+                "source": v.source, "method_version": v.method_version,
+                "synthetic": v.synthetic})
+        blocks.append({"indicator": ind.as_json(), "epochs": rows})
+    return blocks
+
+
+def _districts(study: Study, city: str) -> dict[str, Any] | None:
+    zv = study.zone_values.get(city)
+    if not zv:
+        return None
+    epoch = max(e for z in zv.values() for d in z.values() for e in d)
+    iids = sorted({iid for z in zv.values() for iid, d in z.items() if epoch in d},
+                  key=lambda i: ({k: n for n, k in enumerate(KEY_EPOCH_INDICATORS)}.get(i, 99), i))
+    rows = []
+    for zid in sorted(zv, key=lambda z: study.zones.get((city, z), (z, ""))[0]):
+        name_en, name_ru = study.zones.get((city, zid), (zid, ""))
+        cells = []
+        for iid in iids:
+            v = zv[zid].get(iid, {}).get(epoch)
+            cells.append({"indicator_id": iid, "value": v.value if v else None,
+                          "display": fmt_number(v.value if v else None),
+                          "flag": v.flag if v else None})
+        rows.append({"zone_id": zid, "name_en": name_en, "name_ru": name_ru, "cells": cells})
+    return {"epoch": epoch, "indicators": [study.indicators[i].as_json() for i in iids],
+            "rows": rows}
+
+
+def _map_jobs(fn, jobs: list[dict[str, Any]], workers: int) -> list[Any]:
+    if workers <= 1 or len(jobs) < 4:
+        return [fn(j) for j in jobs]
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as ex:
+        return list(ex.map(fn, jobs, chunksize=max(1, len(jobs) // (workers * 4))))
+
+
+def _workers(n_jobs: int) -> int:
+    env = os.environ.get("CARLCITIES_REPORT_WORKERS")
+    if env:
+        return max(1, int(env))
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return 1 if n_jobs < 12 else max(1, min(cpus or 1, 8))
+
+
+# ----------------------------------------------------------------------------- the public API
+def build_report(out_dir: Path, *, progress: ProgressFn | None = None) -> Path:
+    """Write the regional comparison and one profile per city into ``OUT/report/``.
+
+    Parameters
+    ----------
+    out_dir : the output directory of a run; ``OUT/study.duckdb`` is opened read-only and
+        ``OUT/rasters/CITY/*.tif`` are read when present (a city without rasters still gets a
+        page, with a note instead of maps).
+    progress : called with a short message as each part is done.
+
+    Returns
+    -------
+    Path of ``OUT/report/index.html``.
+    """
+    t0 = time.perf_counter()
+    say = progress or (lambda _msg: None)
+    out_dir = Path(out_dir)
+    db = out_dir / "study.duckdb"
+    if not db.is_file():
+        raise OutputDirError("no results store (study.duckdb) in the output directory",
+                             path=out_dir, fix="run `carlcities run --out DIR` first, then "
+                                                "`carlcities report --out DIR` on the same DIR")
+    study = _load(db)
+    _peer_stats(study)
+    say(f"read the store: {len(study.cities)} cities, {len(study.values)} values")
+
+    report = out_dir / "report"
+    img = report / "img"
+    cities_dir = report / "cities"
+    for d in (img, cities_dir):
+        if d.exists():
+            shutil.rmtree(d)
+        d.mkdir(parents=True)
+    env = _env()
+    run = _run_json(study)
+    sj = _study_json(study)
+    generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    manifest_exists = (out_dir / "manifest.json").is_file()
+    base = {"study": sj, "run": run, "synthetic": study.synthetic, "generated": generated,
+            "manifest_exists": manifest_exists}
+
+    # --- per-city figures (the slow part), in parallel when there are many cities
+    jobs = []
+    for cid, c in study.cities.items():
+        srcs = sorted({v.source for (ci, *_), v in study.values.items() if ci == cid and v.source})
+        jobs.append({
+            "city_id": cid, "name_en": c.get("name_en") or cid,
+            "name_ru": c.get("name_ru") or c.get("name_en") or cid,
+            "out_dir": out_dir, "raster_dir": out_dir / "rasters" / cid, "img_dir": img,
+            "source": "; ".join(srcs),
+            "chart_source": f"study.duckdb, indicator_values, run {run['run_id']}",
+            "size_series": _series(study, cid, SIZE_SERIES),
+            "density_series": _series(study, cid, DENSITY_SERIES)})
+    workers = _workers(len(jobs))
+    figures = _map_jobs(_city_figures, jobs, workers)
+    say(f"drew the city figures ({len(jobs)} cities, {workers} worker(s))")
+
+    # --- index
+    cols = _key_columns(study)
+    rows = []
+    for cid, c in study.cities.items():
+        en, ru = i18n.country_name(c.get("country_iso3"))
+        rows.append({"city_id": cid, "name_en": c.get("name_en") or cid,
+                     "name_ru": c.get("name_ru") or "", "country_iso3": c.get("country_iso3"),
+                     "country_en": en, "country_ru": ru, "href": f"cities/{cid}.html",
+                     "cells": [_cell(study, cid, col) for col in cols]})
+    med = []
+    for col in cols:
+        p = study.peers.get((col["indicator"].indicator_id, col["epoch"], col["epoch_start"]), {})
+        med.append({"value": p.get("median"), "display": fmt_number(p.get("median")),
+                    "n": p.get("n", 0)})
+    points = []
+    for cid, c in study.cities.items():
+        pop = c.get("population")
+        if pop is None:
+            pv = [v for (ci, iid, e, s), v in study.values.items()
+                  if ci == cid and iid == "form.population" and s is None and v.value is not None]
+            pop = pv[-1].value if pv else None
+        points.append(charts.CityPoint(cid, c.get("name_en") or cid, c.get("lon"), c.get("lat"),
+                                       pop, c.get("country_iso3")))
+    rmap = charts.region_map(points, img / "region-map.png",
+                             source="study.duckdb, table cities (catalogue location and "
+                                    "population)")
+    region_fig = _fig_json(rmap, report, report, study.synthetic)
+    columns_json = [{"key": col["key"], **col["indicator"].as_json(), "epoch": col["epoch"],
+                     "epoch_start": col["epoch_start"]} for col in cols]
+    index_data = {
+        **base,
+        "percentile_rank_definition": i18n.text("percentile_definition"),
+        "percentile_rank_definition_ru": i18n.text("percentile_definition", "ru"),
+        "filter": {"zone_id": "city", "scenario": "observed", "run_id": run["run_id"]},
+        "columns": columns_json,
+        "cities": [{k: r[k] for k in ("city_id", "name_en", "name_ru", "country_iso3",
+                                      "country_en", "country_ru", "href")}
+                   | {"values": {col["key"]: cell for col, cell in zip(cols, r["cells"])}}
+                   for r in rows],
+        "regional_median": {col["key"]: m for col, m in zip(cols, med)},
+        "figures": [f for f in [region_fig] if f],
+    }
+    index_html = env.get_template("index.html").render(
+        **base, page="index", root="", columns=cols, rows=rows, median=med,
+        region_fig=region_fig, manifest_href="../manifest.json", json_href="index.json",
+        n_cities=len(rows))
+    index = report / "index.html"
+    _write(index, index_html, index_data)
+    say("wrote index.html")
+
+    # --- profiles
+    n_all = len(study.cities)
+    for (cid, c), figs in zip(study.cities.items(), figures):
+        iso = c.get("country_iso3")
+        en, ru = i18n.country_name(iso)
+        epoch_blocks = _indicator_blocks(study, cid, "epoch")
+        pair_blocks = _indicator_blocks(study, cid, "pair")
+        fj = {k: _fig_json(f, cities_dir, report, study.synthetic) for k, f in figs.items()}
+        rs = maps.find_rasters(out_dir / "rasters" / cid)
+        city_vals = [v for (ci, *_), v in study.values.items() if ci == cid]
+        prov = {"run_id": run["run_id"], "run_status": run["status"],
+                "method_versions": sorted({v.method_version for v in city_vals
+                                           if v.method_version}),
+                "sources": sorted({v.source for v in city_vals if v.source}),
+                "manifest": "../../manifest.json", "manifest_exists": manifest_exists}
+        city_json = {k: c.get(k) for k in ("city_id", "name_en", "name_ru", "country_iso3",
+                                           "region", "lat", "lon", "population",
+                                           "population_year", "population_source", "setting",
+                                           "synthetic")}
+        city_json |= {"country_en": en, "country_ru": ru}
+        n_country = sum(1 for o in study.cities.values() if o.get("country_iso3") == iso)
+        data = {**base, "city": city_json, "peers": {"n_cities": n_all, "country_n": n_country},
+                "percentile_rank_definition": i18n.text("percentile_definition"),
+                "indicators": epoch_blocks, "growth": pair_blocks,
+                "districts": _districts(study, cid),
+                "figures": {k: v for k, v in fj.items() if v},
+                "rasters_missing": rs.empty, "provenance": prov}
+        html = env.get_template("city.html").render(
+            **base, page="city", root="../", city=city_json, figs=fj, blocks=epoch_blocks,
+            growth=pair_blocks, districts=data["districts"], provenance=prov,
+            rasters_missing=rs.empty, raster_dir=f"rasters/{cid}/",
+            n_cities=n_all, n_country=n_country, manifest_href="../../manifest.json",
+            json_href=f"{cid}.json")
+        _write(cities_dir / f"{cid}.html", html, data)
+    say(f"wrote {n_all} city profiles in {time.perf_counter() - t0:.1f} s")
+    return index

@@ -1,0 +1,230 @@
+"""Charts of the reports: the regional map of cities and line charts of indicators by epoch.
+
+Drawn with matplotlib's object API on the Agg canvas (no pyplot state, no basemap data). Each
+function writes one PNG and returns a :class:`~carlcities.report.maps.FigureInfo`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from . import i18n
+from .maps import DPI, FONT, FigureInfo, _figure, _save
+
+__all__ = ["CityPoint", "Series", "region_map", "time_series", "COUNTRY_COLOURS"]
+
+COUNTRY_COLOURS = {
+    "KAZ": "#1f77b4",
+    "KGZ": "#d62728",
+    "TJK": "#2ca02c",
+    "TKM": "#9467bd",
+    "UZB": "#ff7f0e",
+}
+_EXTRA = ["#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
+
+
+@dataclass
+class CityPoint:
+    city_id: str
+    name_en: str
+    lon: float
+    lat: float
+    population: float | None
+    country_iso3: str | None
+
+
+@dataclass
+class Series:
+    """One panel of a line chart: a city's values by epoch and the regional median."""
+
+    name_en: str
+    name_ru: str
+    unit: str
+    epochs: list[int]
+    city: list[float | None]
+    median: list[float | None]
+
+
+def _country_colour(iso: str | None, others: dict[str, str]) -> str:
+    if iso and iso.upper() in COUNTRY_COLOURS:
+        return COUNTRY_COLOURS[iso.upper()]
+    key = iso or "?"
+    if key not in others:
+        others[key] = _EXTRA[len(others) % len(_EXTRA)]
+    return others[key]
+
+
+def _place_labels(fig, ax, pts: list[CityPoint], sizes: np.ndarray) -> None:
+    """Greedy label placement: biggest cities first, first free spot among eight around it."""
+    renderer = fig.canvas.get_renderer()
+    taken = []
+    trans = ax.transData
+    for i in np.argsort(-np.nan_to_num(sizes)):
+        x, y = trans.transform((pts[i].lon, pts[i].lat))
+        r = math.sqrt(max(sizes[i], 1.0)) / 2 * DPI / 72  # marker radius [px]
+        taken.append((x - r, y - r, x + r, y + r))
+    order = list(np.argsort(-np.nan_to_num(sizes)))
+    for i in order:
+        p = pts[i]
+        r_pt = math.sqrt(max(sizes[i], 1.0)) / 2 + 1.5
+        cands = [(r_pt, 0, "left", "center"), (-r_pt, 0, "right", "center"),
+                 (0, r_pt, "center", "bottom"), (0, -r_pt, "center", "top"),
+                 (r_pt * .7, r_pt * .7, "left", "bottom"), (-r_pt * .7, r_pt * .7, "right", "bottom"),
+                 (r_pt * .7, -r_pt * .7, "left", "top"), (-r_pt * .7, -r_pt * .7, "right", "top")]
+        best = None
+        for dx, dy, ha, va in cands:
+            t = ax.annotate(p.name_en, (p.lon, p.lat), xytext=(dx, dy),
+                            textcoords="offset points", ha=ha, va=va, fontsize=FONT - 0.5,
+                            color="#222222", zorder=4)
+            bb = t.get_window_extent(renderer).expanded(1.02, 1.05)
+            box = (bb.x0, bb.y0, bb.x1, bb.y1)
+            ax_bb = ax.get_window_extent(renderer)
+            inside = (bb.x0 >= ax_bb.x0 and bb.x1 <= ax_bb.x1 and bb.y0 >= ax_bb.y0
+                      and bb.y1 <= ax_bb.y1)
+            overlap = sum(_overlap(box, o) for o in taken)
+            score = overlap + (0 if inside else 1e6)
+            if best is None or score < best[0]:
+                if best is not None:
+                    best[1].remove()
+                best = (score, t, box)
+                if score == 0:
+                    break
+            else:
+                t.remove()
+        if best is not None:
+            taken.append(best[2])
+
+
+def _overlap(a, b) -> float:
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    return w * h if w > 0 and h > 0 else 0.0
+
+
+def region_map(points: list[CityPoint], out_file: Path, *, source: str) -> FigureInfo | None:
+    """Cities at their longitude and latitude, circle area ∝ population, colour by country."""
+    pts = [p for p in points if p.lon is not None and p.lat is not None
+           and math.isfinite(p.lon) and math.isfinite(p.lat)]
+    if not pts:
+        return None
+    lon = np.array([p.lon for p in pts])
+    lat = np.array([p.lat for p in pts])
+    pop = np.array([p.population if p.population and p.population > 0 else np.nan for p in pts])
+    pmax = np.nanmax(pop) if np.isfinite(pop).any() else 1.0
+    sizes = np.where(np.isfinite(pop), 20 + 700 * pop / pmax, 20.0)   # marker area [pt²]
+    pad_x = max(1.5, 0.08 * (lon.max() - lon.min()))
+    pad_y = max(1.0, 0.08 * (lat.max() - lat.min()))
+    x0, x1 = lon.min() - pad_x, lon.max() + pad_x
+    y0, y1 = lat.min() - pad_y, lat.max() + pad_y
+    kx = math.cos(math.radians((y0 + y1) / 2))
+    w = 10.0
+    h = min(max(w * 0.82 * (y1 - y0) / ((x1 - x0) * kx) + 0.9, 4.0), 9.0)
+    fig = _figure(w, h)
+    ax = fig.subplots()
+    ax.set_facecolor("#fbfbf8")
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_aspect(1.0 / kx)
+    step = 5 if max(x1 - x0, y1 - y0) > 12 else (2 if max(x1 - x0, y1 - y0) > 5 else 1)
+    ax.set_xticks(np.arange(math.ceil(x0 / step) * step, x1 + 1e-9, step))
+    ax.set_yticks(np.arange(math.ceil(y0 / step) * step, y1 + 1e-9, step))
+    ax.grid(True, color="#d9d9d9", linewidth=0.6, zorder=0)
+    ax.tick_params(labelsize=FONT)
+    ax.set_xlabel(i18n.plain("lon"), fontsize=FONT)
+    ax.set_ylabel(i18n.plain("lat"), fontsize=FONT)
+    others: dict[str, str] = {}
+    colours = [_country_colour(p.country_iso3, others) for p in pts]
+    ax.scatter(lon, lat, s=sizes, c=colours, alpha=0.75, edgecolors="white", linewidths=0.7,
+               zorder=3)
+    fig.canvas.draw()   # fixes the layout so that label boxes can be measured
+    _place_labels(fig, ax, pts, sizes)
+    from matplotlib.lines import Line2D
+
+    isos = sorted({p.country_iso3 or "?" for p in pts})
+    handles = [Line2D([], [], marker="o", linestyle="", markersize=7, alpha=0.8,
+                      markerfacecolor=_country_colour(None if i == "?" else i, others),
+                      markeredgecolor="white", label=" / ".join(i18n.country_name(i))
+                      if i != "?" else "?") for i in isos]
+    if np.isfinite(pop).any():
+        for ref in _nice_refs(pmax):
+            handles.append(Line2D([], [], marker="o", linestyle="", alpha=0.5,
+                                  markersize=math.sqrt(20 + 700 * ref / pmax),
+                                  markerfacecolor="#999999", markeredgecolor="white",
+                                  label=f"{ref / 1e6:g} M" if ref >= 1e6 else f"{ref / 1e3:g} k"))
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=FONT,
+              frameon=False, labelspacing=1.0, borderaxespad=0.0,
+              title="Country · Population\nСтрана · Население", title_fontsize=FONT)
+    wpx, hpx = _save(fig, out_file)
+    return FigureInfo(
+        file=out_file, kind="region_map", title_en=i18n.text("region_map"),
+        title_ru=i18n.text("region_map", "ru"),
+        alt=f"{i18n.text('region_map_alt')} {i18n.text('region_map_alt', 'ru')}",
+        caption_en=i18n.text("region_map_caption"), caption_ru=i18n.text("region_map_caption",
+                                                                         "ru"),
+        unit="° (WGS 84); persons / чел.", source=source, width=wpx, height=hpx)
+
+
+def _nice_refs(pmax: float) -> list[float]:
+    refs = [p for p in (100_000, 250_000, 500_000, 1_000_000, 2_000_000, 5_000_000, 10_000_000)
+            if p <= pmax]
+    return refs[-3:] if len(refs) > 3 else refs
+
+
+def time_series(series: list[Series], out_file: Path, *, kind: str, title_key: str,
+                city_en: str, city_ru: str, source: str) -> FigureInfo | None:
+    """Small multiples: the city (solid) against the regional median (dashed) by epoch."""
+    series = [s for s in series if any(v is not None for v in s.city)]
+    if not series:
+        return None
+    n = len(series)
+    fig = _figure(3.1 * n + 0.2, 2.7)
+    axes = np.atleast_1d(fig.subplots(1, n, squeeze=False)).ravel()
+    for ax, s in zip(axes, series):
+        x = np.array(s.epochs, dtype=float)
+        c = np.array([np.nan if v is None else v for v in s.city], dtype=float)
+        m = np.array([np.nan if v is None else v for v in s.median], dtype=float)
+        ax.plot(x, c, "-o", color="#c0392b", markersize=3.5, linewidth=1.6,
+                label=f"{city_en} / {city_ru}")
+        ax.plot(x, m, "--s", color="#555555", markersize=3, linewidth=1.1,
+                label=i18n.plain("regional_median"))
+        ax.set_title(f"{s.name_en} [{s.unit}]\n{s.name_ru}", fontsize=FONT, pad=3)
+        ax.set_xticks(x)
+        ax.set_xticklabels([str(e) for e in s.epochs], fontsize=FONT - 1,
+                           rotation=45 if n > 2 and len(x) > 4 else 0)
+        ax.tick_params(labelsize=FONT - 1, length=2)
+        ax.grid(True, color="#e5e5e5", linewidth=0.6)
+        ax.set_ylim(bottom=0 if np.nanmin(np.concatenate([c, m])) >= 0 else None)
+        ax.yaxis.set_major_formatter(_compact_formatter())
+        for sp in ("top", "right"):
+            ax.spines[sp].set_visible(False)
+    h, lab = axes[0].get_legend_handles_labels()
+    fig.legend(h, lab, loc="outside lower center", ncol=2, fontsize=FONT, frameon=False)
+    wpx, hpx = _save(fig, out_file)
+    names = "; ".join(f"{s.name_en} [{s.unit}]" for s in series)
+    names_ru = "; ".join(f"{s.name_ru} [{s.unit}]" for s in series)
+    return FigureInfo(
+        file=out_file, kind=kind, title_en=i18n.text(title_key),
+        title_ru=i18n.text(title_key, "ru"),
+        alt=f"{i18n.text('chart_size_alt', city=city_en, names=names)} "
+            f"{i18n.text('chart_size_alt', 'ru', city_ru=city_ru, names=names_ru)}",
+        caption_en=i18n.text("chart_caption"), caption_ru=i18n.text("chart_caption", "ru"),
+        unit="; ".join(dict.fromkeys(s.unit for s in series)), source=source,
+        width=wpx, height=hpx)
+
+
+def _compact_formatter():
+    from matplotlib.ticker import FuncFormatter
+
+    def f(v: float, _pos: int) -> str:
+        a = abs(v)
+        if a >= 1e6:
+            return f"{v / 1e6:g}M"
+        if a >= 1e4:
+            return f"{v / 1e3:g}k"
+        return f"{v:g}"
+
+    return FuncFormatter(f)

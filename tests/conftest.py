@@ -1,0 +1,55 @@
+"""Shared test fixtures: real-format rasters written by the tests themselves."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import rasterio
+from affine import Affine
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def shared_file(rel: str) -> Path:
+    p = SHARED / rel
+    if not p.exists():
+        pytest.skip(f"shared fixture {rel} is not present at {SHARED}")
+    return p
+
+
+def write_tif(path: Path, data: np.ndarray, transform: Affine, crs, nodata=None, tags=None,
+              tiled=True) -> Path:
+    data = np.asarray(data)
+    if data.ndim == 2:
+        data = data[None]
+    prof = dict(driver="GTiff", width=data.shape[2], height=data.shape[1], count=data.shape[0],
+                dtype=str(data.dtype), crs=crs, transform=transform, compress="deflate")
+    if tiled:
+        prof.update(tiled=True, blockxsize=256, blockysize=256)
+    if nodata is not None:
+        prof["nodata"] = nodata
+    with rasterio.open(path, "w", **prof) as ds:
+        ds.write(data)
+        if tags:
+            ds.update_tags(**tags)
+    return path
+
+
+@pytest.fixture
+def small_grid():
+    from carlcities.grid import CityGrid
+
+    # a 6 km square at 100 m around central Bishkek
+    return CityGrid.around("bishkek", 74.612, 42.875, 3000.0, res=100.0)
+
+
+def mollweide_cover(grid, res=100.0, margin=2000.0):
+    """A GHSL-aligned Mollweide transform and shape covering the grid."""
+    l, b, r, t = grid.footprint("ESRI:54009")
+    l = np.floor((l - margin) / res) * res
+    t = np.ceil((t + margin) / res) * res
+    w = int(np.ceil((r + margin - l) / res))
+    h = int(np.ceil((t - (b - margin)) / res))
+    return Affine(res, 0, l, 0, -res, t), (h, w)
