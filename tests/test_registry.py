@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from carlcities.errors import ConfigError
-from carlcities.indicators import REGISTRY, Indicator, Value, all_indicators, evaluate, indicator
+from carlcities.indicators import REGISTRY, Indicator, Value, all_indicators, indicator
 from carlcities.indicators import registry as reg
 from carlcities.indicators.docs import render
 
@@ -24,9 +24,14 @@ def scratch(monkeypatch):
 
 
 def _meta(**kw):
-    base = dict(
-        name_en="Test", name_ru="Тест", unit="ratio", reference="ref", method="m", inputs=("a",)
-    )
+    base = {
+        "name_en": "Test",
+        "name_ru": "Тест",
+        "unit": "ratio",
+        "reference": "ref",
+        "method": "m",
+        "inputs": ("a",),
+    }
     base.update(kw)
     return base
 

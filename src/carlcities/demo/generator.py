@@ -176,8 +176,27 @@ def _wrap(a: np.ndarray) -> np.ndarray:
 def urban_layers(city: City, grid: CityGrid, model: CityModel, u: np.ndarray, v: np.ndarray,
                  epochs: Sequence[int]) -> tuple[dict[int, np.ndarray], dict[int, np.ndarray], dict]:
     """Built-up share [0–1] and population [persons] per cell for each epoch, on cells whose
-    centres are at local (u, v); cells are assumed to be 1 ha (the GHSL 100 m grid is
-    equal-area). Returns (share, population, diagnostics)."""
+    centres are at local (u, v) [m]; cells are taken to be 1 ha (the GHSL 100 m grid is
+    equal-area). Cells whose centre lies outside the city grid shrunk by 1.5 km stay 0.
+    Returns (share, population, diagnostics)."""
+    cx, cy = grid.centre_xy()
+    left, bottom, right, top = grid.bounds
+    inside = ((u >= left - cx + SHRINK_M) & (u <= right - cx - SHRINK_M)
+              & (v >= bottom - cy + SHRINK_M) & (v <= top - cy - SHRINK_M))
+    surf = model.surface(grid.x0 - cx, grid.y0 - cy, grid.res, grid.width, grid.height)
+    sh_in, pop_in, diag = _urban_core(city, grid, model, surf, u[inside], v[inside], epochs)
+    shares, pops = {}, {}
+    for e in sh_in:
+        shares[e] = np.zeros(u.shape)
+        shares[e][inside] = sh_in[e]
+        pops[e] = np.zeros(u.shape)
+        pops[e][inside] = pop_in[e]
+    return shares, pops, diag
+
+
+def _urban_core(city: City, grid: CityGrid, model: CityModel, surf: Any, u: np.ndarray,
+                v: np.ndarray, epochs: Sequence[int]
+                ) -> tuple[dict[int, np.ndarray], dict[int, np.ndarray], dict]:
     cid = city.city_id
     epochs = sorted(int(e) for e in epochs)
     pops = _populations(city, epochs)
@@ -192,35 +211,35 @@ def urban_layers(city: City, grid: CityGrid, model: CityModel, u: np.ndarray, v:
     rng = rng_for(cid, "urban")
     ext = model.extent
 
-    # anisotropy: along the river / valley / coast where there is one
-    if model.setting in ("valley_basin",):
+    # anisotropy: along the river / valley / coast / mountain front where there is one
+    st = model.setting
+    if st == "valley_basin":
         ax = model.axis
-    elif model.rivers and model.setting in ("oasis", "steppe_river"):
+    elif model.rivers and st in ("oasis", "steppe_river"):
         ax = model.rivers[0].bearing_deg
-    elif model.setting == "sea_coast":
+    elif st == "sea_coast":
         ax = model.sea_bearing + 90.0
-    elif model.setting == "mountain_front":
+    elif st == "mountain_front":
         ax = model.mountain_bearing + 90.0
     else:
         ax = float(rng.uniform(0, 180))
     elong = float(rng.uniform(1.15, 1.5))
     ae, an = math.sin(math.radians(ax)), math.cos(math.radians(ax))
-    s_ax = u * ae + v * an
-    n_ax = u * an - v * ae
-    r_eff = np.hypot(s_ax / math.sqrt(elong), n_ax * math.sqrt(elong))
+    r_eff = np.hypot((u * ae + v * an) / math.sqrt(elong), (u * an - v * ae) * math.sqrt(elong))
     r = np.hypot(u, v)
 
-    # Clark core plus sub-centres
+    # Clark (1951) negative exponential from the centre, plus sub-centres
     pot = np.exp(-r_eff / b)
     n_sub = int(rng.integers(2, 5))
     for _ in range(n_sub):
         ang = float(rng.uniform(0, 2 * math.pi))
         dist = float(rng.uniform(0.3, 0.8) * R)
         a = float(rng.uniform(0.25, 0.55))
-        pot = pot + a * math.exp(-dist / b) * np.exp(-np.hypot(u - dist * math.sin(ang), v - dist * math.cos(ang)) / (0.3 * b))
+        pot = pot + a * math.exp(-dist / b) * np.exp(
+            -np.hypot(u - dist * math.sin(ang), v - dist * math.cos(ang)) / (0.3 * b))
     logu = np.log(pot)
 
-    # radial roads: corridors of easier growth
+    # radial roads: corridors along which growth reaches further
     n_roads = int(rng.integers(4, 9))
     base_ang = float(rng.uniform(0, 2 * math.pi))
     psi = np.arctan2(u, v)
@@ -234,10 +253,10 @@ def urban_layers(city: City, grid: CityGrid, model: CityModel, u: np.ndarray, v:
     logu = logu + 0.9 * road * np.clip(r / 1500.0, 0, 1)
 
     # smooth noise
-    logu = logu + 0.35 * SmoothNoise(rng_for(cid, "urban-n1"), ext, 1500.0)(u, v) \
-        + 0.15 * SmoothNoise(rng_for(cid, "urban-n2"), ext, 400.0)(u, v)
+    logu = (logu + 0.35 * SmoothNoise(rng_for(cid, "urban-n1"), ext, 1500.0)(u, v)
+            + 0.15 * SmoothNoise(rng_for(cid, "urban-n2"), ext, 400.0)(u, v))
 
-    # leapfrog patches beyond the edge, mostly near roads
+    # leapfrog patches beyond the edge, mostly near the roads
     n_patch = int(rng.integers(3, 8))
     for _ in range(n_patch):
         j = int(rng.integers(0, n_roads))
@@ -245,15 +264,15 @@ def urban_layers(city: City, grid: CityGrid, model: CityModel, u: np.ndarray, v:
         dist = float(rng.uniform(1.2, 1.8) * R)
         pu, pv = dist * math.sin(ang), dist * math.cos(ang)
         peak = -float(rng.uniform(0.55, 0.95)) * R / b
-        rho = float(rng.uniform(300, 700))
+        rho = float(rng.uniform(400, 900))
         logu = np.maximum(logu, peak - (np.hypot(u - pu, v - pv) / rho) ** 2)
 
-    # setting penalties (from the terrain)
-    elev = model.elevation(u, v)
-    st = model.setting
+    # the setting: growth shuns climbing, the desert and the far bank
     if st == "mountain_front":
+        elev = surf.sample(surf.z, u, v)
         logu = logu - np.maximum(elev - model.base - 150.0, 0.0) / 250.0
     elif st == "valley_basin":
+        elev = surf.sample(surf.z, u, v)
         logu = logu - np.maximum(elev - model.base - 60.0, 0.0) / 150.0
     elif st == "oasis":
         _, nr = model.rivers[0].frame(u, v)
@@ -263,13 +282,8 @@ def urban_layers(city: City, grid: CityGrid, model: CityModel, u: np.ndarray, v:
         _, nc = model.rivers[0].frame(np.zeros(1), np.zeros(1))
         logu = logu - 0.6 * (np.sign(nr) != np.sign(nc[0]))
 
-    # buildable land
-    half = grid.width * grid.res / 2.0
-    inside = (np.abs(u) <= half - SHRINK_M) & (np.abs(v) <= half - SHRINK_M)
-    slope = model.slope(u, v)
-    sea = model.sea(u, v)
-    river = model.river(u, v)
-    buildable = inside & ~sea & ~river & (slope <= SLOPE_LIMIT)
+    # buildable land: no sea, no river channel, no steep slope
+    buildable = ~model.sea(u, v) & ~model.river(u, v) & (surf.sample(surf.slope, u, v) <= SLOPE_LIMIT)
 
     vals = np.sort(logu[buildable])[::-1]
     nb = vals.size
@@ -277,8 +291,8 @@ def urban_layers(city: City, grid: CityGrid, model: CityModel, u: np.ndarray, v:
     uc = vals[min(n_core, nb - 1)] if nb else 0.0
     s_core = float(rng.uniform(0.45, 0.58))
     share_noise = np.exp(0.12 * SmoothNoise(rng_for(cid, "share-n"), ext, 300.0)(u, v))
-    intensity = (1.0 + float(rng.uniform(0.8, 1.6)) * np.exp(-r / (0.5 * b))) \
-        * np.exp(0.2 * SmoothNoise(rng_for(cid, "pop-n"), ext, 800.0)(u, v))
+    intensity = ((1.0 + float(rng.uniform(0.8, 1.6)) * np.exp(-r / (0.5 * b)))
+                 * np.exp(0.2 * SmoothNoise(rng_for(cid, "pop-n"), ext, 800.0)(u, v)))
     shares: dict[int, np.ndarray] = {}
     popul: dict[int, np.ndarray] = {}
     diag: dict[str, Any] = dict(radius_m=R, clark_b_m=b, roads=n_roads, subcentres=n_sub,
@@ -286,13 +300,15 @@ def urban_layers(city: City, grid: CityGrid, model: CityModel, u: np.ndarray, v:
     prev = None
     for e in epochs:
         thr = vals[min(target[e], nb - 1)] if nb else 0.0
-        sc = min(s_core * (1.0 + 0.025 * (e - 1990) / 10.0), 0.62)
+        sc = min(s_core * (1.0 + 0.025 * (e - 1990) / 10.0), 0.62)  # infill densifies the core
         span = max(uc - thr, 1e-6)
         above = 0.2 + (sc - 0.2) * np.clip((logu - thr) / span, 0.0, 1.0) ** 0.7
         below = 0.2 * np.exp(-np.clip(thr - logu, 0.0, 50.0) / 0.25)
         sh = np.where(logu >= thr, above, below)
         sh = np.where(sh < 0.02, 0.0, np.minimum(sh * share_noise, 0.95))
         sh = np.where(buildable, sh, 0.0)
+        # whole m² per cell as written, never falling from one epoch to the next
+        sh = np.rint(sh * GHSL_RES * GHSL_RES) / (GHSL_RES * GHSL_RES)
         if prev is not None:
             sh = np.maximum(sh, prev)
         prev = sh

@@ -19,13 +19,13 @@ from carlcities.indicators.registry import (
 
 __all__ = [
     "REGISTRY",
+    "AtlasResult",
     "Indicator",
     "Value",
-    "indicator",
-    "evaluate",
     "all_indicators",
-    "AtlasResult",
     "classify",
-    "new_growth",
     "compactness",
+    "evaluate",
+    "indicator",
+    "new_growth",
 ]

@@ -25,7 +25,7 @@ import numpy as np
 from scipy import ndimage
 from scipy.signal import fftconvolve
 
-__all__ = ["AtlasResult", "classify", "new_growth", "compactness"]
+__all__ = ["AtlasResult", "classify", "compactness", "new_growth"]
 
 # Codes of carlcities._schema.ATLAS_CLASSES
 NODATA, URBAN, SUBURBAN, RURAL, FRINGE, CAPTURED, RURAL_OPEN, WATER = range(8)
@@ -68,7 +68,7 @@ class AtlasResult:
 
 def _disc_kernel(radius_m: float, res_m: float) -> np.ndarray:
     """0/1 kernel of the cells whose centre lies within ``radius_m`` [m] of the centre cell."""
-    k = int(math.floor(radius_m / res_m + _EPS))
+    k = math.floor(radius_m / res_m + _EPS)
     off = np.arange(-k, k + 1, dtype=float) * res_m
     d2 = off[:, None] ** 2 + off[None, :] ** 2
     return (d2 <= radius_m**2 * (1.0 + _EPS)).astype(float)

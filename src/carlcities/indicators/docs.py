@@ -11,7 +11,7 @@ from pathlib import Path
 
 from carlcities.indicators.registry import all_indicators
 
-__all__ = ["render", "main", "DOC_PATH"]
+__all__ = ["DOC_PATH", "main", "render"]
 
 DOC_PATH = Path(__file__).resolve().parents[3] / "docs" / "indicators.md"
 
@@ -43,13 +43,17 @@ def render() -> str:
     lines = [
         "# Indicators",
         "",
-        "Generated from the indicator registry by `python -m carlcities.indicators.docs`; "
-        "do not edit by hand.",
+        (
+            "Generated from the indicator registry by `python -m carlcities.indicators.docs`; "
+            "do not edit by hand."
+        ),
         "",
-        "Units: persons, ha, persons/ha, m²/person, 1/yr (continuous annual rate), "
-        "ratio, index (1 for a disc), %. "
-        "*Per district*: computable for each district from zone aggregates; "
-        "otherwise for the whole city only.",
+        (
+            "Units: persons, ha, persons/ha, m²/person, 1/yr (continuous annual rate), "
+            "ratio, index (1 for a disc), %. "
+            "*Per district*: computable for each district from zone aggregates; "
+            "otherwise for the whole city only."
+        ),
         "",
     ]
     themes = sorted({ind.theme for ind in all_indicators()})

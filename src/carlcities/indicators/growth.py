@@ -27,7 +27,9 @@ ANGEL24 = "Angel et al. (2024) Land 13(9):1491"
 ATLAS = "Angel et al. (2016) Atlas of Urban Expansion, vol. 1"
 
 
-def _rate(end: float, start: float, years: float, end_name: str, start_name: str) -> IndicatorResult:
+def _rate(
+    end: float, start: float, years: float, end_name: str, start_name: str
+) -> IndicatorResult:
     """Continuous annual rate ln(end/start)/years [1/yr], or (None, flag)."""
     lr = log_ratio(end, start, end_name, start_name)
     if isinstance(lr, tuple):
@@ -51,9 +53,12 @@ def lcr(builtup_surface_ha_1: float, builtup_surface_ha_2: float, years: float) 
     Urb is the built-up surface [ha]; y the years between the epochs [yr].
     """
     return _rate(
-        builtup_surface_ha_2, builtup_surface_ha_1, years,
-        "builtup_surface_ha_2", "builtup_surface_ha_1",
-    )  # fmt: skip
+        builtup_surface_ha_2,
+        builtup_surface_ha_1,
+        years,
+        "builtup_surface_ha_2",
+        "builtup_surface_ha_1",
+    )
 
 
 @indicator(
@@ -77,9 +82,13 @@ def pgr(population_1: float, population_2: float, years: float) -> IndicatorResu
     name_ru="Отношение темпа потребления земли к темпу роста населения (ЦУР 11.3.1)",
     unit="ratio",
     inputs=(
-        "builtup_surface_ha_1", "builtup_surface_ha_2",
-        "population_1", "population_2", "years", "pgr_epsilon",
-    ),  # fmt: skip
+        "builtup_surface_ha_1",
+        "builtup_surface_ha_2",
+        "population_1",
+        "population_2",
+        "years",
+        "pgr_epsilon",
+    ),
     reference=SDG,
     method="LCRPGR = LCR/PGR; undefined when PGR ≤ ε (then see growth.delta_c)",
     kind="pair",
@@ -115,7 +124,13 @@ def lcrpgr(
     name_en="Rate of change of land consumption per person",
     name_ru="Темп изменения потребления земли на человека",
     unit="1/yr",
-    inputs=("builtup_surface_ha_1", "builtup_surface_ha_2", "population_1", "population_2", "years"),
+    inputs=(
+        "builtup_surface_ha_1",
+        "builtup_surface_ha_2",
+        "population_1",
+        "population_2",
+        "years",
+    ),
     reference=ANGEL24,
     method="ΔC = [ln(Urb₂/Urb₁) − ln(Pop₂/Pop₁)]/y",
     kind="pair",
@@ -233,7 +248,9 @@ def inclusion_area(inclusion_ha: float) -> float:
     return float(inclusion_ha)
 
 
-def _share(part: float, infill_ha: float, extension_ha: float, leapfrog_ha: float) -> IndicatorResult:
+def _share(
+    part: float, infill_ha: float, extension_ha: float, leapfrog_ha: float
+) -> IndicatorResult:
     total = float(infill_ha) + float(extension_ha) + float(leapfrog_ha)
     if total == 0.0:
         return (None, "undefined: new built-up area (infill + extension + leapfrog) is zero")

@@ -16,13 +16,13 @@ from typing import Any
 from carlcities.errors import ConfigError
 
 __all__ = [
+    "REGISTRY",
     "Indicator",
     "Value",
-    "REGISTRY",
-    "indicator",
-    "evaluate",
     "all_indicators",
     "divide",
+    "evaluate",
+    "indicator",
     "log_ratio",
 ]
 
