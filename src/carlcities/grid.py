@@ -217,7 +217,7 @@ def for_city(city: Any, *, res_m: float = 100.0, buffer_km: float = 3.0,
              design_density: float = 40.0, size_factor: float = 2.0,
              epochs: tuple[int, ...] | list[int] = ()) -> CityGrid:
     """The study grid of a catalogue city, sized for its largest population over ``epochs``."""
-    pops = [city.population] + [city.population_at(e)[0] for e in epochs]
+    pops = [city.population_at(e)[0] for e in epochs] or [city.population]
     half = grid_half_size_m(max(pops), design_density=design_density, factor=size_factor,
                             buffer_km=buffer_km, res=res_m)
     return CityGrid.around(city.city_id, city.lon, city.lat, half, res=res_m)

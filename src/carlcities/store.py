@@ -225,7 +225,7 @@ class Store:
         import geopandas as gpd
         import shapely
 
-        tmp = path.with_name(".study.gpkg.part")
+        tmp = path.with_name(".study.part.gpkg")
         if tmp.exists():
             tmp.unlink()
         layers = {

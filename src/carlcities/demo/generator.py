@@ -433,20 +433,39 @@ def _cached(city: City, d: Path, epochs: Sequence[int], res_m: float,
 def generate(out_dir: str | Path, cities: Iterable[City], *,
              epochs: Sequence[int] = DEFAULT_EPOCHS,
              progress: Callable[[str], None] | None = None, res_m: float = 100.0,
-             **grid_kw: Any) -> dict[str, dict[str, Path]]:
+             workers: int = 1, **grid_kw: Any) -> dict[str, dict[str, Path]]:
     """Write the demo region for ``cities``; a city already written with the same version,
-    epochs, grid parameters and city facts is skipped. Returns paths per city id."""
+    epochs, grid parameters and city facts is skipped. ``workers`` > 1 writes cities in that
+    many processes. Returns paths per city id."""
     out = Path(out_dir)
     epochs = tuple(sorted(int(e) for e in epochs))
     result: dict[str, dict[str, Path]] = {}
+    todo: list[City] = []
+    cities = list(cities)
     for city in cities:
         hit = _cached(city, out / city.city_id, epochs, res_m, grid_kw)
         if hit is not None:
             result[city.city_id] = hit
             if progress:
                 progress(f"{city.city_id}: cached")
-            continue
-        result[city.city_id] = generate_city(city, out, epochs=epochs, res_m=res_m, **grid_kw)
-        if progress:
-            progress(f"{city.city_id}: written")
-    return result
+        else:
+            todo.append(city)
+    if workers > 1 and len(todo) > 1:
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        with ProcessPoolExecutor(max_workers=min(workers, len(todo)),
+                                 mp_context=mp.get_context("spawn")) as ex:
+            futs = {ex.submit(generate_city, c, out, epochs=epochs, res_m=res_m, **grid_kw): c
+                    for c in todo}
+            for fut in as_completed(futs):
+                cid = futs[fut].city_id
+                result[cid] = fut.result()
+                if progress:
+                    progress(f"{cid}: written")
+    else:
+        for city in todo:
+            result[city.city_id] = generate_city(city, out, epochs=epochs, res_m=res_m, **grid_kw)
+            if progress:
+                progress(f"{city.city_id}: written")
+    return {c.city_id: result[c.city_id] for c in cities}

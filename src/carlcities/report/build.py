@@ -274,7 +274,7 @@ def _env():
         t=lambda key, **kw: i18n.bilingual(i18n.text(key, "en", **kw), i18n.text(key, "ru", **kw)),
         tb=lambda key, **kw: i18n.bilingual(i18n.text(key, "en", **kw),
                                             i18n.text(key, "ru", **kw), block=True),
-        bi=i18n.bilingual, fmt=fmt_number,
+        bi=i18n.bilingual, fmt=fmt_number, i18n_text=i18n.text,
         css=Markup((_HERE / "static" / "report.css").read_text(encoding="utf-8")),
         js=Markup((_HERE / "static" / "report.js").read_text(encoding="utf-8")),
     )
@@ -439,6 +439,17 @@ def _indicator_blocks(study: Study, city: str, kind: str) -> list[dict[str, Any]
                 "synthetic": v.synthetic})
         blocks.append({"indicator": ind.as_json(), "epochs": rows})
     return blocks
+
+
+def _grid(blocks: list[dict[str, Any]]) -> dict[str, Any]:
+    """Blocks laid out on common epoch (or pair) columns for the peer table."""
+    keys = sorted({(r["epoch_start"] or 0, r["epoch"] or 0, r["label"])
+                   for b in blocks for r in b["epochs"]}, key=lambda k: (k[1], k[0]))
+    labels = list(dict.fromkeys(k[2] for k in keys))
+    return {"labels": labels,
+            "blocks": [{"indicator": b["indicator"],
+                        "cells": [{r["label"]: r for r in b["epochs"]}.get(lab) for lab in labels]}
+                       for b in blocks]}
 
 
 def _districts(study: Study, city: str) -> dict[str, Any] | None:
@@ -617,7 +628,8 @@ def build_report(out_dir: Path, *, progress: ProgressFn | None = None) -> Path:
                 "rasters_missing": rs.empty, "provenance": prov}
         html = env.get_template("city.html").render(
             **base, page="city", root="../", city=city_json, figs=fj, blocks=epoch_blocks,
-            growth=pair_blocks, districts=data["districts"], provenance=prov,
+            growth=pair_blocks, epoch_grid=_grid(epoch_blocks), pair_grid=_grid(pair_blocks),
+            districts=data["districts"], provenance=prov,
             rasters_missing=rs.empty, raster_dir=f"rasters/{cid}/",
             n_cities=n_all, n_country=n_country, manifest_href="../../manifest.json",
             json_href=f"{cid}.json")

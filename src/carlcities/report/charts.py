@@ -140,8 +140,6 @@ def region_map(points: list[CityPoint], out_file: Path, *, source: str) -> Figur
     colours = [_country_colour(p.country_iso3, others) for p in pts]
     ax.scatter(lon, lat, s=sizes, c=colours, alpha=0.75, edgecolors="white", linewidths=0.7,
                zorder=3)
-    fig.canvas.draw()   # fixes the layout so that label boxes can be measured
-    _place_labels(fig, ax, pts, sizes)
     from matplotlib.lines import Line2D
 
     isos = sorted({p.country_iso3 or "?" for p in pts})
@@ -158,6 +156,9 @@ def region_map(points: list[CityPoint], out_file: Path, *, source: str) -> Figur
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=FONT,
               frameon=False, labelspacing=1.0, borderaxespad=0.0,
               title="Country · Population\nСтрана · Население", title_fontsize=FONT)
+    fig.canvas.draw()   # lays the figure out once; then freeze it and place the labels
+    fig.set_layout_engine("none")
+    _place_labels(fig, ax, pts, sizes)
     wpx, hpx = _save(fig, out_file)
     return FigureInfo(
         file=out_file, kind="region_map", title_en=i18n.text("region_map"),

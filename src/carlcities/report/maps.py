@@ -179,9 +179,12 @@ def _lut(colours: dict[int, str], size: int = 256) -> np.ndarray:
 
 
 def _figure(w_in: float, h_in: float):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    return Figure(figsize=(w_in, h_in), dpi=DPI, layout="constrained")
+    fig = Figure(figsize=(w_in, h_in), dpi=DPI, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
 
 
 def _save(fig, path: Path) -> tuple[int, int]:

@@ -1,0 +1,264 @@
+"""End to end: `run` on a few cities against the output contract; resume after kill -9;
+bad input through the CLI leaves previous results untouched."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import rasterio
+
+from carlcities.config import load_config
+from carlcities.errors import OutputDirError
+from carlcities.pipeline import run_study
+from carlcities.store import connect
+
+pytestmark = pytest.mark.slow
+
+CITIES = ["almaty", "osh", "aktau"]
+
+
+def _cfg(tmp: Path, demo_dir: Path, extra: str = "") -> Path:
+    p = tmp / "study.yaml"
+    p.write_text(f"data:\n  demo_dir: {demo_dir}\n{extra}", encoding="utf-8")
+    return p
+
+
+@pytest.fixture(scope="module")
+def demo_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("demo")
+
+
+@pytest.fixture(scope="module")
+def three(tmp_path_factory, demo_dir):
+    tmp = tmp_path_factory.mktemp("run3")
+    out = tmp / "out"
+    s = run_study(load_config(_cfg(tmp, demo_dir)), out, cities=CITIES, workers=1)
+    return s, out
+
+
+def _sha(p: Path) -> str:
+    return hashlib.sha256(p.read_bytes()).hexdigest()
+
+
+def test_output_contract(three):
+    s, out = three
+    assert s.status == "complete" and s.cities == CITIES
+    for rel in ("manifest.json", "study.duckdb", "exports/indicator_values.csv",
+                "exports/indicator_values.parquet", "exports/study.gpkg", "report/index.html"):
+        assert (out / rel).is_file(), rel
+    for c in CITIES:
+        assert (out / "report" / "cities" / f"{c}.html").is_file()
+        for e in (1990, 2000, 2010, 2020):
+            for name in (f"builtup_{e}", f"population_{e}", f"atlas_class_{e}"):
+                with rasterio.open(out / "rasters" / c / f"{name}.tif") as ds:
+                    assert ds.crs.is_projected and ds.tags()["synthetic"] == "true"
+        assert (out / "rasters" / c / "growth_2010_2020.tif").is_file()
+
+
+def test_manifest(three):
+    s, out = three
+    m = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert m["run_id"] == s.run_id and m["status"] == "complete"
+    assert len(m["config_sha256"]) == 64 and m["config"]["epochs"] == [1990, 2000, 2010, 2020]
+    prods = {i["product"] for i in m["inputs"]}
+    assert {"GHS_BUILT_S", "GHS_POP"} <= prods
+    assert all(len(i["sha256"]) == 64 and i["synthetic"] for i in m["inputs"])
+    assert {"carlcities", "gdal", "duckdb"} <= set(m["software"])
+    assert {"inputs", "cities", "exports", "report", "total"} <= set(m["timings"])
+
+
+def test_store_contract(three):
+    s, out = three
+    con = connect(out / "study.duckdb", read_only=True)
+    cols = {t: [r[0] for r in con.execute(f"DESCRIBE {t}").fetchall()]
+            for t in ("cities", "indicators", "indicator_values", "runs", "urban_extents")}
+    assert {"city_id", "name_en", "name_ru", "country_iso3", "lat", "lon", "population",
+            "population_year"} <= set(cols["cities"])
+    assert {"indicator_id", "theme", "name_en", "name_ru", "unit", "method",
+            "reference"} <= set(cols["indicators"])
+    assert {"run_id", "city_id", "indicator_id", "epoch", "scenario", "value", "unit", "source",
+            "method_version", "synthetic"} <= set(cols["indicator_values"])
+    assert {"run_id", "started", "finished", "status", "config_sha256",
+            "software"} <= set(cols["runs"])
+    assert con.execute("SELECT status FROM runs WHERE run_id = ?", [s.run_id]).fetchone()[0] == \
+        "complete"
+    n, bad_unit, not_syn = con.execute(
+        "SELECT count(*), count(*) FILTER (unit IS NULL OR unit = ''), "
+        "count(*) FILTER (NOT synthetic) FROM indicator_values WHERE run_id = ?",
+        [s.run_id]).fetchone()
+    assert n > 3 * 4 * 15 and bad_unit == 0 and not_syn == 0
+    # every value is traceable: source and method version
+    assert con.execute("SELECT count(*) FROM indicator_values WHERE source NOT LIKE "
+                       "'%GHS_BUILT_S%' OR method_version NOT LIKE '%@%'").fetchone()[0] == 0
+    # one row per number
+    dup = con.execute("SELECT count(*) FROM (SELECT run_id, city_id, zone_id, indicator_id, "
+                      "epoch, epoch_start, scenario, count(*) c FROM indicator_values GROUP BY "
+                      "ALL HAVING c > 1)").fetchone()[0]
+    assert dup == 0
+    # observed scenario; population matches the catalogue calibration of the demo
+    from carlcities.catalog import load_catalog
+
+    pop = con.execute("SELECT value FROM indicator_values WHERE city_id = 'osh' AND indicator_id "
+                      "= 'form.population' AND epoch = 2020 AND zone_id = 'city'").fetchone()[0]
+    assert pop == pytest.approx(load_catalog().get("osh").population_at(2020)[0], rel=0.01)
+    # urban extents are valid geometries, growing over time
+    rows = con.execute("SELECT epoch, area_km2, ST_IsValid(geom), ST_Area_Spheroid(ST_FlipCoordinates(geom)) / 1e6 "
+                       "FROM urban_extents WHERE city_id = 'almaty' ORDER BY epoch").fetchall()
+    assert [r[0] for r in rows] == [1990, 2000, 2010, 2020]
+    assert all(r[2] for r in rows)
+    assert all(abs(r[1] - r[3]) / r[1] < 0.02 for r in rows)  # raster area ≈ geodesic area
+    assert rows[-1][1] > rows[0][1]
+    con.close()
+
+
+def test_exports_open(three):
+    import pyogrio
+
+    _, out = three
+    layers = {name for name, _ in pyogrio.list_layers(out / "exports" / "study.gpkg")}
+    assert {"cities", "urban_extents"} <= layers
+    ext = pyogrio.read_dataframe(out / "exports" / "study.gpkg", layer="urban_extents")
+    assert len(ext) == 12 and ext.crs.to_epsg() == 4326
+    import pandas as pd
+
+    csv = pd.read_csv(out / "exports" / "indicator_values.csv")
+    pq = pd.read_parquet(out / "exports" / "indicator_values.parquet")
+    assert len(csv) == len(pq) > 0 and set(csv.city_id) == set(CITIES)
+
+
+def test_districts_per_district(tmp_path, demo_dir):
+    """Tashkent's real districts: the same indicators per district, areas adding up."""
+    from .conftest import shared_file
+
+    d = shared_file("boundaries/tashkent_districts.geojson")
+    cfg = _cfg(tmp_path, demo_dir, f"  districts:\n    tashkent: {d}\n")
+    out = tmp_path / "out"
+    with pytest.warns(Warning):  # reprojected to the city grid, with a note
+        s = run_study(load_config(cfg), out, cities=["tashkent"], workers=1, report=False)
+    con = connect(out / "study.duckdb", read_only=True)
+    zones = con.execute("SELECT count(DISTINCT zone_id) FROM indicator_values WHERE run_id = ? "
+                        "AND zone_id <> 'city'", [s.run_id]).fetchone()[0]
+    assert zones == 12
+    city_pop, dist_pop = con.execute(
+        "SELECT sum(value) FILTER (zone_id = 'city'), sum(value) FILTER (zone_id <> 'city') "
+        "FROM indicator_values WHERE indicator_id = 'form.population' AND epoch = 2020").fetchone()
+    assert 0 < dist_pop < city_pop
+    note = con.execute("SELECT note FROM zones LIMIT 1").fetchone()[0]
+    assert "reprojected" in note
+    # compactness is not computed per district
+    assert con.execute("SELECT count(*) FROM indicator_values WHERE zone_id <> 'city' AND "
+                       "indicator_id = 'form.cohesion'").fetchone()[0] == 0
+    con.close()
+
+
+def _cli(*args, **kw):
+    return subprocess.run([sys.executable, "-m", "carlcities.cli", *args], capture_output=True,
+                          text=True, timeout=600, **kw)
+
+
+def test_resume_after_kill(tmp_path, demo_dir):
+    cfg = _cfg(tmp_path, demo_dir)
+    out = tmp_path / "out"
+    args = ["run", "--config", str(cfg), "--out", str(out), "--cities",
+            "almaty,osh,aktau,bishkek", "--workers", "1", "--no-report"]
+    proc = subprocess.Popen([sys.executable, "-m", "carlcities.cli", *args],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    manifest = out / "manifest.json"
+    deadline = time.time() + 300
+    done = 0
+    while time.time() < deadline and proc.poll() is None:
+        try:
+            done = len(json.loads(manifest.read_text(encoding="utf-8"))["city_seconds"])
+        except (OSError, ValueError, KeyError):
+            done = 0
+        if done >= 1:
+            break
+        time.sleep(0.05)
+    assert proc.poll() is None, "the run ended before it could be killed"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    # the last good results are readable
+    con = connect(out / "study.duckdb", read_only=True)
+    run_id, status = con.execute("SELECT run_id, status FROM runs").fetchone()
+    kept = {r[0] for r in con.execute("SELECT city_id FROM run_cities").fetchall()}
+    assert status == "running" and len(kept) >= 1
+    n_kept = con.execute("SELECT count(*) FROM indicator_values").fetchone()[0]
+    assert n_kept > 0
+    con.close()
+    # the same command resumes
+    r = _cli(*args)
+    assert r.returncode == 0, r.stderr
+    assert "resumed" in r.stdout
+    con = connect(out / "study.duckdb", read_only=True)
+    assert con.execute("SELECT count(*), min(run_id), max(status) FROM runs").fetchone() == (
+        1, run_id, "complete")
+    cities = {r[0] for r in con.execute("SELECT DISTINCT city_id FROM indicator_values")
+              .fetchall()}
+    assert cities == {"almaty", "osh", "aktau", "bishkek"}
+    con.close()
+    m = json.loads(manifest.read_text(encoding="utf-8"))
+    assert m["status"] == "complete" and m["resumed"] is True
+    assert {i["city_id"] for i in m["inputs"]} == cities
+
+
+def test_bad_config_cli(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("grid:\n  res: 50\n", encoding="utf-8")
+    r = _cli("run", "--config", str(bad), "--out", str(tmp_path / "o"))
+    assert r.returncode == 2
+    assert "bad.yaml" in r.stderr and "line 2" in r.stderr and "res_m" in r.stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_unknown_city_cli(tmp_path):
+    r = _cli("run", "--cities", "tashkant", "--out", str(tmp_path / "o"))
+    assert r.returncode == 2 and "did you mean tashkent" in r.stderr
+
+
+def test_other_study_refused_and_untouched(three, tmp_path, demo_dir):
+    _, out = three
+    before = {p: _sha(p) for p in (out / "study.duckdb", out / "manifest.json",
+                                   out / "exports" / "indicator_values.csv")}
+    cfg = _cfg(tmp_path, demo_dir, "study:\n  name: another_study\n")
+    with pytest.raises(OutputDirError, match="central_asia_demo"):
+        run_study(load_config(cfg), out, cities=["osh"], workers=1)
+    r = _cli("run", "--config", str(cfg), "--out", str(out), "--cities", "osh")
+    assert r.returncode == 2 and "another_study" in r.stderr
+    assert {p: _sha(p) for p in before} == before
+
+
+def test_bad_input_keeps_previous_results(three, tmp_path, demo_dir):
+    """A corrupt input stops the run with a clear error; earlier exports and report stay."""
+    _, out = three
+    import shutil
+
+    work = tmp_path / "out"
+    shutil.copytree(out, work)
+    keep = {p: _sha(p) for p in (work / "exports" / "indicator_values.csv",
+                                 work / "report" / "index.html")}
+    src = demo_dir / "osh"
+    files = tmp_path / "files"
+    shutil.copytree(src, files)
+    victim = files / "GHS_POP_E2010_GLOBE_R2023A_54009_100_V1_0.tif"
+    victim.write_bytes(victim.read_bytes()[:2000])
+    cfg = tmp_path / "files.yaml"
+    cfg.write_text("data:\n  source: files\n"
+                   f"  builtup: {files}/GHS_BUILT_S_E{{epoch}}_GLOBE_R2023A_54009_100_V1_0.tif\n"
+                   f"  population: {files}/GHS_POP_E{{epoch}}_GLOBE_R2023A_54009_100_V1_0.tif\n",
+                   encoding="utf-8")
+    r = _cli("run", "--config", str(cfg), "--out", str(work), "--cities", "osh", "--workers", "1")
+    assert r.returncode == 2
+    assert "GHS_POP_E2010" in r.stderr and "fix:" in r.stderr
+    assert {p: _sha(p) for p in keep} == keep
+    con = connect(work / "study.duckdb", read_only=True)
+    statuses = [r[0] for r in con.execute("SELECT status FROM runs ORDER BY started").fetchall()]
+    assert statuses == ["complete", "failed"]
+    con.close()
