@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import numpy as np
@@ -11,8 +12,13 @@ from pyproj import CRS
 
 from carlcities.catalog import City, PopulationPoint
 from carlcities.demo import (
-    BUILT_NODATA, DEMO_VERSION, built_name, city_grid, city_model, dem_name, generate,
-    generate_city, pop_name,
+    BUILT_NODATA,
+    DEMO_VERSION,
+    city_grid,
+    city_model,
+    dem_name,
+    generate,
+    generate_city,
 )
 from carlcities.demo.generator import _local_coords
 
@@ -73,7 +79,7 @@ def test_formats_match_the_products(aktau_dir):
     assert CRS.from_wkt(pcrs.to_wkt()).equals(moll)
     assert pprof["dtype"] == "float32" and pprof["nodata"] == -200
     assert ptr == tr and p.shape == b.shape and p.min() >= 0
-    z, dprof, _, dcrs, dtr = _read(paths["dem"])
+    _z, dprof, _, dcrs, dtr = _read(paths["dem"])
     assert dcrs.to_epsg() == 4326 and dprof["dtype"] == "float32"
     assert dtr.a == pytest.approx(3 / 3600) and dtr.e == pytest.approx(-3 / 3600)
 
@@ -112,7 +118,7 @@ def test_population_total_survives_the_reader(aktau_dir):
 def test_builtup_grows_monotonically(aktau_dir):
     _, paths = aktau_dir
     arrs = [_read(paths[f"builtup_{e}"])[0] for e in EPOCHS]
-    for a, b in zip(arrs, arrs[1:]):
+    for a, b in itertools.pairwise(arrs):
         assert np.all(b >= a)
     assert (arrs[-1] >= 2000).sum() > (arrs[0] >= 2000).sum()
 

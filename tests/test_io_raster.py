@@ -56,7 +56,7 @@ def test_ghs_pop_mollweide_sum_preserved(tmp_path, small_grid):
     lay = read_layer(path, small_grid, role="population")
     assert lay.data.shape == small_grid.shape
     assert lay.info.product == "GHS_POP"
-    assert np.nansum(lay.data) == pytest.approx(float(data.sum()), rel=2e-3)
+    assert np.nansum(lay.data) == pytest.approx(float(data.sum()), rel=1e-6)
     assert lay.synthetic is False
     assert any("reprojected" in n for n in lay.notes)
 
@@ -77,7 +77,7 @@ def test_worldpop_wgs84_sum_preserved(tmp_path, small_grid):
     path = write_tif(tmp_path / "kgz_ppp_2020_UNadj.tif", data, tr, "EPSG:4326", nodata=-99999.0)
     lay = read_layer(path, small_grid, role="population")
     expected = float(data[data >= 0].sum())
-    assert np.nansum(lay.data) == pytest.approx(expected, rel=2e-3)
+    assert np.nansum(lay.data) == pytest.approx(expected, rel=1e-6)
     assert lay.info.product == "WorldPop"
 
 

@@ -28,7 +28,7 @@ from .errors import CarlError, ConfigError, InputFileError
 from .grid import CityGrid, for_city
 from .store import STORE_FILE, Store
 
-__all__ = ["run_study", "compute_city", "CityResult", "RunSummary", "city_inputs",
+__all__ = ["run_study", "compute_city", "city_task", "CityResult", "RunSummary", "city_inputs",
            "software_versions"]
 
 SCENARIO = "observed"
@@ -381,18 +381,14 @@ def run_study(config: StudyConfig | str | Path | None = None, out: str | Path = 
         with prog.bars():
             # stage 1: inputs
             t = time.perf_counter()
-            demo_paths: dict[str, dict[str, Path]] | None = None
+            demo: dict[str, Any] | None = None
             if cfg.data.source == "demo":
-                from .demo import generate
-
                 demo_dir = resolve_path(cfg, cfg.data.demo_dir) if cfg.data.demo_dir else \
                     out / "demo"
-                task = prog.task("demo data (synthetic)", len(todo))
-                demo_paths = generate(demo_dir, todo, epochs=tuple(cfg.epochs),
-                                      progress=lambda cid: prog.advance(task, f"demo data: {cid}"),
-                                      **_grid_kw(cfg))
-            inputs = {c.city_id: city_inputs(cfg, c, demo_paths[c.city_id] if demo_paths else None)
-                      for c in todo}
+                demo = dict(dir=str(demo_dir), epochs=tuple(cfg.epochs), grid=_grid_kw(cfg))
+                inputs: dict[str, dict[str, str] | None] = {c.city_id: None for c in todo}
+            else:  # real files: check every path before heavy work starts
+                inputs = {c.city_id: city_inputs(cfg, c, None) for c in todo}
             timings["inputs"] = round(time.perf_counter() - t, 3)
             # stage 2: cities
             t = time.perf_counter()
@@ -404,9 +400,9 @@ def run_study(config: StudyConfig | str | Path | None = None, out: str | Path = 
                           pgr_epsilon=cfg.growth.pgr_epsilon,
                           district_name_field=cfg.data.district_name_field)
             districts = {cid: str(resolve_path(cfg, p)) for cid, p in cfg.data.districts.items()}
-            task = prog.task("cities", len(todo))
+            task = prog.task("cities" + (" (synthetic demo data)" if demo else ""), len(todo))
             for res in _execute(todo, params, inputs, str(out), run_id, districts, workers,
-                                cfg.run.scheduler):
+                                cfg.run.scheduler, demo):
                 store.write_city(run_id, res)
                 manifest["inputs"].extend(res.inputs)
                 manifest["city_seconds"][res.city.city_id] = round(res.seconds, 3)
@@ -456,15 +452,32 @@ def _mark(store: Store, manifest_path: Path, run_id: str | None, status: str) ->
         pass
 
 
+def city_task(city: City, params, inputs: dict[str, str] | None, out_dir: str, run_id: str,
+              districts: str | None, demo: dict[str, Any] | None) -> CityResult:
+    """One city, start to finish on a worker: demo layers (cached) when asked, then compute."""
+    if inputs is None:
+        from .demo import generate
+
+        t = time.perf_counter()
+        paths = generate(demo["dir"], [city], epochs=demo["epochs"], **demo["grid"])
+        inputs = {k: str(v) for k, v in paths[city.city_id].items()}
+        demo_s = time.perf_counter() - t
+    else:
+        demo_s = 0.0
+    res = compute_city(city, params, inputs, out_dir, run_id, districts)
+    res.seconds += demo_s
+    return res
+
+
 def _execute(todo: list[City], params, inputs, out_dir, run_id, districts, workers: int,
-             scheduler: str | None) -> Iterator[CityResult]:
+             scheduler: str | None, demo: dict[str, Any] | None = None) -> Iterator[CityResult]:
     """Yield city results as they finish: in-process, on local Dask workers or a cluster."""
     if not todo:
         return
     if scheduler is None and (workers <= 1 or len(todo) == 1):
         for c in todo:
-            yield compute_city(c, params, inputs[c.city_id], out_dir, run_id,
-                               districts.get(c.city_id))
+            yield city_task(c, params, inputs[c.city_id], out_dir, run_id,
+                            districts.get(c.city_id), demo)
         return
     import logging
 
@@ -479,9 +492,11 @@ def _execute(todo: list[City], params, inputs, out_dir, run_id, districts, worke
                                silence_logs=logging.ERROR)
         client = Client(cluster)
     try:
-        futures = [client.submit(compute_city, c, params, inputs[c.city_id], out_dir, run_id,
-                                 districts.get(c.city_id), pure=False, key=f"city-{c.city_id}-"
-                                 f"{run_id}") for c in todo]
+        # largest cities first, so the last task to finish is a small one
+        order = sorted(todo, key=lambda c: -c.population)
+        futures = [client.submit(city_task, c, params, inputs[c.city_id], out_dir, run_id,
+                                 districts.get(c.city_id), demo, pure=False,
+                                 key=f"city-{c.city_id}-{run_id}") for c in order]
         for fut in as_completed(futures):
             yield fut.result()
     finally:

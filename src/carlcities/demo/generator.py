@@ -46,14 +46,30 @@ from affine import Affine
 from pyproj import CRS, Transformer
 
 from ..catalog import City
-from ..grid import CityGrid, grid_half_size_m
+from ..grid import CityGrid, for_city
 from .terrain import SLOPE_LIMIT, CityModel, SmoothNoise, rng_for
 
 __all__ = [
-    "DEMO_VERSION", "DEFAULT_EPOCHS", "city_grid", "city_model", "generate_city", "generate",
-    "built_name", "pop_name", "dem_name", "mollweide_grid", "dem_grid", "urban_layers",
-    "GHSL_CRS", "GHSL_RES", "BUILT_DTYPE", "BUILT_NODATA", "POP_DTYPE", "POP_NODATA",
-    "DEM_DTYPE", "DESCRIPTION",
+    "BUILT_DTYPE",
+    "BUILT_NODATA",
+    "DEFAULT_EPOCHS",
+    "DEMO_VERSION",
+    "DEM_DTYPE",
+    "DESCRIPTION",
+    "GHSL_CRS",
+    "GHSL_RES",
+    "POP_DTYPE",
+    "POP_NODATA",
+    "built_name",
+    "city_grid",
+    "city_model",
+    "dem_grid",
+    "dem_name",
+    "generate",
+    "generate_city",
+    "mollweide_grid",
+    "pop_name",
+    "urban_layers",
 ]
 
 DEMO_VERSION = "1"
@@ -94,11 +110,10 @@ def _populations(city: City, epochs: Iterable[int]) -> dict[int, float]:
 def city_grid(city: City, *, res_m: float = 100.0, buffer_km: float = 3.0,
               design_density: float = 40.0, size_factor: float = 2.0,
               epochs: Sequence[int] = DEFAULT_EPOCHS) -> CityGrid:
-    """The city's study grid, sized for its largest population over ``epochs``."""
-    pmax = max(_populations(city, epochs).values())
-    half = grid_half_size_m(pmax, design_density=design_density, factor=size_factor,
-                            buffer_km=buffer_km, res=res_m)
-    return CityGrid.around(city.city_id, city.lon, city.lat, half, res_m)
+    """The city's study grid, sized for its largest population over ``epochs`` (the same
+    grid the pipeline uses: :func:`carlcities.grid.for_city`)."""
+    return for_city(city, res_m=res_m, buffer_km=buffer_km, design_density=design_density,
+                    size_factor=size_factor, epochs=tuple(epochs))
 
 
 def city_model(city: City, grid: CityGrid, epochs: Sequence[int] = DEFAULT_EPOCHS) -> CityModel:
@@ -204,7 +219,7 @@ def _urban_core(city: City, grid: CityGrid, model: CityModel, surf: Any, u: np.n
     target = {}
     run = 0
     for e in epochs:
-        run = max(run, int(round(pops[e] / dens[e])))
+        run = max(run, round(pops[e] / dens[e]))
         target[e] = run
     R = _urban_radius(max(pops.values()), dens[epochs[-1]])
     b = R / 3.0  # Clark gradient length
@@ -295,8 +310,8 @@ def _urban_core(city: City, grid: CityGrid, model: CityModel, surf: Any, u: np.n
                  * np.exp(0.2 * SmoothNoise(rng_for(cid, "pop-n"), ext, 800.0)(u, v)))
     shares: dict[int, np.ndarray] = {}
     popul: dict[int, np.ndarray] = {}
-    diag: dict[str, Any] = dict(radius_m=R, clark_b_m=b, roads=n_roads, subcentres=n_sub,
-                                leapfrog_patches=n_patch, epochs={})
+    diag: dict[str, Any] = {"radius_m": R, "clark_b_m": b, "roads": n_roads, "subcentres": n_sub,
+                                "leapfrog_patches": n_patch, "epochs": {}}
     prev = None
     for e in epochs:
         thr = vals[min(target[e], nb - 1)] if nb else 0.0
@@ -317,9 +332,9 @@ def _urban_core(city: City, grid: CityGrid, model: CityModel, surf: Any, u: np.n
         tot = w.sum()
         popul[e] = w * (pops[e] / tot) if tot > 0 else w
         nbu = int((sh >= 0.2).sum())
-        diag["epochs"][e] = dict(
-            population=pops[e], target_density=dens[e], builtup_ha=nbu,
-            atlas_density=float(popul[e][sh >= 0.2].sum() / max(nbu, 1)))
+        diag["epochs"][e] = {
+            "population": pops[e], "target_density": dens[e], "builtup_ha": nbu,
+            "atlas_density": float(popul[e][sh >= 0.2].sum() / max(nbu, 1))}
     return shares, popul, diag
 
 
@@ -327,9 +342,9 @@ def _urban_core(city: City, grid: CityGrid, model: CityModel, surf: Any, u: np.n
 def _write(path: Path, arr: np.ndarray, tr: Affine, crs: Any, dtype: str, nodata: float | None,
            tags: dict[str, str]) -> None:
     h, w = arr.shape
-    prof: dict[str, Any] = dict(driver="GTiff", width=w, height=h, count=1, dtype=dtype,
-                                crs=CRS.from_user_input(crs), transform=tr, tiled=True,
-                                blockxsize=256, blockysize=256, compress="deflate")
+    prof: dict[str, Any] = {"driver": "GTiff", "width": w, "height": h, "count": 1, "dtype": dtype,
+                                "crs": CRS.from_user_input(crs), "transform": tr, "tiled": True,
+                                "blockxsize": 256, "blockysize": 256, "compress": "deflate"}
     if nodata is not None:
         prof["nodata"] = nodata
     tmp = path.with_name(path.name + ".part")
@@ -341,8 +356,8 @@ def _write(path: Path, arr: np.ndarray, tr: Affine, crs: Any, dtype: str, nodata
 
 
 def _tags(city: City, product: str, epoch: int | None = None, **extra: str) -> dict[str, str]:
-    t = dict(synthetic="true", carlcities_demo_version=DEMO_VERSION, city_id=city.city_id,
-             product=product, description=DESCRIPTION)
+    t = {"synthetic": "true", "carlcities_demo_version": DEMO_VERSION, "city_id": city.city_id,
+             "product": product, "description": DESCRIPTION}
     if epoch is not None:
         t["epoch"] = str(epoch)
     t.update(extra)
@@ -397,17 +412,17 @@ def generate_city(city: City, out_dir: Path, *, epochs: Sequence[int] = DEFAULT_
 
 
 def _sidecar(city: City, epochs: Sequence[int], res_m: float, grid_kw: dict[str, Any]) -> dict:
-    kw = dict(buffer_km=3.0, design_density=40.0, size_factor=2.0)
+    kw = {"buffer_km": 3.0, "design_density": 40.0, "size_factor": 2.0}
     kw.update(grid_kw)
     pops = _populations(city, epochs)
-    return dict(
-        carlcities_demo_version=DEMO_VERSION, synthetic=True, epochs=list(epochs),
-        grid=dict(res_m=float(res_m), **{k: float(v) for k, v in sorted(kw.items())}),
-        city=dict(city_id=city.city_id, lat=city.lat, lon=city.lon, setting=city.setting,
-                  elevation_m=None if math.isnan(city.elevation_m) else city.elevation_m,
-                  is_capital=city.is_capital,
-                  population={str(e): round(p, 3) for e, p in pops.items()}),
-    )
+    return {
+        "carlcities_demo_version": DEMO_VERSION, "synthetic": True, "epochs": list(epochs),
+        "grid": dict(res_m=float(res_m), **{k: float(v) for k, v in sorted(kw.items())}),
+        "city": {"city_id": city.city_id, "lat": city.lat, "lon": city.lon, "setting": city.setting,
+                  "elevation_m": None if math.isnan(city.elevation_m) else city.elevation_m,
+                  "is_capital": city.is_capital,
+                  "population": {str(e): round(p, 3) for e, p in pops.items()}},
+    }
 
 
 _KEY_FIELDS = ("carlcities_demo_version", "epochs", "grid", "city")

@@ -30,8 +30,16 @@ import numpy as np
 from scipy import ndimage
 
 __all__ = [
-    "CityModel", "SmoothNoise", "River", "Surface", "city_seed", "rng_for", "CASPIAN_LEVEL_M",
-    "MOUNTAIN_BEARING_DEG", "SEA_BEARING_DEG", "SLOPE_LIMIT",
+    "CASPIAN_LEVEL_M",
+    "MOUNTAIN_BEARING_DEG",
+    "SEA_BEARING_DEG",
+    "SLOPE_LIMIT",
+    "CityModel",
+    "River",
+    "SmoothNoise",
+    "Surface",
+    "city_seed",
+    "rng_for",
 ]
 
 CASPIAN_LEVEL_M = -27.0
@@ -49,7 +57,7 @@ SEA_BEARING_DEG = {"aktau": 270.0}
 
 def city_seed(city_id: str) -> int:
     """A stable 32-bit seed for a city (crc32 of the id)."""
-    return zlib.crc32(f"carlcities-demo:{city_id}".encode("utf-8"))
+    return zlib.crc32(f"carlcities-demo:{city_id}".encode())
 
 
 def rng_for(city_id: str, stream: str) -> np.random.Generator:
@@ -76,8 +84,8 @@ class SmoothNoise:
         u0, v0, u1, v1 = extent
         self.u0 = u0 - 3 * self.spacing
         self.v0 = v0 - 3 * self.spacing
-        nx = int(math.ceil((u1 - u0) / self.spacing)) + 7
-        ny = int(math.ceil((v1 - v0) / self.spacing)) + 7
+        nx = math.ceil((u1 - u0) / self.spacing) + 7
+        ny = math.ceil((v1 - v0) / self.spacing) + 7
         z = ndimage.gaussian_filter(rng.standard_normal((ny, nx)), 2.0, mode="mirror")
         z = (z - z.mean()) / (z.std() or 1.0)
         self.coef = ndimage.spline_filter(z, order=3, mode="mirror")
@@ -340,7 +348,7 @@ class CityModel:
         return np.where(x < 0, sea, land)
 
     def surface(self, u0: float, v0: float, res: float, width: int,
-                height: int) -> "Surface":
+                height: int) -> Surface:
         """Elevation and slope on a regular north-up grid whose upper-left corner is at local
         (u0, v0) [m], for fast bilinear sampling (see :class:`Surface`)."""
         us = u0 + (np.arange(width) + 0.5) * res

@@ -243,7 +243,7 @@ def read_layer(path: str | Path, grid, role: str | None = None) -> Layer:
     out = grid.resample(data, wtransform, src_crs, info.kind,
                         src_nodata=None if info.kind != "class" else nodata)
     if info.role == "builtup":
-        out = np.clip(out / grid.cell_area_m2, 0.0, 1.0)
+        out = np.clip(out / grid.true_cell_areas_m2(), 0.0, 1.0)
     if src_crs != grid.crs:
         notes.append(f"reprojected from {src_crs.to_string()} to EPSG:{grid.epsg}")
     return Layer(out, info, path, sha, synthetic, tags, notes)

@@ -91,7 +91,7 @@ def fmt_number(v: float | None) -> str:
         s = f"{v:.0f}"
     elif a >= 10:
         s = f"{v:.1f}"
-    elif a >= 1:
+    elif a >= 0.1:
         s = f"{v:.2f}"
     elif a == 0:
         s = "0"
@@ -313,11 +313,16 @@ def _fig_json(f: maps.FigureInfo | None, page_dir: Path, report_dir: Path,
     if synthetic:
         cap_en += " " + i18n.text("synthetic_caption")
         cap_ru += " " + i18n.text("synthetic_caption", "ru")
-    return {"kind": f.kind, "src": os.path.relpath(f.file, page_dir).replace(os.sep, "/"),
-            "path": os.path.relpath(f.file, report_dir).replace(os.sep, "/"),
+    def rel(p: Path, start: Path) -> str:
+        return os.path.relpath(p, start).replace(os.sep, "/")
+
+    panels = [{**{k: v for k, v in p.items() if k != "file"}, "src": rel(p["file"], page_dir),
+               "path": rel(p["file"], report_dir)} for p in f.panels]
+    return {"kind": f.kind, "src": rel(f.file, page_dir), "path": rel(f.file, report_dir),
             "title_en": f.title_en, "title_ru": f.title_ru, "alt": f.alt,
             "caption_en": cap_en, "caption_ru": cap_ru, "unit": f.unit, "source": f.source,
-            "synthetic": synthetic, "width": f.width, "height": f.height, **f.extra}
+            "synthetic": synthetic, "width": f.width, "height": f.height, "panels": panels,
+            "legend": f.legend, "colorbar": f.colorbar, "scale": f.scale, **f.extra}
 
 
 def _write(path: Path, html: str, data: dict[str, Any]) -> None:
@@ -393,7 +398,7 @@ def _city_figures(job: dict[str, Any]) -> dict[str, maps.FigureInfo | None]:
               "fallback_source": job["source"]}
     rs = maps.find_rasters(job["raster_dir"])
     figs: dict[str, maps.FigureInfo | None] = {
-        "atlas": maps.atlas_panels(rs, img / f"{cid}-atlas.png", **common),
+        "atlas": maps.atlas_panels(rs, img, city_id=cid, **common),
         "expansion": maps.expansion_map(rs, img / f"{cid}-expansion.png", **common),
         "density": maps.density_map(rs, img / f"{cid}-density.png", **common),
         "growth": maps.growth_map(rs, img / f"{cid}-growth.png", **common),
@@ -474,21 +479,31 @@ def _districts(study: Study, city: str) -> dict[str, Any] | None:
 
 
 def _map_jobs(fn, jobs: list[dict[str, Any]], workers: int) -> list[Any]:
-    if workers <= 1 or len(jobs) < 4:
-        return [fn(j) for j in jobs]
+    """Run ``fn`` over ``jobs``, in forked worker processes when that is safe and worth it.
+
+    Fork (Linux) is used rather than spawn so that scripts without an ``if __name__ ==
+    "__main__"`` guard keep working; when fork is unavailable, or other Python threads are
+    running, the jobs run one after another.
+    """
     import multiprocessing as mp
+    import threading
+
+    if (workers <= 1 or len(jobs) < 4 or "fork" not in mp.get_all_start_methods()
+            or threading.active_count() > 1):
+        return [fn(j) for j in jobs]
     from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as ex:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork")) as ex:
         return list(ex.map(fn, jobs, chunksize=max(1, len(jobs) // (workers * 4))))
 
 
 def _workers(n_jobs: int) -> int:
+    """Worker processes for the figures: ``CARLCITIES_REPORT_WORKERS`` or the usable CPUs (≤ 8)."""
     env = os.environ.get("CARLCITIES_REPORT_WORKERS")
-    if env:
+    if env and env.strip().isdigit():
         return max(1, int(env))
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return 1 if n_jobs < 12 else max(1, min(cpus or 1, 8))
+    return 1 if n_jobs < 8 else max(1, min(cpus or 1, 8))
 
 
 # ----------------------------------------------------------------------------- the public API

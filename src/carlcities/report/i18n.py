@@ -65,6 +65,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "value": ("Value", "Значение"),
     "unit": ("Unit", "Единица"),
     "indicator": ("Indicator", "Показатель"),
+    "statistic": ("Statistic", "Статистика"),
     "region_map": ("Map of the region", "Карта региона"),
     "region_map_alt": (
         "Map of the study region: each city is a circle at its longitude and latitude, sized by "
@@ -91,10 +92,9 @@ STRINGS: dict[str, tuple[str, str]] = {
                   "Карты классов городской территории города {city_ru} за периоды {epochs}."),
     "atlas_caption": (
         "Cell classes of the Atlas of Urban Expansion (urban, suburban and rural built-up; "
-        "fringe, captured and rural open space; water). Axes in km from the grid origin.",
+        "fringe, captured and rural open space; water). North up; the bar gives the scale.",
         "Классы ячеек по методике Атласа расширения городов (городская, пригородная и сельская "
-        "застройка; краевое, захваченное и сельское открытое пространство; вода). Оси — км от "
-        "начала сетки."),
+        "застройка; краевое, захваченное и сельское открытое пространство; вода). Север вверху; масштаб — по линейке."),
     "expansion_map": ("Built-up area by epoch of first appearance",
                       "Застройка по периоду появления"),
     "expansion_alt": ("Map of {city}: built-up cells coloured by the epoch in which they first "
@@ -103,9 +103,9 @@ STRINGS: dict[str, tuple[str, str]] = {
                       "появления."),
     "expansion_caption": (
         "Built-up cells (urban, suburban or rural built-up) coloured by the first epoch in which "
-        "they are built up. Axes in km from the grid origin.",
+        "they are built up. North up; the bar gives the scale.",
         "Застроенные ячейки (городская, пригородная или сельская застройка) окрашены по первому "
-        "периоду, в котором они застроены. Оси — км от начала сетки."),
+        "периоду, в котором они застроены. Север вверху; масштаб — по линейке."),
     "density_map": ("Population density", "Плотность населения"),
     "density_alt": ("Map of the population density of {city} in {epoch}, persons per hectare, "
                     "log scale.",
@@ -113,9 +113,9 @@ STRINGS: dict[str, tuple[str, str]] = {
                     "гектар, логарифмическая шкала."),
     "density_caption": (
         "Residents per hectare of each grid cell in {epoch} [persons/ha], logarithmic colour "
-        "scale; empty cells blank. Axes in km from the grid origin.",
+        "scale; cells without residents in light grey. North up; the bar gives the scale.",
         "Жители на гектар в каждой ячейке сетки в {epoch} г. [чел./га], логарифмическая "
-        "шкала; пустые ячейки не закрашены. Оси — км от начала сетки."),
+        "шкала; ячейки без жителей — светло-серые. Север вверху; масштаб — по линейке."),
     "growth_map": ("New growth", "Новый рост"),
     "growth_alt": ("Map of the new growth of {city} between {t1} and {t2} by type: infill, "
                    "extension, leapfrog, inclusion.",
@@ -123,9 +123,9 @@ STRINGS: dict[str, tuple[str, str]] = {
                    "заполнение, расширение, скачкообразный рост, включение."),
     "growth_caption": (
         "New built-up cells between {t1} and {t2} by type [class]; grey: built up in {t1}. "
-        "Axes in km from the grid origin.",
+        "North up; the bar gives the scale.",
         "Новые застроенные ячейки между {t1} и {t2} гг. по типам [класс]; серым — застройка "
-        "{t1} г. Оси — км от начала сетки."),
+        "{t1} г. Север вверху; масштаб — по линейке."),
     "existing_builtup": ("built up in {t1}", "застроено в {t1}"),
     "charts": ("Growth over time", "Рост во времени"),
     "chart_size_alt": ("Line charts of {city} by epoch against the regional median: {names}.",
@@ -202,10 +202,10 @@ def bilingual(en: str, ru: str | None, *, sep: str = " / ", block: bool = False)
     """Both languages as HTML; the Russian part carries ``lang="ru"``."""
     if not ru or ru == en:
         return Markup("<span>{}</span>").format(en) if not block else Markup(
-            '<span class="en">{}</span>').format(en)
+            '<span class="en en-line">{}</span>').format(en)
     if block:
-        return Markup('<span class="en">{}</span><span class="ru" lang="ru">{}</span>').format(
-            en, ru)
+        return Markup('<span class="en en-line">{}</span><span class="ru ru-line" lang="ru">{}</span>'
+                      ).format(en, ru)
     return Markup('<span class="en">{}</span>{}<span class="ru" lang="ru">{}</span>').format(
         en, escape(sep), ru)
 
