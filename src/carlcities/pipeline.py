@@ -138,7 +138,7 @@ def _aggregates(weights, pop, share, atlas, cell_ha) -> list[dict[str, float]]:
         (bu_ext * (1.0 - b)).ravel(),
         bu_ext.ravel().astype(np.float64),
     ], axis=1)
-    sums = weights.matrix @ layers
+    sums = weights.sum_many(layers)
     return [dict(zip(_AGG_KEYS, map(float, row))) for row in sums]
 
 
@@ -175,8 +175,8 @@ def compute_city(city: City, params: dict[str, Any], inputs: dict[str, str], out
         dw = coverage_weights(grid, z.frame, z.ids)
         import scipy.sparse as sp
 
-        wts = CoverageWeights(("city",) + dw.zone_ids, grid.shape,
-                              sp.vstack([wts.matrix, dw.matrix]).tocsr())
+        wts = CoverageWeights.build(("city",) + dw.zone_ids, grid.shape,
+                                    sp.vstack([wts.matrix, dw.matrix]).tocsr())
         zone_ids += list(dw.zone_ids)
         to_wgs = z.frame.to_crs(4326)
         for (_, r), g in zip(z.frame.iterrows(), to_wgs.geometry):
@@ -251,9 +251,9 @@ def compute_city(city: City, params: dict[str, Any], inputs: dict[str, str], out
         for e2 in epochs[i + 1:]:
             a1, a2 = per_epoch[e1]["atlas"], per_epoch[e2]["atlas"]
             g = A.new_growth(a1.extent, a1.builtup, a2.extent, a2.builtup)
-            gsum = wts.matrix @ np.stack([(g == c).ravel() * cell_ha for c in
+            gsum = wts.sum_many(np.stack([(g == c).ravel() * cell_ha for c in
                                           (A.INFILL, A.EXTENSION, A.LEAPFROG, A.INCLUSION)],
-                                         axis=1)
+                                         axis=1))
             syn = per_epoch[e1]["syn"] or per_epoch[e2]["syn"]
             source = per_epoch[e2]["source"]
             for zi, zid in enumerate(zone_ids):

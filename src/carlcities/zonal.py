@@ -24,40 +24,68 @@ __all__ = ["CoverageWeights", "coverage_weights", "whole_grid_weights"]
 
 @dataclass(frozen=True)
 class CoverageWeights:
-    """Sparse coverage weights W [share of cell] of ``zone_ids`` × cells of a grid of ``shape``."""
+    """Sparse coverage weights W [share of cell] of ``zone_ids`` × cells of a grid of ``shape``.
+
+    Only the grid cells that some zone touches are kept (``cols``), so each layer costs a
+    gather of those cells and one sparse product, whatever the size of the grid.
+    """
 
     zone_ids: tuple[str, ...]
     shape: tuple[int, int]
-    matrix: sp.csr_matrix
+    matrix: sp.csr_matrix  # zones × all cells of the grid
+    cols: np.ndarray | None = None  # flat indices of the covered cells
+    compact: sp.csr_matrix | None = None  # zones × covered cells
+
+    @classmethod
+    def build(cls, zone_ids, shape, matrix: sp.csr_matrix) -> "CoverageWeights":
+        matrix = matrix.tocsr()
+        cols = np.unique(matrix.indices)
+        if cols.size == shape[0] * shape[1]:
+            return cls(tuple(zone_ids), shape, matrix, None, matrix)
+        return cls(tuple(zone_ids), shape, matrix, cols, matrix[:, cols].tocsr())
+
+    def _gather(self, x: np.ndarray) -> np.ndarray:
+        v = np.asarray(x, dtype=np.float64).ravel()
+        return v if self.cols is None else v[self.cols]
+
+    def _m(self) -> sp.csr_matrix:
+        return self.compact if self.compact is not None else self.matrix
 
     def sum(self, x: np.ndarray) -> np.ndarray:
         """Σ_j w_ij x_j per zone (NaN cells count as 0)."""
-        v = np.nan_to_num(np.asarray(x, dtype=np.float64).ravel(), nan=0.0)
-        return self.matrix @ v
+        return self._m() @ np.nan_to_num(self._gather(x), nan=0.0)
+
+    def sum_many(self, layers: np.ndarray) -> np.ndarray:
+        """Zone sums of several layers at once: ``layers`` is (cells, k) → (zones, k)."""
+        v = np.asarray(layers, dtype=np.float64).reshape(self.shape[0] * self.shape[1], -1)
+        if self.cols is not None:
+            v = v[self.cols]
+        return self._m() @ np.nan_to_num(v, nan=0.0)
 
     def mean(self, x: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
         """Coverage-weighted (optionally also ``weights``-weighted) mean per zone; NaN where empty."""
-        xv = np.asarray(x, dtype=np.float64).ravel()
+        xv = self._gather(x)
         ok = ~np.isnan(xv)
         w = ok.astype(np.float64)
         if weights is not None:
-            w = w * np.nan_to_num(np.asarray(weights, dtype=np.float64).ravel(), nan=0.0)
-        num = self.matrix @ (np.where(ok, xv, 0.0) * w)
-        den = self.matrix @ w
+            w *= np.nan_to_num(self._gather(weights), nan=0.0)
+        m = self._m()
+        num = m @ (np.where(ok, xv, 0.0) * w)
+        den = m @ w
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
 
     @property
     def coverage_cells(self) -> np.ndarray:
         """Σ_j w_ij: each zone's area in cells."""
-        return np.asarray(self.matrix.sum(axis=1)).ravel()
+        return np.asarray(self._m().sum(axis=1)).ravel()
 
 
 def whole_grid_weights(shape: tuple[int, int], zone_id: str = "city") -> CoverageWeights:
     """Weights of a single zone that is the whole grid (every w = 1)."""
     n = shape[0] * shape[1]
     m = sp.csr_matrix(np.ones((1, n)))
-    return CoverageWeights((zone_id,), shape, m)
+    return CoverageWeights((zone_id,), shape, m, None, m)
 
 
 def coverage_weights(grid, zones, zone_ids: list[str] | None = None) -> CoverageWeights:
@@ -76,18 +104,16 @@ def coverage_weights(grid, zones, zone_ids: list[str] | None = None) -> Coverage
     src = NumPyRasterSource(np.zeros(grid.shape, dtype=np.float32), left, bottom, right, top,
                             srs_wkt=grid.crs.to_wkt())
     ids = zone_ids or [str(i) for i in range(len(zones))]
-    res = exact_extract(src, zones.geometry.to_frame("geometry").set_crs(grid.crs,
-                        allow_override=True), ["cell_id", "coverage"], output="pandas")
-    rows, cols, vals = [], [], []
-    for i, (cells, cov) in enumerate(zip(res["cell_id"], res["coverage"])):
-        cells = np.asarray(cells, dtype=np.int64)
-        rows.append(np.full(cells.size, i))
-        cols.append(cells)
-        vals.append(np.asarray(cov, dtype=np.float64))
+    vec = zones[[zones.geometry.name]]
+    if vec.crs is None or not vec.crs.equals(grid.crs):
+        vec = vec.set_crs(grid.crs, allow_override=True)
+    res = exact_extract(src, vec, ["cell_id", "coverage"], output="pandas")
+    cells = [np.asarray(c, dtype=np.int64) for c in res["cell_id"]]
+    covs = [np.asarray(c, dtype=np.float64) for c in res["coverage"]]
     n = grid.shape[0] * grid.shape[1]
-    if rows:
-        m = sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-                          shape=(len(ids), n))
-    else:  # pragma: no cover - no zones
-        m = sp.csr_matrix((0, n))
-    return CoverageWeights(tuple(ids), grid.shape, m)
+    lengths = np.fromiter((c.size for c in cells), dtype=np.int64, count=len(cells))
+    indptr = np.concatenate([[0], np.cumsum(lengths)])
+    indices = np.concatenate(cells) if cells else np.zeros(0, np.int64)
+    data = np.concatenate(covs) if covs else np.zeros(0)
+    m = sp.csr_matrix((data, indices, indptr), shape=(len(ids), n))
+    return CoverageWeights.build(ids, grid.shape, m)

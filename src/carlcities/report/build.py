@@ -397,6 +397,7 @@ def _city_figures(job: dict[str, Any]) -> dict[str, maps.FigureInfo | None]:
     common = {"out_dir": job["out_dir"], "city_en": job["name_en"], "city_ru": job["name_ru"],
               "fallback_source": job["source"]}
     rs = maps.find_rasters(job["raster_dir"])
+    rs.zoom_to_urban()
     figs: dict[str, maps.FigureInfo | None] = {
         "atlas": maps.atlas_panels(rs, img, city_id=cid, **common),
         "expansion": maps.expansion_map(rs, img / f"{cid}-expansion.png", **common),

@@ -89,9 +89,47 @@ class RasterSet:
     population: dict[int, Path]
     growth: dict[tuple[int, int], Path]
 
+    window: tuple[int, int, int, int, int, int] | None = None   # r0, r1, c0, c1, height, width
+
     @property
     def empty(self) -> bool:
         return not (self.atlas or self.population or self.growth)
+
+    def zoom_to_urban(self, *, pad: float = 0.12) -> None:
+        """Limit the maps to the box around every urban cell (Atlas classes 1-5, all epochs).
+
+        The pipeline's grid reaches well beyond the city (a buffer for growth); the maps zoom to
+        the part that holds the urban area, padded by ``pad`` of its size on each side.
+        """
+        if not self.atlas:
+            return
+        import rasterio
+
+        first = next(iter(self.atlas.values()))
+        with rasterio.open(first) as src:
+            full = (src.height, src.width)
+        mask = None
+        for p in self.atlas.values():
+            g = _read(p)
+            if g.full_shape != full:
+                return
+            m = g.valid & (g.data >= 1) & (g.data <= 5)
+            mask = m if mask is None else (mask | m)
+        if mask is None or not mask.any():
+            return
+        fy, fx = full[0] / mask.shape[0], full[1] / mask.shape[1]
+        rows, cols = np.where(mask.any(axis=1))[0], np.where(mask.any(axis=0))[0]
+        r0, r1 = rows[0] * fy, (rows[-1] + 1) * fy
+        c0, c1 = cols[0] * fx, (cols[-1] + 1) * fx
+        side = max(r1 - r0, c1 - c0) * (1 + 2 * pad)       # a square box, padded
+        cy, cx = (r0 + r1) / 2, (c0 + c1) / 2
+        side = min(side, max(full))
+        rr0 = int(max(0, min(cy - side / 2, full[0] - side)))
+        cc0 = int(max(0, min(cx - side / 2, full[1] - side)))
+        rr1 = int(min(full[0], rr0 + math.ceil(side)))
+        cc1 = int(min(full[1], cc0 + math.ceil(side)))
+        if (rr1 - rr0) * (cc1 - cc0) < 0.9 * full[0] * full[1]:
+            self.window = (rr0, rr1, cc0, cc1, full[0], full[1])
 
 
 def find_rasters(folder: Path) -> RasterSet:
@@ -128,19 +166,29 @@ class _Grid:
     width_km: float
     height_km: float
     tags: dict
+    full_shape: tuple[int, int] = (0, 0)
 
 
-def _read(path: Path, *, average: bool = False, shape: tuple[int, int] | None = None) -> _Grid:
+def _read(path: Path, *, average: bool = False, shape: tuple[int, int] | None = None,
+          window: tuple[int, int, int, int, int, int] | None = None) -> _Grid:
+    """Band 1, decimated to at most MAX_PX a side, optionally inside ``window`` (same grid)."""
     import rasterio
     from rasterio.enums import Resampling
+    from rasterio.windows import Window
 
     with rasterio.open(path) as src:
-        h, w = src.height, src.width
+        full = (src.height, src.width)
+        h, w = full
+        win = None
+        if window is not None and window[4:] == full:
+            r0, r1, c0, c1 = window[:4]
+            win = Window(c0, r0, c1 - c0, r1 - r0)
+            h, w = r1 - r0, c1 - c0
         if shape is None:
             f = max(1, math.ceil(max(h, w) / MAX_PX))
             shape = (math.ceil(h / f), math.ceil(w / f))
         rs = Resampling.average if average else Resampling.nearest
-        arr = src.read(1, out_shape=shape, resampling=rs, masked=True)
+        arr = src.read(1, window=win, out_shape=shape, resampling=rs, masked=True)
         res_x, res_y = abs(src.transform.a), abs(src.transform.e)
         if src.crs is not None and src.crs.is_geographic:
             lat = math.radians((src.bounds.top + src.bounds.bottom) / 2)
@@ -154,7 +202,7 @@ def _read(path: Path, *, average: bool = False, shape: tuple[int, int] | None = 
         data = np.where(valid, data, 0)
     else:
         data = np.where(valid, data, 0)
-    return _Grid(data, valid, res_x * res_y, w * res_x / 1000.0, h * res_y / 1000.0, tags)
+    return _Grid(data, valid, res_x * res_y, w * res_x / 1000.0, h * res_y / 1000.0, tags, full)
 
 
 def _source(paths: list[Path], out_dir: Path, tags: dict, fallback: str) -> str:
@@ -219,7 +267,7 @@ def atlas_panels(rs: RasterSet, out_dir_img: Path, *, city_id: str, out_dir: Pat
     present: set[int] = set()
     last = None
     for e in epochs:
-        g = _read(rs.atlas[e])
+        g = _read(rs.atlas[e], window=rs.window)
         codes = g.data.astype(np.intp).clip(0, 255)
         present |= set(np.unique(codes[g.valid]).tolist())
         f = out_dir_img / f"{city_id}-atlas-{e}.png"
@@ -253,11 +301,11 @@ def expansion_map(rs: RasterSet, out_file: Path, *, out_dir: Path, city_en: str,
     from matplotlib.colors import to_hex
 
     epochs = list(rs.atlas)
-    last = _read(rs.atlas[epochs[-1]])
+    last = _read(rs.atlas[epochs[-1]], window=rs.window)
     shape = last.data.shape
     first = np.full(shape, -1, dtype=np.int16)
     for i, e in enumerate(epochs):
-        g = last if e == epochs[-1] else _read(rs.atlas[e], shape=shape)
+        g = last if e == epochs[-1] else _read(rs.atlas[e], shape=shape, window=rs.window)
         built = g.valid & (g.data >= 1) & (g.data <= 3)
         first[(first < 0) & built] = i
     n = len(epochs)
@@ -304,7 +352,7 @@ def density_map(rs: RasterSet, out_file: Path, *, out_dir: Path, city_en: str, c
     from matplotlib.colors import to_hex
 
     epoch = max(rs.population)
-    g = _read(rs.population[epoch], average=True)
+    g = _read(rs.population[epoch], average=True, window=rs.window)
     dens = g.data.astype(np.float64) / (g.cell_area_m2 / 10_000.0)   # [persons/ha]
     pos = g.valid & (dens > 0)
     img = np.zeros(dens.shape + (4,), dtype=np.uint8)
@@ -345,13 +393,13 @@ def growth_map(rs: RasterSet, out_file: Path, *, out_dir: Path, city_en: str, ci
     if not rs.growth:
         return None
     t1, t2 = max(rs.growth, key=lambda p: (p[1], p[0]))
-    g = _read(rs.growth[(t1, t2)])
+    g = _read(rs.growth[(t1, t2)], window=rs.window)
     img = np.zeros(g.data.shape + (4,), dtype=np.uint8)
     img[g.valid] = _rgba(BACKGROUND)
     paths = [rs.growth[(t1, t2)]]
     legend = []
     if t1 in rs.atlas:
-        a = _read(rs.atlas[t1], shape=g.data.shape)
+        a = _read(rs.atlas[t1], shape=g.data.shape, window=rs.window)
         img[a.valid] = _rgba(BACKGROUND)
         img[a.valid & (a.data == 7)] = _rgba(WATER)
         img[a.valid & (a.data >= 1) & (a.data <= 3)] = _rgba(EXISTING_GREY)
