@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
@@ -118,7 +119,7 @@ def make_fake_out(out: Path, *, synthetic: bool = True, cities=CITIES, raster_si
             for iid, v in vals.items():
                 rows.append(["run-1", cid, "city", iid, e, None, "observed", v, None, src,
                              f"{iid}@1", synthetic, None])
-        for s, e in zip(EPOCHS[:-1], EPOCHS[1:]):
+        for s, e in itertools.pairwise(EPOCHS):
             undefined = cid == "bishkek" and e == 2020
             rows.append(["run-1", cid, "city", "growth.lcrpgr", e, s, "observed",
                          None if undefined else 1.1 + 0.2 * k, "ratio", src, "growth.lcrpgr@1",
@@ -281,7 +282,7 @@ def test_offline_and_images(report: Path):
                 assert a.get("alt"), (path, a)
                 assert (path.parent / a["src"]).is_file(), (path, a["src"])
                 assert not Path(a["src"]).is_absolute()
-    assert n_img >= 1 + 6 * len(CITIES)
+    assert n_img == 1 + (len(EPOCHS) + 4) * len(CITIES)
 
 
 def test_city_profile(report: Path):
@@ -299,8 +300,11 @@ def test_city_profile(report: Path):
     assert e2020["percentile_rank"] == 50.0 and e2020["country_median"] == 2.0
     assert [r["epoch"] for r in dens["epochs"]] == list(EPOCHS)
     assert {b["indicator"]["indicator_id"] for b in data["growth"]} == {"growth.lcrpgr"}
-    assert set(data["figures"]) == {"atlas", "expansion", "density", "growth", "chart_size",
-                                    "chart_density"}
+    assert set(data["figures"]) == {"atlas", "expansion", "density", "growth", "chart"}
+    assert len(data["figures"]["atlas"]["panels"]) == len(EPOCHS)
+    chart = data["figures"]["chart"]["series"]
+    assert [s["name_en"] for s in chart] == ["Population", "Urban extent area",
+                                             "Built-up area density"]
     for f in data["figures"].values():
         assert (cdir / f["src"]).is_file() and f["unit"] and f["source"]
         assert "Synthetic" in f["caption_en"]
@@ -315,12 +319,22 @@ def test_city_profile(report: Path):
 
 def test_city_without_rasters(tmp_path: Path):
     out = make_fake_out(tmp_path / "o", raster_size=12, rasters=False, districts=False)
+    con = connect(out / "study.duckdb")   # a catalogue city without any value in the run
+    con.execute("INSERT INTO cities (city_id, name_en, name_ru, country_iso3, lat, lon) "
+                "VALUES ('osh', 'Osh', 'Ош', 'KGZ', 40.53, 72.8)")
+    con.close()
     index = build_report(out)
+    osh = json.loads((index.parent / "cities" / "osh.json").read_text())
+    assert osh["indicators"] == [] and osh["figures"] == {}
+    assert "No indicator values" in (index.parent / "cities" / "osh.html").read_text()
+    row = next(c for c in json.loads(index.with_suffix(".json").read_text())["cities"]
+               if c["city_id"] == "osh")
+    assert all(v["value"] is None and v["flag"] for v in row["values"].values())
     html = (index.parent / "cities" / "bishkek.html").read_text(encoding="utf-8")
     data = json.loads((index.parent / "cities" / "bishkek.json").read_text())
     assert data["rasters_missing"] is True
     assert "no rasters were found" in html
-    assert set(data["figures"]) == {"chart_size", "chart_density"}
+    assert set(data["figures"]) == {"chart"}
 
 
 def test_missing_store(tmp_path: Path):

@@ -18,12 +18,13 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import shutil
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +33,13 @@ from markupsafe import Markup
 from ..errors import OutputDirError
 from . import charts, i18n, maps
 
-__all__ = ["build_report", "median", "percentile_ranks", "KEY_EPOCH_INDICATORS",
-           "KEY_PAIR_INDICATORS"]
+__all__ = [
+    "KEY_EPOCH_INDICATORS",
+    "KEY_PAIR_INDICATORS",
+    "build_report",
+    "median",
+    "percentile_ranks",
+]
 
 #: indicators of the regional comparison table, in this order (those absent are skipped)
 KEY_EPOCH_INDICATORS = (
@@ -41,9 +47,10 @@ KEY_EPOCH_INDICATORS = (
     "form.saturation", "form.openness", "form.cohesion", "form.builtup_per_person",
 )
 KEY_PAIR_INDICATORS = ("growth.lcrpgr", "growth.delta_c", "growth.lcr", "growth.pgr")
-#: panels of the profile charts (those absent are skipped)
-SIZE_SERIES = ("form.population", "form.builtup_area", "form.extent_area")
-DENSITY_SERIES = ("form.builtup_density", "form.extent_density")
+#: panels of the profile chart, in order: population, built-up area (or, failing that, the
+#: urban extent area), then the densities; those absent from the store are skipped
+CHART_SERIES = ("form.population", ("form.builtup_area", "form.extent_area"),
+                "form.builtup_density", "form.extent_density")
 
 _HERE = Path(__file__).parent
 ProgressFn = Callable[[str], None]
@@ -96,7 +103,9 @@ def fmt_number(v: float | None) -> str:
     elif a == 0:
         s = "0"
     else:
-        s = f"{v:.3g}"
+        s = f"{v:#.3g}"
+        if "e" in s:   # very small numbers
+            s = f"{v:.2e}"
     return s.replace("-", "−")
 
 
@@ -147,6 +156,13 @@ class Study:
     zones: dict[tuple[str, str], tuple[str, str]]
     synthetic: bool
     peers: dict[tuple[str, int | None, int | None], dict[str, Any]] = field(default_factory=dict)
+    by_city: dict[str, list[tuple[str, str, int | None, int | None]]] = field(
+        default_factory=dict)
+
+    def city_items(self, city: str) -> list[tuple[tuple[str, str, int | None, int | None],
+                                                  Value]]:
+        """The (key, value) pairs of one city (zone 'city')."""
+        return [(k, self.values[k]) for k in self.by_city.get(city, [])]
 
 
 def _columns(con, table: str) -> set[str]:
@@ -241,19 +257,23 @@ def _load(db: Path) -> Study:
         if ind.kind not in ("epoch", "pair"):
             ind.kind = "pair" if ind.indicator_id in pair_seen else "epoch"
     cities = dict(sorted(cities.items(), key=lambda kv: (kv[1].get("name_en") or kv[0]).lower()))
-    return Study(meta, run, latest, cities, inds, values, zone_values, zones, synthetic)
+    by_city: dict[str, list[tuple[str, str, int | None, int | None]]] = defaultdict(list)
+    for key in values:
+        by_city[key[0]].append(key)
+    return Study(meta, run, latest, cities, inds, values, zone_values, zones, synthetic,
+                 by_city=dict(by_city))
 
 
 def _peer_stats(study: Study) -> None:
     """Regional and country medians and percentile ranks per (indicator, epoch, epoch_start)."""
     groups: dict[tuple[str, int | None, int | None], dict[str, float | None]] = defaultdict(dict)
-    for (city, iid, e, s), v in study.values.items():
-        groups[(iid, e, s)][city] = v.value
+    for (city, iid, e, s), val in study.values.items():
+        groups[(iid, e, s)][city] = val.value
     for key, vals in groups.items():
         by_country: dict[str, list[float]] = defaultdict(list)
-        for city, v in vals.items():
-            if v is not None:
-                by_country[study.cities[city].get("country_iso3") or "?"].append(v)
+        for city, x in vals.items():
+            if x is not None:
+                by_country[study.cities[city].get("country_iso3") or "?"].append(x)
         study.peers[key] = {
             "median": median(vals.values()),
             "n": sum(v is not None for v in vals.values()),
@@ -331,6 +351,11 @@ def _write(path: Path, html: str, data: dict[str, Any]) -> None:
         json.dumps(data, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
 
 
+def _slug(city_id: str) -> str:
+    """A file-name-safe form of a city id (ids are ASCII slugs already; this guards the paths)."""
+    return re.sub(r"[^A-Za-z0-9_-]", "_", city_id) or "_"
+
+
 def _col_key(iid: str, epoch: int | None, start: int | None) -> str:
     """Key of a table column in the JSON twin: 'form.population@2020', 'growth.lcr@2010-2020'."""
     return f"{iid}@{start}-{epoch}" if start is not None else f"{iid}@{epoch}"
@@ -374,12 +399,19 @@ def _cell(study: Study, city: str, col: dict[str, Any]) -> dict[str, Any]:
             "percentile_rank": _r1(rank), "synthetic": bool(v and v.synthetic)}
 
 
-def _series(study: Study, city: str, ids: Iterable[str]) -> list[charts.Series]:
+def _series(study: Study, city: str, ids: Iterable[str | tuple[str, ...]]
+            ) -> list[charts.Series]:
+    """Chart panels: the city's values by epoch and the regional medians (first id present)."""
     out = []
-    for iid in ids:
-        if iid not in study.indicators:
+    for choice in ids:
+        options = (choice,) if isinstance(choice, str) else choice
+        mine = study.city_items(city)
+        present = [i for i in options if i in study.indicators
+                   and any(k[1] == i and k[3] is None for k, _v in mine)]
+        if not present:
             continue
-        epochs = sorted({e for (c, i, e, s) in study.values if i == iid and s is None
+        iid = present[0]
+        epochs = sorted({e for (i, e, s) in study.peers if i == iid and s is None
                          and e is not None})
         if not epochs:
             continue
@@ -392,7 +424,7 @@ def _series(study: Study, city: str, ids: Iterable[str]) -> list[charts.Series]:
 
 def _city_figures(job: dict[str, Any]) -> dict[str, maps.FigureInfo | None]:
     """All figures of one city profile (a picklable unit of work)."""
-    cid = job["city_id"]
+    cid = _slug(job["city_id"])
     img = job["img_dir"]
     common = {"out_dir": job["out_dir"], "city_en": job["name_en"], "city_ru": job["name_ru"],
               "fallback_source": job["source"]}
@@ -405,13 +437,9 @@ def _city_figures(job: dict[str, Any]) -> dict[str, maps.FigureInfo | None]:
         "growth": maps.growth_map(rs, img / f"{cid}-growth.png", **common),
     }
     src = job["chart_source"]
-    figs["chart_size"] = charts.time_series(
-        job["size_series"], img / f"{cid}-chart-size.png", kind="chart_size",
-        title_key="chart_size_title", city_en=job["name_en"], city_ru=job["name_ru"], source=src)
-    figs["chart_density"] = charts.time_series(
-        job["density_series"], img / f"{cid}-chart-density.png", kind="chart_density",
-        title_key="chart_density_title", city_en=job["name_en"], city_ru=job["name_ru"],
-        source=src)
+    figs["chart"] = charts.time_series(
+        job["series"], img / f"{cid}-chart.png", kind="chart", title_key="chart_title",
+        city_en=job["name_en"], city_ru=job["name_ru"], source=src)
     return figs
 
 
@@ -419,8 +447,8 @@ def _indicator_blocks(study: Study, city: str, kind: str) -> list[dict[str, Any]
     """Per indicator: the city's value, medians and percentile rank for each epoch (or pair)."""
     iso = study.cities[city].get("country_iso3") or "?"
     keys: dict[str, set[tuple[int | None, int | None]]] = defaultdict(set)
-    for (c, iid, e, s) in study.values:
-        if c == city and (s is None) == (kind == "epoch"):
+    for (_c, iid, e, s) in study.by_city.get(city, []):
+        if (s is None) == (kind == "epoch"):
             keys[iid].add((e, s))
     order = {iid: i for i, iid in enumerate(KEY_EPOCH_INDICATORS + KEY_PAIR_INDICATORS)}
     blocks = []
@@ -544,7 +572,7 @@ def build_report(out_dir: Path, *, progress: ProgressFn | None = None) -> Path:
     env = _env()
     run = _run_json(study)
     sj = _study_json(study)
-    generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     manifest_exists = (out_dir / "manifest.json").is_file()
     base = {"study": sj, "run": run, "synthetic": study.synthetic, "generated": generated,
             "manifest_exists": manifest_exists}
@@ -552,27 +580,26 @@ def build_report(out_dir: Path, *, progress: ProgressFn | None = None) -> Path:
     # --- per-city figures (the slow part), in parallel when there are many cities
     jobs = []
     for cid, c in study.cities.items():
-        srcs = sorted({v.source for (ci, *_), v in study.values.items() if ci == cid and v.source})
+        srcs = sorted({v.source for _k, v in study.city_items(cid) if v.source})
         jobs.append({
             "city_id": cid, "name_en": c.get("name_en") or cid,
             "name_ru": c.get("name_ru") or c.get("name_en") or cid,
             "out_dir": out_dir, "raster_dir": out_dir / "rasters" / cid, "img_dir": img,
             "source": "; ".join(srcs),
             "chart_source": f"study.duckdb, indicator_values, run {run['run_id']}",
-            "size_series": _series(study, cid, SIZE_SERIES),
-            "density_series": _series(study, cid, DENSITY_SERIES)})
+            "series": _series(study, cid, CHART_SERIES)})
     workers = _workers(len(jobs))
     figures = _map_jobs(_city_figures, jobs, workers)
     say(f"drew the city figures ({len(jobs)} cities, {workers} worker(s))")
 
     # --- index
     cols = _key_columns(study)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for cid, c in study.cities.items():
         en, ru = i18n.country_name(c.get("country_iso3"))
         rows.append({"city_id": cid, "name_en": c.get("name_en") or cid,
                      "name_ru": c.get("name_ru") or "", "country_iso3": c.get("country_iso3"),
-                     "country_en": en, "country_ru": ru, "href": f"cities/{cid}.html",
+                     "country_en": en, "country_ru": ru, "href": f"cities/{_slug(cid)}.html",
                      "cells": [_cell(study, cid, col) for col in cols]})
     med = []
     for col in cols:
@@ -583,9 +610,10 @@ def build_report(out_dir: Path, *, progress: ProgressFn | None = None) -> Path:
     for cid, c in study.cities.items():
         pop = c.get("population")
         if pop is None:
-            pv = [v for (ci, iid, e, s), v in study.values.items()
-                  if ci == cid and iid == "form.population" and s is None and v.value is not None]
-            pop = pv[-1].value if pv else None
+            pv = sorted((k[2], v.value) for k, v in study.city_items(cid)
+                        if k[1] == "form.population" and k[3] is None and k[2] is not None
+                        and v.value is not None)
+            pop = pv[-1][1] if pv else None
         points.append(charts.CityPoint(cid, c.get("name_en") or cid, c.get("lon"), c.get("lat"),
                                        pop, c.get("country_iso3")))
     rmap = charts.region_map(points, img / "region-map.png",
@@ -602,7 +630,8 @@ def build_report(out_dir: Path, *, progress: ProgressFn | None = None) -> Path:
         "columns": columns_json,
         "cities": [{k: r[k] for k in ("city_id", "name_en", "name_ru", "country_iso3",
                                       "country_en", "country_ru", "href")}
-                   | {"values": {col["key"]: cell for col, cell in zip(cols, r["cells"])}}
+                   | {"values": {col["key"]: cell for col, cell in zip(cols, r["cells"],
+                                                                       strict=True)}}
                    for r in rows],
         "regional_median": {col["key"]: m for col, m in zip(cols, med)},
         "figures": [f for f in [region_fig] if f],
@@ -624,7 +653,7 @@ def build_report(out_dir: Path, *, progress: ProgressFn | None = None) -> Path:
         pair_blocks = _indicator_blocks(study, cid, "pair")
         fj = {k: _fig_json(f, cities_dir, report, study.synthetic) for k, f in figs.items()}
         rs = maps.find_rasters(out_dir / "rasters" / cid)
-        city_vals = [v for (ci, *_), v in study.values.items() if ci == cid]
+        city_vals = [v for _k, v in study.city_items(cid)]
         prov = {"run_id": run["run_id"], "run_status": run["status"],
                 "method_versions": sorted({v.method_version for v in city_vals
                                            if v.method_version}),
@@ -648,7 +677,7 @@ def build_report(out_dir: Path, *, progress: ProgressFn | None = None) -> Path:
             districts=data["districts"], provenance=prov,
             rasters_missing=rs.empty, raster_dir=f"rasters/{cid}/",
             n_cities=n_all, n_country=n_country, manifest_href="../../manifest.json",
-            json_href=f"{cid}.json")
-        _write(cities_dir / f"{cid}.html", html, data)
+            json_href=f"{_slug(cid)}.json")
+        _write(cities_dir / f"{_slug(cid)}.html", html, data)
     say(f"wrote {n_all} city profiles in {time.perf_counter() - t0:.1f} s")
     return index

@@ -15,7 +15,7 @@ import numpy as np
 from . import i18n
 from .maps import DPI, FONT, FigureInfo, _figure, _save
 
-__all__ = ["CityPoint", "Series", "region_map", "time_series", "COUNTRY_COLOURS"]
+__all__ = ["COUNTRY_COLOURS", "CityPoint", "Series", "region_map", "time_series"]
 
 COUNTRY_COLOURS = {
     "KAZ": "#1f77b4",
@@ -31,9 +31,9 @@ _EXTRA = ["#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
 class CityPoint:
     city_id: str
     name_en: str
-    lon: float
-    lat: float
-    population: float | None
+    lon: float | None        # [°], WGS 84
+    lat: float | None        # [°], WGS 84
+    population: float | None  # [persons]
     country_iso3: str | None
 
 
@@ -123,8 +123,8 @@ def region_map(points: list[CityPoint], out_file: Path, *, source: str) -> Figur
            and math.isfinite(p.lon) and math.isfinite(p.lat)]
     if not pts:
         return None
-    lon = np.array([p.lon for p in pts])
-    lat = np.array([p.lat for p in pts])
+    lon = np.array([p.lon for p in pts], dtype=float)
+    lat = np.array([p.lat for p in pts], dtype=float)
     pop = np.array([p.population if p.population and p.population > 0 else np.nan for p in pts])
     pmax = np.nanmax(pop) if np.isfinite(pop).any() else 1.0
     sizes = np.where(np.isfinite(pop), 20 + 700 * pop / pmax, 20.0)   # marker area [pt²]
@@ -182,7 +182,7 @@ def region_map(points: list[CityPoint], out_file: Path, *, source: str) -> Figur
 
 
 def _nice_refs(pmax: float) -> list[float]:
-    refs = [p for p in (100_000, 250_000, 500_000, 1_000_000, 2_000_000, 5_000_000, 10_000_000)
+    refs = [float(p) for p in (100_000, 250_000, 500_000, 1_000_000, 2_000_000, 5_000_000, 10_000_000)
             if p <= pmax]
     return refs[-3:] if len(refs) > 3 else refs
 
@@ -234,8 +234,8 @@ def time_series(series: list[Series], out_file: Path, *, kind: str, title_key: s
     return FigureInfo(
         file=out_file, kind=kind, title_en=i18n.text(title_key),
         title_ru=i18n.text(title_key, "ru"),
-        alt=f"{i18n.text('chart_size_alt', city=city_en, names=names)} "
-            f"{i18n.text('chart_size_alt', 'ru', city_ru=city_ru, names=names_ru)}",
+        alt=f"{i18n.text('chart_alt', city=city_en, names=names)} "
+            f"{i18n.text('chart_alt', 'ru', city_ru=city_ru, names=names_ru)}",
         caption_en=i18n.text("chart_caption"), caption_ru=i18n.text("chart_caption", "ru"),
         unit="; ".join(dict.fromkeys(s.unit for s in series)), source=source,
         width=wpx, height=hpx,

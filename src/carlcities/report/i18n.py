@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from markupsafe import Markup, escape
 
-__all__ = ["STRINGS", "COUNTRIES", "text", "bilingual", "plain", "country_name"]
+__all__ = ["COUNTRIES", "STRINGS", "bilingual", "country_name", "plain", "text"]
 
 STRINGS: dict[str, tuple[str, str]] = {
     "report_title": ("Regional comparison", "Региональное сравнение"),
@@ -20,46 +20,53 @@ STRINGS: dict[str, tuple[str, str]] = {
     "finished": ("finished", "завершён"),
     "started": ("started", "начат"),
     "later_run_note": (
-        "A later run exists ({run_id}, status: {status}); the values shown come from the latest "
-        "complete run.",
-        "Существует более поздний расчёт ({run_id}, статус: {status}); показаны значения "
-        "последнего завершённого расчёта."),
+        ("A later run exists ({run_id}, status: {status}); the values shown come from the latest "
+         "complete run."),
+        ("Существует более поздний расчёт ({run_id}, статус: {status}); показаны значения "
+         "последнего завершённого расчёта."),
+    ),
     "no_complete_run": (
         "No run is marked complete; the values shown come from the latest run.",
-        "Ни один расчёт не отмечен как завершённый; показаны значения последнего расчёта."),
-    "synthetic_banner": ("Synthetic demo data — not real",
-                         "Синтетические демонстрационные данные — не реальные"),
+        "Ни один расчёт не отмечен как завершённый; показаны значения последнего расчёта.",
+    ),
+    "synthetic_banner": (
+        "Synthetic demo data — not real",
+        "Синтетические демонстрационные данные — не реальные",
+    ),
     "synthetic_detail": (
-        "The values, maps and charts on this page come from the synthetic demo region. They "
-        "illustrate the method and must not be used as facts about the cities.",
-        "Значения, карты и графики на этой странице получены для синтетического "
-        "демонстрационного региона. Они иллюстрируют метод и не являются сведениями о городах."),
-    "synthetic_caption": ("Synthetic demo data — not real.",
-                          "Синтетические данные — не реальные."),
+        ("The values, maps and charts on this page come from the synthetic demo region. They "
+         "illustrate the method and must not be used as facts about the cities."),
+        ("Значения, карты и графики на этой странице получены для синтетического "
+         "демонстрационного региона. Они иллюстрируют метод и не являются сведениями о городах."),
+    ),
+    "synthetic_caption": ("Synthetic demo data — not real.", "Синтетические данные — не реальные."),
     "city": ("City", "Город"),
     "cities": ("Cities", "Города"),
     "country": ("Country", "Страна"),
     "population": ("Population", "Население"),
     "comparison_table": ("Key indicators of all cities", "Ключевые показатели всех городов"),
-    "sort_hint": ("Click a column header to sort; click again to reverse.",
-                  "Нажмите на заголовок столбца, чтобы отсортировать; повторно — в обратном "
-                  "порядке."),
+    "sort_hint": (
+        "Click a column header to sort; click again to reverse.",
+        "Нажмите на заголовок столбца, чтобы отсортировать; повторно — в обратном порядке.",
+    ),
     "regional_median": ("Regional median", "Медиана по региону"),
     "country_median": ("Country median", "Медиана по стране"),
     "percentile_rank": ("Percentile rank", "Процентильный ранг"),
     "percentile_short": ("P", "П"),
     "percentile_definition": (
-        "Percentile rank of a city for one indicator = 100 × (number of cities with a lower "
-        "value + ½ × number of cities with the same value, the city itself included) ÷ number of "
-        "cities with a value. 50 is the middle of the region; cities without a value are left "
-        "out. Values 1, 2, 3 get ranks 16.7, 50 and 83.3.",
-        "Процентильный ранг города по показателю = 100 × (число городов с меньшим значением + "
-        "½ × число городов с таким же значением, включая сам город) ÷ число городов, для которых "
-        "значение определено. 50 — середина региона; города без значения не учитываются. "
-        "Значения 1, 2, 3 получают ранги 16,7, 50 и 83,3."),
-    "undefined_note": ("“—” marks a value that is undefined or missing; hover for the reason.",
-                       "«—» — значение не определено или отсутствует; причина — во всплывающей "
-                       "подсказке."),
+        ("Percentile rank of a city for one indicator = 100 × (number of cities with a lower "
+         "value + ½ × number of cities with the same value, the city itself included) ÷ number of "
+         "cities with a value. 50 is the middle of the region; cities without a value are left "
+         "out. Values 1, 2, 3 get ranks 16.7, 50 and 83.3."),
+        ("Процентильный ранг города по показателю = 100 × (число городов с меньшим значением + ½ "
+         "× число городов с таким же значением, включая сам город) ÷ число городов, для которых "
+         "значение определено. 50 — середина региона; города без значения не учитываются. "
+         "Значения 1, 2, 3 получают ранги 16,7, 50 и 83,3."),
+    ),
+    "undefined_note": (
+        "“—” marks a value that is undefined or missing; hover for the reason.",
+        "«—» — значение не определено или отсутствует; причина — во всплывающей подсказке.",
+    ),
     "epoch": ("Epoch", "Период"),
     "epoch_pair": ("Epoch pair", "Интервал"),
     "value": ("Value", "Значение"),
@@ -68,98 +75,126 @@ STRINGS: dict[str, tuple[str, str]] = {
     "statistic": ("Statistic", "Статистика"),
     "region_map": ("Map of the region", "Карта региона"),
     "region_map_alt": (
-        "Map of the study region: each city is a circle at its longitude and latitude, sized by "
-        "population and coloured by country.",
-        "Карта региона исследования: каждый город — круг в точке его долготы и широты, размер "
-        "по населению, цвет по стране."),
+        ("Map of the study region: each city is a circle at its longitude and latitude, sized by "
+         "population and coloured by country."),
+        ("Карта региона исследования: каждый город — круг в точке его долготы и широты, размер по "
+         "населению, цвет по стране."),
+    ),
     "region_map_caption": (
-        "Circle area proportional to population; colour by country. Axes: longitude and "
-        "latitude [°], WGS 84. No basemap.",
-        "Площадь круга пропорциональна населению; цвет — страна. Оси: долгота и широта [°], "
-        "WGS 84. Без подложки."),
+        ("Circle area proportional to population; colour by country. Axes: longitude and latitude "
+         "[°], WGS 84. No basemap."),
+        ("Площадь круга пропорциональна населению; цвет — страна. Оси: долгота и широта [°], WGS "
+         "84. Без подложки."),
+    ),
     "source": ("Source", "Источник"),
     "profile": ("City profile", "Профиль города"),
     "back_to_index": ("← Regional comparison", "← Региональное сравнение"),
     "key_indicators": ("Key indicators against peers", "Ключевые показатели в сравнении"),
     "peers_note": (
-        "Peers: all cities in the results store ({n} cities); the country median uses the "
-        "cities of the same country ({m} cities).",
-        "Сравнение: все города в базе результатов ({n}); медиана по стране — по городам той же "
-        "страны ({m})."),
+        ("Peers: all cities in the results store ({n} cities); the country median uses the cities "
+         "of the same country ({m} cities)."),
+        ("Сравнение: все города в базе результатов ({n}); медиана по стране — по городам той же "
+         "страны ({m})."),
+    ),
     "urban_expansion": ("Urban expansion", "Расширение городской территории"),
     "atlas_classes": ("Urban extent classes by epoch", "Классы городской территории по периодам"),
-    "atlas_alt": ("Maps of the urban extent classes of {city} for the epochs {epochs}.",
-                  "Карты классов городской территории города {city_ru} за периоды {epochs}."),
+    "atlas_alt": (
+        "Maps of the urban extent classes of {city} for the epochs {epochs}.",
+        "Карты классов городской территории города {city_ru} за периоды {epochs}.",
+    ),
     "atlas_caption": (
-        "Cell classes of the Atlas of Urban Expansion (urban, suburban and rural built-up; "
-        "fringe, captured and rural open space; water). North up; the bar gives the scale.",
-        "Классы ячеек по методике Атласа расширения городов (городская, пригородная и сельская "
-        "застройка; краевое, захваченное и сельское открытое пространство; вода). Север вверху; масштаб — по линейке."),
-    "expansion_map": ("Built-up area by epoch of first appearance",
-                      "Застройка по периоду появления"),
-    "expansion_alt": ("Map of {city}: built-up cells coloured by the epoch in which they first "
-                      "appear.",
-                      "Карта города {city_ru}: застроенные ячейки окрашены по периоду их "
-                      "появления."),
+        ("Cell classes of the Atlas of Urban Expansion (urban, suburban and rural built-up; "
+         "fringe, captured and rural open space; water). North up; the bar gives the scale."),
+        ("Классы ячеек по методике Атласа расширения городов (городская, пригородная и сельская "
+         "застройка; краевое, захваченное и сельское открытое пространство; вода). Север вверху; "
+         "масштаб — по линейке."),
+    ),
+    "expansion_map": (
+        "Built-up area by epoch of first appearance",
+        "Застройка по периоду появления",
+    ),
+    "expansion_alt": (
+        "Map of {city}: built-up cells coloured by the epoch in which they first appear.",
+        "Карта города {city_ru}: застроенные ячейки окрашены по периоду их появления.",
+    ),
     "expansion_caption": (
-        "Built-up cells (urban, suburban or rural built-up) coloured by the first epoch in which "
-        "they are built up. North up; the bar gives the scale.",
-        "Застроенные ячейки (городская, пригородная или сельская застройка) окрашены по первому "
-        "периоду, в котором они застроены. Север вверху; масштаб — по линейке."),
+        ("Built-up cells (urban, suburban or rural built-up) coloured by the first epoch in which "
+         "they are built up. North up; the bar gives the scale."),
+        ("Застроенные ячейки (городская, пригородная или сельская застройка) окрашены по первому "
+         "периоду, в котором они застроены. Север вверху; масштаб — по линейке."),
+    ),
     "density_map": ("Population density", "Плотность населения"),
-    "density_alt": ("Map of the population density of {city} in {epoch}, persons per hectare, "
-                    "log scale.",
-                    "Карта плотности населения города {city_ru} в {epoch} г., человек на "
-                    "гектар, логарифмическая шкала."),
+    "density_alt": (
+        "Map of the population density of {city} in {epoch}, persons per hectare, log scale.",
+        ("Карта плотности населения города {city_ru} в {epoch} г., человек на гектар, "
+         "логарифмическая шкала."),
+    ),
     "density_caption": (
-        "Residents per hectare of each grid cell in {epoch} [persons/ha], logarithmic colour "
-        "scale; cells without residents in light grey. North up; the bar gives the scale.",
-        "Жители на гектар в каждой ячейке сетки в {epoch} г. [чел./га], логарифмическая "
-        "шкала; ячейки без жителей — светло-серые. Север вверху; масштаб — по линейке."),
+        ("Residents per hectare of each grid cell in {epoch} [persons/ha], logarithmic colour "
+         "scale; cells without residents in light grey. North up; the bar gives the scale."),
+        ("Жители на гектар в каждой ячейке сетки в {epoch} г. [чел./га], логарифмическая шкала; "
+         "ячейки без жителей — светло-серые. Север вверху; масштаб — по линейке."),
+    ),
     "growth_map": ("New growth", "Новый рост"),
-    "growth_alt": ("Map of the new growth of {city} between {t1} and {t2} by type: infill, "
-                   "extension, leapfrog, inclusion.",
-                   "Карта нового роста города {city_ru} между {t1} и {t2} гг. по типам: "
-                   "заполнение, расширение, скачкообразный рост, включение."),
+    "growth_alt": (
+        ("Map of the new growth of {city} between {t1} and {t2} by type: infill, extension, "
+         "leapfrog, inclusion."),
+        ("Карта нового роста города {city_ru} между {t1} и {t2} гг. по типам: заполнение, "
+         "расширение, скачкообразный рост, включение."),
+    ),
     "growth_caption": (
-        "New built-up cells between {t1} and {t2} by type [class]; grey: built up in {t1}. "
-        "North up; the bar gives the scale.",
-        "Новые застроенные ячейки между {t1} и {t2} гг. по типам [класс]; серым — застройка "
-        "{t1} г. Север вверху; масштаб — по линейке."),
+        ("New built-up cells between {t1} and {t2} by type [class]; grey: built up in {t1}. North "
+         "up; the bar gives the scale."),
+        ("Новые застроенные ячейки между {t1} и {t2} гг. по типам [класс]; серым — застройка {t1} "
+         "г. Север вверху; масштаб — по линейке."),
+    ),
     "existing_builtup": ("built up in {t1}", "застроено в {t1}"),
     "charts": ("Growth over time", "Рост во времени"),
-    "chart_size_alt": ("Line charts of {city} by epoch against the regional median: {names}.",
-                       "Графики по периодам для города {city_ru} в сравнении с медианой "
-                       "региона: {names}."),
-    "chart_size_title": ("Population and area by epoch", "Население и площадь по периодам"),
-    "chart_density_title": ("Densities by epoch", "Плотности по периодам"),
+    "chart_alt": (
+        "Line charts of {city} by epoch against the regional median: {names}.",
+        "Графики по периодам для города {city_ru} в сравнении с медианой региона: {names}.",
+    ),
+    "chart_title": (
+        "Population, built-up area and densities by epoch",
+        "Население, площадь застройки и плотности по периодам",
+    ),
     "chart_caption": (
-        "Solid line: the city; dashed line: regional median of all cities in the store. Units "
-        "in each panel title.",
-        "Сплошная линия — город; пунктир — медиана по всем городам в базе. Единицы — в "
-        "заголовке каждой панели."),
+        ("Solid line: the city; dashed line: regional median of all cities in the store. Units in "
+         "each panel title."),
+        ("Сплошная линия — город; пунктир — медиана по всем городам в базе. Единицы — в заголовке "
+         "каждой панели."),
+    ),
     "this_city": ("this city", "этот город"),
     "growth_table": ("Growth indicators by epoch pair", "Показатели роста по интервалам"),
-    "growth_cell_note": ("Each cell: the city's value; below it the regional median and the "
-                         "city's percentile rank.",
-                         "В каждой ячейке — значение для города; ниже — медиана по региону и "
-                         "процентильный ранг города."),
+    "growth_cell_note": (
+        "Each cell: the city's value; below it the regional median and the city's percentile rank.",
+        ("В каждой ячейке — значение для города; ниже — медиана по региону и процентильный ранг "
+         "города."),
+    ),
     "districts": ("Districts", "Районы"),
     "district": ("District", "Район"),
-    "districts_note": ("Values for the districts of the city in {epoch}.",
-                       "Значения для районов города в {epoch} г."),
+    "districts_note": (
+        "Values for the districts of the city in {epoch}.",
+        "Значения для районов города в {epoch} г.",
+    ),
     "provenance": ("Provenance", "Происхождение данных"),
     "run_id": ("Run id", "Идентификатор расчёта"),
     "method_versions": ("Method versions", "Версии методов"),
     "value_sources": ("Sources of the values", "Источники значений"),
-    "manifest": ("Run manifest (inputs, hashes, software)",
-                 "Манифест расчёта (входные данные, хэши, программы)"),
+    "manifest": (
+        "Run manifest (inputs, hashes, software)",
+        "Манифест расчёта (входные данные, хэши, программы)",
+    ),
     "generated": ("Report generated", "Отчёт сформирован"),
-    "figures_missing": ("Maps omitted: no rasters were found for this city in {path}.",
-                        "Карты не показаны: растры для этого города не найдены в {path}."),
+    "figures_missing": (
+        "Maps omitted: no rasters were found for this city in {path}.",
+        "Карты не показаны: растры для этого города не найдены в {path}.",
+    ),
     "figure_missing": ("Not shown: {path} is missing.", "Не показано: нет файла {path}."),
-    "no_values": ("No indicator values for this city in the selected run.",
-                  "Для этого города нет значений показателей в выбранном расчёте."),
+    "no_values": (
+        "No indicator values for this city in the selected run.",
+        "Для этого города нет значений показателей в выбранном расчёте.",
+    ),
     "no_cities": ("The results store holds no cities.", "В базе результатов нет городов."),
     "json_twin": ("The same data as JSON", "Те же данные в формате JSON"),
     "skip_to_content": ("Skip to content", "Перейти к содержанию"),

@@ -16,12 +16,14 @@ returns ``None`` when its rasters are missing.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import struct
-from dataclasses import dataclass, field
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Literal
 
 import numpy as np
 
@@ -29,8 +31,16 @@ from .._schema import ATLAS_CLASSES, GROWTH_CLASSES
 from . import i18n
 
 __all__ = [
-    "FigureInfo", "RasterSet", "find_rasters", "atlas_panels", "expansion_map", "density_map",
-    "growth_map", "png_size", "DPI", "FONT",
+    "DPI",
+    "FONT",
+    "FigureInfo",
+    "RasterSet",
+    "atlas_panels",
+    "density_map",
+    "expansion_map",
+    "find_rasters",
+    "growth_map",
+    "png_size",
 ]
 
 DPI = 100             # matplotlib figures (charts, regional map) [dots/inch]
@@ -73,11 +83,11 @@ class FigureInfo:
     source: str
     width: int = 0
     height: int = 0
-    extra: dict = field(default_factory=dict)
-    panels: list[dict] = field(default_factory=list)   # extra images: {"file", "label", ...}
-    legend: list[dict] = field(default_factory=list)   # {"colour", "en", "ru"}
-    colorbar: dict | None = None                       # {"gradient", "ticks", "label"}
-    scale: dict | None = None                          # {"km", "percent"}
+    extra: dict[str, Any] = field(default_factory=dict)
+    panels: list[dict[str, Any]] = field(default_factory=list)  # one image each: file, label
+    legend: list[dict[str, str]] = field(default_factory=list)  # colour, en, ru (, line)
+    colorbar: dict[str, Any] | None = None                      # gradient, ticks, label
+    scale: dict[str, Any] | None = None                         # km, label, percent
 
 
 @dataclass
@@ -263,15 +273,15 @@ def atlas_panels(rs: RasterSet, out_dir_img: Path, *, city_id: str, out_dir: Pat
         return None
     epochs = list(rs.atlas)
     lut = _lut(ATLAS_COLOURS)
-    panels = []
+    panels: list[dict[str, Any]] = []
     present: set[int] = set()
     last = None
     for e in epochs:
         g = _read(rs.atlas[e], window=rs.window)
-        codes = g.data.astype(np.intp).clip(0, 255)
-        present |= set(np.unique(codes[g.valid]).tolist())
+        idx = g.data.astype(np.intp).clip(0, 255)
+        present |= set(np.unique(idx[g.valid]).tolist())
         f = out_dir_img / f"{city_id}-atlas-{e}.png"
-        w, h = _write_png(lut[codes], f)
+        w, h = _write_png(lut[idx], f)
         panels.append({"file": f, "label": str(e), "epoch": e, "width": w, "height": h,
                        "alt": f"{i18n.text('atlas_alt', city=city_en, epochs=e)} "
                               f"{i18n.text('atlas_alt', 'ru', city_ru=city_ru, epochs=e)}"})
@@ -318,7 +328,7 @@ def expansion_map(rs: RasterSet, out_file: Path, *, out_dir: Path, city_en: str,
         img[first == i] = _rgba(c)
     wpx, hpx = _write_png(img, out_file)
     labels = [(f"≤ {epochs[0]}", f"≤ {epochs[0]}")] + [(f"{a}–{b}", f"{a}–{b}")
-                                                     for a, b in zip(epochs[:-1], epochs[1:])]
+                                                     for a, b in itertools.pairwise(epochs)]
     legend = [{"colour": c, "en": en, "ru": ru} for c, (en, ru) in zip(colours, labels)]
     legend += [{"colour": BACKGROUND, "en": "not built up", "ru": "не застроено"},
                {"colour": WATER, "en": "water", "ru": "вода"}]
@@ -425,7 +435,7 @@ def growth_map(rs: RasterSet, out_file: Path, *, out_dir: Path, city_en: str, ci
 
 
 # ----------------------------------------------------------------------------- matplotlib
-def _figure(w_in: float, h_in: float, *, layout: str | None = None):
+def _figure(w_in: float, h_in: float, *, layout: Literal["constrained"] | None = None):
     """A matplotlib figure on the Agg canvas (no pyplot state)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
