@@ -39,10 +39,16 @@ class CoverageWeights:
     @classmethod
     def build(cls, zone_ids, shape, matrix: sp.csr_matrix) -> "CoverageWeights":
         matrix = matrix.tocsr()
-        cols = np.unique(matrix.indices)
-        if cols.size == shape[0] * shape[1]:
+        n = shape[0] * shape[1]
+        used = np.zeros(n, dtype=bool)
+        used[matrix.indices] = True
+        cols = np.flatnonzero(used)
+        if cols.size == n:
             return cls(tuple(zone_ids), shape, matrix, None, matrix)
-        return cls(tuple(zone_ids), shape, matrix, cols, matrix[:, cols].tocsr())
+        remap = np.cumsum(used) - 1  # flat cell index → column of the compact matrix
+        compact = sp.csr_matrix((matrix.data, remap[matrix.indices], matrix.indptr),
+                                shape=(matrix.shape[0], cols.size))
+        return cls(tuple(zone_ids), shape, matrix, cols, compact)
 
     def _gather(self, x: np.ndarray) -> np.ndarray:
         v = np.asarray(x, dtype=np.float64).ravel()
