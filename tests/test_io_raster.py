@@ -8,8 +8,16 @@ import pytest
 import rasterio
 from affine import Affine
 
-from carlcities.errors import (BandCountError, CarlError, CoverageError, CRSError, DataValueError,
-                               InputFileError, NodataError, RasterError)
+from carlcities.errors import (
+    BandCountError,
+    CarlError,
+    CoverageError,
+    CRSError,
+    DataValueError,
+    InputFileError,
+    NodataError,
+    RasterError,
+)
 from carlcities.io.raster import identify_product, read_layer, write_cog
 
 from .conftest import mollweide_cover, write_tif

@@ -95,7 +95,7 @@ def demo(
     from .catalog import load_catalog
     from .config import default_config
     from .demo import generate
-    from .pipeline import _Progress, _grid_kw
+    from .pipeline import _grid_kw, _Progress
 
     cfg = default_config()
     try:

@@ -75,7 +75,7 @@ class CityGrid:
     # -- construction -------------------------------------------------------------------
     @classmethod
     def around(cls, city_id: str, lon: float, lat: float, half_size_m: float,
-               res: float = 100.0) -> "CityGrid":
+               res: float = 100.0) -> CityGrid:
         """Square grid of side ``2 × half_size_m`` centred on (lon, lat), snapped to ``res``."""
         epsg = utm_epsg(lon, lat)
         to_utm = Transformer.from_crs(4326, epsg, always_xy=True)
@@ -151,7 +151,7 @@ class CityGrid:
                     lat=self.lat)
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "CityGrid":
+    def from_dict(cls, d: dict[str, Any]) -> CityGrid:
         return cls(**{k: d[k] for k in ("city_id", "epsg", "x0", "y0", "res", "width",
                                         "height", "lon", "lat")})
 

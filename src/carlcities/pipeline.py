@@ -14,17 +14,18 @@ import os
 import platform
 import time
 import uuid
-from contextlib import contextmanager, nullcontext
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import numpy as np
 
 from . import __version__
 from .catalog import City, load_catalog
 from .config import StudyConfig, load_config, resolve_path
-from .errors import CarlError, ConfigError, InputFileError
+from .errors import ConfigError, InputFileError
 from .grid import CityGrid, for_city
 from .store import STORE_FILE, Store
 
@@ -297,13 +298,19 @@ class _Progress:
         self._p = None
 
     @contextmanager
-    def bars(self) -> Iterator["_Progress"]:
+    def bars(self) -> Iterator[_Progress]:
         if not self.show:
             yield self
             return
-        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                                   TimeElapsedColumn, TimeRemainingColumn)
         from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
 
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                       TimeElapsedColumn(), TimeRemainingColumn(),
@@ -359,7 +366,7 @@ def run_study(config: StudyConfig | str | Path | None = None, out: str | Path = 
             except (OSError, ValueError):
                 pass
         if not run_id:
-            run_id = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + \
+            run_id = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + \
                 uuid.uuid4().hex[:6]
         software = software_versions()
         store.start_run(run_id, cfg.study.name, run_key, software)
@@ -370,7 +377,7 @@ def run_study(config: StudyConfig | str | Path | None = None, out: str | Path = 
         store.write_indicators(all_indicators())
         manifest: dict[str, Any] = dict(
             run_id=run_id, status="running", study=cfg.study.name,
-            started=dt.datetime.now(dt.timezone.utc).isoformat(), finished=None,
+            started=dt.datetime.now(dt.UTC).isoformat(), finished=None,
             resumed=resumed, config=cfg.model_dump(mode="json"), config_sha256=cfg.sha256(),
             config_path=str(cfg.source_path) if cfg.source_path else None,
             cities=ids, inputs=list(old_inputs), software=software, timings=timings,
@@ -430,7 +437,7 @@ def run_study(config: StudyConfig | str | Path | None = None, out: str | Path = 
         build_report(out)
         timings["report"] = round(time.perf_counter() - t, 3)
     timings["total"] = round(time.perf_counter() - t_all, 3)
-    manifest.update(status="complete", finished=dt.datetime.now(dt.timezone.utc).isoformat(),
+    manifest.update(status="complete", finished=dt.datetime.now(dt.UTC).isoformat(),
                     timings=timings)
     _write_json_atomic(manifest_path, manifest)
     return RunSummary(run_id, out, ids, resumed, sorted(done), timings, "complete")

@@ -56,7 +56,7 @@ VALUE_COLUMNS = ("run_id", "city_id", "zone_id", "indicator_id", "epoch", "epoch
 
 
 def _now() -> _dt.datetime:
-    return _dt.datetime.now(_dt.timezone.utc).replace(tzinfo=None)
+    return _dt.datetime.now(_dt.UTC).replace(tzinfo=None)
 
 
 class Store:
@@ -253,7 +253,7 @@ class Store:
         except Exception:  # noqa: BLE001
             pass
 
-    def __enter__(self) -> "Store":
+    def __enter__(self) -> Store:
         return self
 
     def __exit__(self, *exc) -> None:

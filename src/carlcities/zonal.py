@@ -37,7 +37,7 @@ class CoverageWeights:
     compact: sp.csr_matrix | None = None  # zones × covered cells
 
     @classmethod
-    def build(cls, zone_ids, shape, matrix: sp.csr_matrix) -> "CoverageWeights":
+    def build(cls, zone_ids, shape, matrix: sp.csr_matrix) -> CoverageWeights:
         matrix = matrix.tocsr()
         n = shape[0] * shape[1]
         used = np.zeros(n, dtype=bool)

@@ -31,8 +31,14 @@ from typing import Any
 import numpy as np
 
 from .._validate import Problems, check_population
-from ..errors import (BandCountError, CoverageError, CRSError, InputFileError, NodataError,
-                      RasterError)
+from ..errors import (
+    BandCountError,
+    CoverageError,
+    CRSError,
+    InputFileError,
+    NodataError,
+    RasterError,
+)
 
 __all__ = ["ProductInfo", "Layer", "identify_product", "read_layer", "write_cog", "file_sha256"]
 
@@ -154,7 +160,6 @@ def read_layer(path: str | Path, grid, role: str | None = None) -> Layer:
     coverage and values first, and raises a :class:`~carlcities.errors.CarlError` subclass that
     names the file and the fix.
     """
-    import rasterio
     from pyproj import CRS
     from pyproj.exceptions import CRSError as PyprojCRSError
     from rasterio.errors import RasterioError
@@ -226,7 +231,6 @@ def read_layer(path: str | Path, grid, role: str | None = None) -> Layer:
             check_population(data, path, nd_mask)
         if info.role == "builtup":
             from ..errors import DataValueError
-
             from ..grid import cell_areas_m2
 
             valid = data[~nd_mask]
