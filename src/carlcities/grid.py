@@ -257,6 +257,12 @@ def _areal_scale(transform: Affine, crs: CRS, shape: tuple[int, int], step: int 
 
     proj = Proj(crs)
     h, w = shape
+    # equal-area projections (Mollweide, LAEA, ...): scale 1 everywhere — check the corners
+    cx, cy = transform * (np.array([0.5, w - 0.5, 0.5, w - 0.5, w / 2]),
+                          np.array([0.5, 0.5, h - 0.5, h - 0.5, h / 2]))
+    k0 = np.asarray(proj.get_factors(*proj(cx, cy, inverse=True)).areal_scale)
+    if np.all(np.abs(k0 - 1.0) < 1e-12):
+        return np.ones(shape)
     rows = np.unique(np.r_[np.arange(0, h, step), h - 1]).astype(float)
     cols = np.unique(np.r_[np.arange(0, w, step), w - 1]).astype(float)
     cc, rr = np.meshgrid(cols + 0.5, rows + 0.5)
