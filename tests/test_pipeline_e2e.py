@@ -262,3 +262,22 @@ def test_bad_input_keeps_previous_results(three, tmp_path, demo_dir):
     statuses = [r[0] for r in con.execute("SELECT status FROM runs ORDER BY started").fetchall()]
     assert statuses == ["complete", "failed"]
     con.close()
+
+
+def test_rerun_some_cities_keeps_the_others(three, tmp_path, demo_dir):
+    """Running one city again updates it; exports and the report still hold every city."""
+    import shutil
+
+    import pandas as pd
+
+    s0, out = three
+    work = tmp_path / "out"
+    shutil.copytree(out, work)
+    s1 = run_study(load_config(_cfg(tmp_path, demo_dir)), work, cities=["osh"], workers=1)
+    assert s1.run_id != s0.run_id
+    csv = pd.read_csv(work / "exports" / "indicator_values.csv")
+    assert set(csv.city_id) == set(CITIES)
+    assert set(csv[csv.city_id == "osh"].run_id) == {s1.run_id}
+    assert set(csv[csv.city_id == "almaty"].run_id) == {s0.run_id}
+    index = json.loads((work / "report" / "index.json").read_text(encoding="utf-8"))
+    assert {"almaty", "osh", "aktau"} <= set(json.dumps(index).split("\""))

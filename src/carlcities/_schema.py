@@ -67,6 +67,15 @@ CREATE TABLE IF NOT EXISTS urban_extents (
     run_id VARCHAR, city_id VARCHAR, epoch INTEGER, area_km2 DOUBLE, synthetic BOOLEAN,
     geom GEOMETRY                -- WGS 84 (multi)polygon
 );
+-- the run that last finished each city: a study is the union of its cities' latest results,
+-- so running a few cities again does not hide the others
+CREATE OR REPLACE VIEW latest_city_runs AS
+    SELECT city_id, arg_max(run_id, finished) AS run_id, max(finished) AS finished
+    FROM run_cities WHERE status = 'complete' GROUP BY city_id;
+CREATE OR REPLACE VIEW latest_values AS
+    SELECT v.* FROM indicator_values v JOIN latest_city_runs l USING (city_id, run_id);
+CREATE OR REPLACE VIEW latest_extents AS
+    SELECT e.* FROM urban_extents e JOIN latest_city_runs l USING (city_id, run_id);
 """
 
 # Atlas of Urban Expansion cell classes written to rasters/CITY/atlas_class_EPOCH.tif

@@ -203,14 +203,17 @@ class Store:
             raise
 
     # -- exports -------------------------------------------------------------------------------
-    def export(self, out_dir: str | Path, run_id: str) -> dict[str, Path]:
-        """indicator_values.csv/.parquet and study.gpkg for ``run_id``, written atomically."""
+    def export(self, out_dir: str | Path, run_id: str | None = None) -> dict[str, Path]:
+        """indicator_values.csv/.parquet and study.gpkg, written atomically.
+
+        Each city's values come from the latest run that finished it (view ``latest_values``),
+        so the exports always hold every city of the study; ``run_id`` is kept per row.
+        """
         exports = Path(out_dir) / "exports"
         exports.mkdir(parents=True, exist_ok=True)
-        q = ("SELECT v.*, i.name_en, i.name_ru, i.theme FROM indicator_values v "
-             "LEFT JOIN indicators i USING (indicator_id) WHERE v.run_id = '{}' "
+        q = ("SELECT v.*, i.name_en, i.name_ru, i.theme FROM latest_values v "
+             "LEFT JOIN indicators i USING (indicator_id) "
              "ORDER BY city_id, zone_id, indicator_id, epoch_start NULLS FIRST, epoch")
-        q = q.format(run_id.replace("'", "''"))
         paths = {}
         for ext, opts in (("csv", "(HEADER, DELIMITER ',')"), ("parquet", "(FORMAT PARQUET)")):
             final = exports / f"indicator_values.{ext}"
@@ -218,10 +221,10 @@ class Store:
             self.con.execute(f"COPY ({q}) TO '{tmp}' {opts}")
             os.replace(tmp, final)
             paths[ext] = final
-        paths["gpkg"] = self._export_gpkg(exports / "study.gpkg", run_id)
+        paths["gpkg"] = self._export_gpkg(exports / "study.gpkg")
         return paths
 
-    def _export_gpkg(self, path: Path, run_id: str) -> Path:
+    def _export_gpkg(self, path: Path) -> Path:
         import geopandas as gpd
         import shapely
 
@@ -230,9 +233,8 @@ class Store:
             tmp.unlink()
         layers = {
             "cities": "SELECT * EXCLUDE (geom), ST_AsWKB(geom) AS wkb FROM cities ORDER BY city_id",
-            "urban_extents": "SELECT city_id, epoch, area_km2, synthetic, ST_AsWKB(geom) AS wkb "
-                             f"FROM urban_extents WHERE run_id = '{run_id}' "
-                             "ORDER BY city_id, epoch",
+            "urban_extents": "SELECT city_id, epoch, area_km2, synthetic, run_id, "
+                             "ST_AsWKB(geom) AS wkb FROM latest_extents ORDER BY city_id, epoch",
             "districts": "SELECT city_id, zone_id, name_en, name_ru, area_km2, source, note, "
                          "ST_AsWKB(geom) AS wkb FROM zones ORDER BY city_id, zone_id",
         }

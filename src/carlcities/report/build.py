@@ -215,10 +215,14 @@ def _load(db: Path) -> Study:
                                   r["name_ru"] or "", r["unit"] or "", (r["kind"] or "").lower(),
                                   r["method"] or "", r["reference"] or "", r["higher_is"] or "")
         rows = []
-        if run is not None:
-            rows = _select(con, "indicator_values",
-                           ["city_id", "zone_id", "indicator_id", "epoch", "epoch_start", "value",
-                            "unit", "source", "method_version", "synthetic", "flag", "scenario"],
+        cols = ["city_id", "zone_id", "indicator_id", "epoch", "epoch_start", "value",
+                "unit", "source", "method_version", "synthetic", "flag", "scenario"]
+        if _columns(con, "latest_values"):
+            # every city from the latest run that finished it
+            rows = _select(con, "latest_values", cols,
+                           "WHERE coalesce(scenario, 'observed') = 'observed'", [])
+        if not rows and run is not None:  # a store without run_cities bookkeeping
+            rows = _select(con, "indicator_values", cols,
                            "WHERE run_id = ? AND coalesce(scenario, 'observed') = 'observed'",
                            [run["run_id"]])
         zones = {(r["city_id"], r["zone_id"]): (r["name_en"] or r["zone_id"], r["name_ru"] or "")
