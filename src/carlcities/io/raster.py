@@ -24,6 +24,7 @@ import hashlib
 import math
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,7 +41,8 @@ from ..errors import (
     RasterError,
 )
 
-__all__ = ["ProductInfo", "Layer", "identify_product", "read_layer", "write_cog", "file_sha256"]
+__all__ = ["ProductInfo", "Layer", "identify_product", "read_layer", "write_cog", "file_sha256",
+           "register_product", "PRODUCTS", "ROLES"]
 
 _GHSL = re.compile(r"^GHS_(?P<layer>BUILT_S|POP|SMOD)_E(?P<epoch>\d{4})_GLOBE_"
                    r"(?P<release>R\d{4}[A-Z])_(?P<crs>\d+)_(?P<res>[0-9a-z]+)_"
@@ -54,8 +56,12 @@ _SRTM = re.compile(r"^[ns]\d{2}_[ew]\d{3}_(?P<res>\d)arc_v(?P<v>\d)\.(?:tif|tiff
 
 @dataclass(frozen=True)
 class ProductInfo:
-    """What a file is: ``product``, its ``role`` (builtup | population | dem | smod),
-    the ``kind`` of resampling, ``epoch`` (year or None), ``version`` and ``unit``."""
+    """What a file is: ``product``, its ``role`` (builtup | population | dem | smod | ...),
+    the ``kind`` of resampling, ``epoch`` (year or None), ``version`` and ``unit``.
+
+    ``scale`` and ``offset`` turn stored values into physical ones (value·scale + offset, after
+    nodata is masked); ``valid_range`` bounds the physical values (outside → nodata).
+    """
 
     product: str
     role: str
@@ -65,43 +71,78 @@ class ProductInfo:
     unit: str
     needs_nodata: bool = True
     recognised: bool = True
+    scale: float = 1.0
+    offset: float = 0.0
+    valid_range: tuple[float, float] | None = None
+
+
+Recogniser = Callable[["re.Match[str]"], ProductInfo]
+#: (compiled file-name pattern, function of the match giving the ProductInfo); later engines
+#: add their products with :func:`register_product`.
+PRODUCTS: list[tuple[re.Pattern[str], Recogniser]] = []
+#: role → (kind, unit, needs_nodata) for files whose names are not recognised
+ROLES: dict[str, tuple[str, str, bool]] = {
+    "builtup": ("count", "m²", True), "population": ("count", "persons", True),
+    "dem": ("fraction", "m", False), "smod": ("class", "class", True),
+}
+
+
+#: names of the recognised products, for messages
+PRODUCT_LABELS: list[str] = []
+
+
+def register_product(pattern: str | re.Pattern[str], recognise: Recogniser, label: str,
+                     role: tuple[str, str, str, bool] | None = None) -> None:
+    """Teach the readers a product by its published file-name pattern.
+
+    ``role`` = (role, kind, unit, needs_nodata) also lets files of that role with unknown names
+    be read when the config names the role.
+    """
+    rx = re.compile(pattern, re.I) if isinstance(pattern, str) else pattern
+    PRODUCTS.append((rx, recognise))
+    if label not in PRODUCT_LABELS:
+        PRODUCT_LABELS.append(label)
+    if role is not None:
+        ROLES.setdefault(role[0], (role[1], role[2], role[3]))
+
+
+def _ghsl(m: re.Match[str]) -> ProductInfo:
+    layer = m["layer"].upper()
+    version = f"{m['release'].upper()} V{m['v1']}-{m['v2']} ({m['crs']}, {m['res']})"
+    if layer == "BUILT_S":
+        return ProductInfo("GHS_BUILT_S", "builtup", "count", int(m["epoch"]), version, "m²")
+    if layer == "POP":
+        return ProductInfo("GHS_POP", "population", "count", int(m["epoch"]), version, "persons")
+    return ProductInfo("GHS_SMOD", "smod", "class", int(m["epoch"]), version, "class")
+
+
+register_product(_GHSL, _ghsl, "GHSL GHS_BUILT_S/GHS_POP/GHS_SMOD")
+register_product(_WORLDPOP, lambda m: ProductInfo(
+    "WorldPop", "population", "count", int(m["epoch"]), f"{m['iso'].upper()}{m['rest'] or ''}",
+    "persons"), "WorldPop")
+register_product(_COPDEM, lambda m: ProductInfo("COP-DEM", "dem", "fraction", None,
+                                                f"GLO-{m['res']}", "m", needs_nodata=False),
+                 "Copernicus DEM")
+register_product(_SRTM, lambda m: ProductInfo("SRTM", "dem", "fraction", None,
+                                              f"{m['res']} arc-second v{m['v']}", "m",
+                                              needs_nodata=False), "SRTM")
 
 
 def identify_product(path: str | Path, role: str | None = None) -> ProductInfo:
     """Recognise a product by its published file name; fall back to ``role`` if unknown."""
     name = Path(path).name
-    m = _GHSL.match(name)
-    if m:
-        layer = m["layer"].upper()
-        version = f"{m['release'].upper()} V{m['v1']}-{m['v2']} ({m['crs']}, {m['res']})"
-        if layer == "BUILT_S":
-            return ProductInfo("GHS_BUILT_S", "builtup", "count", int(m["epoch"]), version, "m²")
-        if layer == "POP":
-            return ProductInfo("GHS_POP", "population", "count", int(m["epoch"]), version,
-                               "persons")
-        return ProductInfo("GHS_SMOD", "smod", "class", int(m["epoch"]), version, "class")
-    m = _WORLDPOP.match(name)
-    if m:
-        return ProductInfo("WorldPop", "population", "count", int(m["epoch"]),
-                           f"{m['iso'].upper()}{m['rest'] or ''}", "persons")
-    m = _COPDEM.match(name)
-    if m:
-        return ProductInfo("COP-DEM", "dem", "fraction", None, f"GLO-{m['res']}", "m",
-                           needs_nodata=False)
-    m = _SRTM.match(name)
-    if m:
-        return ProductInfo("SRTM", "dem", "fraction", None, f"{m['res']} arc-second v{m['v']}",
-                           "m", needs_nodata=False)
-    if role is None:
-        raise RasterError("the file name is not one of the recognised products (GHSL "
-                          "GHS_BUILT_S/GHS_POP/GHS_SMOD, WorldPop, Copernicus DEM, SRTM)",
-                          path=path, fix="keep the published file name, or say which layer it "
-                                         "is in the config (data.builtup / data.population)")
-    kinds = {"builtup": ("count", "m²"), "population": ("count", "persons"),
-             "dem": ("fraction", "m"), "smod": ("class", "class")}
-    kind, unit = kinds[role]
+    for rx, recognise in PRODUCTS:
+        m = rx.match(name)
+        if m:
+            return recognise(m)
+    if role is None or role not in ROLES:
+        raise RasterError("the file name is not one of the recognised products ("
+                          + ", ".join(PRODUCT_LABELS) + ")", path=path,
+                          fix="keep the published file name, or say which layer it is in the "
+                              "config (data.builtup / data.population)")
+    kind, unit, needs = ROLES[role]
     return ProductInfo(f"unrecognised:{role}", role, kind, None, "unknown", unit,
-                       needs_nodata=role in ("builtup", "population"), recognised=False)
+                       needs_nodata=needs, recognised=False)
 
 
 _SHA_CACHE: dict[tuple[str, int, int], str] = {}
@@ -244,6 +285,16 @@ def read_layer(path: str | Path, grid, role: str | None = None) -> Layer:
                                                                     arr.shape))
                 notes.append("values ≤ 1 read as built-up share, converted to m²")
         data = np.where(nd_mask, np.nan, data)
+        if info.scale != 1.0 or info.offset != 0.0:
+            data = data * info.scale + info.offset
+            notes.append(f"scaled: value × {info.scale:g} + {info.offset:g} [{info.unit}]")
+        if info.valid_range is not None:
+            lo, hi = info.valid_range
+            bad = (data < lo) | (data > hi)
+            if np.any(bad):
+                notes.append(f"{int(bad.sum())} cells outside the valid range {lo:g}–{hi:g} "
+                             f"{info.unit} set to nodata")
+                data = np.where(bad, np.nan, data)
     out = grid.resample(data, wtransform, src_crs, info.kind,
                         src_nodata=None if info.kind != "class" else nodata)
     if info.role == "builtup":
