@@ -174,3 +174,22 @@ def test_two_cities_differ_and_terrain_follows_setting(tmp_path):
     model = city_model(ALMATY, grid)
     assert float(model.elevation(np.zeros(1), np.zeros(1))[0]) == pytest.approx(793.0)
     assert model.elevation(np.array([0.0]), np.array([-20000.0]))[0] > 1500
+
+
+def test_demo_city_is_not_a_solid_blob(tmp_path):
+    """A mid-size city has a ragged suburban edge and open space inside its extent."""
+    from carlcities.catalog import load_catalog
+    from carlcities.indicators.atlas import SUBURBAN, URBAN, classify
+    from carlcities.io.raster import read_layer
+
+    city = next(c for c in load_catalog().cities if c.city_id == "bukhara")
+    paths = generate_city(city, tmp_path, epochs=EPOCHS)
+    grid = city_grid(city, epochs=EPOCHS)
+    share = read_layer(paths["builtup_2020"], grid, role="builtup").data
+    at = classify(share, grid.res)
+    bu_ext = at.builtup & at.extent
+    saturation = bu_ext.sum() / at.extent.sum()
+    suburban = (at.classes == SUBURBAN).sum()
+    assert (at.classes == URBAN).sum() > 0
+    assert saturation < 0.8
+    assert suburban > 0.05 * at.builtup.sum()

@@ -313,6 +313,17 @@ def _urban_core(city: City, grid: CityGrid, model: CityModel, surf: Any, u: np.n
     r_eff = np.hypot((u * ae + v * an) / math.sqrt(elong), (u * an - v * ae) * math.sqrt(elong))
     r = np.hypot(u, v)
 
+    # the city's own noise fields are sampled only around it (speed)
+    reach = 2.0 * R + 4000.0
+    near = (np.abs(u) < reach) & (np.abs(v) < reach)
+    ext_c = (-reach - 1000.0, -reach - 1000.0, reach + 1000.0, reach + 1000.0)
+    u_n, v_n_ = u[near], v[near]
+
+    def noise(stream: str, scale: float) -> np.ndarray:
+        out = np.zeros(u.shape)
+        out[near] = SmoothNoise(rng_for(cid, stream), ext_c, scale)(u_n, v_n_)
+        return out
+
     # Clark (1951) negative exponential from the centre, plus sub-centres
     pot = np.exp(-r_eff / b)
     n_sub = int(rng.integers(2, 5))
@@ -340,8 +351,8 @@ def _urban_core(city: City, grid: CityGrid, model: CityModel, surf: Any, u: np.n
     logu = logu + 1.0 * road * np.clip(r / 1500.0, 0, 1)
 
     # smooth noise: lobes and wedges
-    logu = (logu + 0.4 * SmoothNoise(rng_for(cid, "urban-n1"), ext, 1500.0)(u, v)
-            + 0.2 * SmoothNoise(rng_for(cid, "urban-n2"), ext, 500.0)(u, v))
+    logu = (logu + 0.4 * noise("urban-n1", 1500.0)
+            + 0.2 * noise("urban-n2", 500.0))
 
     # leapfrog estates beyond the edge, mostly near the roads
     n_patch = int(rng.integers(4, 10))
@@ -351,7 +362,7 @@ def _urban_core(city: City, grid: CityGrid, model: CityModel, surf: Any, u: np.n
         dist = float(rng.uniform(1.1, 1.7) * R)
         pu, pv = dist * math.sin(ang), dist * math.cos(ang)
         peak = -float(rng.uniform(0.55, 0.95)) * R / b
-        rho = float(rng.uniform(250, 600))
+        rho = float(rng.uniform(200, 450))
         logu = np.maximum(logu, peak - (np.hypot(u - pu, v - pv) / rho) ** 2)
 
     # the setting: growth shuns climbing, the desert and the far bank
@@ -365,16 +376,16 @@ def _urban_core(city: City, grid: CityGrid, model: CityModel, surf: Any, u: np.n
     rng_o = rng_for(cid, "open-spaces")
     city_ha = math.pi * R * R / 1e4
     areas: list[float] = []
-    while sum(areas) < float(rng_o.uniform(0.10, 0.16)) * city_ha:
-        areas.append(math.exp(float(rng_o.uniform(math.log(8.0), math.log(150.0)))))
+    while sum(areas) < float(rng_o.uniform(0.14, 0.22)) * city_ha:
+        areas.append(math.exp(float(rng_o.uniform(math.log(10.0), math.log(150.0)))))
     n_open = len(areas)
-    o_r = 1.15 * R * np.sqrt(rng_o.uniform(0, 1, n_open))
+    o_r = 1.0 * R * np.sqrt(rng_o.uniform(0, 1, n_open))
     o_a = rng_o.uniform(0, 2 * math.pi, n_open)
     o_u, o_v = o_r * np.sin(o_a), o_r * np.cos(o_a)
     o_asp = rng_o.uniform(1.0, 3.0, n_open)
     o_rot = rng_o.uniform(0, math.pi, n_open)
     o_rad = np.sqrt(np.asarray(areas) * 1e4 / math.pi)
-    o_share = np.where(rng_o.uniform(0, 1, n_open) < 0.3, rng_o.uniform(0.08, 0.16, n_open),
+    o_share = np.where(rng_o.uniform(0, 1, n_open) < 0.3, rng_o.uniform(0.05, 0.12, n_open),
                        rng_o.uniform(0.0, 0.05, n_open))
     d_o, i_o = _nearest(o_u, o_v, u, v, 1.3 * float((np.sqrt(areas) * np.sqrt(o_asp)).max())
                         * 100.0 / math.sqrt(math.pi))
@@ -382,17 +393,28 @@ def _urban_core(city: City, grid: CityGrid, model: CityModel, surf: Any, u: np.n
     cs, sn = np.cos(o_rot[i_o]), np.sin(o_rot[i_o])
     asp = np.sqrt(o_asp[i_o])
     d_ell = np.hypot((du * cs + dv * sn) / asp, (dv * cs - du * sn) * asp)
-    blob_n = SmoothNoise(rng_for(cid, "open-n"), ext, 400.0)(u, v)
+    blob_n = noise("open-n", 400.0)
     park = (d_ell < o_rad[i_o] * (1.0 + 0.25 * blob_n)) | corridor
     park_share = np.where(corridor, 0.02, o_share[i_o])
 
     # the order of development: potential plus local noise (a ragged, scattered edge)
     w1 = _cell_normal(u, v, city_seed(cid) ^ 0x5A5A)
-    hole = _cell_uniform(u, v, city_seed(cid) ^ 0x1234) < 0.06  # squares, yards, plots
-    green = SmoothNoise(rng_for(cid, "green-n"), ext, 350.0)(u, v) > 1.0  # gardens, vacant land
-    hole |= green
-    sig = float(rng.uniform(0.35, 0.5))
-    key = logu + sig * (0.85 * SmoothNoise(rng_for(cid, "edge-n"), ext, 300.0)(u, v) + 0.3 * w1)
+    n_lines = int(rng_o.integers(6, 11))
+    lines_phase = float(rng_o.uniform(0, 2 * math.pi))
+    hole = ((_cell_uniform(u, v, city_seed(cid) ^ 0x1234) < 0.03)  # squares, yards, plots
+            | (noise("green-n", 350.0)  # gardens, vacant land
+               > 0.95 - 0.5 * np.clip(r_eff / R - 0.35, 0.0, 1.0))
+            | (noise("pocket-n", 200.0) > 1.4)
+            # radial green wedges, canals (aryks) and rail lines, meandering outwards
+            | (r * np.abs(np.sin(0.5 * (n_lines * psi + lines_phase
+                                       + 2.0 * noise("net-n", 2500.0))))
+               * (2.0 / n_lines) < 75.0)
+            # and a finer network of them in the old city
+            | ((np.abs(noise("net2-n", 450.0)) < 0.07)
+               & (r_eff < 0.6 * R)))
+    sig = float(rng.uniform(0.45, 0.6))
+    key = logu + sig * (0.7 * noise("edge-n", 700.0)
+                        + 0.3 * noise("edge-n2", 250.0) + 0.2 * w1)
     devable = buildable & ~park & ~hole
     vals = np.sort(key[devable])[::-1]
     nb = vals.size
@@ -407,22 +429,26 @@ def _urban_core(city: City, grid: CityGrid, model: CityModel, surf: Any, u: np.n
     ok_c &= (_setting_penalty(model, surf, cu, cv) < 0.2) & (np.hypot(cu, cv) > 0.3 * R)
     vu, vv = cu[ok_c][:n_v], cv[ok_c][:n_v]
     n_v = vu.size
-    v_a0 = np.exp(rng_v.uniform(math.log(3.0), math.log(25.0), n_v))   # ha when founded
-    v_born = np.where(rng_v.uniform(0, 1, n_v) < 0.7, -math.inf,
+    v_a0 = np.exp(rng_v.uniform(math.log(3.0), math.log(18.0), n_v))   # ha when founded
+    v_born = np.where(rng_v.uniform(0, 1, n_v) < 0.85, -math.inf,
                       rng_v.uniform(1990.0, 2020.0, n_v))
-    v_grow = rng_v.uniform(0.03, 0.12, n_v)  # area growth per decade
+    v_grow = rng_v.uniform(0.02, 0.08, n_v)  # area growth per decade
     v_share = rng_v.uniform(0.25, 0.45, n_v)
     if n_v:
         d_v, i_v = _nearest(vu, vv, u, v, 1.5 * math.sqrt(4.0 * v_a0.max() * 1e4 / math.pi))
-        v_n = 1.0 + 0.3 * SmoothNoise(rng_for(cid, "village-n"), ext, 250.0)(u, v)
+        reach_v = np.isfinite(d_v)
+        v_n = np.ones(u.shape)
+        v_n[reach_v] = 1.0 + 0.3 * SmoothNoise(
+            rng_for(cid, "village-n"), (-half - 3000.0, -half - 3000.0, half + 3000.0, half + 3000.0),
+            250.0)(u[reach_v], v[reach_v])
         w2 = _cell_uniform(u, v, city_seed(cid) ^ 0x7777)
 
     s_core = float(rng.uniform(0.45, 0.58))
     n_core = max(10, int(0.04 * target[epochs[-1]]))
     kc = vals[min(n_core, nb - 1)] if nb else 0.0
-    share_noise = np.exp(0.12 * SmoothNoise(rng_for(cid, "share-n"), ext, 300.0)(u, v))
+    share_noise = np.exp(0.1 * noise("share-n", 300.0))
     intensity = ((1.0 + float(rng.uniform(0.8, 1.6)) * np.exp(-r / (0.5 * b)))
-                 * np.exp(0.2 * SmoothNoise(rng_for(cid, "pop-n"), ext, 800.0)(u, v)))
+                 * np.exp(0.2 * noise("pop-n", 800.0)))
     shares: dict[int, np.ndarray] = {}
     popul: dict[int, np.ndarray] = {}
     diag: dict[str, Any] = {"radius_m": R, "clark_b_m": b, "roads": n_roads, "subcentres": n_sub,
@@ -433,10 +459,10 @@ def _urban_core(city: City, grid: CityGrid, model: CityModel, surf: Any, u: np.n
         thr = vals[min(target[e], nb - 1)] if nb else 0.0
         sc = min(s_core * (1.0 + 0.025 * (e - 1990) / 10.0), 0.62)  # infill densifies the core
         span = max(kc - thr, 1e-6)
-        above = 0.25 + (sc - 0.25) * np.clip((key - thr) / span, 0.0, 1.0) ** 0.7
-        below = 0.17 * np.exp(-np.clip(thr - key, 0.0, 50.0) / 0.3)
+        above = (0.25 + (sc - 0.25) * np.clip((key - thr) / span, 0.0, 1.0) ** 0.7) * share_noise
+        below = 0.08 * np.exp(-np.clip(thr - key, 0.0, 50.0) / 0.3)
         sh = np.where((key >= thr) & devable, above, below)
-        sh = np.where(hole & (key >= thr), 0.1, sh)
+        sh = np.where(hole & (key >= thr), 0.04, sh)
         sh = np.where(park, np.minimum(sh, park_share), sh)
         city_sh = sh
         if n_v:
@@ -448,7 +474,7 @@ def _urban_core(city: City, grid: CityGrid, model: CityModel, surf: Any, u: np.n
             vsh = np.where(inside, np.where(w2 < 0.25, 0.12, v_share[i_v]),
                            np.where(rad[i_v] > 0, 0.12 * np.exp(-np.clip(d_v - rad[i_v] * v_n, 0, None) / 100.0), 0.0))
             sh = np.maximum(sh, vsh)
-        sh = np.where(sh < 0.02, 0.0, np.minimum(sh * share_noise, 0.95))
+        sh = np.where(sh < 0.02, 0.0, np.minimum(sh, 0.95))
         sh = np.where(buildable, sh, 0.0)
         # whole m² per cell as written, never falling from one epoch to the next
         sh = np.rint(sh * GHSL_RES * GHSL_RES) / (GHSL_RES * GHSL_RES)
