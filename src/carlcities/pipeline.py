@@ -48,6 +48,9 @@ class CityResult:
     synthetic: bool
     seconds: float
     notes: list[str] = field(default_factory=list)
+    #: extra store writes: (dotted path of a writer ``f(con, run_id, city_id, payload)``,
+    #: payload); called inside the city's transaction
+    extra: list[tuple[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -219,7 +222,8 @@ def compute_city(city: City, params: dict[str, Any], inputs: dict[str, str], out
                         walk_radius_m=fp["walk_radius_m"], fringe_m=fp["fringe_m"],
                         captured_max_ha=fp["captured_max_ha"])
         aggs = _aggregates(wts, pop.data, bu.data, at, cell_ha)
-        per_epoch[e] = dict(atlas=at, aggs=aggs, source=source, syn=syn)
+        per_epoch[e] = dict(atlas=at, aggs=aggs, source=source, syn=syn, population=pop.data,
+                            builtup=bu.data)
         for zi, zid in enumerate(zone_ids):
             inp: dict[str, Any] = dict(aggs[zi])
             if zid == "city":
@@ -271,6 +275,28 @@ def compute_city(city: City, params: dict[str, Any], inputs: dict[str, str], out
                                     classes="1 infill, 2 extension, 3 leapfrog, 4 inclusion"),
                           description=f"new growth {e1}-{e2}")
 
+    extra: list[tuple[str, Any]] = []
+
+    def merge_engine(res, writer: str | None = None) -> None:
+        """Fold a theme engine's result (rows, provenance, rasters) into the city's."""
+        for r in res.rows:
+            rows.append(dict(r, run_id=run_id, city_id=city.city_id,
+                             scenario=r.get("scenario") or SCENARIO))
+        prov.extend(dict(p, city_id=city.city_id) for p in res.provenance)
+        for name, (arr, unit, desc) in getattr(res, "rasters", {}).items():
+            write_cog(rdir / f"{name}.tif", np.asarray(arr, dtype="float32"), grid,
+                      nodata=float("nan"), tags=dict(tags_common, unit=unit,
+                                                     synthetic=str(synthetic).lower()),
+                      description=desc)
+        if writer is not None:
+            extra.append((writer, res))
+
+    epochs_data = {e: dict(population=per_epoch[e]["population"], builtup=per_epoch[e]["builtup"],
+                           atlas=per_epoch[e]["atlas"]) for e in epochs}
+    for engine in params.get("engines", ()):
+        merge_engine(*_run_engine(engine, city, grid, inputs, epochs_data, wts, zone_ids, rows,
+                                  params))
+
     if "dem" in inputs:
         dem = read_layer(inputs["dem"], grid, role="dem")
         prov.append(dict(dem.provenance(), city_id=city.city_id))
@@ -278,7 +304,16 @@ def compute_city(city: City, params: dict[str, Any], inputs: dict[str, str], out
                   tags=dict(tags_common, synthetic=str(dem.synthetic).lower(), unit="m"),
                   description="elevation [m]")
     return CityResult(city, grid, rows, extents, zone_rows, prov, synthetic,
-                      time.perf_counter() - t0, notes)
+                      time.perf_counter() - t0, notes, extra)
+
+
+def _run_engine(name: str, city, grid, inputs, epochs_data, weights, zone_ids, rows, params):
+    """Run one theme engine on a city; returns (result, store writer or None).
+
+    Engines are added here as the themes land (environment, mobility, carbon, ...); each takes
+    the layers already on the grid and returns rows, provenance and rasters.
+    """
+    raise KeyError(f"unknown engine {name!r}")
 
 
 # --------------------------------------------------------------------------------------------

@@ -195,6 +195,11 @@ class Store:
                 con.execute("INSERT INTO zones VALUES (?, ?, ?, ?, ?, ?, ?, ST_GeomFromWKB(?))",
                             [c.city_id, z["zone_id"], z["name_en"], z["name_ru"], z["area_km2"],
                              z["source"], z["note"], z["wkb"]])
+            for writer, payload in getattr(result, "extra", ()):
+                import importlib
+
+                mod, func = writer.rsplit(".", 1)
+                getattr(importlib.import_module(mod), func)(con, run_id, c.city_id, payload)
             con.execute("INSERT OR REPLACE INTO run_cities VALUES (?, ?, 'complete', ?, ?)",
                         [run_id, c.city_id, _now(), result.seconds])
             con.execute("COMMIT")
