@@ -96,8 +96,11 @@ def test_store_contract(three):
         [s.run_id]).fetchone()
     assert n > 3 * 4 * 15 and bad_unit == 0 and not_syn == 0
     # every value is traceable: source and method version
-    assert con.execute("SELECT count(*) FROM indicator_values WHERE source NOT LIKE "
-                       "'%GHS_BUILT_S%' OR method_version NOT LIKE '%@%'").fetchone()[0] == 0
+    assert con.execute("SELECT count(*) FROM indicator_values WHERE coalesce(source, '') = '' "
+                       "OR method_version NOT LIKE '%@%'").fetchone()[0] == 0
+    assert con.execute("SELECT count(*) FROM indicator_values WHERE split_part(indicator_id, "
+                       "'.', 1) IN ('form', 'growth') AND source NOT LIKE '%GHS_BUILT_S%'"
+                       ).fetchone()[0] == 0
     # one row per number
     dup = con.execute("SELECT count(*) FROM (SELECT run_id, city_id, zone_id, indicator_id, "
                       "epoch, epoch_start, scenario, count(*) c FROM indicator_values GROUP BY "

@@ -18,6 +18,9 @@ app = typer.Typer(
          "Start with [bold]carlcities run --out out/[/bold]: it builds the synthetic demo region "
          "and runs the default study (48 cities) into out/ — store, exports, maps and reports.",
 )
+from .scorecard.cli import scorecard_app  # noqa: E402
+
+app.add_typer(scorecard_app, name="scorecard")
 out_console = Console()
 err_console = Console(stderr=True)
 

@@ -95,8 +95,14 @@ SECTIONS: dict[str, tuple[str, str]] = {
     "grid": ("city grid", "сетка города"),
     "form": ("urban form", "городская форма"),
     "growth": ("urban growth", "рост города"),
+    "environment": ("urban environment", "городская среда"),
+    "economy": ("economic activity", "экономическая активность"),
+    "carbon": ("greenhouse gases", "парниковые газы"),
+    "mobility": ("street networks and access", "уличные сети и доступность"),
     "run": ("running", "выполнение"),
     "report": ("report", "отчёт"),
+    "scorecard": ("disaster resilience scorecard and surveys",
+                  "оценка устойчивости к бедствиям и опросы"),
 }
 
 SETTINGS: tuple[Setting, ...] = (
@@ -125,6 +131,11 @@ SETTINGS: tuple[Setting, ...] = (
             "(GeoPackage, GeoJSON, Shapefile or GeoParquet)."),
     Setting("data.district_name_field", _Path, None, help="Attribute holding the district names; "
             "null = guess from name_en, ADM2_EN, name, NAME, ..."),
+    Setting("data.scorecards", dict[str, str], {}, help="City id -> disaster resilience "
+            "scorecard answers file (YAML, CSV or Excel workbook; see docs/scorecard.md)."),
+    Setting("data.surveys", list[str], [], help="Stakeholder survey files (CSV or Excel) with "
+            "AHP pairwise comparisons and Likert priorities; each stakeholder profile becomes a "
+            "weight profile OUT/exports/weights_PROFILE.json."),
     Setting("grid.res_m", float, 100.0, "m", gt=0, help="Cell size of the city grid."),
     Setting("grid.buffer_km", float, 3.0, "km", ge=0, help="Margin added around the expected "
             "urban extent when sizing the study square."),
@@ -146,11 +157,75 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("growth.pgr_epsilon", float, 0.0005, "1/yr", ge=0, help="When the annual population "
             "growth rate is at or below this, LCRPGR is reported undefined and the change in "
             "built-up area per person (dC) stands in (Angel et al. 2024)."),
+    Setting("data.landcover", _Path, None, help="Optional path pattern of land-cover rasters "
+            "(ESA WorldCover codes); may contain {year} and {city_id}."),
+    Setting("data.ndvi", _Path, None, help="Optional path pattern of NDVI rasters (MODIS MOD13 "
+            "from AppEEARS, or float NDVI); {year} and {city_id}."),
+    Setting("data.pm25", _Path, None, help="Optional path pattern of annual PM2.5 grids (ACAG "
+            "V5.GL/V6.GL NetCDF or GeoTIFF, SEDAC V4.GL.03); {year} and {city_id}."),
+    Setting("data.lst", _Path, None, help="Optional path pattern of land-surface temperature "
+            "rasters (MODIS MOD11/MYD11, Landsat C2 ST; K or deg C); {year} and {city_id}."),
+    Setting("data.lights", _Path, None, help="Optional path pattern of VIIRS VNL annual night "
+            "lights; {year} and {city_id}."),
+    Setting("data.gdp", _Path, None, help="Optional path pattern of gridded GDP (Kummu et al. "
+            "2018 NetCDF or 2025 GeoTIFF); {year} and {city_id}."),
+    Setting("data.env_years", list[int], [2014, 2020, 2021], "year", help="Years tried in the "
+            "data.landcover ... data.gdp patterns; missing files are skipped."),
+    Setting("environment.green_min_ha", float, 0.5, "ha", ge=0, help="Smallest green patch "
+            "counted for access to green space (WHO Europe 2016: 0.5-1 ha)."),
+    Setting("environment.green_access_m", float, 300.0, "m", gt=0, help="Distance to green "
+            "space within which residents have access (WHO Europe 2016)."),
+    Setting("environment.rural_ring_inner_km", float, 2.0, "km", ge=0, help="Inner edge of the "
+            "rural ring, measured from the urban extent, for the surface urban heat island."),
+    Setting("environment.rural_ring_outer_km", float, 5.0, "km", gt=0, help="Outer edge of the "
+            "rural ring, measured from the urban extent."),
+    Setting("environment.lst_thresholds_c", list[int], [35, 40, 45], "deg C", help="Land-surface "
+            "temperature thresholds for population exposure; each one of 30, 35, 40, 45, 50."),
+    Setting("environment.lst_min_coverage", float, 0.6, "share", ge=0, le=1, help="Smallest share "
+            "of the urban extent and rural ring with valid land-surface temperature (cloud gaps, "
+            "fill values); below it the heat indicators are refused."),
+    Setting("economy.centre_radius_km", float, 2.0, "km", gt=0, help="Radius around the main "
+            "centre (peak of night lights) for monocentricity."),
+    Setting("carbon.gwp", str, "ar5", choices=("ar5", "ar6"), help="Set of 100-year global "
+            "warming potentials used for CO2e (IPCC AR5: CH4 28, N2O 265; AR6: CH4 29.8 fossil / "
+            "27.0 non-fossil, N2O 273)."),
+    Setting("carbon.base_year", int, 2020, "year", ge=1990, le=2030, help="Year of the GPC "
+            "inventory; the pathways run from it to 2050."),
+    Setting("carbon.discount_rate", float, 0.06, "1/yr", gt=0, le=0.5, help="Real discount rate "
+            "for annualised capital costs and cost per tonne of the low-carbon actions."),
+    Setting("carbon.chp_allocation", str, "efficiency", choices=("efficiency", "energy"),
+            help="How emissions of combined heat and power plants are split between heat and "
+            "power (GHG Protocol CHP guidance: efficiency method, or energy-content method)."),
+    Setting("data.activity", dict[str, str], {}, help="City id -> CSV or Excel file of activity "
+            "data (sector, subsector, fuel, value, unit, year, source) that replaces the proxy "
+            "defaults line by line (see docs/carbon.md)."),
+    Setting("data.osm", _Path, None, help="Optional path pattern of OpenStreetMap PBF extracts "
+            "(e.g. from Geofabrik); may contain {city_id}. The demo writes a synthetic one per "
+            "city."),
+    Setting("data.gtfs", dict[str, str], {}, help="City id -> GTFS feed (zip or folder) for "
+            "the share of residents near frequent public transport."),
+    Setting("mobility.walk_speed_kmh", float, 4.8, "km/h", gt=0, help="Walking speed that "
+            "turns 15 minutes into a distance (4.8 km/h: 1,200 m)."),
+    Setting("mobility.snap_max_m", float, 500.0, "m", gt=0, help="Population cells and "
+            "destinations farther than this from the street network have no network access "
+            "(reported as such)."),
+    Setting("mobility.consolidate_m", float, 10.0, "m", gt=0, help="Tolerance for merging "
+            "intersections (OSMnx consolidate_intersections): clean intersection counts and "
+            "densities."),
+    Setting("mobility.thresholds_m", list[int], [500, 1000], "m", help="Walking distances for "
+            "the access shares, each 500 or 1000 (15 minutes is always reported)."),
+    Setting("mobility.green_min_ha", float, 0.5, "ha", ge=0, help="Smallest public green "
+            "space counted for access to green space within 15 minutes."),
     Setting("run.workers", int, 2, ge=1, help="Number of local worker processes."),
     Setting("run.scheduler", _Path, None, help="Address of a dask.distributed scheduler "
             "(tcp://host:8786) to run on a cluster instead of local processes; null = local."),
     Setting("report.languages", list[str], ["en", "ru"], choices=("en", "ru"),
             help="Languages of the report, each 'en' or 'ru'."),
+    Setting("scorecard.gap_threshold", float, 0.5, "share", ge=0, le=1, help="An Essential "
+            "scoring below this share of its highest possible score is a gap and gets a "
+            "recommendation."),
+    Setting("scorecard.demo", bool, True, help="When data.source is demo, use the synthetic "
+            "demo scorecards and surveys for cities without configured ones."),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
 

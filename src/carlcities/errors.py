@@ -27,6 +27,11 @@ __all__ = [
     "CarlWarning",
     "ReprojectionWarning",
     "DefaultUsedWarning",
+    "OSMError",
+    "NetworkError",
+    "ScorecardError",
+    "WorkbookError",
+    "SurveyError",
 ]
 
 
@@ -118,3 +123,42 @@ class ReprojectionWarning(CarlWarning):
 
 class DefaultUsedWarning(CarlWarning):
     """A default value stood in for missing data (recorded in the provenance)."""
+
+
+class ScorecardError(CarlError, ValueError):
+    """A scorecard answers file or workbook cannot be used as given.
+
+    ``problems`` lists every fault found, each as ``(where, what, fix)``: ``where`` is a row
+    (``row 7``), a YAML key (``answers.P2.1``) or a workbook cell (``Essential 2!E7``).
+    """
+
+    def __init__(self, message: str, *, path: str | Path | None = None, fix: str | None = None,
+                 problems: list[tuple[str, str, str]] | None = None):
+        self.problems = list(problems or [])
+        if self.problems and len(self.problems) > 1:
+            lines = [f"{len(self.problems)} problems:"] + [
+                f"  {w}: {m}\n    fix: {f}" for w, m, f in self.problems[:50]]
+            if len(self.problems) > 50:
+                lines.append(f"  ... and {len(self.problems) - 50} more")
+            message = (message + "\n" if message else "") + "\n".join(lines)
+        elif self.problems:
+            w, m, f = self.problems[0]
+            message = (message + ": " if message else "") + f"{w}: {m}"
+            fix = fix or f
+        super().__init__(message, path=path, fix=fix)
+
+
+class WorkbookError(ScorecardError):
+    """A scorecard workbook (Excel) has missing sheets or columns, or no header row."""
+
+
+class SurveyError(ScorecardError):
+    """A stakeholder survey file is malformed: a respondent twice, a judgement out of scale, ..."""
+
+
+class OSMError(InputFileError):
+    """An OpenStreetMap file (PBF) cannot be read: missing, truncated, not PBF, or empty."""
+
+
+class NetworkError(CarlError, ValueError):
+    """A street network cannot be built or used: no ways in the study area, no nodes, ..."""

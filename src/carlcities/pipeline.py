@@ -109,6 +109,17 @@ def city_inputs(cfg: StudyConfig, city: City, demo_paths: dict[str, Path] | None
         p = resolve_path(cfg, str(cfg.data.dem).format(city_id=city.city_id))
         if p.exists():
             out["dem"] = str(p)
+    from .io.environment import ENV_ROLES
+
+    for role in ENV_ROLES:  # environment and economy products, where configured
+        pat = getattr(cfg.data, role)
+        if not pat:
+            continue
+        years = cfg.data.env_years if "{year}" in str(pat) else cfg.data.env_years[-1:]
+        for y in years:
+            p = resolve_path(cfg, str(pat).format(year=y, city_id=city.city_id))
+            if p.exists():
+                out[f"{role}_{y}"] = str(p)
     return out
 
 
@@ -313,7 +324,22 @@ def _run_engine(name: str, city, grid, inputs, epochs_data, weights, zone_ids, r
     Engines are added here as the themes land (environment, mobility, carbon, ...); each takes
     the layers already on the grid and returns rows, provenance and rasters.
     """
+    if name == "environment":
+        from .indicators.environment import compute_environment
+        from .io.environment import ENV_ROLES
+
+        if not any(k.rpartition("_")[0] in ENV_ROLES for k in inputs):
+            return _NoResult(), None
+        res = compute_environment(grid, inputs, epochs_data, weights, zone_ids,
+                                  params.get("environment", {}))
+        return res, None
     raise KeyError(f"unknown engine {name!r}")
+
+
+class _NoResult:
+    rows: list = []
+    provenance: list = []
+    rasters: dict = {}
 
 
 # --------------------------------------------------------------------------------------------
@@ -440,7 +466,16 @@ def run_study(config: StudyConfig | str | Path | None = None, out: str | Path = 
                                     fringe_m=cfg.form.fringe_m,
                                     captured_max_ha=cfg.form.captured_max_ha),
                           pgr_epsilon=cfg.growth.pgr_epsilon,
-                          district_name_field=cfg.data.district_name_field)
+                          district_name_field=cfg.data.district_name_field,
+                          engines=("environment",),
+                          environment=dict(
+                              green_min_ha=cfg.environment.green_min_ha,
+                              green_access_m=cfg.environment.green_access_m,
+                              rural_ring_inner_km=cfg.environment.rural_ring_inner_km,
+                              rural_ring_outer_km=cfg.environment.rural_ring_outer_km,
+                              lst_thresholds_c=list(cfg.environment.lst_thresholds_c),
+                              lst_min_coverage=cfg.environment.lst_min_coverage,
+                              centre_radius_km=cfg.economy.centre_radius_km))
             districts = {cid: str(resolve_path(cfg, p)) for cid, p in cfg.data.districts.items()}
             task = prog.task("cities" + (" (synthetic demo data)" if demo else ""), len(todo))
             for res in _execute(todo, params, inputs, str(out), run_id, districts, workers,
@@ -451,7 +486,13 @@ def run_study(config: StudyConfig | str | Path | None = None, out: str | Path = 
                 _write_json_atomic(manifest_path, manifest)
                 prog.advance(task, f"cities: {res.city.city_id}")
             timings["cities"] = round(time.perf_counter() - t, 3)
-            # stage 3: exports
+            # stage 3: qualitative inputs (MCR2030 scorecards, stakeholder surveys)
+            t = time.perf_counter()
+            from .scorecard import run_scorecards
+
+            run_scorecards(store.con, cfg, catalog, out)
+            timings["scorecards"] = round(time.perf_counter() - t, 3)
+            # stage 4: exports
             t = time.perf_counter()
             store.export(out, run_id)
             timings["exports"] = round(time.perf_counter() - t, 3)
@@ -464,7 +505,7 @@ def run_study(config: StudyConfig | str | Path | None = None, out: str | Path = 
         raise
     finally:
         store.close()
-    # stage 4: reports (read the store only)
+    # stage 5: reports (read the store only)
     if report:
         t = time.perf_counter()
         from .report import build_report

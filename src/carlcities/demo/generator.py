@@ -73,7 +73,10 @@ __all__ = [
     "urban_layers",
 ]
 
-DEMO_VERSION = "2"
+DEMO_VERSION = "3"
+#: environment layers written beside the GHSL ones (see demo/environment.py)
+ENV_KEYS = ("landcover_2021", "ndvi_2020", "pm25_2020", "lst_2020", "lights_2014", "lights_2020",
+            "gdp_2020")
 DEFAULT_EPOCHS = (1990, 2000, 2010, 2020)
 
 GHSL_CRS = "ESRI:54009"
@@ -532,6 +535,7 @@ def generate_city(city: City, out_dir: Path, *, epochs: Sequence[int] = DEFAULT_
     paths: dict[str, Path] = {}
 
     tr, w, h = mollweide_grid(grid)
+    tr_m = tr
     u, v = _local_coords(tr, w, h, GHSL_CRS, grid)
     shares, pops, diag = urban_layers(city, grid, model, u, v, epochs)
     for e in epochs:
@@ -553,6 +557,18 @@ def generate_city(city: City, out_dir: Path, *, epochs: Sequence[int] = DEFAULT_
            _tags(city, "COP-DEM", units="m above EGM2008",
                  coverage="city study grid plus 1 km, not the full 1x1 degree tile"))
     paths["dem"] = p
+    # environment and economy products (issue 4), on the same landscape
+    from .environment import write_environment_layers
+
+    keep = sorted({min(epochs, key=lambda e: (abs(e - y), -e)) for y in (2014, 2020, 2021)}
+                  | set(sorted(e for e in epochs if e <= 2014)[-1:]))
+    sh_g = {e: grid.resample(shares[e], tr_m, GHSL_CRS, "fraction") for e in keep}
+    pop_g = {e: grid.resample(pops[e], tr_m, GHSL_CRS, "count") for e in keep}
+    dem_g = grid.resample(z, tr, 4326, "fraction")
+    gu, gv = _local_coords(grid.transform, grid.width, grid.height, grid.crs, grid)
+    water_g = model.river(gu, gv) | model.sea(gu, gv)
+    paths.update(write_environment_layers(city, grid, d.parent, sh_g, pop_g, dem_g, city.setting,
+                                          water=water_g))
 
     meta = _sidecar(city, epochs, res_m, grid_kw)
     meta["files"] = {k: v.name for k, v in paths.items()}
@@ -593,7 +609,8 @@ def _cached(city: City, d: Path, epochs: Sequence[int], res_m: float,
     if any(meta.get(k) != want[k] for k in _KEY_FIELDS):
         return None
     paths = {k: d / name for k, name in meta.get("files", {}).items()}
-    expected = {f"builtup_{e}" for e in epochs} | {f"population_{e}" for e in epochs} | {"dem"}
+    expected = ({f"builtup_{e}" for e in epochs} | {f"population_{e}" for e in epochs} | {"dem"}
+                | set(ENV_KEYS))
     if set(paths) != expected or not all(p.is_file() for p in paths.values()):
         return None
     return paths

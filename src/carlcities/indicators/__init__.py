@@ -6,7 +6,9 @@ Importing this package registers every indicator (``form``, ``growth``). Look th
 
 from __future__ import annotations
 
-from carlcities.indicators import form, growth  # noqa: F401  (registration on import)
+from carlcities.indicators import economy, environment, form, growth  # noqa: F401  (registration)
+from carlcities.indicators import access, mobility  # noqa: F401,I001  (registration)
+from carlcities.indicators import carbon  # noqa: F401,I001  (registration)
 from carlcities.indicators.atlas import AtlasResult, classify, compactness, new_growth
 from carlcities.indicators.registry import (
     REGISTRY,

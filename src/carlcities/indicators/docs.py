@@ -18,6 +18,11 @@ DOC_PATH = Path(__file__).resolve().parents[3] / "docs" / "indicators.md"
 THEMES = {
     "form": "Urban form (one epoch)",
     "growth": "Urban growth (between two epochs)",
+    "environment": "Urban environment: green space, air, heat",
+    "economy": "Economic activity: night lights, GDP",
+    "mobility": "Street network (OSMnx definitions)",
+    "access": "Access to amenities",
+    "ghg": "Greenhouse gases (GPC BASIC)",
 }
 
 COLUMNS = (

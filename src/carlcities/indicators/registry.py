@@ -18,6 +18,7 @@ from carlcities.errors import ConfigError
 __all__ = [
     "REGISTRY",
     "Indicator",
+    "UNITS",
     "Value",
     "all_indicators",
     "divide",
@@ -27,6 +28,15 @@ __all__ = [
 ]
 
 KINDS = ("epoch", "pair")
+
+#: The unit glossary: every indicator's unit is one of these (tests check it). Add a unit here
+#: when a new engine needs one, so that reports and docs spell each unit one way.
+UNITS = frozenset({
+    "persons", "ha", "persons/ha", "m²/person", "1/yr", "ratio", "index", "%",
+    "µg/m³", "°C", "K", "km", "USD", "USD/person", "nW/cm²/sr·km²", "nW/cm²/sr·m²/person",
+    "m", "min", "count", "1/km²", "km/km²", "m/km²",
+    "t CO2e/yr", "t CO2e/person/yr", "USD/t CO2e",
+})
 HIGHER_IS = ("better", "worse", "neutral")
 
 IndicatorResult = float | tuple[float | None, str | None]

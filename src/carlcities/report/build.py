@@ -45,7 +45,11 @@ __all__ = [
 KEY_EPOCH_INDICATORS = (
     "form.population", "form.extent_area", "form.builtup_density", "form.extent_density",
     "form.saturation", "form.openness", "form.cohesion", "form.builtup_per_person",
+    "environment.pm25_pop_weighted", "environment.green_share", "environment.suhi",
+    "economy.lights_per_person",
 )
+#: themes shown in the profile's "Environment and economy" section rather than key indicators
+ENV_THEMES = ("environment", "economy")
 KEY_PAIR_INDICATORS = ("growth.lcrpgr", "growth.delta_c", "growth.lcr", "growth.pgr")
 #: panels of the profile chart, in order: population, built-up area (or, failing that, the
 #: urban extent area), then the densities; those absent from the store are skipped
@@ -158,6 +162,8 @@ class Study:
     peers: dict[tuple[str, int | None, int | None], dict[str, Any]] = field(default_factory=dict)
     by_city: dict[str, list[tuple[str, str, int | None, int | None]]] = field(
         default_factory=dict)
+    # city_id -> scorecard section (see _load_scorecards); empty for stores without scorecards
+    scorecards: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def city_items(self, city: str) -> list[tuple[tuple[str, str, int | None, int | None],
                                                   Value]]:
@@ -227,6 +233,7 @@ def _load(db: Path) -> Study:
                            [run["run_id"]])
         zones = {(r["city_id"], r["zone_id"]): (r["name_en"] or r["zone_id"], r["name_ru"] or "")
                  for r in _select(con, "zones", ["city_id", "zone_id", "name_en", "name_ru"])}
+        scorecards = _load_scorecards(con)
     finally:
         con.close()
 
@@ -264,8 +271,93 @@ def _load(db: Path) -> Study:
     by_city: dict[str, list[tuple[str, str, int | None, int | None]]] = defaultdict(list)
     for key in values:
         by_city[key[0]].append(key)
+    for cid in scorecards:
+        if cid not in cities:
+            cities[cid] = {c: None for c in city_cols} | {"city_id": cid}
+    cities = dict(sorted(cities.items(), key=lambda kv: (kv[1].get("name_en") or kv[0]).lower()))
+    synthetic = synthetic or any(sc["synthetic"] for sc in scorecards.values())
     return Study(meta, run, latest, cities, inds, values, zone_values, zones, synthetic,
-                 by_city=dict(by_city))
+                 by_city=dict(by_city), scorecards=scorecards)
+
+
+def _iso(d: Any) -> str | None:
+    return d.isoformat() if hasattr(d, "isoformat") else (None if d is None else str(d))
+
+
+def _load_scorecards(con) -> dict[str, dict[str, Any]]:
+    """Per city: the latest scorecard assessment (per-Essential shares, change since the previous
+    one of the same level, regional median), its recommendations and the capacity criterion.
+
+    Stores without the ``scorecard_*`` tables (written before them) give ``{}``.
+    """
+    from ..scorecard.questions import ESSENTIALS, questions
+
+    rows = _select(con, "scorecard_scores", ["city_id", "assessment_date", "level", "essential",
+                                             "score", "max_score", "share", "completeness",
+                                             "synthetic"])
+    if not rows:
+        return {}
+    by: dict[str, dict[tuple[Any, str], dict[int, dict[str, Any]]]] = defaultdict(
+        lambda: defaultdict(dict))
+    for r in rows:
+        by[r["city_id"]][(r["assessment_date"], r["level"] or "preliminary")][
+            int(r["essential"])] = r
+    recs = _select(con, "scorecard_recommendations", [
+        "city_id", "assessment_date", "rec_id", "essential", "priority", "text_en", "text_ru",
+        "evidence_en", "evidence_ru", "question_ids", "score", "max_score", "share", "threshold",
+        "synthetic"])
+    crit = _select(con, "scorecard_criteria", ["city_id", "assessment_date", "criterion",
+                                               "value"])
+    latest: dict[str, tuple[Any, str]] = {}
+    for cid, assessments in by.items():
+        latest[cid] = max(assessments, key=lambda k: (k[0], k[1] == "detailed"))
+    medians = {e.number: median(
+        by[c][latest[c]].get(e.number, {}).get("share") for c in latest) for e in ESSENTIALS}
+    out: dict[str, dict[str, Any]] = {}
+    for cid, key in latest.items():
+        cur = by[cid][key]
+        earlier = sorted(k for k in by[cid] if k[1] == key[1] and k[0] < key[0])
+        prev = by[cid][earlier[-1]] if earlier else None
+        total = cur.get(0, {})
+        ess = []
+        for e in ESSENTIALS:
+            r = cur.get(e.number, {})
+            p = prev.get(e.number, {}) if prev else {}
+            sh, psh = r.get("share"), p.get("share")
+            ess.append({"essential": e.number, "name_en": e.name_en, "name_ru": e.name_ru,
+                        "short_en": e.short_en, "short_ru": e.short_ru,
+                        "score": r.get("score"), "max_score": r.get("max_score"),
+                        "share": sh, "share_display": "—" if sh is None else f"{100 * sh:.0f} %",
+                        "completeness": r.get("completeness"),
+                        "previous_share": psh,
+                        "change": None if sh is None or psh is None else sh - psh,
+                        "regional_median": medians[e.number]})
+        city_recs = [{**{k: v for k, v in r.items() if k != "assessment_date"},
+                      "assessment_date": _iso(r["assessment_date"]),
+                      "question_ids": [q for q in (r["question_ids"] or "").split(", ") if q]}
+                     for r in recs if r["city_id"] == cid and r["assessment_date"] == key[0]]
+        city_recs.sort(key=lambda r: (r["priority"] != "high", r["share"] or 0, r["essential"]))
+        cap = [r["value"] for r in crit if r["city_id"] == cid and r["assessment_date"] == key[0]
+               and r["criterion"] == "institutional_capacity"]
+        q_total = round(total.get("completeness") or 0, 6)
+        n_q = len(questions(key[1])) if key[1] in ("preliminary", "detailed") else 0
+        out[cid] = {
+            "assessment_date": _iso(key[0]), "level": key[1],
+            "previous_date": _iso(earlier[-1][0]) if earlier else None,
+            "essentials": ess,
+            "total": {"score": total.get("score"), "max_score": total.get("max_score"),
+                      "share": total.get("share"), "completeness": total.get("completeness"),
+                      "share_display": "—" if total.get("share") is None
+                      else f"{100 * total['share']:.0f} %",
+                      "previous_share": (prev or {}).get(0, {}).get("share"),
+                      "questions": n_q, "answered": round(q_total * n_q)},
+            "complete": q_total >= 1.0,
+            "threshold": city_recs[0]["threshold"] if city_recs else None,
+            "recommendations": city_recs,
+            "institutional_capacity": cap[0] if cap else None,
+            "synthetic": any(bool(r.get("synthetic")) for r in cur.values()),
+        }
+    return out
 
 
 def _peer_stats(study: Study) -> None:
@@ -441,10 +533,42 @@ def _city_figures(job: dict[str, Any]) -> dict[str, maps.FigureInfo | None]:
         "growth": maps.growth_map(rs, img / f"{cid}-growth.png", **common),
     }
     src = job["chart_source"]
+    rd = job.get("radar")
+    if rd:
+        figs["radar"] = charts.radar(
+            rd["axes"], [charts.RadarSeries(**x) for x in rd["series"]],
+            img / f"{cid}-scorecard.png", city_en=job["name_en"], city_ru=job["name_ru"],
+            source=rd["source"])
+    for kind in maps.ENV_MAPS:
+        figs[f"env_{kind}"] = maps.env_map(rs, kind, img / f"{cid}-env-{kind}.png", **common)
     figs["chart"] = charts.time_series(
         job["series"], img / f"{cid}-chart.png", kind="chart", title_key="chart_title",
         city_en=job["name_en"], city_ru=job["name_ru"], source=src)
     return figs
+
+
+def _radar_job(study: Study, cid: str, c: dict[str, Any]) -> dict[str, Any] | None:
+    """The radar chart's data: latest assessment, the previous one and the regional median."""
+    sc = study.scorecards.get(cid)
+    if not sc:
+        return None
+    ess = sc["essentials"]
+    series = [{"label_en": f"{c.get('name_en') or cid} {sc['assessment_date']}",
+               "label_ru": f"{c.get('name_ru') or c.get('name_en') or cid} "
+                           f"{sc['assessment_date']}",
+               "values": [e["share"] for e in ess], "colour": charts.CITY_COLOUR}]
+    if sc["previous_date"]:
+        series.append({"label_en": f"previous assessment {sc['previous_date']}",
+                       "label_ru": f"предыдущая оценка {sc['previous_date']}",
+                       "values": [e["previous_share"] for e in ess], "colour": "#2b7bba",
+                       "line": "dotted"})
+    if len(study.scorecards) > 1:
+        series.append({"label_en": i18n.text("regional_median"),
+                       "label_ru": i18n.text("regional_median", "ru"),
+                       "values": [e["regional_median"] for e in ess],
+                       "colour": charts.MEDIAN_COLOUR, "line": "dashed"})
+    return {"axes": [(e["short_en"], e["short_ru"]) for e in ess], "series": series,
+            "source": f"study.duckdb, scorecard_scores ({sc['level']}, {sc['assessment_date']})"}
 
 
 def _indicator_blocks(study: Study, city: str, kind: str) -> list[dict[str, Any]]:
@@ -494,7 +618,10 @@ def _districts(study: Study, city: str) -> dict[str, Any] | None:
     zv = study.zone_values.get(city)
     if not zv:
         return None
-    epoch = max(e for z in zv.values() for d in z.values() for e in d)
+    # the latest study epoch (environment layers have their own years, e.g. land cover 2021)
+    epoch = max([e for z in zv.values() for i, d in z.items() for e in d
+                 if i.split(".")[0] not in ENV_THEMES]
+                or [e for z in zv.values() for d in z.values() for e in d])
     iids = sorted({iid for z in zv.values() for iid, d in z.items() if epoch in d},
                   key=lambda i: ({k: n for n, k in enumerate(KEY_EPOCH_INDICATORS)}.get(i, 99), i))
     rows = []
@@ -591,7 +718,8 @@ def build_report(out_dir: Path, *, progress: ProgressFn | None = None) -> Path:
             "out_dir": out_dir, "raster_dir": out_dir / "rasters" / cid, "img_dir": img,
             "source": "; ".join(srcs),
             "chart_source": f"study.duckdb, indicator_values, run {run['run_id']}",
-            "series": _series(study, cid, CHART_SERIES)})
+            "series": _series(study, cid, CHART_SERIES),
+            "radar": _radar_job(study, cid, c)})
     workers = _workers(len(jobs))
     figures = _map_jobs(_city_figures, jobs, workers)
     say(f"drew the city figures ({len(jobs)} cities, {workers} worker(s))")
@@ -640,8 +768,22 @@ def build_report(out_dir: Path, *, progress: ProgressFn | None = None) -> Path:
         "regional_median": {col["key"]: m for col, m in zip(cols, med)},
         "figures": [f for f in [region_fig] if f],
     }
+    sc_rows = [{"city_id": cid, "name_en": c.get("name_en") or cid,
+                "name_ru": c.get("name_ru") or "", "href": f"cities/{_slug(cid)}.html",
+                **study.scorecards[cid]} for cid, c in study.cities.items()
+               if cid in study.scorecards]
+    sc_median = ([{"share": e["regional_median"]} for e in sc_rows[0]["essentials"]]
+                 if sc_rows else [])
+    index_data["scorecards"] = [
+        {"city_id": r["city_id"], "assessment_date": r["assessment_date"], "level": r["level"],
+         "complete": r["complete"], "total_share": r["total"]["share"],
+         "completeness": r["total"]["completeness"],
+         "shares": {str(e["essential"]): e["share"] for e in r["essentials"]},
+         "institutional_capacity": r["institutional_capacity"], "synthetic": r["synthetic"]}
+        for r in sc_rows]
     index_html = env.get_template("index.html").render(
         **base, page="index", root="", columns=cols, rows=rows, median=med,
+        sc_rows=sc_rows, sc_median=sc_median,
         region_fig=region_fig, manifest_href="../manifest.json", json_href="index.json",
         n_cities=len(rows))
     index = report / "index.html"
@@ -674,11 +816,17 @@ def build_report(out_dir: Path, *, progress: ProgressFn | None = None) -> Path:
                 "indicators": epoch_blocks, "growth": pair_blocks,
                 "districts": _districts(study, cid),
                 "figures": {k: v for k, v in fj.items() if v},
-                "rasters_missing": rs.empty, "provenance": prov}
+                "rasters_missing": rs.empty, "provenance": prov,
+                "scorecard": study.scorecards.get(cid)}
         html = env.get_template("city.html").render(
             **base, page="city", root="../", city=city_json, figs=fj, blocks=epoch_blocks,
-            growth=pair_blocks, epoch_grid=_grid(epoch_blocks), pair_grid=_grid(pair_blocks),
-            districts=data["districts"], provenance=prov,
+            growth=pair_blocks,
+            epoch_grid=_grid([b for b in epoch_blocks
+                              if b["indicator"]["theme"] not in ENV_THEMES]),
+            env_grid=_grid([b for b in epoch_blocks + pair_blocks
+                            if b["indicator"]["theme"] in ENV_THEMES]),
+            pair_grid=_grid(pair_blocks),
+            districts=data["districts"], provenance=prov, scorecard=study.scorecards.get(cid),
             rasters_missing=rs.empty, raster_dir=f"rasters/{cid}/",
             n_cities=n_all, n_country=n_country, manifest_href="../../manifest.json",
             json_href=f"{_slug(cid)}.json")

@@ -15,7 +15,8 @@ import numpy as np
 from . import i18n
 from .maps import DPI, FONT, FigureInfo, _figure, _save
 
-__all__ = ["COUNTRY_COLOURS", "CityPoint", "Series", "region_map", "time_series"]
+__all__ = ["COUNTRY_COLOURS", "CityPoint", "RadarSeries", "Series", "radar", "region_map",
+           "time_series"]
 
 COUNTRY_COLOURS = {
     "KAZ": "#1f77b4",
@@ -265,3 +266,63 @@ def _compact_formatter():
         return f"{v:g}"
 
     return FuncFormatter(f)
+
+
+@dataclass
+class RadarSeries:
+    """One polygon of a radar chart: a share [0–1] per axis (None = no value)."""
+
+    label_en: str
+    label_ru: str
+    values: list[float | None]
+    colour: str
+    line: str = "solid"        # solid | dashed | dotted
+
+
+def radar(axes: list[tuple[str, str]], series: list[RadarSeries], out_file: Path, *,
+          city_en: str, city_ru: str, source: str) -> FigureInfo | None:
+    """Radar (spider) chart of shares [0–1] on ``axes`` (label_en, label_ru), one polygon per
+    series; the first series is filled. Missing values are drawn at 0 and noted in the legend.
+    """
+    series = [s for s in series if any(v is not None for v in s.values)]
+    if not series or len(axes) < 3:
+        return None
+    n = len(axes)
+    ang = np.linspace(0, 2 * np.pi, n, endpoint=False)
+    fig = _figure(6.4, 5.6)
+    ax = fig.add_axes((0.16, 0.1, 0.68, 0.78), projection="polar")
+    ax.set_theta_offset(np.pi / 2)
+    ax.set_theta_direction(-1)
+    styles = {"solid": "-", "dashed": "--", "dotted": ":"}
+    for k, s in enumerate(series):
+        v = np.array([0.0 if x is None else float(x) for x in s.values])
+        a = np.concatenate([ang, ang[:1]])
+        vv = np.concatenate([v, v[:1]])
+        ax.plot(a, vv, styles.get(s.line, "-"), color=s.colour, linewidth=2.0 if k == 0 else 1.3)
+        if k == 0:
+            ax.fill(a, vv, color=s.colour, alpha=0.18)
+            ax.scatter(ang, v, s=12, color=s.colour, zorder=3)
+    ax.set_ylim(0, 1)
+    ax.set_yticks([0.25, 0.5, 0.75, 1.0])
+    ax.set_yticklabels(["25 %", "50 %", "75 %", "100 %"], fontsize=FONT - 1, color="#666666")
+    ax.set_xticks(ang)
+    ax.set_xticklabels([f"{i + 1}. {en}\n{ru}" for i, (en, ru) in enumerate(axes)],
+                       fontsize=FONT - 0.5)
+    ax.tick_params(axis="x", pad=10)
+    ax.grid(color="#d0d0d0", linewidth=0.6)
+    wpx, hpx = _save(fig, out_file, tight=True)
+    others = ", ".join(s.label_en for s in series[1:]) or "nothing else"
+    others_ru = ", ".join(s.label_ru for s in series[1:]) or "—"
+    kw = {"city": city_en, "city_ru": city_ru, "others": others, "others_ru": others_ru}
+    return FigureInfo(
+        file=out_file, kind="radar", title_en=i18n.text("radar_title"),
+        title_ru=i18n.text("radar_title", "ru"),
+        alt=f"{i18n.text('radar_alt', **kw)} {i18n.text('radar_alt', 'ru', **kw)}",
+        caption_en=i18n.text("radar_caption"), caption_ru=i18n.text("radar_caption", "ru"),
+        unit="share of the highest possible score / доля максимального балла [%]",
+        source=source, width=wpx, height=hpx,
+        legend=[{"colour": s.colour, "en": s.label_en, "ru": s.label_ru, "line": s.line}
+                for s in series],
+        extra={"axes": [{"en": en, "ru": ru} for en, ru in axes],
+               "series": [{"label_en": s.label_en, "label_ru": s.label_ru,
+                           "values": s.values} for s in series]})

@@ -136,6 +136,36 @@ STRINGS: dict[str, tuple[str, str]] = {
          "ячейки без жителей — светло-серые. Север вверху; масштаб — по линейке."),
     ),
     "growth_map": ("New growth", "Новый рост"),
+    "env_section": ("Environment and economy", "Окружающая среда и экономика"),
+    "env_note": (
+        ("Green space, air quality, heat and night lights of the city against its peers; "
+         "maps of the latest year with data."),
+        ("Зелёные зоны, качество воздуха, жара и ночная освещённость города в сравнении с "
+         "другими городами; карты за последний год с данными."),
+    ),
+    "env_missing": ("No environment or economy layers for this city.",
+                    "Для этого города нет слоёв окружающей среды и экономики."),
+    "env_green_map": ("Green space", "Зелёные зоны"),
+    "env_green_caption": (
+        "Green share of each grid cell (tree cover, shrubland, grassland, wetland), {year}.",
+        "Доля зелёных насаждений в каждой ячейке (деревья, кустарники, травы, болота), {year} г.",
+    ),
+    "env_pm25_map": ("Annual mean PM2.5", "Среднегодовая концентрация PM2.5"),
+    "env_pm25_caption": (
+        "Annual mean PM2.5 [µg/m³], {year}; WHO 2021 guideline 5 µg/m³.",
+        "Среднегодовая концентрация PM2.5 [мкг/м³], {year} г.; рекомендация ВОЗ 2021 — 5 мкг/м³.",
+    ),
+    "env_lst_map": ("Land-surface temperature", "Температура поверхности"),
+    "env_lst_caption": (
+        "Summer daytime land-surface temperature [°C], {year}; gaps are clouds or fill values.",
+        "Летняя дневная температура поверхности [°C], {year} г.; пропуски — облака или "
+        "пустые значения.",
+    ),
+    "env_lights_map": ("Night lights", "Ночная освещённость"),
+    "env_lights_caption": (
+        "Night-light radiance [nW/cm²/sr], VIIRS annual average, {year}.",
+        "Яркость ночного освещения [нВт/см²/ср], среднегодовое VIIRS, {year} г.",
+    ),
     "growth_alt": (
         ("Map of the new growth of {city} between {t1} and {t2} by type: infill, extension, "
          "leapfrog, inclusion."),
@@ -206,6 +236,56 @@ STRINGS: dict[str, tuple[str, str]] = {
     "lat": ("Latitude [°N]", "Широта [° с. ш.]"),
     "persons_ha": ("persons/ha", "чел./га"),
     "cities_n": ("{n} cities", "городов: {n}"),
+    "scorecard": ("Disaster resilience scorecard", "Оценка устойчивости к бедствиям"),
+    "scorecard_note": (
+        ("UNDRR Disaster Resilience Scorecard for Cities ({level} level), assessment of {date}. "
+         "Share = score ÷ highest possible score of the answered questions; completeness = "
+         "answered ÷ all questions. Question wording: carlcities' own paraphrase."),
+        ("Оценка устойчивости городов к бедствиям УСРБ ООН (уровень: {level}), оценка от {date}. "
+         "Доля = балл ÷ максимально возможный балл по отвеченным вопросам; полнота = отвечено ÷ "
+         "все вопросы. Формулировки вопросов — пересказ carlcities."),
+    ),
+    "sc_essential": ("Essential", "Раздел"),
+    "sc_score": ("Score", "Балл"),
+    "sc_share": ("Share", "Доля"),
+    "sc_completeness": ("Completeness", "Полнота"),
+    "sc_change": ("Change since {date}", "Изменение с {date}"),
+    "sc_total": ("Total", "Итого"),
+    "sc_gaps": ("Gaps and recommendations", "Пробелы и рекомендации"),
+    "sc_gaps_note": (
+        "Essentials scoring below {threshold} % of their highest possible score.",
+        "Разделы с баллом ниже {threshold} % от максимально возможного.",
+    ),
+    "sc_no_gaps": ("No Essential is below the threshold.", "Ни один раздел не ниже порога."),
+    "sc_priority": ("priority", "приоритет"),
+    "sc_evidence": ("Evidence", "Основание"),
+    "sc_incomplete": (
+        "Incomplete: {answered} of {questions} questions scored.",
+        "Неполная оценка: отвечено {answered} из {questions} вопросов.",
+    ),
+    "sc_capacity": (
+        ("Institutional capacity (appraisal feasibility criterion; mean share of Essentials 1, 3 "
+         "and 6)"),
+        "Институциональный потенциал (критерий реализуемости; средняя доля разделов 1, 3, 6)",
+    ),
+    "sc_none": ("No scorecard for this city.", "Для этого города нет оценки."),
+    "sc_index": ("Disaster resilience scorecards", "Оценки устойчивости к бедствиям"),
+    "sc_index_note": (
+        "Share of the highest possible score per Essential, latest assessment of each city.",
+        "Доля от максимально возможного балла по разделам, последняя оценка каждого города.",
+    ),
+    "sc_date": ("Assessed", "Дата оценки"),
+    "radar_title": ("Scorecard by Essential", "Оценка по разделам"),
+    "radar_alt": (
+        "Radar chart of the scorecard of {city}: share of the highest score in each of the ten "
+        "Essentials, against {others}.",
+        "Лепестковая диаграмма оценки города {city_ru}: доля максимального балла по десяти "
+        "разделам в сравнении с: {others_ru}.",
+    ),
+    "radar_caption": (
+        "Each axis is one Essential, from 0 (centre) to 100 % of the highest possible score.",
+        "Каждая ось — один раздел, от 0 (центр) до 100 % максимально возможного балла.",
+    ),
 }
 
 COUNTRIES: dict[str, tuple[str, str]] = {

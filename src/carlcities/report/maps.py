@@ -450,3 +450,59 @@ def _save(fig, path: Path, *, tight: bool = False) -> tuple[int, int]:
     fig.savefig(path, dpi=DPI, facecolor="white",
                 **({"bbox_inches": "tight", "pad_inches": 0.08} if tight else {}))
     return png_size(path)
+
+
+# ----------------------------------------------------------------------------- environment
+#: environment and economy maps: raster prefix → (title key, colormap, unit, caption key)
+ENV_MAPS: dict[str, tuple[str, str, str, str]] = {
+    "green": ("env_green_map", "Greens", "share of cell / доля ячейки", "env_green_caption"),
+    "pm25": ("env_pm25_map", "YlOrBr", "µg/m³ / мкг/м³", "env_pm25_caption"),
+    "lst": ("env_lst_map", "inferno", "°C", "env_lst_caption"),
+    "lights": ("env_lights_map", "magma", "nW/cm²/sr", "env_lights_caption"),
+}
+
+
+def env_map(rs: RasterSet, kind: str, out_file: Path, *, out_dir: Path, city_en: str,
+            city_ru: str, fallback_source: str) -> FigureInfo | None:
+    """The latest ``{kind}_YEAR.tif`` (green share, PM2.5, land-surface temperature or night
+    lights) on a linear colour scale from its 2nd to 98th percentile; None when absent."""
+    files = sorted(p for p in rs.folder.glob(f"{kind}_*.tif")
+                   if re.fullmatch(rf"{kind}_(\d{{4}})\.tif", p.name)) if rs.folder.is_dir() else []
+    if not files or kind not in ENV_MAPS:
+        return None
+    from matplotlib import colormaps
+    from matplotlib.colors import to_hex
+
+    path = files[-1]
+    year = int(path.stem.split("_")[-1])
+    title_key, cmap_name, unit, cap_key = ENV_MAPS[kind]
+    g = _read(path, average=True, window=rs.window)
+    img = np.zeros(g.data.shape + (4,), dtype=np.uint8)
+    img[g.valid] = _rgba(BACKGROUND)
+    cmap = colormaps[cmap_name]
+    colorbar = None
+    if g.valid.any():
+        vals = g.data[g.valid].astype(np.float64)
+        vmin, vmax = (0.0, 1.0) if kind == "green" else (float(np.percentile(vals, 2)),
+                                                          float(np.percentile(vals, 98)))
+        if vmax <= vmin:
+            vmax = vmin + 1.0
+        frac = np.clip((g.data.astype(np.float64) - vmin) / (vmax - vmin), 0, 1)
+        lut = (cmap(np.linspace(0.08, 1, 256)) * 255).round().astype(np.uint8)
+        img[g.valid] = lut[(frac[g.valid] * 255).astype(np.intp)]
+        stops = ", ".join(f"{to_hex(cmap(0.08 + 0.92 * i / 10))} {i * 10}%" for i in range(11))
+        ticks = np.linspace(vmin, vmax, 5)
+        colorbar = {"gradient": f"linear-gradient(to right, {stops})",
+                    "ticks": [{"label": f"{t:.3g}", "percent": round(100 * i / 4, 2)}
+                              for i, t in enumerate(ticks)],
+                    "label": unit, "vmin": vmin, "vmax": vmax}
+    wpx, hpx = _write_png(img, out_file)
+    return FigureInfo(
+        file=out_file, kind=f"env-{kind}", title_en=f"{i18n.text(title_key)}, {year}",
+        title_ru=f"{i18n.text(title_key, 'ru')}, {year}",
+        alt=f"{i18n.text(title_key)}, {city_en}, {year}. "
+            f"{i18n.text(title_key, 'ru')}, {city_ru}, {year}.",
+        caption_en=i18n.text(cap_key, year=year), caption_ru=i18n.text(cap_key, "ru", year=year),
+        unit=unit, source=_source([path], out_dir, g.tags, fallback_source),
+        width=wpx, height=hpx, extra={"epoch": year}, colorbar=colorbar,
+        scale=_scale(g.width_km))
