@@ -21,6 +21,9 @@ app = typer.Typer(
 from .scorecard.cli import scorecard_app  # noqa: E402
 
 app.add_typer(scorecard_app, name="scorecard")
+from .mobility_cli import network_app  # noqa: E402
+
+app.add_typer(network_app)
 out_console = Console()
 err_console = Console(stderr=True)
 

@@ -197,8 +197,8 @@ SETTINGS: tuple[Setting, ...] = (
             help="How emissions of combined heat and power plants are split between heat and "
             "power (GHG Protocol CHP guidance: efficiency method, or energy-content method)."),
     Setting("data.activity", dict[str, str], {}, help="City id -> CSV or Excel file of activity "
-            "data (sector, subsector, fuel, value, unit, year, source) that replaces the proxy "
-            "defaults line by line (see docs/carbon.md)."),
+            "data (columns sector, subsector, activity, fuel, value, unit; optional vehicle_class, "
+            "year, source) that replaces the proxy defaults line by line; units are checked."),
     Setting("data.osm", _Path, None, help="Optional path pattern of OpenStreetMap PBF extracts "
             "(e.g. from Geofabrik); may contain {city_id}. The demo writes a synthetic one per "
             "city."),

@@ -170,7 +170,7 @@ def _haversine(lon1, lat1, lon2, lat2) -> np.ndarray:
 
 
 def build_graph(osm, network: str = "walk") -> StreetGraph:
-    """Street graph of ``network`` ('all', 'drive' or 'walk') from :class:`~carlcities.io.osm.OSMData`.
+    """Street graph of ``network`` ('all', 'drive' or 'walk') from an OSMData.
 
     Raises
     ------
@@ -605,12 +605,14 @@ def to_csr(g: StreetGraph, weight: np.ndarray | None = None, *, undirected: bool
     u, v, w = u[~loop], v[~loop], w[~loop]
     # zero weights would vanish from a sparse matrix: nudge them
     w = np.maximum(w, 1e-6)
-    order = np.lexsort((w, v, u))
-    u, v, w = u[order], v[order], w[order]
-    first = np.ones(u.size, dtype=bool)
-    first[1:] = (u[1:] != u[:-1]) | (v[1:] != v[:-1])
-    u, v, w = u[first], v[first], w[first]
-    indptr = np.r_[0, np.cumsum(np.bincount(u, minlength=size))]
+    key = u.astype(np.int64) * size + v
+    order = np.argsort(key, kind="stable")
+    ks, ws = key[order], w[order]
+    starts = np.flatnonzero(np.r_[True, ks[1:] != ks[:-1]]) if ks.size else \
+        np.zeros(0, np.int64)
+    w = np.minimum.reduceat(ws, starts) if ks.size else ws
+    u, v = ks[starts] // size, ks[starts] % size
+    indptr = np.r_[0, np.cumsum(np.bincount(u, minlength=size))].astype(np.int32)
     return sp.csr_matrix((w, v.astype(np.int32), indptr), shape=(size, size))
 
 

@@ -109,6 +109,12 @@ def city_inputs(cfg: StudyConfig, city: City, demo_paths: dict[str, Path] | None
         p = resolve_path(cfg, str(cfg.data.dem).format(city_id=city.city_id))
         if p.exists():
             out["dem"] = str(p)
+    if cfg.data.osm:
+        p = resolve_path(cfg, str(cfg.data.osm).format(city_id=city.city_id))
+        if not p.exists():
+            raise InputFileError(f"the OSM extract for {city.city_id} is missing", path=p,
+                                 fix="check data.osm in the config")
+        out["osm"] = str(p)
     from .io.environment import ENV_ROLES
 
     for role in ENV_ROLES:  # environment and economy products, where configured
@@ -293,7 +299,12 @@ def compute_city(city: City, params: dict[str, Any], inputs: dict[str, str], out
         for r in res.rows:
             rows.append(dict(r, run_id=run_id, city_id=city.city_id,
                              scenario=r.get("scenario") or SCENARIO))
-        prov.extend(dict(p, city_id=city.city_id) for p in res.provenance)
+        for p in res.provenance:  # input files; anything else is a note on a method step
+            if isinstance(p, dict) and "sha256" in p and "path" in p:
+                prov.append(dict(p, city_id=city.city_id))
+            else:
+                notes.append(json.dumps(p, default=str, ensure_ascii=False)
+                             if isinstance(p, dict) else str(p))
         for name, (arr, unit, desc) in getattr(res, "rasters", {}).items():
             write_cog(rdir / f"{name}.tif", np.asarray(arr, dtype="float32"), grid,
                       nodata=float("nan"), tags=dict(tags_common, unit=unit,
@@ -306,7 +317,7 @@ def compute_city(city: City, params: dict[str, Any], inputs: dict[str, str], out
                            atlas=per_epoch[e]["atlas"]) for e in epochs}
     for engine in params.get("engines", ()):
         merge_engine(*_run_engine(engine, city, grid, inputs, epochs_data, wts, zone_ids, rows,
-                                  params))
+                                  dict(params, synthetic=synthetic)))
 
     if "dem" in inputs:
         dem = read_layer(inputs["dem"], grid, role="dem")
@@ -333,6 +344,26 @@ def _run_engine(name: str, city, grid, inputs, epochs_data, weights, zone_ids, r
         res = compute_environment(grid, inputs, epochs_data, weights, zone_ids,
                                   params.get("environment", {}))
         return res, None
+    if name == "carbon":
+        from .carbon import compute_city_carbon
+
+        epochs = sorted(epochs_data)
+        last = epochs[-1]
+        form_values = {r["indicator_id"]: r["value"] for r in rows
+                       if r["zone_id"] == "city" and r["epoch"] == last and r["value"] is not None
+                       and r["epoch_start"] in (None, epochs[0])}
+        res = compute_city_carbon(city, grid, epochs_data, form_values,
+                                  dict(params.get("carbon", {}), synthetic=params["synthetic"]),
+                                  user_activity=params.get("activity", {}).get(city.city_id))
+        return res, "carlcities.carbon.store.write_city"
+    if name == "mobility":
+        if not inputs.get("osm"):
+            return _NoResult(), None
+        from .indicators.mobility import compute_mobility
+
+        mp = dict(params.get("mobility", {}), gtfs=params.get("gtfs", {}).get(city.city_id))
+        return compute_mobility(city, grid, inputs.get("osm"), epochs_data, weights, zone_ids,
+                                mp), None
     raise KeyError(f"unknown engine {name!r}")
 
 
@@ -467,7 +498,18 @@ def run_study(config: StudyConfig | str | Path | None = None, out: str | Path = 
                                     captured_max_ha=cfg.form.captured_max_ha),
                           pgr_epsilon=cfg.growth.pgr_epsilon,
                           district_name_field=cfg.data.district_name_field,
-                          engines=("environment",),
+                          engines=("environment", "mobility", "carbon"),
+                          carbon=dict(gwp=cfg.carbon.gwp, base_year=cfg.carbon.base_year,
+                                      discount_rate=cfg.carbon.discount_rate,
+                                      chp_allocation=cfg.carbon.chp_allocation),
+                          activity={cid: str(resolve_path(cfg, p))
+                                    for cid, p in cfg.data.activity.items()},
+                          mobility=dict(walk_speed_kmh=cfg.mobility.walk_speed_kmh,
+                                        snap_max_m=cfg.mobility.snap_max_m,
+                                        consolidate_m=cfg.mobility.consolidate_m,
+                                        thresholds_m=list(cfg.mobility.thresholds_m),
+                                        green_min_ha=cfg.mobility.green_min_ha),
+                          gtfs={k: str(resolve_path(cfg, v)) for k, v in cfg.data.gtfs.items()},
                           environment=dict(
                               green_min_ha=cfg.environment.green_min_ha,
                               green_access_m=cfg.environment.green_access_m,
@@ -483,6 +525,8 @@ def run_study(config: StudyConfig | str | Path | None = None, out: str | Path = 
                 store.write_city(run_id, res)
                 manifest["inputs"].extend(res.inputs)
                 manifest["city_seconds"][res.city.city_id] = round(res.seconds, 3)
+                if res.notes:
+                    manifest.setdefault("city_notes", {})[res.city.city_id] = res.notes
                 _write_json_atomic(manifest_path, manifest)
                 prog.advance(task, f"cities: {res.city.city_id}")
             timings["cities"] = round(time.perf_counter() - t, 3)

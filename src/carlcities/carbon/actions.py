@@ -266,7 +266,7 @@ def apply_actions(actions: list[Action], inv: Inventory, act: Activity, bau: Pat
         if m == "urban_form":
             flag = flag or "costs of planning and regulation not estimated (set to 0)"
 
-        def at(y: int) -> float:
+        def at(y: int, series: np.ndarray = series) -> float:
             i = y - int(years[0])
             return float(series[i]) if 0 <= i < len(series) else float("nan")
 

@@ -145,10 +145,19 @@ def city_climate(city, params: Parameters, used: list[dict[str, Any]]) -> dict[s
 
 # ----------------------------------------------------------------------------- proxies
 def _floor_area(city, pop: float, grid_data: dict[str, Any] | None, params: Parameters,
-                used: list[dict[str, Any]]) -> tuple[float, float, float, dict[str, Any]]:
-    """Residential and commercial floor area [m²] and the share built before the first epoch."""
+                used: list[dict[str, Any]], method: str = "per_person"
+                ) -> tuple[float, float, float, dict[str, Any]]:
+    """Residential and commercial floor area [m²] and the share built before the first epoch.
+
+    ``method='per_person'`` (default): population × floor area per person (GEM / census),
+    the built-up grid only giving the spatial pattern and the age split; ``'builtup'``:
+    built-up surface × storeys by Atlas class × residential share (needs the grid). Both
+    figures are recorded when the grid is given.
+    """
     cid, iso = city.city_id, city.country_iso3
     info: dict[str, Any] = {}
+    old_share = 1.0
+    grid_res = grid_com = None
     if grid_data is not None and grid_data.get("builtup") is not None:
         from carlcities.indicators import atlas as A
 
@@ -164,29 +173,34 @@ def _floor_area(city, pop: float, grid_data: dict[str, Any] | None, params: Para
         floor = share * cell_m2 * storeys
         res_share = params.number("residential_floor_share", cid, iso, "", used,
                                   "floor-area use split")
-        res = float(floor.sum()) * res_share
-        com = float(floor.sum()) * (1 - res_share)
+        grid_res = float(floor.sum()) * res_share
+        grid_com = float(floor.sum()) * (1 - res_share)
         first = grid_data.get("builtup_first")
         if first is not None:
             old = np.minimum(np.nan_to_num(np.asarray(first, float), nan=0.0), share)
             old_share = float((old * cell_m2 * storeys).sum() / max(floor.sum(), 1e-9))
-        else:
-            old_share = 1.0
-        info.update(floor_grid=floor, method="built-up surface × storeys by Atlas class")
+        info.update(floor_grid=floor, grid_floor_res_m2=grid_res,
+                    grid_floor_m2_per_person=grid_res / pop)
+    else:
+        p_first = grid_data.get("population_first") if grid_data else None
+        old_share = min(1.0, p_first / pop) if p_first else 1.0
+    if method == "builtup" and grid_res is not None:
+        res, com = grid_res, float(grid_com)
+        info.update(method="built-up surface × storeys by Atlas class")
     else:
         fpp = params.number("floor_area_per_person", cid, iso, "m^2/person", used,
                             "residential floor area")
         res = pop * fpp
         com = res * params.number("commercial_floor_ratio", cid, iso, "", used,
                                   "commercial floor area")
-        p_first = grid_data.get("population_first") if grid_data else None
-        old_share = min(1.0, p_first / pop) if p_first else 1.0
-        info.update(method="population × floor area per person")
+        info.update(method="population × floor area per person" + (
+            " (built-up × storeys gives the map and the age split)" if grid_res else ""))
     return res, com, old_share, info
 
 
 def proxy_activity(city, year: int, population: float, params: Parameters,
-                   grid_data: dict[str, Any] | None = None) -> Activity:
+                   grid_data: dict[str, Any] | None = None,
+                   floor_area: str = "per_person") -> Activity:
     """Activity lines of ``city`` in ``year`` from the sourced defaults (every line a proxy).
 
     ``grid_data`` (optional): ``builtup`` (2-D share), ``builtup_first`` (share in the first
@@ -213,7 +227,8 @@ def proxy_activity(city, year: int, population: float, params: Parameters,
 
     # --- buildings: heat --------------------------------------------------------------
     u_fa = U()
-    res_m2, com_m2, old_share, fa_info = _floor_area(city, population, grid_data, params, u_fa)
+    res_m2, com_m2, old_share, fa_info = _floor_area(city, population, grid_data, params, u_fa,
+                                                     floor_area)
     u_cl = U()
     clim = city_climate(city, params, u_cl)
     base = params.number("hdd_base_c", cid, iso, "", u_cl, "heating degree days")
@@ -325,7 +340,10 @@ def proxy_activity(city, year: int, population: float, params: Parameters,
     drivers["floor_method"] = 1.0 if fa_info["method"].startswith("built") else 0.0
     act = Activity(cid, year, population, lines, proxies, drivers)
     act.provenance.append(dict(step="activity", method=fa_info["method"],
-                               hdd=round(hdd, 0), hdd_reference=round(hdd_ref, 0)))
+                               hdd=round(hdd, 0), hdd_reference=round(hdd_ref, 0),
+                               floor_m2_per_person=round(res_m2 / population, 1),
+                               grid_floor_m2_per_person=fa_info.get("grid_floor_m2_per_person"),
+                               old_share=round(old_share, 3)))
     if "floor_grid" in fa_info:
         act.grids["floor_m2"] = fa_info["floor_grid"]
     return act

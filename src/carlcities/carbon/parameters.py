@@ -59,25 +59,15 @@ def quantity(value: float, unit: str, expected: str, *, where: str = "",
     UnitMismatchError
         Unknown unit, incompatible dimensions, or (without conversion) a different unit.
     """
-    import pint
-
-    u = ureg()
     loc = f" in {where}" if where else ""
-    try:
-        given = u.parse_expression(unit or "dimensionless")
-        want = u.parse_expression(expected or "dimensionless")
-    except (pint.errors.UndefinedUnitError, pint.errors.DefinitionSyntaxError, AttributeError,
-            TypeError, ValueError) as exc:
-        raise UnitMismatchError(f"unit {unit!r} cannot be read{loc} ({exc})",
-                                fix=f"write the unit as pint understands it, e.g. {expected!r}"
-                                ) from None
-    given_q = 1.0 * given if not isinstance(given, u.Quantity) else given
-    want_q = 1.0 * want if not isinstance(want, u.Quantity) else want
-    if given_q.dimensionality != want_q.dimensionality:
+    factor, problem = _factor(unit or "", expected or "")
+    if problem == "unreadable":
+        raise UnitMismatchError(f"unit {unit!r} cannot be read{loc}",
+                                fix=f"write the unit as pint understands it, e.g. {expected!r}")
+    if problem == "dimension":
         raise UnitMismatchError(
             f"unit {unit!r} does not measure the same thing as the expected {expected!r}{loc}",
             fix=f"give the value in {expected}")
-    factor = float((given_q / want_q).to("dimensionless").magnitude)
     if not allow_conversion and abs(factor - 1.0) > 1e-9:
         raise UnitMismatchError(
             f"value given in {unit!r} where {expected!r} is expected{loc} "
@@ -85,6 +75,25 @@ def quantity(value: float, unit: str, expected: str, *, where: str = "",
             fix=f"convert the value to {expected} (multiply by {factor:.6g}) and write "
                 f"{expected!r} in the unit column")
     return float(value) * factor
+
+
+@lru_cache(maxsize=512)
+def _factor(unit: str, expected: str) -> tuple[float, str]:
+    """(magnitude of 1 ``unit`` in ``expected``, problem or '') by pint."""
+    import pint
+
+    u = ureg()
+    try:
+        given = u.parse_expression(unit or "dimensionless")
+        want = u.parse_expression(expected or "dimensionless")
+    except (pint.errors.UndefinedUnitError, pint.errors.DefinitionSyntaxError, AttributeError,
+            TypeError, ValueError):
+        return float("nan"), "unreadable"
+    given_q = given if isinstance(given, u.Quantity) else 1.0 * given
+    want_q = want if isinstance(want, u.Quantity) else 1.0 * want
+    if given_q.dimensionality != want_q.dimensionality:
+        return float("nan"), "dimension"
+    return float((given_q / want_q).to("dimensionless").magnitude), ""
 
 
 @dataclass(frozen=True)

@@ -73,7 +73,7 @@ __all__ = [
     "urban_layers",
 ]
 
-DEMO_VERSION = "3"
+DEMO_VERSION = "4"
 #: environment layers written beside the GHSL ones (see demo/environment.py)
 ENV_KEYS = ("landcover_2021", "ndvi_2020", "pm25_2020", "lst_2020", "lights_2014", "lights_2020",
             "gdp_2020")
@@ -569,6 +569,10 @@ def generate_city(city: City, out_dir: Path, *, epochs: Sequence[int] = DEFAULT_
     water_g = model.river(gu, gv) | model.sea(gu, gv)
     paths.update(write_environment_layers(city, grid, d.parent, sh_g, pop_g, dem_g, city.setting,
                                           water=water_g))
+    # street network and destinations as an OSM PBF (issue 3)
+    from .streets import write_osm
+
+    paths["osm"] = write_osm(city, grid, d, sh_g, pop_g, epochs)
 
     meta = _sidecar(city, epochs, res_m, grid_kw)
     meta["files"] = {k: v.name for k, v in paths.items()}
@@ -610,7 +614,7 @@ def _cached(city: City, d: Path, epochs: Sequence[int], res_m: float,
         return None
     paths = {k: d / name for k, name in meta.get("files", {}).items()}
     expected = ({f"builtup_{e}" for e in epochs} | {f"population_{e}" for e in epochs} | {"dem"}
-                | set(ENV_KEYS))
+                | set(ENV_KEYS) | {"osm"})
     if set(paths) != expected or not all(p.is_file() for p in paths.values()):
         return None
     return paths

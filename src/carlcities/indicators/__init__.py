@@ -6,9 +6,15 @@ Importing this package registers every indicator (``form``, ``growth``). Look th
 
 from __future__ import annotations
 
-from carlcities.indicators import economy, environment, form, growth  # noqa: F401  (registration)
-from carlcities.indicators import access, mobility  # noqa: F401,I001  (registration)
-from carlcities.indicators import carbon  # noqa: F401,I001  (registration)
+from carlcities.indicators import (  # noqa: F401  (registration)  # noqa: F401,I001  (registration)
+    access,
+    carbon,  # noqa: F401,I001  (registration)
+    economy,
+    environment,
+    form,
+    growth,
+    mobility,
+)
 from carlcities.indicators.atlas import AtlasResult, classify, compactness, new_growth
 from carlcities.indicators.registry import (
     REGISTRY,

@@ -102,6 +102,8 @@ def _register_median(typ: str) -> None:
         v = kw[name]
         return (None, f"undefined: no resident reaches {en}") if v != v else float(v)
 
+    f.__doc__ = f"Population-weighted median walking distance [m] to {en}."
+
 
 for _t in ACCESS_TYPES:
     for _k in THRESHOLDS:
@@ -162,6 +164,8 @@ def _register_drive(typ: str) -> None:
         v = kw[med]
         return (None, f"undefined: no resident reaches {en} by road") if v != v else float(v)
 
+    f.__doc__ = f"Population-weighted median free-flow drive time [min] to {en}."
+
     for mins in (10, 20):
         num = f"pop_{typ}_beyond_{mins}min"
 
@@ -173,6 +177,8 @@ def _register_drive(typ: str) -> None:
                    higher_is="worse")
         def g(_num: str = num, **kw: float) -> IndicatorResult:
             return _share(kw[_num], kw["population_access"])
+
+        g.__doc__ = f"Share of residents [%] beyond {mins} minutes' drive of {en}."
 
 
 for _t in ("hospital", "fire_station"):

@@ -92,7 +92,8 @@ for _a in (
     _stat(*_a)
 
 _stat("orientation_entropy", "orientation_entropy", "Street orientation entropy",
-      "Энтропия ориентации улиц", "nats", "H = −Σ pᵢ ln pᵢ over 36 bearing bins", BOEING19)
+      "Энтропия ориентации улиц", "index", "H = −Σ pᵢ ln pᵢ [nats] over 36 bearing bins",
+      BOEING19)
 _stat("orientation_order", "orientation_order", "Street orientation order",
       "Упорядоченность ориентации улиц", "index",
       "φ = 1 − ((H − ln 4)/(ln 36 − ln 4))²", BOEING19)
@@ -331,7 +332,7 @@ def compute_mobility(city, grid, osm_path: str | Path | None, epochs_data: dict[
     dest = osm.destinations
     walk_m = p["walk_speed_kmh"] * 1000.0 / 60.0  # [m/min]
     d15 = 15.0 * walk_m
-    ex_u, ex_v, ex_w, ex_type = [], [], [], []
+    ex_u, ex_v, ex_w = [], [], []
     nxt = walk.n
     type_nodes: dict[str, np.ndarray] = {}
     dest_report: dict[str, dict[str, int]] = {}
@@ -476,7 +477,8 @@ def compute_mobility(city, grid, osm_path: str | Path | None, epochs_data: dict[
         for iid, v in vals.items():
             ind = REGISTRY[iid]
             flag = v.flag
-            typ = iid.split(".")[1].split("_")[0]
+            rest = iid.split(".")[1]
+            typ = next((t for t in AC.ACCESS_TYPES if rest.startswith(t + "_")), "")
             if iid.startswith("access.") and typ in dest_report and \
                     dest_report[typ]["reachable"] == 0 and v.value is not None:
                 flag = "; ".join(x for x in (flag, f"no reachable {typ} destination in the "

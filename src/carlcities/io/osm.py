@@ -515,7 +515,7 @@ def read_gtfs_stop_headways(path: str | Path, *, start_h: float = 7.0, end_h: fl
             cal = list(csv.DictReader(cf))
         days = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
         per_service = {}
-        for t, s in trips_service.items():
+        for s in trips_service.values():
             per_service[s] = per_service.get(s, 0) + 1
         load = {d: sum(per_service.get(r["service_id"], 0) for r in cal if r.get(d) == "1")
                 for d in days}

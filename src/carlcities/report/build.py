@@ -164,6 +164,8 @@ class Study:
         default_factory=dict)
     # city_id -> scorecard section (see _load_scorecards); empty for stores without scorecards
     scorecards: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # city_id -> greenhouse-gas section (see _load_ghg); empty for stores without ghg tables
+    ghg: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def city_items(self, city: str) -> list[tuple[tuple[str, str, int | None, int | None],
                                                   Value]]:
@@ -234,6 +236,7 @@ def _load(db: Path) -> Study:
         zones = {(r["city_id"], r["zone_id"]): (r["name_en"] or r["zone_id"], r["name_ru"] or "")
                  for r in _select(con, "zones", ["city_id", "zone_id", "name_en", "name_ru"])}
         scorecards = _load_scorecards(con)
+        ghg = _load_ghg(con)
     finally:
         con.close()
 
@@ -277,7 +280,82 @@ def _load(db: Path) -> Study:
     cities = dict(sorted(cities.items(), key=lambda kv: (kv[1].get("name_en") or kv[0]).lower()))
     synthetic = synthetic or any(sc["synthetic"] for sc in scorecards.values())
     return Study(meta, run, latest, cities, inds, values, zone_values, zones, synthetic,
-                 by_city=dict(by_city), scorecards=scorecards)
+                 by_city=dict(by_city), scorecards=scorecards, ghg=ghg)
+
+
+#: GPC sub-sector indicators shown per person, in order
+GHG_SECTORS = ("ghg.stationary.residential", "ghg.stationary.commercial",
+               "ghg.stationary.manufacturing", "ghg.transport.on_road", "ghg.transport.rail",
+               "ghg.waste.solid", "ghg.waste.wastewater", "ghg.total")
+
+
+def _load_ghg(con) -> dict[str, dict[str, Any]]:
+    """Per city: the GPC inventory (``ghg_inventory``), per-person values by sector against the
+    regional median, the pathways (``indicator_values``, ghg.total by scenario), the actions
+    (``ghg_actions``) and the proxies used (``ghg_proxies``), each from the city's latest run.
+
+    Stores without these tables (written before them) give ``{}``.
+    """
+    inv = _select(con, "ghg_inventory", [
+        "city_id", "run_id", "year", "sector", "subsector", "gpc_ref", "scope", "gas",
+        "co2e_t", "notation_key", "method", "source", "synthetic", "vehicle_class",
+        "in_basic", "gwp"])
+    if not inv:
+        return {}
+    latest = {r["city_id"]: r["run_id"] for r in _select(
+        con, "latest_city_runs", ["city_id", "run_id"])}
+
+    def mine(r: dict[str, Any]) -> bool:
+        return r["run_id"] == latest.get(r["city_id"], r["run_id"])
+
+    out: dict[str, dict[str, Any]] = {}
+    for r in inv:
+        if mine(r):
+            out.setdefault(r["city_id"], {"inventory": [], "actions": [], "proxies": [],
+                                          "pathways": {}, "per_person": []})
+            out[r["city_id"]]["inventory"].append(r)
+    for r in _select(con, "ghg_actions", ["city_id", "run_id", "action_id", "name_en",
+                                          "name_ru", "abatement_2030_t", "abatement_2050_t",
+                                          "cost_usd_per_t", "capex_usd", "lifetime_yr",
+                                          "flag"]):
+        if r["city_id"] in out and mine(r):
+            out[r["city_id"]]["actions"].append(r)
+    for r in _select(con, "ghg_proxies", ["city_id", "run_id", "key", "scope", "level",
+                                          "value", "unit", "stands_for", "source"]):
+        if r["city_id"] in out and mine(r):
+            out[r["city_id"]]["proxies"].append(r)
+    table = "latest_values" if _columns(con, "latest_values") else "indicator_values"
+    vals = _select(con, table, ["city_id", "indicator_id", "epoch", "scenario", "value"],
+                   "WHERE indicator_id LIKE 'ghg.%' AND zone_id = 'city'")
+    per: dict[str, dict[str, float]] = defaultdict(dict)
+    for r in vals:
+        c = out.get(r["city_id"])
+        if c is None or r["value"] is None:
+            continue
+        if r["indicator_id"] == "ghg.total" and r["scenario"] != "observed":
+            c["pathways"].setdefault(r["scenario"], []).append((r["epoch"], r["value"]))
+        if r["scenario"] == "observed" and r["indicator_id"] in GHG_SECTORS:
+            per[r["city_id"]][r["indicator_id"]] = r["value"]
+        if r["scenario"] == "observed" and r["indicator_id"] == "ghg.per_capita":
+            c["per_capita"] = r["value"]
+    ratio: dict[str, dict[str, float]] = {}
+    for cid, c in out.items():
+        pc, tot = c.get("per_capita"), per[cid].get("ghg.total")
+        if pc and tot:
+            ratio[cid] = {k: v * pc / tot for k, v in per[cid].items()}
+    for cid, c in out.items():
+        c["year"] = c["inventory"][0]["year"]
+        c["gwp"] = c["inventory"][0]["gwp"]
+        c["synthetic"] = any(r["synthetic"] for r in c["inventory"])
+        c["actions"].sort(key=lambda a: (a["cost_usd_per_t"] is None,
+                                         a["cost_usd_per_t"] or 0))
+        for k in GHG_SECTORS:
+            v = ratio.get(cid, {}).get(k)
+            med = median(x.get(k) for x in ratio.values())
+            c["per_person"].append({"indicator_id": k, "value": v, "median": med})
+        for s in c["pathways"]:
+            c["pathways"][s].sort()
+    return out
 
 
 def _iso(d: Any) -> str | None:
@@ -541,6 +619,20 @@ def _city_figures(job: dict[str, Any]) -> dict[str, maps.FigureInfo | None]:
             source=rd["source"])
     for kind in maps.ENV_MAPS:
         figs[f"env_{kind}"] = maps.env_map(rs, kind, img / f"{cid}-env-{kind}.png", **common)
+    gh = job.get("ghg")
+    if gh:
+        gsrc = f"study.duckdb, indicator_values / ghg_actions ({gh['gwp']})"
+        figs["ghg_pathways"] = charts.ghg_pathways(
+            {s: ([y for y, _ in v], [x for _, x in v]) for s, v in gh["pathways"].items()},
+            img / f"{cid}-ghg-pathways.png", city_en=job["name_en"], city_ru=job["name_ru"],
+            source=gsrc)
+        figs["ghg_macc"] = charts.ghg_macc(gh["actions"], img / f"{cid}-ghg-macc.png",
+                                           city_en=job["name_en"], city_ru=job["name_ru"],
+                                           source=gsrc)
+        figs["ghg_map"] = charts.ghg_map(
+            Path(job["raster_dir"]) / f"ghg_{gh['year']}.tif", img / f"{cid}-ghg-map.png",
+            city_en=job["name_en"], city_ru=job["name_ru"],
+            source=f"rasters/{cid}/ghg_{gh['year']}.tif")
     figs["chart"] = charts.time_series(
         job["series"], img / f"{cid}-chart.png", kind="chart", title_key="chart_title",
         city_en=job["name_en"], city_ru=job["name_ru"], source=src)
@@ -719,7 +811,7 @@ def build_report(out_dir: Path, *, progress: ProgressFn | None = None) -> Path:
             "source": "; ".join(srcs),
             "chart_source": f"study.duckdb, indicator_values, run {run['run_id']}",
             "series": _series(study, cid, CHART_SERIES),
-            "radar": _radar_job(study, cid, c)})
+            "radar": _radar_job(study, cid, c), "ghg": study.ghg.get(cid)})
     workers = _workers(len(jobs))
     figures = _map_jobs(_city_figures, jobs, workers)
     say(f"drew the city figures ({len(jobs)} cities, {workers} worker(s))")
@@ -817,7 +909,7 @@ def build_report(out_dir: Path, *, progress: ProgressFn | None = None) -> Path:
                 "districts": _districts(study, cid),
                 "figures": {k: v for k, v in fj.items() if v},
                 "rasters_missing": rs.empty, "provenance": prov,
-                "scorecard": study.scorecards.get(cid)}
+                "scorecard": study.scorecards.get(cid), "ghg": study.ghg.get(cid)}
         html = env.get_template("city.html").render(
             **base, page="city", root="../", city=city_json, figs=fj, blocks=epoch_blocks,
             growth=pair_blocks,
@@ -827,6 +919,7 @@ def build_report(out_dir: Path, *, progress: ProgressFn | None = None) -> Path:
                             if b["indicator"]["theme"] in ENV_THEMES]),
             pair_grid=_grid(pair_blocks),
             districts=data["districts"], provenance=prov, scorecard=study.scorecards.get(cid),
+            ghg=study.ghg.get(cid),
             rasters_missing=rs.empty, raster_dir=f"rasters/{cid}/",
             n_cities=n_all, n_country=n_country, manifest_href="../../manifest.json",
             json_href=f"{_slug(cid)}.json")

@@ -15,8 +15,8 @@ import numpy as np
 from . import i18n
 from .maps import DPI, FONT, FigureInfo, _figure, _save
 
-__all__ = ["COUNTRY_COLOURS", "CityPoint", "RadarSeries", "Series", "radar", "region_map",
-           "time_series"]
+__all__ = ["COUNTRY_COLOURS", "CityPoint", "RadarSeries", "Series", "ghg_macc", "ghg_map",
+           "ghg_pathways", "radar", "region_map", "time_series"]
 
 COUNTRY_COLOURS = {
     "KAZ": "#1f77b4",
@@ -326,3 +326,114 @@ def radar(axes: list[tuple[str, str]], series: list[RadarSeries], out_file: Path
         extra={"axes": [{"en": en, "ru": ru} for en, ru in axes],
                "series": [{"label_en": s.label_en, "label_ru": s.label_ru,
                            "values": s.values} for s in series]})
+
+
+# ----------------------------------------------------------------------------- greenhouse gases
+GHG_SCENARIO_STYLE = {"bau": ("#444444", "-"), "compact": ("#2ca02c", "-"),
+                      "sprawl": ("#d62728", "-")}
+
+
+def ghg_pathways(series: dict[str, tuple[list[int], list[float]]], out_file: Path, *,
+                 city_en: str, city_ru: str, source: str) -> FigureInfo | None:
+    """Line chart of ``ghg.total`` [t CO2e/yr] by scenario and year (BAU, compact, sprawl
+    bold; the action pathways thin and grey)."""
+    series = {k: v for k, v in series.items() if v[0]}
+    if not series:
+        return None
+    fig = _figure(7.2, 4.0)
+    ax = fig.add_axes((0.11, 0.13, 0.86, 0.78))
+    legend = [{"colour": "#bbbbbb", "en": i18n.text("ghg_actions_line"),
+               "ru": i18n.text("ghg_actions_line", "ru"), "line": "solid"}]
+    for name, (years, vals) in sorted(series.items(), key=lambda kv: kv[0] in
+                                      GHG_SCENARIO_STYLE):
+        colour, line = GHG_SCENARIO_STYLE.get(name, ("#bbbbbb", "-"))
+        main = name in GHG_SCENARIO_STYLE
+        ax.plot(years, np.asarray(vals, float) / 1e6, line, color=colour,
+                linewidth=2.0 if main else 0.8, label=name if main else None)
+        if main:
+            legend.append({"colour": colour, "en": i18n.text(f"ghg_{name}"),
+                           "ru": i18n.text(f"ghg_{name}", "ru"), "line": "solid"})
+    ax.set_ylabel("Mt CO2e/yr", fontsize=FONT)
+    ax.set_ylim(bottom=0)
+    ax.grid(color="#e0e0e0", linewidth=0.6)
+    ax.tick_params(labelsize=FONT - 1)
+    wpx, hpx = _save(fig, out_file)
+    kw = {"city": city_en, "city_ru": city_ru}
+    return FigureInfo(
+        file=out_file, kind="ghg_pathways", title_en=i18n.text("ghg_pathway_title"),
+        title_ru=i18n.text("ghg_pathway_title", "ru"),
+        alt=f"{i18n.text('ghg_pathway_alt', **kw)} {i18n.text('ghg_pathway_alt', 'ru', **kw)}",
+        caption_en=i18n.text("ghg_pathway_caption"),
+        caption_ru=i18n.text("ghg_pathway_caption", "ru"), unit="Mt CO2e/yr / Мт CO2-экв./год",
+        source=source, width=wpx, height=hpx, legend=legend,
+        extra={"series": {k: {"years": list(map(int, v[0])), "values": list(v[1])}
+                          for k, v in series.items()}})
+
+
+def ghg_macc(actions: list[dict], out_file: Path, *, city_en: str, city_ru: str,
+             source: str) -> FigureInfo | None:
+    """Marginal abatement cost curve: bars as wide as the 2030 abatement [t CO2e/yr], as high
+    as the cost [USD/t CO2e], cheapest first."""
+    acts = sorted([a for a in actions if a.get("cost_usd_per_t") is not None
+                   and (a.get("abatement_2030_t") or 0) > 0], key=lambda a: a["cost_usd_per_t"])
+    if not acts:
+        return None
+    fig = _figure(7.2, 4.2)
+    ax = fig.add_axes((0.11, 0.13, 0.86, 0.78))
+    x = 0.0
+    for i, a in enumerate(acts):
+        w = a["abatement_2030_t"] / 1e3
+        c = a["cost_usd_per_t"]
+        ax.bar(x, c, width=w, align="edge", color="#2ca02c" if c < 0 else "#1f77b4",
+               edgecolor="white", linewidth=0.6)
+        ax.text(x + w / 2, c, str(i + 1), ha="center", va="bottom" if c >= 0 else "top",
+                fontsize=FONT - 2)
+        x += w
+    ax.axhline(0, color="#444444", linewidth=0.8)
+    ax.set_xlabel("abatement in 2030 [kt CO2e/yr] / сокращение в 2030 г. [тыс. т CO2-экв./год]",
+                  fontsize=FONT - 1)
+    ax.set_ylabel("USD/t CO2e", fontsize=FONT)
+    ax.grid(axis="y", color="#e0e0e0", linewidth=0.6)
+    ax.tick_params(labelsize=FONT - 1)
+    wpx, hpx = _save(fig, out_file)
+    kw = {"city": city_en, "city_ru": city_ru}
+    return FigureInfo(
+        file=out_file, kind="ghg_macc", title_en=i18n.text("ghg_macc_title"),
+        title_ru=i18n.text("ghg_macc_title", "ru"),
+        alt=f"{i18n.text('ghg_macc_alt', **kw)} {i18n.text('ghg_macc_alt', 'ru', **kw)}",
+        caption_en=i18n.text("ghg_macc_caption"), caption_ru=i18n.text("ghg_macc_caption", "ru"),
+        unit="USD/t CO2e", source=source, width=wpx, height=hpx,
+        extra={"order": [{"n": i + 1, "action_id": a["action_id"], "name_en": a["name_en"],
+                          "cost_usd_per_t": a["cost_usd_per_t"],
+                          "abatement_2030_t": a["abatement_2030_t"]} for i, a in enumerate(acts)]})
+
+
+def ghg_map(tif: Path, out_file: Path, *, city_en: str, city_ru: str,
+            source: str) -> FigureInfo | None:
+    """Emissions per grid cell [t CO2e/cell/yr] from ``rasters/CITY/ghg_YEAR.tif``; None when
+    the file is absent."""
+    if not Path(tif).exists():
+        return None
+    import rasterio
+
+    with rasterio.open(tif) as src:
+        a = src.read(1, masked=True).filled(np.nan).astype(float)
+    if not np.isfinite(a).any() or np.nanmax(a) <= 0:
+        return None
+    fig = _figure(6.0, 5.2)
+    ax = fig.add_axes((0.04, 0.06, 0.78, 0.86))
+    v = np.where(a > 0, a, np.nan)
+    im = ax.imshow(np.log10(v), cmap="YlOrRd", interpolation="nearest")
+    ax.set_axis_off()
+    cax = fig.add_axes((0.85, 0.15, 0.03, 0.65))
+    cb = fig.colorbar(im, cax=cax)
+    cb.set_label("log10 t CO2e/cell/yr", fontsize=FONT - 1)
+    cb.ax.tick_params(labelsize=FONT - 2)
+    wpx, hpx = _save(fig, out_file)
+    kw = {"city": city_en, "city_ru": city_ru}
+    return FigureInfo(
+        file=out_file, kind="ghg_map", title_en=i18n.text("ghg_map_title"),
+        title_ru=i18n.text("ghg_map_title", "ru"),
+        alt=f"{i18n.text('ghg_map_alt', **kw)} {i18n.text('ghg_map_alt', 'ru', **kw)}",
+        caption_en=i18n.text("ghg_map_caption"), caption_ru=i18n.text("ghg_map_caption", "ru"),
+        unit="t CO2e/cell/yr / т CO2-экв./ячейка/год", source=source, width=wpx, height=hpx)

@@ -236,6 +236,60 @@ STRINGS: dict[str, tuple[str, str]] = {
     "lat": ("Latitude [°N]", "Широта [° с. ш.]"),
     "persons_ha": ("persons/ha", "чел./га"),
     "cities_n": ("{n} cities", "городов: {n}"),
+    "ghg": ("Greenhouse gases", "Парниковые газы"),
+    "ghg_note": (("GPC BASIC inventory of {year} (GPC v1.1; IPCC 2006 Tier 1 factors; GWP "
+                  "{gwp}). Where the city has no data, sourced defaults stand in (listed "
+                  "below); grid-supplied energy generation (I.4.4) is reported but not "
+                  "counted in the total."),
+                 ("Инвентаризация GPC BASIC за {year} г. (GPC v1.1; коэффициенты МГЭИК 2006, "
+                  "уровень 1; ПГП {gwp}). Где у города нет данных, используются значения по "
+                  "умолчанию с источниками (список ниже); производство энергии для сетей "
+                  "(I.4.4) показано, но не входит в итог.")),
+    "ghg_inventory": ("GPC inventory", "Инвентаризация GPC"),
+    "ghg_sector": ("Sector", "Сектор"),
+    "ghg_scope": ("Scope", "Охват"),
+    "ghg_gas": ("Gas", "Газ"),
+    "ghg_t": ("t CO2e/yr", "т CO2-экв./год"),
+    "ghg_key": ("Notation key", "Условное обозначение"),
+    "ghg_per_person": ("Per person by sector", "На человека по секторам"),
+    "ghg_t_pp": ("t CO2e/person/yr", "т CO2-экв./чел./год"),
+    "ghg_bau": ("business as usual", "инерционный сценарий"),
+    "ghg_compact": ("compact growth", "компактный рост"),
+    "ghg_sprawl": ("continued sprawl", "продолжение расползания"),
+    "ghg_actions_line": ("each action on top of business as usual",
+                         "каждая мера в инерционном сценарии"),
+    "ghg_pathway_title": ("Emission pathways 2020–2050", "Траектории выбросов 2020–2050"),
+    "ghg_pathway_alt": ("Line chart of the greenhouse gas emissions of {city} by year and "
+                        "scenario.", "Линейный график выбросов парниковых газов: {city_ru}."),
+    "ghg_pathway_caption": (("Business as usual follows population, GDP, stock turnover and the "
+                             "observed land consumption; compact growth and sprawl change "
+                             "density (LCRPGR 0.5 and 1.5)."),
+                            ("Инерционный сценарий следует за населением, ВВП, обновлением "
+                             "фондов и наблюдаемым потреблением земли; компактный рост и "
+                             "расползание меняют плотность (LCRPGR 0,5 и 1,5).")),
+    "ghg_macc_title": ("Marginal abatement cost curve, 2030",
+                       "Кривая предельных затрат на сокращение выбросов, 2030"),
+    "ghg_macc_alt": ("Bar chart of low-carbon actions of {city}, cheapest first.",
+                     "Столбчатая диаграмма низкоуглеродных мер: {city_ru}."),
+    "ghg_macc_caption": (("Width: abatement in 2030; height: cost per tonne (annualised capex "
+                          "+ opex − energy savings) ÷ abatement. Numbers refer to the table."),
+                         ("Ширина — сокращение в 2030 г.; высота — затраты на тонну "
+                          "(аннуитет капзатрат + эксплуатация − экономия энергии) ÷ "
+                          "сокращение. Номера — как в таблице.")),
+    "ghg_map_title": ("Emissions by grid cell", "Выбросы по ячейкам сетки"),
+    "ghg_map_alt": ("Map of greenhouse gas emissions of {city} per grid cell.",
+                    "Карта выбросов парниковых газов по ячейкам: {city_ru}."),
+    "ghg_map_caption": (("Buildings by floor area and heat intensity; transport and waste by "
+                         "population."),
+                        ("Здания — по площади и удельному теплопотреблению; транспорт и "
+                         "отходы — по населению.")),
+    "ghg_actions": ("Low-carbon actions", "Низкоуглеродные меры"),
+    "ghg_action": ("Action", "Мера"),
+    "ghg_abatement": ("Abatement 2030 / 2050 [t CO2e/yr]",
+                      "Сокращение 2030 / 2050 [т CO2-экв./год]"),
+    "ghg_cost": ("Cost [USD/t CO2e]", "Затраты [долл./т CO2-экв.]"),
+    "ghg_proxies": ("Defaults used in place of missing data",
+                    "Значения по умолчанию вместо отсутствующих данных"),
     "scorecard": ("Disaster resilience scorecard", "Оценка устойчивости к бедствиям"),
     "scorecard_note": (
         ("UNDRR Disaster Resilience Scorecard for Cities ({level} level), assessment of {date}. "
