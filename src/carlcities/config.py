@@ -217,6 +217,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("mobility.green_min_ha", float, 0.5, "ha", ge=0, help="Smallest public green "
             "space counted for access to green space within 15 minutes."),
     Setting("run.workers", int, 2, ge=1, help="Number of local worker processes."),
+    Setting("run.engines", list[str], ["environment", "mobility", "carbon"],
+            choices=("environment", "mobility", "carbon"), help="Theme engines run after urban "
+            "form and growth: environment and economy (green space, PM2.5, heat, night lights), "
+            "mobility and access (OSM street network), carbon (GPC inventory, pathways, "
+            "actions). An empty list runs the spine only."),
     Setting("run.scheduler", _Path, None, help="Address of a dask.distributed scheduler "
             "(tcp://host:8786) to run on a cluster instead of local processes; null = local."),
     Setting("report.languages", list[str], ["en", "ru"], choices=("en", "ru"),

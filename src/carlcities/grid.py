@@ -18,6 +18,7 @@ source cells) is read, so a continental tile is never loaded whole.
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -246,16 +247,23 @@ def cell_areas_m2(transform: Affine, crs: Any, shape: tuple[int, int]) -> np.nda
     return nominal / _areal_scale(transform, crs, shape)
 
 
+@lru_cache(maxsize=32)
+def _proj(wkt: str):
+    """A cached PROJ object (building one costs ~30 ms)."""
+    from pyproj import Proj
+
+    return Proj(CRS.from_wkt(wkt))
+
+
 def _areal_scale(transform: Affine, crs: CRS, shape: tuple[int, int], step: int = 32) -> np.ndarray:
     """Areal scale factor of a projected CRS at each cell centre (1 for equal-area CRSs).
 
     Evaluated with PROJ (``Proj.get_factors``) on every ``step``-th cell and interpolated
     bilinearly; the factor varies by ~1e-4 across a city, so this is exact to ~1e-9.
     """
-    from pyproj import Proj
     from scipy.interpolate import RegularGridInterpolator
 
-    proj = Proj(crs)
+    proj = _proj(crs.to_wkt())
     h, w = shape
     # equal-area projections (Mollweide, LAEA, ...): scale 1 everywhere — check the corners
     cx, cy = transform * (np.array([0.5, w - 0.5, 0.5, w - 0.5, w / 2]),

@@ -144,20 +144,24 @@ def _aggregates(weights, pop, share, atlas, cell_ha) -> list[dict[str, float]]:
     ext = atlas.extent
     bu_ext = atlas.builtup & ext
     cls = atlas.classes
-    b = np.nan_to_num(atlas.b, nan=0.0)
+    pop0 = np.nan_to_num(pop, nan=0.0)
+    open_b = np.where(bu_ext, 1.0 - np.nan_to_num(atlas.b, nan=0.0), 0.0)
+    share0 = np.nan_to_num(share, nan=0.0)
+    if weights.is_whole:
+        # the whole study area: plain sums, no weights to apply
+        counts = np.bincount(cls.ravel(), minlength=8).astype(np.float64)
+        row = [pop0.sum(), pop0[ext].sum(), share0.sum() * cell_ha,
+               np.count_nonzero(bu_ext) * cell_ha, np.count_nonzero(ext) * cell_ha,
+               counts[A.URBAN] * cell_ha, counts[A.SUBURBAN] * cell_ha, counts[A.RURAL] * cell_ha,
+               counts[A.FRINGE] * cell_ha, counts[A.CAPTURED] * cell_ha, open_b.sum(),
+               float(np.count_nonzero(bu_ext))]
+        return [dict(zip(_AGG_KEYS, map(float, row)))]
     layers = np.stack([
-        np.nan_to_num(pop, nan=0.0).ravel(),
-        (np.nan_to_num(pop, nan=0.0) * ext).ravel(),
-        np.nan_to_num(share, nan=0.0).ravel() * cell_ha,
-        bu_ext.ravel() * cell_ha,
-        ext.ravel() * cell_ha,
-        (cls == A.URBAN).ravel() * cell_ha,
-        (cls == A.SUBURBAN).ravel() * cell_ha,
-        (cls == A.RURAL).ravel() * cell_ha,
-        (cls == A.FRINGE).ravel() * cell_ha,
-        (cls == A.CAPTURED).ravel() * cell_ha,
-        (bu_ext * (1.0 - b)).ravel(),
-        bu_ext.ravel().astype(np.float64),
+        pop0.ravel(), (pop0 * ext).ravel(), share0.ravel() * cell_ha,
+        bu_ext.ravel() * cell_ha, ext.ravel() * cell_ha,
+        (cls == A.URBAN).ravel() * cell_ha, (cls == A.SUBURBAN).ravel() * cell_ha,
+        (cls == A.RURAL).ravel() * cell_ha, (cls == A.FRINGE).ravel() * cell_ha,
+        (cls == A.CAPTURED).ravel() * cell_ha, open_b.ravel(), bu_ext.ravel().astype(np.float64),
     ], axis=1)
     sums = weights.sum_many(layers)
     return [dict(zip(_AGG_KEYS, map(float, row))) for row in sums]
@@ -273,7 +277,11 @@ def compute_city(city: City, params: dict[str, Any], inputs: dict[str, str], out
         for e2 in epochs[i + 1:]:
             a1, a2 = per_epoch[e1]["atlas"], per_epoch[e2]["atlas"]
             g = A.new_growth(a1.extent, a1.builtup, a2.extent, a2.builtup)
-            gsum = wts.sum_many(np.stack([(g == c).ravel() * cell_ha for c in
+            if wts.is_whole:  # counts of each growth class [ha]
+                gsum = (np.bincount(g.ravel(), minlength=5)[[A.INFILL, A.EXTENSION, A.LEAPFROG,
+                                                           A.INCLUSION]] * cell_ha)[None, :]
+            else:
+                gsum = wts.sum_many(np.stack([(g == c).ravel() * cell_ha for c in
                                           (A.INFILL, A.EXTENSION, A.LEAPFROG, A.INCLUSION)],
                                          axis=1))
             syn = per_epoch[e1]["syn"] or per_epoch[e2]["syn"]
@@ -484,7 +492,10 @@ def run_study(config: StudyConfig | str | Path | None = None, out: str | Path = 
             if cfg.data.source == "demo":
                 demo_dir = resolve_path(cfg, cfg.data.demo_dir) if cfg.data.demo_dir else \
                     out / "demo"
-                demo = dict(dir=str(demo_dir), epochs=tuple(cfg.epochs), grid=_grid_kw(cfg))
+                extras = tuple(x for x, eng in (("environment", "environment"),
+                                                ("osm", "mobility")) if eng in cfg.run.engines)
+                demo = dict(dir=str(demo_dir), epochs=tuple(cfg.epochs), grid=_grid_kw(cfg),
+                            extras=extras)
                 inputs: dict[str, dict[str, str] | None] = {c.city_id: None for c in todo}
             else:  # real files: check every path before heavy work starts
                 inputs = {c.city_id: city_inputs(cfg, c, None) for c in todo}
@@ -498,7 +509,7 @@ def run_study(config: StudyConfig | str | Path | None = None, out: str | Path = 
                                     captured_max_ha=cfg.form.captured_max_ha),
                           pgr_epsilon=cfg.growth.pgr_epsilon,
                           district_name_field=cfg.data.district_name_field,
-                          engines=("environment", "mobility", "carbon"),
+                          engines=tuple(cfg.run.engines),
                           carbon=dict(gwp=cfg.carbon.gwp, base_year=cfg.carbon.base_year,
                                       discount_rate=cfg.carbon.discount_rate,
                                       chp_allocation=cfg.carbon.chp_allocation),
@@ -586,7 +597,8 @@ def city_task(city: City, params, inputs: dict[str, str] | None, out_dir: str, r
         from .demo import generate
 
         t = time.perf_counter()
-        paths = generate(demo["dir"], [city], epochs=demo["epochs"], **demo["grid"])
+        paths = generate(demo["dir"], [city], epochs=demo["epochs"],
+                         extras=demo.get("extras", ("environment", "osm")), **demo["grid"])
         inputs = {k: str(v) for k, v in paths[city.city_id].items()}
         demo_s = time.perf_counter() - t
     else:

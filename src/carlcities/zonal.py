@@ -82,6 +82,13 @@ class CoverageWeights:
             return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
 
     @property
+    def is_whole(self) -> bool:
+        """One zone covering every cell with weight 1 (the whole study area)."""
+        m = self.matrix
+        return (m.shape[0] == 1 and m.nnz == self.shape[0] * self.shape[1]
+                and bool(np.all(m.data == 1.0)))
+
+    @property
     def coverage_cells(self) -> np.ndarray:
         """Σ_j w_ij: each zone's area in cells."""
         return np.asarray(self._m().sum(axis=1)).ravel()

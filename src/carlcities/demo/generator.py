@@ -521,8 +521,12 @@ def _tags(city: City, product: str, epoch: int | None = None, **extra: str) -> d
     return t
 
 
+EXTRAS = ("environment", "osm")
+
+
 def generate_city(city: City, out_dir: Path, *, epochs: Sequence[int] = DEFAULT_EPOCHS,
-                  res_m: float = 100.0, **grid_kw: Any) -> dict[str, Path]:
+                  res_m: float = 100.0, extras: Sequence[str] = EXTRAS,
+                  **grid_kw: Any) -> dict[str, Path]:
     """Write the demo layers of one city into ``out_dir/<city_id>/`` (always rewrites).
 
     Returns paths keyed ``builtup_{epoch}``, ``population_{epoch}`` and ``dem``.
@@ -557,22 +561,23 @@ def generate_city(city: City, out_dir: Path, *, epochs: Sequence[int] = DEFAULT_
            _tags(city, "COP-DEM", units="m above EGM2008",
                  coverage="city study grid plus 1 km, not the full 1x1 degree tile"))
     paths["dem"] = p
-    # environment and economy products (issue 4), on the same landscape
-    from .environment import write_environment_layers
+    if extras:
+        keep = sorted({min(epochs, key=lambda e: (abs(e - y), -e)) for y in (2014, 2020, 2021)}
+                      | set(sorted(e for e in epochs if e <= 2014)[-1:]))
+        sh_g = {e: grid.resample(shares[e], tr_m, GHSL_CRS, "fraction") for e in keep}
+        pop_g = {e: grid.resample(pops[e], tr_m, GHSL_CRS, "count") for e in keep}
+    if "environment" in extras:  # environment and economy products (issue 4)
+        from .environment import write_environment_layers
 
-    keep = sorted({min(epochs, key=lambda e: (abs(e - y), -e)) for y in (2014, 2020, 2021)}
-                  | set(sorted(e for e in epochs if e <= 2014)[-1:]))
-    sh_g = {e: grid.resample(shares[e], tr_m, GHSL_CRS, "fraction") for e in keep}
-    pop_g = {e: grid.resample(pops[e], tr_m, GHSL_CRS, "count") for e in keep}
-    dem_g = grid.resample(z, tr, 4326, "fraction")
-    gu, gv = _local_coords(grid.transform, grid.width, grid.height, grid.crs, grid)
-    water_g = model.river(gu, gv) | model.sea(gu, gv)
-    paths.update(write_environment_layers(city, grid, d.parent, sh_g, pop_g, dem_g, city.setting,
-                                          water=water_g))
-    # street network and destinations as an OSM PBF (issue 3)
-    from .streets import write_osm
+        dem_g = grid.resample(z, tr, 4326, "fraction")
+        gu, gv = _local_coords(grid.transform, grid.width, grid.height, grid.crs, grid)
+        water_g = model.river(gu, gv) | model.sea(gu, gv)
+        paths.update(write_environment_layers(city, grid, d.parent, sh_g, pop_g, dem_g,
+                                              city.setting, water=water_g))
+    if "osm" in extras:  # street network and destinations as an OSM PBF (issue 3)
+        from .streets import write_osm
 
-    paths["osm"] = write_osm(city, grid, d, sh_g, pop_g, epochs)
+        paths["osm"] = write_osm(city, grid, d, sh_g, pop_g, epochs)
 
     meta = _sidecar(city, epochs, res_m, grid_kw)
     meta["files"] = {k: v.name for k, v in paths.items()}
@@ -603,7 +608,7 @@ _KEY_FIELDS = ("carlcities_demo_version", "epochs", "grid", "city")
 
 
 def _cached(city: City, d: Path, epochs: Sequence[int], res_m: float,
-            grid_kw: dict[str, Any]) -> dict[str, Path] | None:
+            grid_kw: dict[str, Any], extras: Sequence[str] = EXTRAS) -> dict[str, Path] | None:
     f = d / "demo.json"
     try:
         meta = json.loads(f.read_text(encoding="utf-8"))
@@ -614,8 +619,9 @@ def _cached(city: City, d: Path, epochs: Sequence[int], res_m: float,
         return None
     paths = {k: d / name for k, name in meta.get("files", {}).items()}
     expected = ({f"builtup_{e}" for e in epochs} | {f"population_{e}" for e in epochs} | {"dem"}
-                | set(ENV_KEYS) | {"osm"})
-    if set(paths) != expected or not all(p.is_file() for p in paths.values()):
+                | (set(ENV_KEYS) if "environment" in extras else set())
+                | ({"osm"} if "osm" in extras else set()))
+    if not expected <= set(paths) or not all(p.is_file() for p in paths.values()):
         return None
     return paths
 
@@ -623,7 +629,8 @@ def _cached(city: City, d: Path, epochs: Sequence[int], res_m: float,
 def generate(out_dir: str | Path, cities: Iterable[City], *,
              epochs: Sequence[int] = DEFAULT_EPOCHS,
              progress: Callable[[str], None] | None = None, res_m: float = 100.0,
-             workers: int = 1, **grid_kw: Any) -> dict[str, dict[str, Path]]:
+             workers: int = 1, extras: Sequence[str] = EXTRAS,
+             **grid_kw: Any) -> dict[str, dict[str, Path]]:
     """Write the demo region for ``cities``; a city already written with the same version,
     epochs, grid parameters and city facts is skipped. ``workers`` > 1 writes cities in that
     many processes. Returns paths per city id."""
@@ -633,7 +640,7 @@ def generate(out_dir: str | Path, cities: Iterable[City], *,
     todo: list[City] = []
     cities = list(cities)
     for city in cities:
-        hit = _cached(city, out / city.city_id, epochs, res_m, grid_kw)
+        hit = _cached(city, out / city.city_id, epochs, res_m, grid_kw, extras)
         if hit is not None:
             result[city.city_id] = hit
             if progress:
@@ -646,7 +653,8 @@ def generate(out_dir: str | Path, cities: Iterable[City], *,
 
         with ProcessPoolExecutor(max_workers=min(workers, len(todo)),
                                  mp_context=mp.get_context("spawn")) as ex:
-            futs = {ex.submit(generate_city, c, out, epochs=epochs, res_m=res_m, **grid_kw): c
+            futs = {ex.submit(generate_city, c, out, epochs=epochs, res_m=res_m, extras=extras,
+                              **grid_kw): c
                     for c in todo}
             for fut in as_completed(futs):
                 cid = futs[fut].city_id
@@ -655,7 +663,8 @@ def generate(out_dir: str | Path, cities: Iterable[City], *,
                     progress(f"{cid}: written")
     else:
         for city in todo:
-            result[city.city_id] = generate_city(city, out, epochs=epochs, res_m=res_m, **grid_kw)
+            result[city.city_id] = generate_city(city, out, epochs=epochs, res_m=res_m,
+                                                 extras=extras, **grid_kw)
             if progress:
                 progress(f"{city.city_id}: written")
     return {c.city_id: result[c.city_id] for c in cities}

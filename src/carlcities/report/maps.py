@@ -245,7 +245,7 @@ def _write_png(img: np.ndarray, path: Path) -> tuple[int, int]:
     if k > 1:
         img = img.repeat(k, axis=0).repeat(k, axis=1)
     path.parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(np.ascontiguousarray(img), "RGBA").save(path, compress_level=3)
+    Image.fromarray(np.ascontiguousarray(img), "RGBA").save(path, compress_level=1)
     return img.shape[1], img.shape[0]
 
 
@@ -447,7 +447,7 @@ def _figure(w_in: float, h_in: float, *, layout: Literal["constrained"] | None =
 
 def _save(fig, path: Path, *, tight: bool = False) -> tuple[int, int]:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=DPI, facecolor="white",
+    fig.savefig(path, dpi=DPI, facecolor="white", pil_kwargs={"compress_level": 1},
                 **({"bbox_inches": "tight", "pad_inches": 0.08} if tight else {}))
     return png_size(path)
 
