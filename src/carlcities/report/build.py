@@ -50,6 +50,7 @@ KEY_EPOCH_INDICATORS = (
 )
 #: themes shown in the profile's "Environment and economy" section rather than key indicators
 ENV_THEMES = ("environment", "economy")
+MOB_THEMES = ("mobility", "access")
 KEY_PAIR_INDICATORS = ("growth.lcrpgr", "growth.delta_c", "growth.lcr", "growth.pgr")
 #: panels of the profile chart, in order: population, built-up area (or, failing that, the
 #: urban extent area), then the densities; those absent from the store are skipped
@@ -619,6 +620,8 @@ def _city_figures(job: dict[str, Any]) -> dict[str, maps.FigureInfo | None]:
             source=rd["source"])
     for kind in maps.ENV_MAPS:
         figs[f"env_{kind}"] = maps.env_map(rs, kind, img / f"{cid}-env-{kind}.png", **common)
+    for kind in maps.MOB_MAPS:
+        figs[f"mob_{kind}"] = maps.mob_map(rs, kind, img / f"{cid}-mob-{kind}.png", **common)
     gh = job.get("ghg")
     if gh:
         gsrc = f"study.duckdb, indicator_values / ghg_actions ({gh['gwp']})"
@@ -914,7 +917,9 @@ def build_report(out_dir: Path, *, progress: ProgressFn | None = None) -> Path:
             **base, page="city", root="../", city=city_json, figs=fj, blocks=epoch_blocks,
             growth=pair_blocks,
             epoch_grid=_grid([b for b in epoch_blocks
-                              if b["indicator"]["theme"] not in ENV_THEMES]),
+                              if b["indicator"]["theme"] not in ENV_THEMES + MOB_THEMES]),
+            mob_grid=_grid([b for b in epoch_blocks
+                            if b["indicator"]["theme"] in MOB_THEMES]),
             env_grid=_grid([b for b in epoch_blocks + pair_blocks
                             if b["indicator"]["theme"] in ENV_THEMES]),
             pair_grid=_grid(pair_blocks),

@@ -136,6 +136,32 @@ STRINGS: dict[str, tuple[str, str]] = {
          "ячейки без жителей — светло-серые. Север вверху; масштаб — по линейке."),
     ),
     "growth_map": ("New growth", "Новый рост"),
+    "mob_section": ("Mobility and access", "Мобильность и доступность"),
+    "mob_note": (
+        ("The street network from OpenStreetMap (OSMnx definitions) and how far people live "
+         "from schools, clinics, transit and hospitals, against the other cities."),
+        ("Улично-дорожная сеть по данным OpenStreetMap (определения OSMnx) и удалённость "
+         "жителей от школ, поликлиник, остановок транспорта и больниц в сравнении с другими "
+         "городами."),
+    ),
+    "mob_street_km_map": ("Street network", "Улично-дорожная сеть"),
+    "mob_street_km_caption": ("Length of streets in each grid cell [km], walk network.",
+                              "Протяжённость улиц в каждой ячейке сетки [км], пешеходная сеть."),
+    "mob_access_school_m_map": ("Walking distance to the nearest school",
+                                "Пешеходное расстояние до ближайшей школы"),
+    "mob_access_school_m_caption": (
+        "Network walking distance from each populated cell to the nearest school [m].",
+        "Расстояние по сети от каждой заселённой ячейки до ближайшей школы [м]."),
+    "mob_access_clinic_m_map": ("Walking distance to the nearest clinic",
+                                "Пешеходное расстояние до ближайшей поликлиники"),
+    "mob_access_clinic_m_caption": (
+        "Network walking distance from each populated cell to the nearest clinic or doctor [m].",
+        "Расстояние по сети от каждой заселённой ячейки до ближайшей поликлиники [м]."),
+    "mob_drive_hospital_min_map": ("Drive time to the nearest hospital",
+                                   "Время в пути до ближайшей больницы"),
+    "mob_drive_hospital_min_caption": (
+        "Drive time from each populated cell to the nearest hospital [min].",
+        "Время в пути на автомобиле от каждой заселённой ячейки до ближайшей больницы [мин]."),
     "env_section": ("Environment and economy", "Окружающая среда и экономика"),
     "env_note": (
         ("Green space, air quality, heat and night lights of the city against its peers; "

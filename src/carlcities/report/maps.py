@@ -462,6 +462,56 @@ ENV_MAPS: dict[str, tuple[str, str, str, str]] = {
 }
 
 
+#: mobility and access maps: raster name → (colormap, unit, reversed colours: near is good)
+MOB_MAPS: dict[str, tuple[str, str, bool]] = {
+    "street_km": ("Greys", "km / км", False),
+    "access_school_m": ("viridis", "m / м", True),
+    "access_clinic_m": ("viridis", "m / м", True),
+    "drive_hospital_min": ("viridis", "min / мин", True),
+}
+
+
+def mob_map(rs: RasterSet, kind: str, out_file: Path, *, out_dir: Path, city_en: str,
+            city_ru: str, fallback_source: str) -> FigureInfo | None:
+    """``rasters/CITY/{kind}.tif`` of the mobility engine on a linear colour scale from its 2nd
+    to 98th percentile (short distances bright); None when absent."""
+    path = rs.folder / f"{kind}.tif"
+    if kind not in MOB_MAPS or not path.is_file():
+        return None
+    from matplotlib import colormaps
+    from matplotlib.colors import to_hex
+
+    cmap_name, unit, rev = MOB_MAPS[kind]
+    g = _read(path, average=True, window=rs.window)
+    img = np.zeros(g.data.shape + (4,), dtype=np.uint8)
+    img[g.valid] = _rgba(BACKGROUND)
+    cmap = colormaps[cmap_name + ("_r" if rev else "")]
+    colorbar = None
+    if g.valid.any():
+        vals = g.data[g.valid].astype(np.float64)
+        vmin, vmax = float(np.percentile(vals, 2)), float(np.percentile(vals, 98))
+        if vmax <= vmin:
+            vmax = vmin + 1.0
+        frac = np.clip((g.data.astype(np.float64) - vmin) / (vmax - vmin), 0, 1)
+        lut = (cmap(np.linspace(0.08, 1, 256)) * 255).round().astype(np.uint8)
+        img[g.valid] = lut[(frac[g.valid] * 255).astype(np.intp)]
+        stops = ", ".join(f"{to_hex(cmap(0.08 + 0.92 * i / 10))} {i * 10}%" for i in range(11))
+        ticks = np.linspace(vmin, vmax, 5)
+        colorbar = {"gradient": f"linear-gradient(to right, {stops})",
+                    "ticks": [{"label": f"{t:.3g}", "percent": round(100 * i / 4, 2)}
+                              for i, t in enumerate(ticks)],
+                    "label": unit, "vmin": vmin, "vmax": vmax}
+    wpx, hpx = _write_png(img, out_file)
+    title_en, title_ru = i18n.text(f"mob_{kind}_map"), i18n.text(f"mob_{kind}_map", "ru")
+    return FigureInfo(
+        file=out_file, kind=f"mob-{kind}", title_en=title_en, title_ru=title_ru,
+        alt=f"{title_en}, {city_en}. {title_ru}, {city_ru}.",
+        caption_en=i18n.text(f"mob_{kind}_caption"),
+        caption_ru=i18n.text(f"mob_{kind}_caption", "ru"),
+        unit=unit, source=_source([path], out_dir, g.tags, fallback_source),
+        width=wpx, height=hpx, extra={}, colorbar=colorbar, scale=_scale(g.width_km))
+
+
 def env_map(rs: RasterSet, kind: str, out_file: Path, *, out_dir: Path, city_en: str,
             city_ru: str, fallback_source: str) -> FigureInfo | None:
     """The latest ``{kind}_YEAR.tif`` (green share, PM2.5, land-surface temperature or night
