@@ -462,6 +462,33 @@ ENV_MAPS: dict[str, tuple[str, str, str, str]] = {
 }
 
 
+def _colour_scale(g, cmap_name: str, unit: str,
+                  fixed: tuple[float, float] | None = None) -> tuple[np.ndarray, dict | None]:
+    """RGBA image of a raster on a linear colour scale (2nd–98th percentile unless ``fixed``),
+    and the HTML colour bar that goes with it."""
+    from matplotlib import colormaps
+    from matplotlib.colors import to_hex
+
+    img = np.zeros(g.data.shape + (4,), dtype=np.uint8)
+    img[g.valid] = _rgba(BACKGROUND)
+    if not g.valid.any():
+        return img, None
+    cmap = colormaps[cmap_name]
+    vals = g.data[g.valid].astype(np.float64)
+    vmin, vmax = fixed or (float(np.percentile(vals, 2)), float(np.percentile(vals, 98)))
+    if vmax <= vmin:
+        vmax = vmin + 1.0
+    frac = np.clip((g.data.astype(np.float64) - vmin) / (vmax - vmin), 0, 1)
+    lut = (cmap(np.linspace(0.08, 1, 256)) * 255).round().astype(np.uint8)
+    img[g.valid] = lut[(frac[g.valid] * 255).astype(np.intp)]
+    stops = ", ".join(f"{to_hex(cmap(0.08 + 0.92 * i / 10))} {i * 10}%" for i in range(11))
+    ticks = np.linspace(vmin, vmax, 5)
+    return img, {"gradient": f"linear-gradient(to right, {stops})",
+                 "ticks": [{"label": f"{t:.3g}", "percent": round(100 * i / 4, 2)}
+                           for i, t in enumerate(ticks)],
+                 "label": unit, "vmin": vmin, "vmax": vmax}
+
+
 #: mobility and access maps: raster name → (colormap, unit, reversed colours: near is good)
 MOB_MAPS: dict[str, tuple[str, str, bool]] = {
     "street_km": ("Greys", "km / км", False),
@@ -478,29 +505,10 @@ def mob_map(rs: RasterSet, kind: str, out_file: Path, *, out_dir: Path, city_en:
     path = rs.folder / f"{kind}.tif"
     if kind not in MOB_MAPS or not path.is_file():
         return None
-    from matplotlib import colormaps
-    from matplotlib.colors import to_hex
 
     cmap_name, unit, rev = MOB_MAPS[kind]
     g = _read(path, average=True, window=rs.window)
-    img = np.zeros(g.data.shape + (4,), dtype=np.uint8)
-    img[g.valid] = _rgba(BACKGROUND)
-    cmap = colormaps[cmap_name + ("_r" if rev else "")]
-    colorbar = None
-    if g.valid.any():
-        vals = g.data[g.valid].astype(np.float64)
-        vmin, vmax = float(np.percentile(vals, 2)), float(np.percentile(vals, 98))
-        if vmax <= vmin:
-            vmax = vmin + 1.0
-        frac = np.clip((g.data.astype(np.float64) - vmin) / (vmax - vmin), 0, 1)
-        lut = (cmap(np.linspace(0.08, 1, 256)) * 255).round().astype(np.uint8)
-        img[g.valid] = lut[(frac[g.valid] * 255).astype(np.intp)]
-        stops = ", ".join(f"{to_hex(cmap(0.08 + 0.92 * i / 10))} {i * 10}%" for i in range(11))
-        ticks = np.linspace(vmin, vmax, 5)
-        colorbar = {"gradient": f"linear-gradient(to right, {stops})",
-                    "ticks": [{"label": f"{t:.3g}", "percent": round(100 * i / 4, 2)}
-                              for i, t in enumerate(ticks)],
-                    "label": unit, "vmin": vmin, "vmax": vmax}
+    img, colorbar = _colour_scale(g, cmap_name + ("_r" if rev else ""), unit)
     wpx, hpx = _write_png(img, out_file)
     title_en, title_ru = i18n.text(f"mob_{kind}_map"), i18n.text(f"mob_{kind}_map", "ru")
     return FigureInfo(
@@ -520,32 +528,13 @@ def env_map(rs: RasterSet, kind: str, out_file: Path, *, out_dir: Path, city_en:
                    if re.fullmatch(rf"{kind}_(\d{{4}})\.tif", p.name)) if rs.folder.is_dir() else []
     if not files or kind not in ENV_MAPS:
         return None
-    from matplotlib import colormaps
-    from matplotlib.colors import to_hex
 
     path = files[-1]
     year = int(path.stem.split("_")[-1])
     title_key, cmap_name, unit, cap_key = ENV_MAPS[kind]
     g = _read(path, average=True, window=rs.window)
-    img = np.zeros(g.data.shape + (4,), dtype=np.uint8)
-    img[g.valid] = _rgba(BACKGROUND)
-    cmap = colormaps[cmap_name]
-    colorbar = None
-    if g.valid.any():
-        vals = g.data[g.valid].astype(np.float64)
-        vmin, vmax = (0.0, 1.0) if kind == "green" else (float(np.percentile(vals, 2)),
-                                                          float(np.percentile(vals, 98)))
-        if vmax <= vmin:
-            vmax = vmin + 1.0
-        frac = np.clip((g.data.astype(np.float64) - vmin) / (vmax - vmin), 0, 1)
-        lut = (cmap(np.linspace(0.08, 1, 256)) * 255).round().astype(np.uint8)
-        img[g.valid] = lut[(frac[g.valid] * 255).astype(np.intp)]
-        stops = ", ".join(f"{to_hex(cmap(0.08 + 0.92 * i / 10))} {i * 10}%" for i in range(11))
-        ticks = np.linspace(vmin, vmax, 5)
-        colorbar = {"gradient": f"linear-gradient(to right, {stops})",
-                    "ticks": [{"label": f"{t:.3g}", "percent": round(100 * i / 4, 2)}
-                              for i, t in enumerate(ticks)],
-                    "label": unit, "vmin": vmin, "vmax": vmax}
+    img, colorbar = _colour_scale(g, cmap_name, unit,
+                                  fixed=(0.0, 1.0) if kind == "green" else None)
     wpx, hpx = _write_png(img, out_file)
     return FigureInfo(
         file=out_file, kind=f"env-{kind}", title_en=f"{i18n.text(title_key)}, {year}",
