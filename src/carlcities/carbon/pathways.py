@@ -8,7 +8,9 @@ year by its drivers:
 * GDP per person g(t) = (1 + γ)^(t − t₀);
 * urban form: population density D(t) follows d ln D = (1 − LCRPGR) · d ln P, with LCRPGR
   the ratio of land consumption rate to population growth rate: observed (growth indicators,
-  ``growth.lcrpgr``) in business as usual, 0.5 for compact growth, 1.5 for continued sprawl;
+  ``growth.lcrpgr``) in business as usual, 0.5 for compact growth (or the observed ratio if
+  lower), 1.5 for continued sprawl (or the observed ratio if higher), so that compact ≤ BAU ≤
+  sprawl in land take per person;
 * floor area per person ∝ g^ε_gdp · D^ε_density; car ownership ∝ g^ε (to a saturation
   level); km per car ∝ D^ε_vkm with ε_vkm = −0.381 (Cervero & Murakami 2010);
 * stock turnover: a share of Soviet-era floor area is replaced each year by code-built floor
@@ -94,12 +96,15 @@ def pathway(inv: Inventory, act: Activity, city, params: Parameters, scenario: s
     p = np.array([city.population_at(int(y))[0] / base_pop for y in years])
     k = years - t0
     g = (1 + n("gdp_per_capita_growth", "1/year")) ** k
+    observed = lcrpgr_observed if lcrpgr_observed is not None and np.isfinite(lcrpgr_observed) \
+        else 1.0
+    observed = float(np.clip(observed, 0.0, 3.0))
     if scenario == "bau":
-        lc = lcrpgr_observed if lcrpgr_observed is not None and np.isfinite(lcrpgr_observed) \
-            else 1.0
-        lc = float(np.clip(lc, 0.0, 3.0))
-    else:
-        lc = n(f"{scenario}_lcrpgr")
+        lc = observed
+    elif scenario == "compact":  # never less compact than the city already grows
+        lc = min(n("compact_lcrpgr"), observed)
+    else:  # continued sprawl: never less sprawling than the observed trend
+        lc = max(n("sprawl_lcrpgr"), observed)
     d = density_ratio(p, lc)
     # buildings: floor area and intensity with stock turnover
     fa_pp = g ** n("floor_area_gdp_elasticity") * d ** n("floor_area_density_elasticity")
