@@ -100,7 +100,6 @@ SECTIONS: dict[str, tuple[str, str]] = {
     "carbon": ("greenhouse gases", "парниковые газы"),
     "mobility": ("street networks and access", "уличные сети и доступность"),
     "run": ("running", "выполнение"),
-    "report": ("report", "отчёт"),
     "scorecard": ("disaster resilience scorecard and surveys",
                   "оценка устойчивости к бедствиям и опросы"),
 }
@@ -224,8 +223,6 @@ SETTINGS: tuple[Setting, ...] = (
             "actions). An empty list runs the spine only."),
     Setting("run.scheduler", _Path, None, help="Address of a dask.distributed scheduler "
             "(tcp://host:8786) to run on a cluster instead of local processes; null = local."),
-    Setting("report.languages", list[str], ["en", "ru"], choices=("en", "ru"),
-            help="Languages of the report, each 'en' or 'ru'."),
     Setting("scorecard.gap_threshold", float, 0.5, "share", ge=0, le=1, help="An Essential "
             "scoring below this share of its highest possible score is a gap and gets a "
             "recommendation."),
