@@ -27,7 +27,7 @@ doi:10.3390/smartcities4010006
 
 from __future__ import annotations
 
-from carlcities.indicators.registry import IndicatorResult, divide, indicator
+from carlcities.indicators.registry import IndicatorResult, divide, indicator, percent
 
 __all__ = ["DEST_NAMES", "THRESHOLDS", "ACCESS_TYPES", "DAILY_NEEDS", "ACCESS_SPEED_KMH",
            "access_ids"]
@@ -69,8 +69,7 @@ def access_ids() -> list[str]:
 
 
 def _share(num: float, den: float) -> IndicatorResult:
-    r = divide(num, den, "population")
-    return r if isinstance(r, tuple) else 100.0 * r
+    return percent(num, den, "population")
 
 
 def _register_within(typ: str, key: str) -> None:

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from carlcities.indicators.registry import IndicatorResult, divide, indicator, log_ratio
+from carlcities.indicators.registry import IndicatorResult, divide, indicator, log_ratio, percent
 
 __all__ = ["gini", "main_centre", "compute_economy"]
 
@@ -159,8 +159,7 @@ def centre_offset(centre_offset_km: float) -> float:
 )
 def monocentricity(lights_near_centre_km2: float, lights_extent_km2: float) -> IndicatorResult:
     """Share [%] of the urban extent's sum of lights within the centre radius of the peak."""
-    r = divide(lights_near_centre_km2, lights_extent_km2, "sum of lights of the extent")
-    return r if isinstance(r, tuple) else 100.0 * r
+    return percent(lights_near_centre_km2, lights_extent_km2, "sum of lights of the extent")
 
 
 @indicator(

@@ -45,7 +45,7 @@ from typing import Any
 
 import numpy as np
 
-from carlcities.indicators.registry import IndicatorResult, divide, indicator
+from carlcities.indicators.registry import IndicatorResult, divide, indicator, percent
 
 __all__ = ["EnvResult", "ENV_DEFAULTS", "WHO_AQG", "WHO_INTERIM", "LST_THRESHOLDS",
            "compute_environment", "green_access_mask", "rural_ring", "nearest_epoch"]
@@ -80,8 +80,7 @@ ENV_DEFAULTS: dict[str, Any] = dict(green_min_ha=0.5, green_access_m=300.0,
 )
 def green_share(green_extent_ha: float, extent_env_ha: float) -> IndicatorResult:
     """Green share of the urban extent [%] = 100 · green area / extent area [ha/ha]."""
-    r = divide(green_extent_ha, extent_env_ha, "urban extent area")
-    return r if isinstance(r, tuple) else 100.0 * r
+    return percent(green_extent_ha, extent_env_ha, "urban extent area")
 
 
 @indicator(
@@ -112,8 +111,7 @@ def green_per_person(green_extent_ha: float, population_extent_env: float) -> In
 )
 def green_access(population_green_access: float, population_env: float) -> IndicatorResult:
     """Share of residents with green space of ≥ 0.5 ha within 300 m [%] (WHO Europe 2016)."""
-    r = divide(population_green_access, population_env, "population")
-    return r if isinstance(r, tuple) else 100.0 * r
+    return percent(population_green_access, population_env, "population")
 
 
 @indicator(
@@ -160,8 +158,7 @@ def pm25_pop_weighted(pm25_pop_sum: float, pm25_pop: float) -> IndicatorResult:
 )
 def pm25_above_aqg(pm25_pop_above_aqg: float, pm25_pop: float) -> IndicatorResult:
     """Share of residents above the WHO 2021 annual guideline of 5 µg/m³ [%]."""
-    r = divide(pm25_pop_above_aqg, pm25_pop, "population with a PM2.5 value")
-    return r if isinstance(r, tuple) else 100.0 * r
+    return percent(pm25_pop_above_aqg, pm25_pop, "population with a PM2.5 value")
 
 
 def _register_interim(k: int, level: float) -> None:
@@ -179,8 +176,7 @@ def _register_interim(k: int, level: float) -> None:
         higher_is="worse",
     )
     def above(pm25_pop: float, **kw: float) -> IndicatorResult:
-        r = divide(kw[key], pm25_pop, "population with a PM2.5 value")
-        return r if isinstance(r, tuple) else 100.0 * r
+        return percent(kw[key], pm25_pop, "population with a PM2.5 value")
 
     above.__doc__ = (f"Share of residents above WHO 2021 interim target IT-{k} ({level:g} "
                      "µg/m³) [%].")
@@ -242,8 +238,7 @@ def _register_heat(t: int) -> None:
         higher_is="worse",
     )
     def exposed(lst_pop: float, **kw: float) -> IndicatorResult:
-        r = divide(kw[key], lst_pop, "population with a temperature")
-        return r if isinstance(r, tuple) else 100.0 * r
+        return percent(kw[key], lst_pop, "population with a temperature")
 
     exposed.__doc__ = f"Share of residents in cells with land-surface temperature > {t} °C [%]."
 
@@ -265,8 +260,7 @@ for _t in LST_THRESHOLDS:
 )
 def lst_coverage(lst_covered_cells: float, lst_region_cells: float) -> IndicatorResult:
     """Covered share [%] of the urban extent + rural ring by valid land-surface temperatures."""
-    r = divide(lst_covered_cells, lst_region_cells, "cells of the extent and ring")
-    return r if isinstance(r, tuple) else 100.0 * r
+    return percent(lst_covered_cells, lst_region_cells, "cells of the extent and ring")
 
 
 # --------------------------------------------------------------------------- cell-level helpers

@@ -18,7 +18,7 @@ extension, leapfrog and inclusion.
 
 from __future__ import annotations
 
-from carlcities.indicators.registry import IndicatorResult, divide, indicator, log_ratio
+from carlcities.indicators.registry import IndicatorResult, divide, indicator, log_ratio, percent
 
 __all__: list[str] = []  # indicators are reached through the registry
 
@@ -252,9 +252,7 @@ def _share(
     part: float, infill_ha: float, extension_ha: float, leapfrog_ha: float
 ) -> IndicatorResult:
     total = float(infill_ha) + float(extension_ha) + float(leapfrog_ha)
-    if total == 0.0:
-        return (None, "undefined: new built-up area (infill + extension + leapfrog) is zero")
-    return 100.0 * float(part) / total
+    return percent(part, total, "new built-up area (infill + extension + leapfrog)")
 
 
 _SHARE_INPUTS = ("infill_ha", "extension_ha", "leapfrog_ha")

@@ -22,6 +22,7 @@ __all__ = [
     "Value",
     "all_indicators",
     "divide",
+    "percent",
     "evaluate",
     "indicator",
     "log_ratio",
@@ -166,6 +167,12 @@ def divide(num: float, den: float, den_name: str) -> IndicatorResult:
     if den == 0.0:
         return (None, f"undefined: {den_name} is zero")
     return float(num) / den
+
+
+def percent(num: float, den: float, den_name: str) -> IndicatorResult:
+    """``100 · num / den`` [%], or the undefined flag of :func:`divide` when ``den`` is zero."""
+    r = divide(num, den, den_name)
+    return r if isinstance(r, tuple) else 100.0 * r
 
 
 def log_ratio(end: float, start: float, end_name: str, start_name: str) -> IndicatorResult:

@@ -57,7 +57,15 @@ from typing import Any
 import numpy as np
 
 from ..errors import CoverageError, CRSError, DataValueError, InputFileError, RasterError
-from .raster import Layer, ProductInfo, file_sha256, identify_product, read_layer, register_product
+from .raster import (
+    Layer,
+    ProductInfo,
+    file_sha256,
+    footprint_window,
+    identify_product,
+    read_layer,
+    register_product,
+)
 
 __all__ = [
     "ENV_ROLES",
@@ -187,16 +195,6 @@ register_product(_KUMMU25, _kummu25, "Kummu et al. 2025 gdpTot")
 
 
 # --------------------------------------------------------------------------- low-level reads
-def _footprint_window(ds, grid):
-    from rasterio.windows import Window, from_bounds
-
-    fp = grid.footprint(ds.crs)
-    win = from_bounds(*fp, transform=ds.transform).round_offsets(op="floor")
-    win = Window(win.col_off - 2, win.row_off - 2, math.ceil(win.width) + 5,
-                 math.ceil(win.height) + 5)
-    return win.intersection(Window(0, 0, ds.width, ds.height))
-
-
 def _read_band(path: str, grid, band: int = 1) -> tuple[np.ndarray, Any, Any, Any, dict]:
     """Band ``band`` of a GeoTIFF, windowed to ``grid``: (array, transform, crs, nodata, tags)."""
     import rasterio
@@ -215,7 +213,7 @@ def _read_band(path: str, grid, band: int = 1) -> tuple[np.ndarray, Any, Any, An
             raise RasterError(f"band {band} is asked for but the file has {ds.count}", path=path,
                               fix="check the year against the years the file holds")
         try:
-            win = _footprint_window(ds, grid)
+            win = footprint_window(ds, grid.footprint(ds.crs))
         except WindowError as exc:
             raise CoverageError(f"the raster does not cover city '{grid.city_id}'", path=path,
                                 fix="use the tile that holds the city") from exc

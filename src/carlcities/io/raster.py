@@ -42,6 +42,7 @@ from ..errors import (
 )
 
 __all__ = ["ProductInfo", "Layer", "identify_product", "read_layer", "write_cog", "file_sha256",
+           "footprint_window",
            "register_product", "PRODUCTS", "ROLES"]
 
 _GHSL = re.compile(r"^GHS_(?P<layer>BUILT_S|POP|SMOD)_E(?P<epoch>\d{4})_GLOBE_"
@@ -193,6 +194,17 @@ def _open(path: str | Path):
                              fix="the file is corrupt or truncated: download it again") from exc
 
 
+def footprint_window(ds, footprint: tuple[float, float, float, float]):
+    """The window of an open dataset ``ds`` that covers ``footprint`` (bounds in the dataset's
+    CRS), with a margin of two source cells, clipped to the dataset."""
+    from rasterio.windows import Window, from_bounds
+
+    win = from_bounds(*footprint, transform=ds.transform).round_offsets(op="floor")
+    win = Window(win.col_off - 2, win.row_off - 2, math.ceil(win.width) + 5,
+                 math.ceil(win.height) + 5)
+    return win.intersection(Window(0, 0, ds.width, ds.height))
+
+
 def read_layer(path: str | Path, grid, role: str | None = None) -> Layer:
     """Read the part of a raster that covers ``grid`` and put it onto the grid.
 
@@ -204,8 +216,6 @@ def read_layer(path: str | Path, grid, role: str | None = None) -> Layer:
     from pyproj import CRS
     from pyproj.exceptions import CRSError as PyprojCRSError
     from rasterio.errors import RasterioError
-    from rasterio.windows import Window, from_bounds
-
     path = str(path)
     info = identify_product(path, role)
     if role is not None and info.role != role:
@@ -250,10 +260,7 @@ def read_layer(path: str | Path, grid, role: str | None = None) -> Layer:
                         "mosaic the neighbouring tiles (gdalbuildvrt) and point at the VRT")
         probs.settle()
         tags = {k.lower(): v for k, v in ds.tags().items()}
-        win = from_bounds(*fp, transform=ds.transform).round_offsets(op="floor")
-        win = Window(win.col_off - 2, win.row_off - 2, math.ceil(win.width) + 5,
-                     math.ceil(win.height) + 5)
-        win = win.intersection(Window(0, 0, ds.width, ds.height))
+        win = footprint_window(ds, fp)
         try:
             arr = ds.read(1, window=win)
         except RasterioError as exc:
