@@ -29,6 +29,14 @@ __all__ = [
     "DefaultUsedWarning",
     "OSMError",
     "NetworkError",
+    "RiskInputError",
+    "VulnerabilityError",
+    "ExposureError",
+    "HazardError",
+    "ScenarioError",
+    "AppraisalError",
+    "ClampWarning",
+    "FallbackWarning",
     "ScorecardError",
     "WorkbookError",
     "SurveyError",
@@ -162,3 +170,42 @@ class OSMError(InputFileError):
 
 class NetworkError(CarlError, ValueError):
     """A street network cannot be built or used: no ways in the study area, no nodes, ..."""
+
+
+class RiskInputError(CarlError, ValueError):
+    """An input of the risk engine is unusable: negative rates, a magnitude outside a model's
+    range, intensities in the wrong unit (cm/s² where g is expected), ..."""
+
+
+class VulnerabilityError(RiskInputError):
+    """A vulnerability, fragility or fatality model (OpenQuake NRML 0.5) or its taxonomy
+    mapping cannot be used: not NRML, not valid, loss ratios outside 0–1, ..."""
+
+
+class ExposureError(RiskInputError):
+    """An exposure model (GEM CSV or built from the grid) is malformed: missing columns,
+    negative values, unknown occupancy, ..."""
+
+
+class HazardError(RiskInputError):
+    """A hazard input (earthquake catalogue, rupture, flood depth raster, temperature series)
+    is malformed or out of range."""
+
+
+class ScenarioError(CarlError, ValueError):
+    """An urban growth scenario file is invalid: unknown id, contradictory levers, a lever
+    naming a hazard layer that does not exist, ..."""
+
+
+class AppraisalError(CarlError, ValueError):
+    """An appraisal input is unusable: an option library, weights, a criterion without values,
+    an inconsistent AHP matrix, ..."""
+
+
+class ClampWarning(CarlWarning):
+    """Intensities fell outside a curve's range and were clamped (the count is in the text)."""
+
+
+class FallbackWarning(CarlWarning):
+    """A fallback stood in for something unknown (a taxonomy class, a country mix): says how
+    many assets it affected."""
