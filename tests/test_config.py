@@ -40,7 +40,7 @@ def test_default_is_the_demo_study():
     assert cfg.cities is None
     assert cfg.epochs == [1990, 2000, 2010, 2020]
     assert cfg.grid.res_m == 100.0
-    assert cfg.run.engines == ["environment", "mobility", "carbon"]
+    assert cfg.run.engines == ["environment", "mobility", "carbon", "risk", "scenarios"]
     assert cfg.source_path is None
     for s in SETTINGS:
         assert cfg.get(s.name) == s.default

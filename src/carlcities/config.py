@@ -99,6 +99,9 @@ SECTIONS: dict[str, tuple[str, str]] = {
     "economy": ("economic activity", "экономическая активность"),
     "carbon": ("greenhouse gases", "парниковые газы"),
     "mobility": ("street networks and access", "уличные сети и доступность"),
+    "risk": ("multi-hazard risk", "мультиопасный риск"),
+    "scenarios": ("urban growth scenarios to 2050", "сценарии роста города до 2050 года"),
+    "appraisal": ("appraisal of options and recommendations", "оценка мер и рекомендации"),
     "run": ("running", "выполнение"),
     "scorecard": ("disaster resilience scorecard and surveys",
                   "оценка устойчивости к бедствиям и опросы"),
@@ -216,13 +219,76 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("mobility.green_min_ha", float, 0.5, "ha", ge=0, help="Smallest public green "
             "space counted for access to green space within 15 minutes."),
     Setting("run.workers", int, 2, ge=1, help="Number of local worker processes."),
-    Setting("run.engines", list[str], ["environment", "mobility", "carbon"],
-            choices=("environment", "mobility", "carbon"), help="Theme engines run after urban "
-            "form and growth: environment and economy (green space, PM2.5, heat, night lights), "
-            "mobility and access (OSM street network), carbon (GPC inventory, pathways, "
-            "actions). An empty list runs the spine only."),
+    Setting("run.engines", list[str], ["environment", "mobility", "carbon", "risk", "scenarios"],
+            choices=("environment", "mobility", "carbon", "risk", "scenarios"),
+            help="Theme engines run after urban form and growth: environment and economy (green "
+            "space, PM2.5, heat, night lights), mobility and access (OSM street network), carbon "
+            "(GPC inventory, pathways, actions), risk (earthquake, flood, mudflow, heat: "
+            "exposure, hazard, losses, lives), scenarios (urban growth to 2050 and its effects). "
+            "An empty list runs the spine only."),
+    Setting("run.appraisal", bool, True, help="After the cities, appraise the options of every "
+            "city together (cost-benefit, multi-criteria, SMAA-2), build the typology and write "
+            "the recommendations. Needs the carbon and risk engines for the full option set."),
     Setting("run.scheduler", _Path, None, help="Address of a dask.distributed scheduler "
             "(tcp://host:8786) to run on a cluster instead of local processes; null = local."),
+    Setting("data.earthquake_catalogue", _Path, None, help="Earthquake catalogue (NOAA NCEI "
+            "significant earthquakes TSV or USGS Centennial text) to fit the Gutenberg-Richter "
+            "sources of each city; null uses the packaged source parameters fitted from those "
+            "catalogues (src/carlcities/risk/data/seismic_sources.csv)."),
+    Setting("data.flood_depth", _Path, None, help="Optional path pattern of flood depth rasters "
+            "[m], with {city_id} and {rp} (the return period in years), e.g. "
+            "hazard/{city_id}/flood_depth_rp{rp}.tif."),
+    Setting("data.flood_return_periods", list[int], [10, 50, 100, 500], "yr", help="Return "
+            "periods of the flood depth rasters tried for each city."),
+    Setting("data.mudflow", _Path, None, help="Optional path pattern of a mudflow (debris-flow) "
+            "hazard map (GeoTIFF: classes 0-3 or 0/1) with {city_id}; without one, run-out "
+            "corridors are derived from the DEM."),
+    Setting("data.vs30", _Path, None, help="Optional path pattern of a Vs30 site model [m/s] "
+            "with {city_id}; without one, Vs30 comes from the DEM slope (Wald & Allen 2007)."),
+    Setting("data.tmax_daily", _Path, None, help="Optional path pattern of a daily temperature "
+            "series (CSV: date, tmax [deg C]) with {city_id}, for heat days and excess deaths."),
+    Setting("data.exposure", _Path, None, help="Optional path pattern of an exposure model in "
+            "the GEM global exposure model CSV format (with LONGITUDE/LATITUDE columns) with "
+            "{city_id}; without one, exposure is built from the grid's population and built-up "
+            "surface with GEM typology mixes."),
+    Setting("data.vulnerability", dict[str, str], {}, help="Loss category (structural, "
+            "occupants) -> OpenQuake NRML 0.5 vulnerability model; empty uses the packaged "
+            "illustrative curves. Give data.taxonomy_mapping with GEM models."),
+    Setting("data.taxonomy_mapping", _Path, None, help="GEM taxonomy mapping CSV (taxonomy, "
+            "conversion, weight) from exposure taxonomies to vulnerability function ids."),
+    Setting("risk.gmpe", str, "bssa2014", choices=("bssa2014",), help="Spectral ground-motion "
+            "model for PGA and SA(T): Boore, Stewart, Seyhan & Atkinson 2014."),
+    Setting("risk.source_radius_km", float, 300.0, "km", gt=0, help="Radius of the area source "
+            "around each city whose catalogue events give its Gutenberg-Richter rates."),
+    Setting("risk.mmin", float, 5.0, "Mw", ge=4.0, le=7.0, help="Smallest magnitude of the "
+            "stochastic event set."),
+    Setting("risk.realisations", int, 10, ge=1, help="Ground-motion realisations per event "
+            "(between- and within-event variability) for the loss intervals."),
+    Setting("risk.time_of_day", str, "night", choices=("day", "night", "transit"),
+            help="Occupancy used for fatalities."),
+    Setting("risk.years", list[int], [2020, 2030, 2040, 2050], "year", help="Years of the risk "
+            "trajectories (exposure grows with population; heat and flood change with climate)."),
+    Setting("risk.climate_scenarios", list[str], ["ssp245", "ssp585"], choices=("historical",
+            "ssp245", "ssp585"), help="Climate scenarios of the heat and flood trajectories."),
+    Setting("risk.heat_thresholds_c", list[int], [35, 40], "deg C", help="Daily maximum "
+            "temperatures whose days per year are counted."),
+    Setting("risk.seed", int, 20231, help="Seed of every random draw of the risk engine (same "
+            "seed, same results)."),
+    Setting("scenarios.names", list[str], ["bau_sprawl", "compact", "tod", "risk_aware"],
+            help="Urban growth scenarios run for every city: the packaged ones "
+            "(bau_sprawl, compact, tod, risk_aware) or ids of files in scenarios.dirs."),
+    Setting("scenarios.dirs", list[str], [], help="Extra folders with scenario YAML files."),
+    Setting("scenarios.epochs", list[int], [2030, 2040, 2050], "year", help="Decades to which "
+            "growth is allocated."),
+    Setting("scenarios.seed", int, 2050, help="Seed of the allocator's tie-breaking."),
+    Setting("data.population_overrides", _Path, None, help="Optional CSV (city_id, year, "
+            "population) whose values replace the projected population."),
+    Setting("appraisal.discount_rate", float, 0.06, "1/yr", gt=0, le=0.5, help="Real social "
+            "discount rate of the cost-benefit analysis."),
+    Setting("appraisal.smaa_samples", int, 10000, ge=100, help="Monte Carlo samples of SMAA-2."),
+    Setting("appraisal.budget_share_gdp", float, 0.01, "share", gt=0, le=1, help="Budget of the "
+            "portfolio as a share of one year of the city's GDP (or of population x national "
+            "GDP per person when no GDP layer is given)."),
     Setting("scorecard.gap_threshold", float, 0.5, "share", ge=0, le=1, help="An Essential "
             "scoring below this share of its highest possible score is a gap and gets a "
             "recommendation."),

@@ -88,6 +88,20 @@ def _grid_kw(cfg: StudyConfig) -> dict[str, float]:
                 design_density=cfg.grid.design_density, size_factor=cfg.grid.size_factor)
 
 
+def _risk_params(cfg: StudyConfig) -> dict[str, Any]:
+    r = cfg.risk
+    return dict(gmpe=r.gmpe, source_radius_km=r.source_radius_km, mmin=r.mmin,
+                realisations=r.realisations, time_of_day=r.time_of_day, years=list(r.years),
+                climate_scenarios=list(r.climate_scenarios),
+                heat_thresholds_c=list(r.heat_thresholds_c), seed=r.seed,
+                catalogue=[str(resolve_path(cfg, cfg.data.earthquake_catalogue))]
+                if cfg.data.earthquake_catalogue else None,
+                vulnerability={k: str(resolve_path(cfg, v))
+                               for k, v in cfg.data.vulnerability.items()},
+                taxonomy_mapping=str(resolve_path(cfg, cfg.data.taxonomy_mapping))
+                if cfg.data.taxonomy_mapping else None)
+
+
 def city_inputs(cfg: StudyConfig, city: City, demo_paths: dict[str, Path] | None) -> dict[str, str]:
     """Paths of the layers of one city: ``builtup_EPOCH``, ``population_EPOCH`` and ``dem``."""
     if demo_paths is not None:
@@ -115,6 +129,17 @@ def city_inputs(cfg: StudyConfig, city: City, demo_paths: dict[str, Path] | None
             raise InputFileError(f"the OSM extract for {city.city_id} is missing", path=p,
                                  fix="check data.osm in the config")
         out["osm"] = str(p)
+    if cfg.data.flood_depth:
+        for rp in cfg.data.flood_return_periods:
+            p = resolve_path(cfg, str(cfg.data.flood_depth).format(city_id=city.city_id, rp=rp))
+            if p.exists():
+                out[f"flood_depth_rp{rp}"] = str(p)
+    for role in ("mudflow", "vs30", "tmax_daily", "exposure"):  # optional hazard inputs
+        pat = getattr(cfg.data, role)
+        if pat:
+            p = resolve_path(cfg, str(pat).format(city_id=city.city_id))
+            if p.exists():
+                out[role] = str(p)
     from .io.environment import ENV_ROLES
 
     for role in ENV_ROLES:  # environment and economy products, where configured
@@ -323,9 +348,10 @@ def compute_city(city: City, params: dict[str, Any], inputs: dict[str, str], out
 
     epochs_data = {e: dict(population=per_epoch[e]["population"], builtup=per_epoch[e]["builtup"],
                            atlas=per_epoch[e]["atlas"]) for e in epochs}
+    shared: dict[str, Any] = {"raster_dir": rdir}  # what one engine hands to a later one
     for engine in params.get("engines", ()):
         merge_engine(*_run_engine(engine, city, grid, inputs, epochs_data, wts, zone_ids, rows,
-                                  dict(params, synthetic=synthetic)))
+                                  dict(params, synthetic=synthetic, _shared=shared)))
 
     if "dem" in inputs:
         dem = read_layer(inputs["dem"], grid, role="dem")
@@ -363,7 +389,19 @@ def _run_engine(name: str, city, grid, inputs, epochs_data, weights, zone_ids, r
         res = compute_city_carbon(city, grid, epochs_data, form_values,
                                   dict(params.get("carbon", {}), synthetic=params["synthetic"]),
                                   user_activity=params.get("activity", {}).get(city.city_id))
+        params["_shared"]["carbon"] = res
         return res, "carlcities.carbon.store.write_city"
+    if name == "risk":
+        from .risk.run import compute_city_risk
+
+        res = compute_city_risk(city, grid, inputs, epochs_data, weights, zone_ids,
+                                dict(params.get("risk", {}), synthetic=params["synthetic"]))
+        params["_shared"]["risk"] = res
+        return res, "carlcities.risk.store.write_city"
+    if name == "scenarios":
+        from .scenarios.run import compute_city_scenarios
+
+        return compute_city_scenarios(city, grid, inputs, epochs_data, rows, params), None
     if name == "mobility":
         if not inputs.get("osm"):
             return _NoResult(), None
@@ -493,7 +531,8 @@ def run_study(config: StudyConfig | str | Path | None = None, out: str | Path = 
                 demo_dir = resolve_path(cfg, cfg.data.demo_dir) if cfg.data.demo_dir else \
                     out / "demo"
                 extras = tuple(x for x, eng in (("environment", "environment"),
-                                                ("osm", "mobility")) if eng in cfg.run.engines)
+                                                ("osm", "mobility"), ("hazards", "risk"))
+                               if eng in cfg.run.engines)
                 demo = dict(dir=str(demo_dir), epochs=tuple(cfg.epochs), grid=_grid_kw(cfg),
                             extras=extras)
                 inputs: dict[str, dict[str, str] | None] = {c.city_id: None for c in todo}
@@ -521,6 +560,13 @@ def run_study(config: StudyConfig | str | Path | None = None, out: str | Path = 
                                         thresholds_m=list(cfg.mobility.thresholds_m),
                                         green_min_ha=cfg.mobility.green_min_ha),
                           gtfs={k: str(resolve_path(cfg, v)) for k, v in cfg.data.gtfs.items()},
+                          risk=_risk_params(cfg),
+                          scenarios=dict(
+                              names=list(cfg.scenarios.names), dirs=[
+                                  str(resolve_path(cfg, d)) for d in cfg.scenarios.dirs],
+                              epochs=list(cfg.scenarios.epochs), seed=cfg.scenarios.seed,
+                              overrides=str(resolve_path(cfg, cfg.data.population_overrides))
+                              if cfg.data.population_overrides else None),
                           environment=dict(
                               green_min_ha=cfg.environment.green_min_ha,
                               green_access_m=cfg.environment.green_access_m,
@@ -547,6 +593,13 @@ def run_study(config: StudyConfig | str | Path | None = None, out: str | Path = 
 
             run_scorecards(store.con, cfg, catalog, out)
             timings["scorecards"] = round(time.perf_counter() - t, 3)
+            # stage 3b: appraisal of the options, benchmarks, typology, recommendations
+            if cfg.run.appraisal:
+                t = time.perf_counter()
+                from .appraisal.run import run_appraisal
+
+                manifest["appraisal"] = run_appraisal(store.con, cfg, catalog, run_id)
+                timings["appraisal"] = round(time.perf_counter() - t, 3)
             # stage 4: exports
             t = time.perf_counter()
             store.export(out, run_id)

@@ -187,5 +187,42 @@ def compute_city_carbon(city, grid, epochs_data: dict[int, dict], form_values: d
     return CarbonResult(rows=rows, inventory=inv_rows, actions=actions_out, proxies=proxies,
                         rasters=rasters, provenance=prov, synthetic=synthetic, totals=totals,
                         macc=macc(actions_out, 2030),
-                        pathways={s: dict(years=pw.years.tolist(), total=pw.total.tolist())
-                                  for s, pw in paths.items()})
+                        pathways={s: dict(
+                            years=pw.years.tolist(), total=pw.total.tolist(),
+                            density=pw.drivers["density"].tolist(),
+                            cars=_stream_sum(pw, _CAR_STREAMS),
+                            heat=_stream_sum(pw, _HEAT_STREAMS),
+                            elasticity=dict(
+                                cars=P.number("vkm_density_elasticity", city.city_id,
+                                              city.country_iso3),
+                                heat=P.number("floor_area_density_elasticity", city.city_id,
+                                              city.country_iso3)))
+                            for s, pw in paths.items()})
+
+
+_CAR_STREAMS = ("cars",)
+_HEAT_STREAMS = ("res_dh", "res_ind", "com_dh", "com_ind")
+
+
+def _stream_sum(pw, keys) -> list[float]:
+    out = np.zeros(len(pw.years))
+    for k in keys:
+        out = out + pw.streams.get(k, 0.0)
+    return out.tolist()
+
+
+def emissions_at_density(result: CarbonResult, year: int, density_ratio: float) -> float | None:
+    """BASIC emissions [t CO2e/yr] in ``year`` if the city's density (ratio to the base year)
+    were ``density_ratio`` instead of the BAU pathway's: car travel and heated floor area
+    follow their density elasticities (the same drivers as :func:`pathways.pathway`)."""
+    bau = result.pathways.get("bau")
+    if not bau or year not in bau["years"]:
+        return None
+    i = bau["years"].index(year)
+    d_bau = bau["density"][i]
+    if not (d_bau > 0 and density_ratio > 0):
+        return None
+    r = density_ratio / d_bau
+    e = bau["elasticity"]
+    return (bau["total"][i] - bau["cars"][i] - bau["heat"][i]
+            + bau["cars"][i] * r ** e["cars"] + bau["heat"][i] * r ** e["heat"])

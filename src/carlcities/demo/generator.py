@@ -73,7 +73,7 @@ __all__ = [
     "urban_layers",
 ]
 
-DEMO_VERSION = "4"
+DEMO_VERSION = "5"
 #: environment layers written beside the GHSL ones (see demo/environment.py)
 ENV_KEYS = ("landcover_2021", "ndvi_2020", "pm25_2020", "lst_2020", "lights_2014", "lights_2020",
             "gdp_2020")
@@ -521,7 +521,10 @@ def _tags(city: City, product: str, epoch: int | None = None, **extra: str) -> d
     return t
 
 
-EXTRAS = ("environment", "osm")
+EXTRAS = ("environment", "osm", "hazards")
+#: demo hazard layers every city gets (mudflow fans only at mountain fronts)
+HAZARD_KEYS = ("flood_depth_rp10", "flood_depth_rp50", "flood_depth_rp100", "flood_depth_rp500",
+               "vs30", "tmax_daily")
 
 
 def generate_city(city: City, out_dir: Path, *, epochs: Sequence[int] = DEFAULT_EPOCHS,
@@ -578,6 +581,12 @@ def generate_city(city: City, out_dir: Path, *, epochs: Sequence[int] = DEFAULT_
         from .streets import write_osm
 
         paths["osm"] = write_osm(city, grid, d, sh_g, pop_g, epochs)
+    if "hazards" in extras:  # flood depths, mudflow fans, Vs30, daily Tmax (issue 5)
+        from .hazards import write_hazard_layers
+
+        last = max(pop_g)
+        paths.update(write_hazard_layers(city, grid, model, d.parent, population=pop_g[last],
+                                         builtup=sh_g[last]))
 
     meta = _sidecar(city, epochs, res_m, grid_kw)
     meta["files"] = {k: v.name for k, v in paths.items()}
@@ -620,7 +629,8 @@ def _cached(city: City, d: Path, epochs: Sequence[int], res_m: float,
     paths = {k: d / name for k, name in meta.get("files", {}).items()}
     expected = ({f"builtup_{e}" for e in epochs} | {f"population_{e}" for e in epochs} | {"dem"}
                 | (set(ENV_KEYS) if "environment" in extras else set())
-                | ({"osm"} if "osm" in extras else set()))
+                | ({"osm"} if "osm" in extras else set())
+                | (set(HAZARD_KEYS) if "hazards" in extras else set()))
     if not expected <= set(paths) or not all(p.is_file() for p in paths.values()):
         return None
     return paths

@@ -14,6 +14,8 @@ from carlcities.indicators import (  # noqa: F401  (registration)  # noqa: F401,
     form,
     growth,
     mobility,
+    risk,
+    scenario,
 )
 from carlcities.indicators.atlas import AtlasResult, classify, compactness, new_growth
 from carlcities.indicators.registry import (

@@ -23,6 +23,10 @@ THEMES = {
     "mobility": "Street network (OSMnx definitions)",
     "access": "Access to amenities",
     "ghg": "Greenhouse gases (GPC BASIC)",
+    "hazard": "Hazards: earthquake, heat",
+    "exposure": "Exposure: buildings, value and people in hazard zones",
+    "risk": "Risk: losses and lives, with probabilities",
+    "scenario": "Growth scenarios to 2050: land take, density of growth, new streets",
 }
 
 COLUMNS = (

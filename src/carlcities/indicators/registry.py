@@ -37,6 +37,7 @@ UNITS = frozenset({
     "µg/m³", "°C", "K", "km", "USD", "USD/person", "nW/cm²/sr·km²", "nW/cm²/sr·m²/person",
     "m", "min", "count", "1/km²", "km/km²", "m/km²",
     "t CO2e/yr", "t CO2e/person/yr", "USD/t CO2e",
+    "g", "MSK-64", "m/s", "USD/yr", "‰", "persons/yr", "days/yr", "m/person",
 })
 HIGHER_IS = ("better", "worse", "neutral")
 

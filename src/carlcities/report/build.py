@@ -31,7 +31,7 @@ from typing import Any
 from markupsafe import Markup
 
 from ..errors import OutputDirError
-from . import charts, i18n, maps
+from . import charts, i18n, maps, sections
 
 __all__ = [
     "KEY_EPOCH_INDICATORS",
@@ -50,6 +50,8 @@ KEY_EPOCH_INDICATORS = (
 )
 #: themes shown in the profile's "Environment and economy" section rather than key indicators
 ENV_THEMES = ("environment", "economy")
+#: themes shown in their own sections, not in the key-indicator table
+OWN_SECTION_THEMES = ("hazard", "exposure", "risk", "scenario")
 MOB_THEMES = ("mobility", "access")
 KEY_PAIR_INDICATORS = ("growth.lcrpgr", "growth.delta_c", "growth.lcr", "growth.pgr")
 #: panels of the profile chart, in order: population, built-up area (or, failing that, the
@@ -167,6 +169,11 @@ class Study:
     scorecards: dict[str, dict[str, Any]] = field(default_factory=dict)
     # city_id -> greenhouse-gas section (see _load_ghg); empty for stores without ghg tables
     ghg: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # risk, growth scenarios and appraisal sections (report/sections.py); empty when absent
+    risk: dict[str, dict[str, Any]] = field(default_factory=dict)
+    scenarios: dict[str, dict[str, Any]] = field(default_factory=dict)
+    appraisal: dict[str, Any] = field(default_factory=lambda: {"cities": {}, "region": [],
+                                                               "typology": []})
 
     def city_items(self, city: str) -> list[tuple[tuple[str, str, int | None, int | None],
                                                   Value]]:
@@ -238,6 +245,10 @@ def _load(db: Path) -> Study:
                  for r in _select(con, "zones", ["city_id", "zone_id", "name_en", "name_ru"])}
         scorecards = _load_scorecards(con)
         ghg = _load_ghg(con)
+        names = {i: (ind.name_en, ind.name_ru, ind.unit) for i, ind in inds.items()}
+        risk = sections.load_risk(con, names)
+        scen = sections.load_scenarios(con, names)
+        appraisal = sections.load_appraisal(con)
     finally:
         con.close()
 
@@ -281,7 +292,8 @@ def _load(db: Path) -> Study:
     cities = dict(sorted(cities.items(), key=lambda kv: (kv[1].get("name_en") or kv[0]).lower()))
     synthetic = synthetic or any(sc["synthetic"] for sc in scorecards.values())
     return Study(meta, run, latest, cities, inds, values, zone_values, zones, synthetic,
-                 by_city=dict(by_city), scorecards=scorecards, ghg=ghg)
+                 by_city=dict(by_city), scorecards=scorecards, ghg=ghg, risk=risk,
+                 scenarios=scen, appraisal=appraisal)
 
 
 #: GPC sub-sector indicators shown per person, in order
@@ -636,10 +648,54 @@ def _city_figures(job: dict[str, Any]) -> dict[str, maps.FigureInfo | None]:
             Path(job["raster_dir"]) / f"ghg_{gh['year']}.tif", img / f"{cid}-ghg-map.png",
             city_en=job["name_en"], city_ru=job["name_ru"],
             source=f"rasters/{cid}/ghg_{gh['year']}.tif")
+    figs.update(sections.risk_figures(job))
     figs["chart"] = charts.time_series(
         job["series"], img / f"{cid}-chart.png", kind="chart", title_key="chart_title",
         city_en=job["name_en"], city_ru=job["name_ru"], source=src)
     return figs
+
+
+OVERVIEW_IDS = ("hazard.eq_pga475_rock", "risk.eq_eal_ratio", "risk.eq_fatalities_annual",
+                "risk.flood_eal", "exposure.pop_mudflow", "risk.heat_excess_deaths")
+
+
+def _risk_overview(study: Study) -> dict[str, Any]:
+    """Index table: key risk values, the city's type and its option most often ranked first."""
+    types = {t["city_id"]: t["type"] for t in study.appraisal.get("typology", [])}
+    cols = [dict(indicator_id=i, name_en=study.indicators[i].name_en,
+                 name_ru=study.indicators[i].name_ru, unit=study.indicators[i].unit)
+            for i in OVERVIEW_IDS if i in study.indicators]
+    rows = []
+    for cid, c in study.cities.items():
+        r = study.risk.get(cid)
+        a = study.appraisal["cities"].get(cid)
+        if not r and not a:
+            continue
+        vals = {t["indicator_id"]: t["value"] for t in (r or {}).get("table", [])}
+        top = (a or {}).get("options") or [{}]
+        rows.append(dict(city_id=cid, name_en=c.get("name_en") or cid,
+                         name_ru=c.get("name_ru") or "", href=f"cities/{_slug(cid)}.html",
+                         values=[vals.get(col["indicator_id"]) for col in cols],
+                         type=types.get(cid), top_option=top[0].get("name_en"),
+                         top_option_ru=top[0].get("name_ru"), p_first=top[0].get("p_first")))
+    return {"columns": cols, "rows": rows}
+
+
+def _typology_view(study: Study) -> dict[str, Any] | None:
+    typ = study.appraisal.get("typology") or []
+    if not typ:
+        return None
+    sep = typ[0]["separating"][:5]
+    names = ", ".join(study.indicators[i].name_en if i in study.indicators else i
+                      for i, _f in sep)
+    names_ru = ", ".join(study.indicators[i].name_ru if i in study.indicators else i
+                         for i, _f in sep)
+    groups: dict[int, list[str]] = defaultdict(list)
+    for t in typ:
+        groups[int(t["type"])].append(study.cities.get(t["city_id"], {}).get("name_en")
+                                      or t["city_id"])
+    return {"k": typ[0]["k"], "separating_en": names, "separating_ru": names_ru,
+            "groups": [{"type": k, "cities": sorted(v)} for k, v in sorted(groups.items())]}
 
 
 def _radar_job(study: Study, cid: str, c: dict[str, Any]) -> dict[str, Any] | None:
@@ -814,7 +870,10 @@ def build_report(out_dir: Path, *, progress: ProgressFn | None = None) -> Path:
             "source": "; ".join(srcs),
             "chart_source": f"study.duckdb, indicator_values, run {run['run_id']}",
             "series": _series(study, cid, CHART_SERIES),
-            "radar": _radar_job(study, cid, c), "ghg": study.ghg.get(cid)})
+            "radar": _radar_job(study, cid, c), "ghg": study.ghg.get(cid),
+            "slug": _slug(cid), "risk": study.risk.get(cid),
+            "scenarios": study.scenarios.get(cid),
+            "appraisal": study.appraisal["cities"].get(cid)})
     workers = _workers(len(jobs))
     figures = _map_jobs(_city_figures, jobs, workers)
     say(f"drew the city figures ({len(jobs)} cities, {workers} worker(s))")
@@ -876,10 +935,16 @@ def build_report(out_dir: Path, *, progress: ProgressFn | None = None) -> Path:
          "shares": {str(e["essential"]): e["share"] for e in r["essentials"]},
          "institutional_capacity": r["institutional_capacity"], "synthetic": r["synthetic"]}
         for r in sc_rows]
+    overview = _risk_overview(study)
+    index_data["risk_overview"] = overview
+    index_data["typology"] = study.appraisal.get("typology", [])
+    index_data["regional_recommendations"] = study.appraisal.get("region", [])
     index_html = env.get_template("index.html").render(
         **base, page="index", root="", columns=cols, rows=rows, median=med,
         sc_rows=sc_rows, sc_median=sc_median,
         region_fig=region_fig, manifest_href="../manifest.json", json_href="index.json",
+        overview=overview, typology=_typology_view(study),
+        region_recs=study.appraisal.get("region", []),
         n_cities=len(rows))
     index = report / "index.html"
     _write(index, index_html, index_data)
@@ -912,19 +977,23 @@ def build_report(out_dir: Path, *, progress: ProgressFn | None = None) -> Path:
                 "districts": _districts(study, cid),
                 "figures": {k: v for k, v in fj.items() if v},
                 "rasters_missing": rs.empty, "provenance": prov,
-                "scorecard": study.scorecards.get(cid), "ghg": study.ghg.get(cid)}
+                "scorecard": study.scorecards.get(cid), "ghg": study.ghg.get(cid),
+                "risk": study.risk.get(cid), "growth_scenarios": study.scenarios.get(cid),
+                "options": study.appraisal["cities"].get(cid)}
         html = env.get_template("city.html").render(
             **base, page="city", root="../", city=city_json, figs=fj, blocks=epoch_blocks,
             growth=pair_blocks,
             epoch_grid=_grid([b for b in epoch_blocks
-                              if b["indicator"]["theme"] not in ENV_THEMES + MOB_THEMES]),
+                              if b["indicator"]["theme"] not in ENV_THEMES + MOB_THEMES
+                              + OWN_SECTION_THEMES]),
             mob_grid=_grid([b for b in epoch_blocks
                             if b["indicator"]["theme"] in MOB_THEMES]),
             env_grid=_grid([b for b in epoch_blocks + pair_blocks
                             if b["indicator"]["theme"] in ENV_THEMES]),
             pair_grid=_grid(pair_blocks),
             districts=data["districts"], provenance=prov, scorecard=study.scorecards.get(cid),
-            ghg=study.ghg.get(cid),
+            ghg=study.ghg.get(cid), risk=study.risk.get(cid),
+            scen=study.scenarios.get(cid), opts=study.appraisal["cities"].get(cid),
             rasters_missing=rs.empty, raster_dir=f"rasters/{cid}/",
             n_cities=n_all, n_country=n_country, manifest_href="../../manifest.json",
             json_href=f"{_slug(cid)}.json")

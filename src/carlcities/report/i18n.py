@@ -368,6 +368,122 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
 }
 
+# -- risk, growth scenarios, options and recommendations (issues 5, 7, 8) ----------------------
+STRINGS.update({
+    "risk_section": ("Hazards and risk", "Опасности и риск"),
+    "risk_note": (
+        ("Earthquake: classical hazard at the city centre on rock, event-based losses over "
+         "stochastic catalogues (5-95 % between catalogues in the store); flood: losses of the "
+         "return-period maps; mudflow: run-out corridors; heat: daily temperatures."),
+        ("Землетрясения: вероятностная оценка опасности в центре города на скальном грунте, "
+         "потери по стохастическим каталогам событий; наводнения: потери по картам глубин "
+         "заданной повторяемости; сели: зоны выноса; жара: суточные температуры."),
+    ),
+    "risk_eq": ("earthquake", "землетрясение"),
+    "risk_flood": ("flood", "наводнение"),
+    "risk_value": ("value", "значение"),
+    "risk_historic": ("Historic earthquakes as scenarios",
+                      "Исторические землетрясения как сценарии"),
+    "risk_event": ("event", "событие"),
+    "risk_distance": ("distance [km]", "расстояние [км]"),
+    "risk_msk_model": ("modelled intensity [MSK-64]", "расчётная интенсивность [MSK-64]"),
+    "risk_msk_observed": ("observed intensity", "наблюдённая интенсивность"),
+    "risk_loss": ("loss today [M USD]", "потери сегодня [млн USD]"),
+    "risk_deaths": ("deaths today", "погибшие сегодня"),
+    "risk_trajectories": ("Risk to 2050", "Риск до 2050 года"),
+    "risk_climate": ("climate", "климат"),
+    "risk_by_class": ("Buildings by class", "Здания по типам"),
+    "risk_class": ("class", "тип"),
+    "risk_buildings": ("buildings", "здания"),
+    "risk_value_musd": ("value [M USD]", "стоимость [млн USD]"),
+    "risk_eal_usd": ("earthquake EAL [USD/yr]", "ОСП от землетрясений [USD/год]"),
+    "risk_lec_title": ("Loss exceedance", "Кривая превышения потерь"),
+    "risk_lec_alt": ("Loss against return period for {city}.",
+                     "Потери в зависимости от периода повторяемости: {city_ru}."),
+    "risk_lec_caption": (
+        "Earthquake: event-based (step); flood: the return-period maps (points). Today's exposure.",
+        "Землетрясения: по стохастическим событиям (ступени); наводнения: по картам (точки). "
+        "Сегодняшняя экспозиция."),
+    "map_eq_pga_rp475_event": ("Ground shaking of the 475-year loss event",
+                               "Сотрясения при событии с потерями повторяемостью 475 лет"),
+    "map_eq_pga_rp475_event_caption": (
+        "Median peak ground acceleration [g] of the stochastic event whose loss is nearest the "
+        "475-year loss (BSSA14, Vs30 of each 500 m block).",
+        "Медианное пиковое ускорение [g] стохастического события с потерями, ближайшими к "
+        "потерям повторяемостью 475 лет (BSSA14, Vs30 блоков 500 м)."),
+    "map_eq_damage_ratio_rp475": ("Damage ratio of the 475-year loss event",
+                                  "Доля ущерба при событии повторяемостью 475 лет"),
+    "map_eq_damage_ratio_rp475_caption": (
+        "Mean loss / replacement value of the buildings in each 500 m block.",
+        "Средние потери / восстановительная стоимость зданий в каждом блоке 500 м."),
+    "map_flood_depth_rp100": ("Flood depth, 100-year flood", "Глубина затопления, паводок 1 %"),
+    "map_flood_depth_rp100_caption": ("Depth [m] of the 100-year flood map.",
+                                      "Глубина [м] по карте паводка 1 % обеспеченности."),
+    "map_mudflow_class": ("Mudflow susceptibility", "Селевая опасность"),
+    "map_mudflow_class_caption": (
+        "1 low, 2 medium, 3 high: run-out corridors on the fans below mountain catchments.",
+        "1 низкая, 2 средняя, 3 высокая: зоны выноса на конусах ниже горных водосборов."),
+    "map_exposure_value": ("Exposed value", "Стоимость активов"),
+    "map_exposure_value_caption": (
+        "Replacement value of buildings and contents per cell [USD] (GEM typology mixes).",
+        "Восстановительная стоимость зданий и имущества на ячейку [USD] (типы зданий GEM)."),
+    "growth_section": ("Growth scenarios to 2050", "Сценарии роста до 2050 года"),
+    "growth_note": (
+        ("Projected growth allocated on the city grid under each scenario's levers; values in "
+         "{epoch}."),
+        ("Прогнозный рост, размещённый на сетке города по рычагам каждого сценария; значения "
+         "на {epoch} г.")),
+    "scenario_chart_title": ("Growth scenarios compared", "Сравнение сценариев роста"),
+    "scenario_chart_alt": ("Bar charts comparing the growth scenarios of {city}.",
+                           "Столбчатые диаграммы сценариев роста: {city_ru}."),
+    "scenario_chart_caption": (
+        "Land take, new residents in hazard zones and emissions of each scenario.",
+        "Новая застройка, новые жители в опасных зонах и выбросы по сценариям."),
+    "scenario_map_title": ("Where growth goes", "Куда идёт рост"),
+    "scenario_map_alt": ("Maps of new built-up land per growth scenario of {city}.",
+                         "Карты новой застройки по сценариям роста: {city_ru}."),
+    "scenario_map_caption": (
+        "Grey: built-up today; colour: new built-up land by the last scenario epoch.",
+        "Серым — застройка сегодня; цветом — новая застройка к последнему году сценария."),
+    "options_section": ("Options and recommendations", "Меры и рекомендации"),
+    "options_note": (
+        ("Risk-reduction, low-carbon and growth options appraised together: cost-benefit at the "
+         "social discount rate with the social cost of carbon and the value of statistical life, "
+         "and SMAA-2 over stakeholder weights and uncertain effects."),
+        ("Меры по снижению риска, низкоуглеродные меры и сценарии роста оценены вместе: "
+         "затраты и выгоды по социальной ставке дисконтирования с социальной стоимостью углерода "
+         "и стоимостью статистической жизни, и SMAA-2 по весам заинтересованных сторон.")),
+    "opt_option": ("option", "мера"),
+    "opt_kind": ("kind", "вид"),
+    "opt_npv": ("NPV [M USD]", "ЧПС [млн USD]"),
+    "opt_bcr": ("BCR", "К выгод/затрат"),
+    "opt_pfirst": ("P(first)", "P(первое место)"),
+    "opt_portfolio": ("in portfolio", "в портфеле"),
+    "opt_budget": ("Portfolio budget {budget} USD; cost of the selected options {cost} USD.",
+                   "Бюджет портфеля {budget} USD; стоимость выбранных мер {cost} USD."),
+    "rank_chart_title": ("Rank acceptability", "Вероятности мест в рейтинге"),
+    "rank_chart_alt": ("Stacked bars of rank probabilities of the options of {city}.",
+                       "Столбцы вероятностей мест мер: {city_ru}."),
+    "rank_chart_caption": (
+        "SMAA-2 over the pooled stakeholder profiles: the share of samples in which each option "
+        "takes each rank (first rank darkest).",
+        "SMAA-2 по объединённым профилям заинтересованных сторон: доля выборок, в которых мера "
+        "занимает каждое место (первое — самое тёмное)."),
+    "recommendations": ("Recommendations", "Рекомендации"),
+    "rec_confidence": ("confidence", "уверенность"),
+    "rec_evidence": ("evidence", "основание"),
+    "regional_recommendations": ("Regional recommendations", "Региональные рекомендации"),
+    "typology": ("Typology of cities", "Типология городов"),
+    "typology_note": (
+        "KMeans on standardised indicators (k by silhouette = {k}); the indicators that separate "
+        "the types most: {separating}.",
+        "KMeans по стандартизованным индикаторам (k по силуэту = {k}); сильнее всего типы "
+        "различают: {separating}."),
+    "type": ("type", "тип"),
+    "risk_overview": ("Risk and options by city", "Риск и меры по городам"),
+    "top_option": ("option most often first", "мера, чаще всего первая"),
+})
+
 COUNTRIES: dict[str, tuple[str, str]] = {
     "KAZ": ("Kazakhstan", "Казахстан"),
     "KGZ": ("Kyrgyzstan", "Кыргызстан"),

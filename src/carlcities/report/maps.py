@@ -498,26 +498,43 @@ MOB_MAPS: dict[str, tuple[str, str, bool]] = {
 }
 
 
+def named_map(rs: RasterSet, name: str, out_file: Path, *, out_dir: Path, city_en: str,
+              city_ru: str, fallback_source: str, cmap: str, unit: str, rev: bool,
+              title: tuple[str, str], caption: tuple[str, str],
+              fixed: tuple[float, float] | None = None) -> FigureInfo | None:
+    """``rasters/CITY/{name}.tif`` on a linear colour scale from its 2nd to 98th percentile
+    (``rev`` reverses the colours); None when absent."""
+    path = rs.folder / f"{name}.tif"
+    if not path.is_file():
+        return None
+    g = _read(path, average=True, window=rs.window)
+    if not np.isfinite(g.data).any():
+        return None
+    img, colorbar = _colour_scale(g, cmap + ("_r" if rev else ""), unit, fixed=fixed)
+    wpx, hpx = _write_png(img, out_file)
+    return FigureInfo(
+        file=out_file, kind=name.replace("_", "-"), title_en=title[0], title_ru=title[1],
+        alt=f"{title[0]}, {city_en}. {title[1]}, {city_ru}.",
+        caption_en=caption[0], caption_ru=caption[1],
+        unit=unit, source=_source([path], out_dir, g.tags, fallback_source),
+        width=wpx, height=hpx, extra={}, colorbar=colorbar, scale=_scale(g.width_km))
+
+
 def mob_map(rs: RasterSet, kind: str, out_file: Path, *, out_dir: Path, city_en: str,
             city_ru: str, fallback_source: str) -> FigureInfo | None:
     """``rasters/CITY/{kind}.tif`` of the mobility engine on a linear colour scale from its 2nd
     to 98th percentile (short distances bright); None when absent."""
-    path = rs.folder / f"{kind}.tif"
-    if kind not in MOB_MAPS or not path.is_file():
+    if kind not in MOB_MAPS:
         return None
-
     cmap_name, unit, rev = MOB_MAPS[kind]
-    g = _read(path, average=True, window=rs.window)
-    img, colorbar = _colour_scale(g, cmap_name + ("_r" if rev else ""), unit)
-    wpx, hpx = _write_png(img, out_file)
-    title_en, title_ru = i18n.text(f"mob_{kind}_map"), i18n.text(f"mob_{kind}_map", "ru")
-    return FigureInfo(
-        file=out_file, kind=f"mob-{kind}", title_en=title_en, title_ru=title_ru,
-        alt=f"{title_en}, {city_en}. {title_ru}, {city_ru}.",
-        caption_en=i18n.text(f"mob_{kind}_caption"),
-        caption_ru=i18n.text(f"mob_{kind}_caption", "ru"),
-        unit=unit, source=_source([path], out_dir, g.tags, fallback_source),
-        width=wpx, height=hpx, extra={}, colorbar=colorbar, scale=_scale(g.width_km))
+    info = named_map(rs, kind, out_file, out_dir=out_dir, city_en=city_en, city_ru=city_ru,
+                     fallback_source=fallback_source, cmap=cmap_name, unit=unit, rev=rev,
+                     title=(i18n.text(f"mob_{kind}_map"), i18n.text(f"mob_{kind}_map", "ru")),
+                     caption=(i18n.text(f"mob_{kind}_caption"),
+                              i18n.text(f"mob_{kind}_caption", "ru")))
+    if info is not None:
+        info.kind = f"mob-{kind}"
+    return info
 
 
 def env_map(rs: RasterSet, kind: str, out_file: Path, *, out_dir: Path, city_en: str,

@@ -1,0 +1,332 @@
+"""Recommendations per city and for the region, each citing the evidence it rests on.
+
+Every text is a template of ``data/recommendation_templates.yaml`` filled in English and
+Russian; every number in it is formatted (:func:`format_number`) from the ``value`` of one of
+the evidence items the recommendation carries, and from nothing else. Names (cities,
+indicators, options, Essentials) are inserted verbatim. The rules that decide which
+recommendations are made and their priority and confidence are stated in the template file.
+
+Evidence items are dicts ``{indicator_id | metric, city_id, epoch, scenario, value, unit,
+table}``: ``table`` is the store table the value comes from (``indicator_values``,
+``appraisal``, ``rank_acceptability``, ``scorecard_scores``, ...).
+"""
+
+from __future__ import annotations
+
+import math
+import string
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from carlcities.errors import AppraisalError, InputFileError
+
+__all__ = ["confidence_label", "fill", "format_number", "load_templates", "recommend_city",
+           "recommend_region"]
+
+
+@lru_cache(maxsize=4)
+def _load(path: str | None) -> dict[str, Any]:
+    if path is None:
+        ref = resources.files("carlcities") / "data" / "recommendation_templates.yaml"
+        text = ref.read_text(encoding="utf-8")
+        name = "carlcities/data/recommendation_templates.yaml"
+    else:
+        try:
+            text, name = Path(path).read_text(encoding="utf-8"), path
+        except OSError as exc:
+            raise InputFileError(f"cannot read the templates ({exc})", path=path,
+                                 fix="check the path") from None
+    data = yaml.safe_load(text) or {}
+    for k in ("rules", "templates"):
+        if k not in data:
+            raise AppraisalError(f"no `{k}` section", path=name,
+                                 fix="keep the structure of the bundled file")
+    for tid, t in data["templates"].items():
+        if set(t) != {"text_en", "text_ru"}:
+            raise AppraisalError(f"template {tid}: needs exactly text_en and text_ru",
+                                 path=name, fix="give both languages, nothing else")
+    data["_name"] = name
+    return data
+
+
+def load_templates(path: str | Path | None = None) -> dict[str, Any]:
+    """The template file (``rules``, ``themes``, ``templates``), validated."""
+    return _load(str(path) if path is not None else None)
+
+
+def format_number(value: float, lang: str = "en") -> str:
+    """A number for a sentence: three significant figures; English ``1,230,000`` and
+    ``0.125``, Russian ``1 230 000`` and ``0,125`` (no-break spaces)."""
+    v = float(value)
+    if not math.isfinite(v):
+        raise AppraisalError(f"cannot print {v} in a recommendation",
+                             fix="leave undefined values out of the evidence")
+    if v == 0:
+        s = "0"
+    else:
+        r = float(f"{v:.3g}")
+        if abs(r) >= 100:
+            s = f"{int(round(r)):,}"
+        else:
+            d = max(0, 2 - int(math.floor(math.log10(abs(r)))))
+            s = f"{r:.{d}f}"
+            if "." in s:
+                s = s.rstrip("0").rstrip(".")
+    if lang == "ru":
+        s = s.replace(",", "\u00a0").replace(".", ",")
+    return s
+
+
+def confidence_label(c: float) -> str:
+    """``high`` (>= 0.67), ``medium`` (>= 0.34) or ``low``."""
+    return "high" if c >= 0.67 else "medium" if c >= 0.34 else "low"
+
+
+def _unit(u: str) -> str:
+    return u.replace("CO2", "CO₂")
+
+
+def fill(template_id: str, *, words: Mapping[str, tuple[str, str]],
+         numbers: Mapping[str, Mapping[str, Any]], templates: Mapping[str, Any] | None = None
+         ) -> tuple[str, str]:
+    """(text_en, text_ru) of a template.
+
+    ``words``: placeholder -> (English, Russian); ``numbers``: placeholder -> evidence item
+    whose ``value`` is printed. Raises AppraisalError for an unknown template or a placeholder
+    without a value.
+    """
+    t = templates or load_templates()
+    tpl = t["templates"].get(template_id)
+    if tpl is None:
+        raise AppraisalError(f"unknown template {template_id!r}", path=t.get("_name"),
+                             fix=f"use one of {', '.join(t['templates'])}")
+    out = []
+    for lang in ("en", "ru"):
+        text = tpl[f"text_{lang}"]
+        vals: dict[str, str] = {}
+        for _lit, field, _spec, _conv in string.Formatter().parse(text):
+            if field is None:
+                continue
+            if field in numbers:
+                vals[field] = format_number(numbers[field]["value"], lang)
+            elif field in words:
+                vals[field] = words[field][0 if lang == "en" else 1]
+            else:
+                raise AppraisalError(
+                    f"template {template_id} ({lang}): no value for {{{field}}}",
+                    path=t.get("_name"),
+                    fix="pass it as a word or an evidence number, or change the template")
+        out.append(text.format(**vals))
+    return out[0], out[1]
+
+
+def _ev(city_id: str | None, value: float, unit: str, table: str, *, indicator_id: str | None
+        = None, metric: str | None = None, epoch: int | None = None,
+        scenario: str | None = None, option_id: str | None = None) -> dict[str, Any]:
+    e: dict[str, Any] = dict(city_id=city_id, epoch=epoch, scenario=scenario,
+                             value=float(value), unit=unit, table=table)
+    if indicator_id is not None:
+        e["indicator_id"] = indicator_id
+    if metric is not None:
+        e["metric"] = metric
+    if option_id is not None:
+        e["option_id"] = option_id
+    return e
+
+
+def _names(indicator_id: str, given: Mapping[str, tuple[str, str]] | None) -> tuple[str, str]:
+    if given and indicator_id in given:
+        return given[indicator_id]
+    from carlcities.indicators.registry import REGISTRY
+
+    ind = REGISTRY.get(indicator_id)
+    return (ind.name_en, ind.name_ru) if ind is not None else (indicator_id, indicator_id)
+
+
+def _rec(rec_id: str, template: str, priority: str, conf: float, words: Mapping[str, Any],
+         numbers: Mapping[str, dict[str, Any]], evidence: list[dict[str, Any]],
+         options: Sequence[str], t: Mapping[str, Any], city_id: str | None) -> dict[str, Any]:
+    en, ru = fill(template, words=words, numbers=numbers, templates=t)
+    conf = max(0.0, min(1.0, conf))
+    return dict(rec_id=rec_id, city_id=city_id, template=template, priority=priority,
+                text_en=en, text_ru=ru, confidence=round(conf, 3),
+                confidence_label=confidence_label(conf), options=list(options),
+                evidence=evidence)
+
+
+def recommend_city(city_id: str, city_name: tuple[str, str], *,
+                   benchmark_rows: Sequence[Mapping[str, Any]] = (),
+                   appraisal: Mapping[str, Any] | None = None,
+                   scorecard: Sequence[Mapping[str, Any]] = (),
+                   options: Sequence[Any] = (),
+                   indicator_names: Mapping[str, tuple[str, str]] | None = None,
+                   epoch: int | None = None, scenario: str = "observed",
+                   synthetic: bool = False, flagged: Sequence[str] = (),
+                   templates: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Recommendations for one city, highest priority first.
+
+    Parameters
+    ----------
+    city_id, city_name : the city and its (English, Russian) name.
+    benchmark_rows : rows of :func:`~carlcities.appraisal.typology.benchmark` (any cities;
+        this city's are used). Risk and emission metrics (ids ``risk.*``, ``carbon.*``) are
+        benchmarked the same way and get the hazard / emissions templates.
+    appraisal : the dict returned by :func:`~carlcities.appraisal.appraise_city`.
+    scorecard : one dict per Essential: ``essential`` (1–10), ``share`` [0–1], ``score``,
+        ``max_score`` (from the scorecard engine).
+    options : the :class:`~carlcities.appraisal.options.Option` objects (to link scorecard
+        gaps to the options that carry out that Essential).
+    indicator_names : {indicator_id: (en, ru)}; default from the registry.
+    epoch, scenario : cited with the indicator evidence.
+    synthetic, flagged : data flags lowering the confidence (flagged: indicator ids).
+    """
+    t = templates or load_templates()
+    rules = t["rules"]
+    themes = t.get("themes") or {}
+    city_w = {"city": city_name}
+    recs: list[dict[str, Any]] = []
+    for r in benchmark_rows:
+        if r["city_id"] != city_id or r.get("peer_standing") is None:
+            continue
+        st = float(r["peer_standing"])
+        ind = r["indicator_id"]
+        theme = ind.split(".", 1)[0]
+        if st <= rules["gap_pct"]:
+            tid = themes.get(theme, "indicator_gap")
+            prio = "high" if st <= rules["high_pct"] or tid != "indicator_gap" else "medium"
+        elif st >= rules["strength_pct"] and theme not in themes:
+            tid, prio = "strength", "low"
+        else:
+            continue
+        unit = r.get("unit") or ""
+        ev_v = _ev(city_id, r["value"], unit, "indicator_values", indicator_id=ind,
+                   epoch=epoch, scenario=scenario)
+        ev_p = _ev(city_id, st, "%", "benchmark", metric=f"{ind}:peer_standing",
+                   epoch=epoch, scenario=scenario)
+        ev_n = _ev(city_id, r["n_peer"], "count", "benchmark", metric=f"{ind}:n_peer",
+                   epoch=epoch, scenario=scenario)
+        ev_m = _ev(None, r["peer_median"], unit, "benchmark", metric=f"{ind}:peer_median",
+                   epoch=epoch, scenario=scenario)
+        conf = 1.0 - 0.4 * synthetic - 0.2 * (r["n_peer"] < rules["min_peers"]) - \
+            0.2 * (ind in flagged)
+        recs.append(_rec(
+            f"{city_id}:{tid}:{ind}", tid, prio, max(conf, 0.1),
+            {**city_w, "indicator": _names(ind, indicator_names), "unit": (_unit(unit),
+                                                                           _unit(unit))},
+            {"value": ev_v, "pct": ev_p, "n_peers": ev_n, "median": ev_m},
+            [ev_v, ev_p, ev_n, ev_m], [], t, city_id))
+    if appraisal:
+        recs += _appraisal_recs(city_id, city_w, appraisal, rules, t)
+    opt_by_ess: dict[int, list[str]] = {}
+    for o in options:
+        for e in getattr(o, "essentials", ()):
+            opt_by_ess.setdefault(int(e), []).append(o.option_id)
+    from carlcities.scorecard.questions import essential
+
+    for s in scorecard:
+        share = s.get("share")
+        if share is None or share >= rules["scorecard_gap"]:
+            continue
+        n = int(s["essential"])
+        es = essential(n)
+        ev = _ev(city_id, 100 * float(share), "%", "scorecard_scores",
+                 metric=f"scorecard.essential_{n}_share")
+        prio = "high" if share < rules["scorecard_high"] else "medium"
+        recs.append(_rec(f"{city_id}:scorecard_gap:{n}", "scorecard_gap", prio,
+                         max(1.0 - 0.4 * synthetic, 0.1),
+                         {**city_w, "essential": (es.name_en, es.name_ru)}, {"share": ev},
+                         [ev], opt_by_ess.get(n, []), t, city_id))
+    order = {"high": 0, "medium": 1, "low": 2}
+    return sorted(recs, key=lambda r: (order[r["priority"]], -r["confidence"], r["rec_id"]))
+
+
+def _appraisal_recs(city_id: str, city_w: Mapping[str, Any], appraisal: Mapping[str, Any],
+                    rules: Mapping[str, Any], t: Mapping[str, Any]) -> list[dict[str, Any]]:
+    out = []
+    names = {o["option_id"]: (o["name_en"], o["name_ru"]) for o in appraisal["options"]}
+    metric = {(r["option_id"], r["metric"]): r for r in appraisal["appraisal"]}
+    bcrs = [(r["value"], r["option_id"]) for r in appraisal["appraisal"]
+            if r["metric"] == "bcr" and r["value"] is not None and math.isfinite(r["value"])]
+    if bcrs:
+        bcr, oid = max(bcrs)
+        if bcr >= 1:
+            npv = metric[(oid, "npv_usd")]
+            p = metric.get((oid, "p_npv_positive"))
+            ev_b = _ev(city_id, bcr, "ratio", "appraisal", metric="bcr", option_id=oid)
+            ev_n = _ev(city_id, npv["value"], "USD", "appraisal", metric="npv_usd",
+                       option_id=oid)
+            conf = float(p["value"]) if p else 0.5
+            ev = [ev_b, ev_n] + ([_ev(city_id, p["value"], "probability", "appraisal",
+                                      metric="p_npv_positive", option_id=oid)] if p else [])
+            out.append(_rec(f"{city_id}:best_bcr:{oid}", "best_bcr",
+                            "high" if bcr >= rules["bcr_high"] else "medium", conf,
+                            {**city_w, "option": names[oid]}, {"bcr": ev_b, "npv": ev_n},
+                            ev, [oid], t, city_id))
+    firsts = [r for r in appraisal["rank_acceptability"]
+              if r["rank"] == 1 and r.get("profile", "pooled") == "pooled"]
+    if firsts:
+        best = max(firsts, key=lambda r: (r["probability"], r["option_id"]))
+        b = float(best["probability"])
+        oid = best["option_id"]
+        ev = _ev(city_id, round(100 * b, 1), "%", "rank_acceptability",
+                 metric="rank_acceptability_1", option_id=oid)
+        prio = "high" if b >= rules["prob_high"] else \
+            "medium" if b >= rules["prob_medium"] else "low"
+        out.append(_rec(f"{city_id}:first_rank:{oid}", "first_rank", prio, b,
+                        {**city_w, "option": names[oid]}, {"prob": ev}, [ev], [oid], t,
+                        city_id))
+    return out
+
+
+def recommend_region(appraisals: Mapping[str, Mapping[str, Any]], *,
+                     benchmark_rows: Sequence[Mapping[str, Any]] = (),
+                     indicator_names: Mapping[str, tuple[str, str]] | None = None,
+                     templates: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Regional recommendations: the option most often ranked first (pooled SMAA) and the
+    indicator most often a gap (peer standing <= the gap percentile) across the cities.
+
+    ``appraisals``: {city_id: output of appraise_city}.
+    """
+    t = templates or load_templates()
+    rules = t["rules"]
+    recs = []
+    tops: Counter[str] = Counter()
+    names: dict[str, tuple[str, str]] = {}
+    for _cid, a in appraisals.items():
+        names.update({o["option_id"]: (o["name_en"], o["name_ru"]) for o in a["options"]})
+        firsts = [r for r in a["rank_acceptability"]
+                  if r["rank"] == 1 and r.get("profile", "pooled") == "pooled"]
+        if firsts:
+            tops[max(firsts, key=lambda r: (r["probability"], r["option_id"]))["option_id"]] += 1
+    n_c = len(appraisals)
+    if tops:
+        oid, cnt = sorted(tops.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+        ev_c = _ev(None, cnt, "count", "rank_acceptability", metric="cities_ranked_first",
+                   option_id=oid)
+        ev_n = _ev(None, n_c, "count", "rank_acceptability", metric="cities_appraised")
+        recs.append(_rec(f"region:region_first:{oid}", "region_first", "medium", cnt / n_c,
+                         {"option": names[oid]}, {"count": ev_c, "n_cities": ev_n},
+                         [ev_c, ev_n], [oid], t, None))
+    gaps: Counter[str] = Counter()
+    cities_with: Counter[str] = Counter()
+    for r in benchmark_rows:
+        if r.get("peer_standing") is None:
+            continue
+        cities_with[r["indicator_id"]] += 1
+        if r["peer_standing"] <= rules["gap_pct"]:
+            gaps[r["indicator_id"]] += 1
+    if gaps:
+        ind, cnt = sorted(gaps.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+        ev_c = _ev(None, cnt, "count", "benchmark", metric=f"{ind}:cities_with_gap",
+                   indicator_id=ind)
+        ev_n = _ev(None, cities_with[ind], "count", "benchmark", metric=f"{ind}:cities")
+        recs.append(_rec(f"region:region_gap:{ind}", "region_gap", "medium",
+                         cnt / cities_with[ind], {"indicator": _names(ind, indicator_names)},
+                         {"count": ev_c, "n_cities": ev_n}, [ev_c, ev_n], [], t, None))
+    return recs

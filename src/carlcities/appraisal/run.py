@@ -1,0 +1,215 @@
+"""The appraisal stage of a study: read the store, appraise every city, write the results.
+
+Runs after the cities (it needs all of them for peers and the typology) and reads the store
+only: ``ghg_actions`` (carbon options), ``risk_summary`` (resilience options valued by the
+risk engine's EAL and fatalities), ``indicator_values`` with ``scenario = growth:*`` (growth
+options valued against ``bau_sprawl``), ``scorecard_scores`` (the institutional capacity an
+option relies on: the mean share of the MCR2030 Essentials it carries out), and the latest
+observed indicator values (benchmarks, typology, recommendations).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from collections import defaultdict
+from typing import Any
+
+import numpy as np
+
+__all__ = ["run_appraisal", "GROWTH_EPOCH"]
+
+GROWTH_EPOCH = 2050
+
+
+def _rows(con, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+    cur = con.execute(sql, params)
+    cols = [d[0] for d in cur.description]
+    return [dict(zip(cols, r)) for r in cur.fetchall()]
+
+
+def _has(con, table: str) -> bool:
+    return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
+                            [table]).fetchone()[0])
+
+
+def _growth_rows(con, run_id: str, city_id: str) -> list[dict[str, Any]]:
+    """Per growth scenario at 2050: land take, people moved into hazard zones, emissions, EAL."""
+    vals = _rows(con, "SELECT scenario, indicator_id, value FROM indicator_values WHERE run_id = ? "
+                      "AND city_id = ? AND zone_id = 'city' AND scenario LIKE 'growth:%' AND "
+                      "epoch = ? AND (epoch_start IS NULL OR epoch_start = 2020)",
+                 [run_id, city_id, GROWTH_EPOCH])
+    by: dict[str, dict[str, float]] = defaultdict(dict)
+    for r in vals:
+        if r["value"] is not None:
+            by[r["scenario"].split(":", 1)[1]][r["indicator_id"]] = float(r["value"])
+    if "bau_sprawl" not in by:
+        return []
+    from carlcities.scenarios import load_scenarios
+
+    names = {k: (s.name_en, s.name_ru) for k, s in load_scenarios().items()}
+    out = []
+    for sid, v in sorted(by.items()):
+        if "scenario.land_take" not in v:
+            continue
+        row = dict(scenario_id=sid, name_en=names.get(sid, (sid, sid))[0],
+                   name_ru=names.get(sid, (sid, sid))[1],
+                   land_take_ha=v["scenario.land_take"],
+                   exposed_persons=sum(x for k, x in v.items()
+                                       if k.startswith("exposure.pop_new_")),
+                   sources=["carlcities growth scenarios (docs/growth_scenarios.md)"])
+        if "ghg.total" in v:
+            row["t_co2e_yr"] = v["ghg.total"]
+        eal = [v[k] for k in ("risk.eq_eal", "risk.flood_eal") if k in v]
+        if eal:
+            row["eal_usd_yr"] = float(sum(eal))
+        out.append(row)
+    return out
+
+
+def _latest_values(con, run_id: str, last_epoch: int) -> tuple[dict, dict]:
+    """{indicator: {city: value}} of the observed indicators at the last epoch, and units."""
+    rows = _rows(con, "SELECT city_id, indicator_id, value, unit FROM indicator_values WHERE "
+                      "run_id = ? AND zone_id = 'city' AND coalesce(scenario, 'observed') = "
+                      "'observed' AND epoch = ? AND epoch_start IS NULL", [run_id, last_epoch])
+    vals: dict[str, dict[str, float | None]] = defaultdict(dict)
+    units = {}
+    for r in rows:
+        v = r["value"]
+        vals[r["indicator_id"]][r["city_id"]] = None if v is None or not math.isfinite(v) \
+            else float(v)
+        units[r["indicator_id"]] = r["unit"]
+    return vals, units
+
+
+def run_appraisal(con, cfg, catalog, run_id: str) -> dict[str, Any]:
+    """Appraise every city of ``run_id`` and write the appraisal tables; return a summary."""
+    from carlcities.indicators.registry import REGISTRY
+
+    from . import (
+        appraise_city,
+        benchmark,
+        city_typology,
+        load_parameters,
+        load_profiles,
+        load_resilience_options,
+        options_from_carbon_actions,
+        options_from_growth,
+        peer_groups,
+        recommend_city,
+        recommend_region,
+        resilience_option_effects,
+    )
+    from .store import write_all
+
+    cities = [r["city_id"] for r in _rows(
+        con, "SELECT DISTINCT city_id FROM indicator_values WHERE run_id = ? ORDER BY city_id",
+        [run_id])]
+    if not cities:
+        return {"cities": 0}
+    last = max(cfg.epochs)
+    specs = load_resilience_options()
+    profiles = load_profiles()
+    summaries: dict[str, dict[str, Any]] = {}
+    if _has(con, "risk_summary"):
+        for r in _rows(con, "SELECT city_id, summary FROM risk_summary WHERE run_id = ?",
+                       [run_id]):
+            summaries[r["city_id"]] = json.loads(r["summary"])
+    ess: dict[str, dict[int, float]] = defaultdict(dict)
+    sc_rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    if _has(con, "scorecard_scores"):
+        for r in _rows(con, "SELECT city_id, essential, score, max_score, share, assessment_date "
+                            "FROM scorecard_scores WHERE essential > 0 ORDER BY assessment_date",
+                       []):
+            if r["share"] is not None:
+                ess[r["city_id"]][int(r["essential"])] = float(r["share"])
+        for cid, d in ess.items():
+            sc_rows[cid] = [dict(essential=e, share=s) for e, s in sorted(d.items())]
+    synthetic = {r["city_id"]: bool(r["s"]) for r in _rows(
+        con, "SELECT city_id, bool_or(synthetic) AS s FROM indicator_values WHERE run_id = ? "
+             "GROUP BY city_id", [run_id])}
+
+    tables: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    appraisals: dict[str, dict[str, Any]] = {}
+    all_options: dict[str, list[Any]] = {}
+    seed = int(cfg.risk.seed)
+    for i, cid in enumerate(cities):
+        city = catalog.get(cid)
+        params = load_parameters(city.country_iso3, discount_rate=cfg.appraisal.discount_rate)
+        opts = []
+        if _has(con, "ghg_actions"):
+            acts = _rows(con, "SELECT * FROM ghg_actions WHERE run_id = ? AND city_id = ? "
+                              "ORDER BY action_id", [run_id, cid])
+            opts += options_from_carbon_actions(acts)
+        summ = summaries.get(cid)
+        if summ:
+            for s in specs:
+                o = resilience_option_effects(s, summ)
+                if o.effects and any(abs(e.value) > 0 for e in o.effects.values()):
+                    opts.append(o)
+        growth = _growth_rows(con, run_id, cid)
+        if len(growth) > 1:
+            opts += options_from_growth(growth)
+        if not opts:
+            continue
+        shares = ess.get(cid, {})
+        for k, o in enumerate(opts):  # the capacity the option relies on, from the scorecard
+            es = [shares[e] for e in getattr(o, "essentials", ()) if e in shares]
+            if es:
+                opts[k] = dataclasses.replace(o, institutional_capacity=float(np.mean(es)))
+        pop = city.population_at(last)[0]
+        budget = cfg.appraisal.budget_share_gdp * pop * params.values["gdp_per_capita_usd"]
+        a = appraise_city(opts, params, profiles, np.random.default_rng([seed, i]), city_id=cid,
+                          budget_usd=budget, n_samples=cfg.appraisal.smaa_samples)
+        appraisals[cid] = a
+        all_options[cid] = opts
+        for o in a["options"]:
+            src = next(x for x in opts if x.option_id == o["option_id"])
+            tables["options"].append(dict(o, essentials=list(getattr(src, "essentials", ()))))
+        tables["appraisal"] += a["appraisal"]
+        tables["rank_acceptability"] += a["rank_acceptability"]
+        tables["central_weights"] += a["central_weights"]
+        pf = a["portfolio"]
+        for oid in pf["selected"]:
+            tables["portfolio"].append(dict(city_id=cid, option_id=oid, value_usd=pf["value_usd"],
+                                            cost_usd=pf["cost_usd"], budget_usd=pf["budget_usd"],
+                                            objective=pf["objective"]))
+
+    # benchmarks and typology over every city of the run
+    vals, units = _latest_values(con, run_id, last)
+    vals = {k: v for k, v in vals.items() if k in REGISTRY and sum(
+        x is not None for x in v.values()) >= 3}
+    info = []
+    for cid in cities:
+        c = catalog.get(cid)
+        info.append(dict(city_id=cid, population=c.population_at(last)[0],
+                         country_iso3=c.country_iso3, setting=c.setting,
+                         eal_usd_by_hazard=(summaries.get(cid) or {}).get("eal_usd_by_hazard")))
+    groups = peer_groups(info)
+    bench = benchmark(vals, groups, by="size")
+    for r in bench:
+        r["epoch"] = last
+        r["unit"] = units.get(r["indicator_id"])
+    tables["benchmark"] = bench
+    typ = None
+    table = {c: {k: v.get(c) for k, v in vals.items() if REGISTRY[k].higher_is != "neutral"}
+             for c in cities}
+    if len(cities) >= 6:
+        typ = city_typology(table, random_state=seed)
+        sep = json.dumps([[k, round(f, 3)] for k, f in typ.separating[:8]])
+        tables["typology"] = [dict(city_id=c, type=t, k=typ.k, silhouette=typ.silhouette,
+                                   separating=sep) for c, t in typ.labels.items()]
+    for cid in cities:
+        c = catalog.get(cid)
+        recs = recommend_city(cid, (c.name_en, c.name_ru), benchmark_rows=bench,
+                              appraisal=appraisals.get(cid), scorecard=sc_rows.get(cid, []),
+                              options=all_options.get(cid, ()), epoch=last,
+                              synthetic=synthetic.get(cid, False))
+        tables["recommendations"] += recs
+    for r in recommend_region(appraisals, benchmark_rows=bench):
+        tables["recommendations"].append(dict(r, city_id="region"))
+    write_all(con, run_id, tables)
+    return {"cities": len(appraisals), "options": len(tables["options"]),
+            "recommendations": len(tables["recommendations"]),
+            "types": None if typ is None else typ.k}

@@ -1,0 +1,115 @@
+"""Store tables of the appraisal (DESIGN.md style: one row per fact, ``run_id`` on every row).
+
+``options``             every option appraised for a city (carbon actions, resilience options,
+                        growth scenarios, packages) with its costs and sources;
+``appraisal``           (option, metric, value, unit): NPV, BCR, IRR, abatement cost, avoided
+                        losses, lives and emissions, Monte Carlo NPV bounds, P(NPV > 0), SMAA
+                        confidence factors;
+``rank_acceptability``  SMAA-2: probability that the option takes each rank, per stakeholder
+                        profile, pooled and with uniform weights;
+``central_weights``     SMAA-2 central weight vectors;
+``portfolio``           the best set of options under the budget;
+``benchmark``           every city's percentile rank per indicator, in the region and among peers;
+``typology``            the type of each city and the indicators that separate the types;
+``recommendations``     per city and for the region (``city_id`` = 'region'), with the store
+                        rows each one cites in ``evidence`` (JSON).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+__all__ = ["DDL", "ensure_tables", "write_all"]
+
+DDL = """
+CREATE TABLE IF NOT EXISTS options (
+    run_id VARCHAR, city_id VARCHAR, option_id VARCHAR, kind VARCHAR, name_en VARCHAR,
+    name_ru VARCHAR, capex_usd DOUBLE, opex_usd_yr DOUBLE, lifetime_yr DOUBLE,
+    start_year INTEGER, mechanism VARCHAR, sources VARCHAR, flags VARCHAR, parts VARCHAR,
+    essentials VARCHAR
+);
+CREATE TABLE IF NOT EXISTS appraisal (
+    run_id VARCHAR, city_id VARCHAR, option_id VARCHAR, metric VARCHAR, value DOUBLE,
+    unit VARCHAR
+);
+CREATE TABLE IF NOT EXISTS rank_acceptability (
+    run_id VARCHAR, city_id VARCHAR, option_id VARCHAR, profile VARCHAR, rank INTEGER,
+    probability DOUBLE
+);
+CREATE TABLE IF NOT EXISTS central_weights (
+    run_id VARCHAR, city_id VARCHAR, profile VARCHAR, option_id VARCHAR, criterion VARCHAR,
+    weight DOUBLE
+);
+CREATE TABLE IF NOT EXISTS portfolio (
+    run_id VARCHAR, city_id VARCHAR, option_id VARCHAR, value_usd DOUBLE, cost_usd DOUBLE,
+    budget_usd DOUBLE, objective VARCHAR
+);
+CREATE TABLE IF NOT EXISTS benchmark (
+    run_id VARCHAR, city_id VARCHAR, indicator_id VARCHAR, epoch INTEGER, value DOUBLE,
+    unit VARCHAR, higher_is VARCHAR, peer_by VARCHAR, peer_group VARCHAR, region_pct DOUBLE,
+    peer_pct DOUBLE, region_standing DOUBLE, peer_standing DOUBLE, n_region INTEGER,
+    n_peer INTEGER, peer_median DOUBLE, region_median DOUBLE
+);
+CREATE TABLE IF NOT EXISTS typology (
+    run_id VARCHAR, city_id VARCHAR, type INTEGER, k INTEGER, silhouette DOUBLE,
+    separating VARCHAR
+);
+CREATE TABLE IF NOT EXISTS recommendations (
+    run_id VARCHAR, city_id VARCHAR, rec_id VARCHAR, priority VARCHAR, template VARCHAR,
+    text_en VARCHAR, text_ru VARCHAR, confidence DOUBLE, confidence_label VARCHAR,
+    options VARCHAR, evidence VARCHAR
+);
+"""
+
+TABLES = ("options", "appraisal", "rank_acceptability", "central_weights", "portfolio",
+          "benchmark", "typology", "recommendations")
+
+_COLS = {
+    "options": ("run_id", "city_id", "option_id", "kind", "name_en", "name_ru", "capex_usd",
+                "opex_usd_yr", "lifetime_yr", "start_year", "mechanism", "sources", "flags",
+                "parts", "essentials"),
+    "appraisal": ("run_id", "city_id", "option_id", "metric", "value", "unit"),
+    "rank_acceptability": ("run_id", "city_id", "option_id", "profile", "rank", "probability"),
+    "central_weights": ("run_id", "city_id", "profile", "option_id", "criterion", "weight"),
+    "portfolio": ("run_id", "city_id", "option_id", "value_usd", "cost_usd", "budget_usd",
+                  "objective"),
+    "benchmark": ("run_id", "city_id", "indicator_id", "epoch", "value", "unit", "higher_is",
+                  "peer_by", "peer_group", "region_pct", "peer_pct", "region_standing",
+                  "peer_standing", "n_region", "n_peer", "peer_median", "region_median"),
+    "typology": ("run_id", "city_id", "type", "k", "silhouette", "separating"),
+    "recommendations": ("run_id", "city_id", "rec_id", "priority", "template", "text_en",
+                        "text_ru", "confidence", "confidence_label", "options", "evidence"),
+}
+
+
+def ensure_tables(con) -> None:
+    """Create the appraisal tables if they do not exist (idempotent)."""
+    for stmt in DDL.split(";"):
+        if stmt.strip():
+            con.execute(stmt)
+
+
+def _cell(v: Any) -> Any:
+    if isinstance(v, list | tuple | dict):
+        return json.dumps(v, ensure_ascii=False, default=str)
+    return v
+
+
+def write_all(con, run_id: str, tables: dict[str, list[dict[str, Any]]]) -> None:
+    """Replace this run's appraisal rows by ``tables`` in one transaction."""
+    ensure_tables(con)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for t in TABLES:
+            con.execute(f"DELETE FROM {t} WHERE run_id = ?", [run_id])
+            cols = _COLS[t]
+            rows = [tuple(_cell(dict(r, run_id=run_id).get(c)) for c in cols)
+                    for r in tables.get(t, [])]
+            if rows:
+                con.executemany(f"INSERT INTO {t} ({', '.join(cols)}) VALUES "
+                                f"({', '.join('?' * len(cols))})", rows)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise

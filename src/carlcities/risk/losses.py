@@ -1,0 +1,858 @@
+"""Probabilistic and scenario earthquake losses: the event-based engine.
+
+For every event e of a stochastic event set (annual rate fₑ [1/yr]) and every site s the
+ground-motion intensity [g] is sampled as
+
+    ln IMₑₛ = μₑₛ + τₑ ηₑ + φₑₛ εₑₛ,      ηₑ, εₑₛ ~ N(0, 1) independent,
+
+with the median μ and the between- and within-event standard deviations τ, φ [ln units] from
+an injected ground-motion model (``gm(imt, mag, rjb_km, vs30) -> (mean_ln, tau, phi)``, e.g.
+``functools.partial(carlcities.risk.gmpe.ground_motion, model)``). The within-event residuals
+are spatially uncorrelated (a stated simplification: it narrows the spread of city losses).
+The loss of asset a is value × mean loss ratio of its class at IMₑₛ, the ratio linearly
+interpolated on the class's vulnerability curve (intensity levels, mean loss ratios); outside
+the levels the curve is clamped to its end values (or 0 below the first level with
+``below_min='zero'``) and the clamped evaluations are counted. Fatalities are occupants
+(night by default) × the fatality ratio of an occupants curve. The uncertainty of the loss
+ratio itself (its coefficient of variation) is not sampled: the mean ratio is used, as in
+OpenQuake's ``ignore_covs`` mode.
+
+Engine: assets are sorted by site; per chunk of events a numba kernel (``nogil``, no
+fastmath) loops events × sites × assets of the site and adds value × ratio into the event's
+loss, so no events × assets array exists: memory is O(chunk × sites) for the ground-motion
+arrays plus O(assets) for the asset table. Chunks run one after the other (the kernel then
+runs events in parallel threads) or as Dask tasks (``workers > 1`` threads, or a Dask
+scheduler / distributed client) with a serial kernel. Random numbers come from a
+counter-based generator keyed by (seed, realisation, event, site), so results do not depend
+on the chunk size, the order of the chunks or the number of threads.
+
+References
+----------
+Silva, V., Crowley, H., Pagani, M., Monelli, D., Pinho, R. (2014). Development of the
+OpenQuake engine, the Global Earthquake Model's open-source software for seismic risk
+assessment. Natural Hazards 72:1409, doi:10.1007/s11069-013-0618-x (event-based risk).
+Jayaram, N. & Baker, J. W. (2009) for the between/within-event decomposition of residuals.
+Steele, G. L., Lea, D., Flood, C. H. (2014). Fast splittable pseudorandom number generators
+(SplitMix64), OOPSLA; Box, G. E. P. & Muller, M. E. (1958) Ann. Math. Stat. 29:610.
+Aznar-Siguan, G. & Bresch, D. N. (2019). CLIMADA v1. Geosci. Model Dev. 12:3085 (the sparse
+impact calculation used as the benchmark reference).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numba import njit, prange
+
+from carlcities.errors import DefaultUsedWarning, RiskInputError
+from carlcities.risk import metrics as M
+from carlcities.risk.exposure import Exposure
+
+__all__ = ["CurveSet", "EventSet", "EventLossTable", "EventBasedResult", "ScenarioResult",
+           "run_event_based", "scenario_losses", "event_losses_from_intensity",
+           "default_chunk_events", "epicentral_distance_km", "LOSS_TYPES"]
+
+LOSS_TYPES = ("structural", "nonstructural", "contents")
+_GM_BYTES_PER_CELL = 24  # rjb, mean_ln, phi: three float64 arrays of chunk × sites
+_CHUNK_MEMORY = 64e6     # bytes of ground-motion arrays per chunk by default
+_BUCKETS = 512           # buckets of the curve search table
+
+
+# ----------------------------------------------------------------------------- inputs
+@dataclass(frozen=True, eq=False)
+class CurveSet:
+    """Vulnerability curves of several classes as plain arrays.
+
+    ``imls[i, :n_levels[i]]`` are the intensity levels [``imt`` unit, e.g. g] of class
+    ``taxonomies[i]`` (strictly increasing) and ``ratios[i, :n_levels[i]]`` its mean loss
+    ratios [-] (or fatality ratios [-] for an occupants curve set); the rest of each row is
+    padding. Build with :meth:`from_arrays` or :meth:`from_functions`.
+    """
+
+    taxonomies: tuple[str, ...]
+    imls: np.ndarray
+    ratios: np.ndarray
+    n_levels: np.ndarray
+    imt: str = ""
+
+    @classmethod
+    def from_arrays(cls, taxonomies: Sequence[str], imls: Sequence[Any], ratios: Sequence[Any],
+                    *, imt: str = "") -> CurveSet:
+        """Curves from one array of levels [IMT unit] and one of ratios [-] per class."""
+        taxonomies = tuple(str(t) for t in taxonomies)
+        if not (len(taxonomies) == len(imls) == len(ratios)) or not taxonomies:
+            raise RiskInputError(f"{len(taxonomies)} classes, {len(imls)} level arrays and "
+                                 f"{len(ratios)} ratio arrays",
+                                 fix="give one levels array and one ratios array per class")
+        if len(set(taxonomies)) != len(taxonomies):
+            raise RiskInputError("a class appears twice in the curve set",
+                                 fix="give each class one curve")
+        n = np.array([np.asarray(x).size for x in imls], dtype=np.int64)
+        width = int(n.max())
+        I = np.zeros((len(taxonomies), width))
+        R = np.zeros((len(taxonomies), width))
+        for i, (t, x, y) in enumerate(zip(taxonomies, imls, ratios)):
+            x = np.asarray(x, float).ravel()
+            y = np.asarray(y, float).ravel()
+            if x.size != y.size or x.size < 1:
+                raise RiskInputError(f"curve {t!r}: {x.size} levels but {y.size} ratios",
+                                     fix="give one ratio per intensity level")
+            if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
+                raise RiskInputError(f"curve {t!r} has NaN or infinite values",
+                                     fix="fill the curve")
+            if np.any(np.diff(x) <= 0) or np.any(x < 0):
+                raise RiskInputError(f"curve {t!r}: intensity levels are not increasing",
+                                     fix="sort the levels, each once, all ≥ 0")
+            if np.any(y < 0) or np.any(y > 1):
+                raise RiskInputError(f"curve {t!r}: ratios outside 0–1",
+                                     fix="loss and fatality ratios lie in [0, 1]")
+            I[i, :x.size], I[i, x.size:] = x, x[-1]
+            R[i, :y.size], R[i, y.size:] = y, y[-1]
+        return cls(taxonomies, I, R, n, imt)
+
+    @classmethod
+    def from_functions(cls, functions: Mapping[str, Any], *, imt: str | None = None
+                       ) -> CurveSet:
+        """Curves from objects with ``.imls`` and ``.mean_lr`` arrays (and ``.imt``), e.g.
+        the ``VulnerabilityFunction`` objects of ``risk.vulnerability``, keyed by class."""
+        keys = list(functions)
+        imts = {str(getattr(functions[k], "imt", imt or "")) for k in keys}
+        if imt is None and len(imts) > 1:
+            raise RiskInputError(f"curves are for different intensity measures {sorted(imts)}",
+                                 fix="use one IMT per curve set")
+        return cls.from_arrays(keys, [functions[k].imls for k in keys],
+                               [functions[k].mean_lr for k in keys],
+                               imt=imt if imt is not None else imts.pop())
+
+    def index_of(self, taxonomies: Sequence[str], where: str = "exposure") -> np.ndarray:
+        """Curve index of each taxonomy name; an unknown one is an error."""
+        pos = {t: i for i, t in enumerate(self.taxonomies)}
+        missing = [t for t in taxonomies if t not in pos]
+        if missing:
+            raise RiskInputError(f"no curve for the {where} classes {missing}",
+                                 fix="add curves for them or recode the exposure "
+                                     "(Exposure.recoded(macro_class))")
+        return np.array([pos[t] for t in taxonomies], dtype=np.int64)
+
+
+@dataclass(frozen=True, eq=False)
+class EventSet:
+    """Stochastic or historical events as point sources.
+
+    ``event_id``; ``rate`` annual frequency [1/yr]; ``mag`` moment magnitude [Mw];
+    ``lon``/``lat`` epicentre [degrees]. The Joyner–Boore distance is approximated by the
+    epicentral distance (point source), see :func:`epicentral_distance_km`.
+    """
+
+    event_id: np.ndarray
+    rate: np.ndarray
+    mag: np.ndarray
+    lon: np.ndarray
+    lat: np.ndarray
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for name in ("rate", "mag", "lon", "lat"):
+            object.__setattr__(self, name, np.asarray(getattr(self, name), float).ravel())
+        object.__setattr__(self, "event_id", np.asarray(self.event_id).ravel())
+        n = self.event_id.size
+        if any(getattr(self, k).size != n for k in ("rate", "mag", "lon", "lat")):
+            raise RiskInputError("event arrays differ in length",
+                                 fix="give id, rate, magnitude and epicentre for every event")
+        if not np.all(np.isfinite(self.rate)) or np.any(self.rate < 0):
+            raise RiskInputError("event rates must be finite and ≥ 0 [1/yr]",
+                                 fix="check the event set")
+
+    def __len__(self) -> int:
+        return int(self.event_id.size)
+
+
+def epicentral_distance_km(ev_lon: np.ndarray, ev_lat: np.ndarray, site_lon: np.ndarray,
+                           site_lat: np.ndarray) -> np.ndarray:
+    """Great-circle distance [km] of every site from every epicentre (n_ev, n_sites),
+    haversine on a sphere of radius 6371.0 km; used as Rjb for point sources."""
+    la1 = np.radians(np.asarray(ev_lat, float))[:, None]
+    la2 = np.radians(np.asarray(site_lat, float))[None, :]
+    dlat = la2 - la1
+    dlon = np.radians(np.asarray(site_lon, float))[None, :] - \
+        np.radians(np.asarray(ev_lon, float))[:, None]
+    h = np.sin(dlat / 2) ** 2 + np.cos(la1) * np.cos(la2) * np.sin(dlon / 2) ** 2
+    return 2.0 * 6371.0 * np.arcsin(np.sqrt(np.minimum(h, 1.0)))
+
+
+# ----------------------------------------------------------------------------- kernels
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_GOLD = np.uint64(0x9E3779B97F4A7C15)
+_S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
+_ETA_SITE = 1 << 62  # stream number of the between-event deviate (no site has it)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _mix64(z):
+    z = (z ^ (z >> _S30)) * _M1
+    z = (z ^ (z >> _S27)) * _M2
+    return z ^ (z >> _S31)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _normal(key, s):
+    """Standard normal deviate for (key, s) by SplitMix64 hashing and Box–Muller."""
+    h1 = _mix64(key ^ (np.uint64(s) * _GOLD + np.uint64(1)))
+    h2 = _mix64(h1 ^ _GOLD)
+    u1 = (np.float64(h1 >> _S11) + 0.5) * (1.0 / 9007199254740992.0)
+    u2 = np.float64(h2 >> _S11) * (1.0 / 9007199254740992.0)
+    return math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
+
+
+@njit(cache=True, nogil=True)
+def _event_key(seed, real, event):
+    return _mix64(_mix64(np.uint64(seed) ^ (np.uint64(real) * _GOLD)) + np.uint64(event))
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _lookup(x, c, t_iml, t_lr, t_n, t_seg, t_inv, t_slope, below_zero):
+    """Mean ratio of curve c at x (np.interp formula); flag −1/+1 when clamped low/high.
+
+    The segment holding x is found through a bucket table (``t_seg[c, b]`` = the segment at
+    the left edge of bucket b of equal width over the curve's range) and a short walk, so
+    the result is that of a binary search at O(1) cost.
+    """
+    n = t_n[c]
+    x0 = t_iml[c, 0]
+    if x < x0:
+        return (0.0 if below_zero else t_lr[c, 0]), -1
+    if x >= t_iml[c, n - 1]:
+        return t_lr[c, n - 1], (1 if x > t_iml[c, n - 1] else 0)
+    nb = t_seg.shape[1]
+    b = int((x - x0) * t_inv[c])
+    if b >= nb:
+        b = nb - 1
+    j = t_seg[c, b]
+    while t_iml[c, j + 1] <= x:
+        j += 1
+    while t_iml[c, j] > x:
+        j -= 1
+    return t_slope[c, j] * (x - t_iml[c, j]) + t_lr[c, j], 0
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _site_assets(im, s, site_ptr, a_cidx, a_val, t_iml, t_lr, t_n, t_seg, t_inv, t_slope,
+                 below_zero, acc, flag_lo, flag_hi):
+    """Add value × ratio of the assets of site s at intensity im into acc; count clamps."""
+    nlt = a_val.shape[1]
+    n_lo = 0
+    n_hi = 0
+    for a in range(site_ptr[s], site_ptr[s + 1]):
+        prev_c = -1
+        prev_r = 0.0
+        for k in range(nlt):
+            c = a_cidx[a, k]
+            if c < 0:
+                continue
+            if c == prev_c:
+                r = prev_r
+            else:
+                r, fl = _lookup(im, c, t_iml, t_lr, t_n, t_seg, t_inv, t_slope, below_zero)
+                if fl < 0:
+                    n_lo += 1
+                    flag_lo[a] = 1
+                elif fl > 0:
+                    n_hi += 1
+                    flag_hi[a] = 1
+                prev_c = c
+                prev_r = r
+            acc[k] += a_val[a, k] * r
+    return n_lo, n_hi
+
+
+def _dense_kernel_py(mean_ln, tau, phi, use_eta, use_eps, seed, real, ev_index, site_ptr,
+                     a_cidx, a_val, t_iml, t_lr, t_n, t_seg, t_inv, t_slope, below_zero, out,
+                     clamps, flag_lo, flag_hi):
+    ne, ns = mean_ln.shape
+    nlt = a_val.shape[1]
+    for i in prange(ne):
+        key = _event_key(seed, real, ev_index[i])
+        shift = 0.0
+        if use_eta:
+            shift = tau[i] * _normal(key, _ETA_SITE)
+        acc = np.zeros(nlt)
+        n_lo = 0
+        n_hi = 0
+        for s in range(ns):
+            if mean_ln[i, s] == -np.inf:  # beyond the cut-off distance
+                continue
+            ln_im = mean_ln[i, s] + shift
+            if use_eps:
+                ln_im += phi[i, s] * _normal(key, s)
+            lo, hi = _site_assets(math.exp(ln_im), s, site_ptr, a_cidx, a_val, t_iml, t_lr,
+                                  t_n, t_seg, t_inv, t_slope, below_zero, acc, flag_lo, flag_hi)
+            n_lo += lo
+            n_hi += hi
+        for k in range(nlt):
+            out[i, k] = acc[k]
+        clamps[i, 0] = n_lo
+        clamps[i, 1] = n_hi
+
+
+def _csr_kernel_py(indptr, indices, data, col_to_site, site_ptr, a_cidx, a_val, t_iml, t_lr,
+                   t_n, t_seg, t_inv, t_slope, below_zero, out, clamps, flag_lo, flag_hi):
+    ne = indptr.size - 1
+    nlt = a_val.shape[1]
+    for i in prange(ne):
+        acc = np.zeros(nlt)
+        n_lo = 0
+        n_hi = 0
+        for j in range(indptr[i], indptr[i + 1]):
+            s = col_to_site[indices[j]]
+            if s < 0:
+                continue
+            lo, hi = _site_assets(data[j], s, site_ptr, a_cidx, a_val, t_iml, t_lr, t_n,
+                                  t_seg, t_inv, t_slope, below_zero, acc, flag_lo, flag_hi)
+            n_lo += lo
+            n_hi += hi
+        for k in range(nlt):
+            out[i, k] = acc[k]
+        clamps[i, 0] = n_lo
+        clamps[i, 1] = n_hi
+
+
+def _site_kernel_py(im, site_ptr, a_cidx, a_val, t_iml, t_lr, t_n, t_seg, t_inv, t_slope,
+                    below_zero, out, clamps, flag_lo, flag_hi):
+    ns = im.size
+    nlt = a_val.shape[1]
+    for s in prange(ns):
+        acc = np.zeros(nlt)
+        lo, hi = _site_assets(im[s], s, site_ptr, a_cidx, a_val, t_iml, t_lr, t_n,
+                              t_seg, t_inv, t_slope, below_zero, acc, flag_lo, flag_hi)
+        for k in range(nlt):
+            out[s, k] = acc[k]
+        clamps[s, 0] = lo
+        clamps[s, 1] = hi
+
+
+def _sample_py(mean_ln, tau, phi, use_eta, use_eps, seed, real, event, out):
+    key = _event_key(seed, real, event)
+    shift = 0.0
+    if use_eta:
+        shift = tau * _normal(key, _ETA_SITE)
+    for s in range(mean_ln.size):
+        v = mean_ln[s] + shift
+        if use_eps:
+            v += phi[s] * _normal(key, s)
+        out[s] = math.exp(v)
+
+
+_dense_par = njit(cache=True, nogil=True, parallel=True)(_dense_kernel_py)
+_dense_ser = njit(cache=True, nogil=True)(_dense_kernel_py)
+_csr_par = njit(cache=True, nogil=True, parallel=True)(_csr_kernel_py)
+_csr_ser = njit(cache=True, nogil=True)(_csr_kernel_py)
+_site_par = njit(cache=True, nogil=True, parallel=True)(_site_kernel_py)
+_sample = njit(cache=True, nogil=True)(_sample_py)
+
+
+# ----------------------------------------------------------------------------- preparation
+@dataclass(eq=False)
+class _Assets:
+    """The asset table sorted by site, as the kernels read it."""
+
+    order: np.ndarray           # position in the exposure of each sorted asset
+    sites: np.ndarray           # site number of each unique site (sorted)
+    site_ptr: np.ndarray        # (n_sites + 1) asset ranges
+    site_lon: np.ndarray
+    site_lat: np.ndarray
+    a_cidx: np.ndarray          # (n_assets, n_cols) curve row, −1 = none
+    a_val: np.ndarray           # (n_assets, n_cols) value [USD, buildings, persons]
+    columns: tuple[str, ...]
+    t_iml: np.ndarray
+    t_lr: np.ndarray
+    t_n: np.ndarray
+    t_seg: np.ndarray           # (n_curves, _BUCKETS) segment at each bucket's left edge
+    t_inv: np.ndarray           # (n_curves,) buckets per IMT unit
+    t_slope: np.ndarray         # (n_curves, width) slope of each segment (np.interp's)
+    exposed: dict[str, float]
+
+
+def _prepare(exposure: Exposure, curves: CurveSet | Mapping[str, CurveSet],
+             fatality_curves: CurveSet | None, time_of_day: str, with_buildings: bool,
+             imt: str | None) -> _Assets:
+    if len(exposure) == 0:
+        raise RiskInputError("the exposure has no assets", fix="check the exposure input")
+    order = np.argsort(exposure.site, kind="stable")
+    site_sorted = exposure.site[order]
+    sites, first = np.unique(site_sorted, return_index=True)
+    site_ptr = np.append(first, site_sorted.size).astype(np.int64)
+    names = exposure.taxonomies
+    sets: list[tuple[str, CurveSet, np.ndarray]] = []
+    if isinstance(curves, CurveSet):
+        sets.append(("total", curves, exposure.value_total[order]))
+    else:
+        for lt, cs in curves.items():
+            if lt not in LOSS_TYPES:
+                raise RiskInputError(f"unknown loss type {lt!r} in the curves",
+                                     fix=f"use {', '.join(LOSS_TYPES)}")
+            sets.append((lt, cs, exposure.value(lt)[order]))
+    loss_sets = list(sets)
+    if with_buildings:
+        sets.append(("buildings", loss_sets[0][1], exposure.buildings[order]))
+    if fatality_curves is not None:
+        sets.append(("fatalities", fatality_curves, exposure.occupants(time_of_day)[order]))
+    for name, cs, _ in sets:
+        if imt is not None and cs.imt and imt != cs.imt:
+            raise RiskInputError(f"{name} curves are for {cs.imt!r}, the run for {imt!r}",
+                                 fix="use curves of the intensity measure of the run")
+    width = max(cs.imls.shape[1] for _, cs, _ in sets)
+    uniq: list[CurveSet] = []
+    offs: list[int] = []
+    for _, cs, _ in sets:
+        if not any(cs is u for u in uniq):
+            offs.append(sum(len(u.taxonomies) for u in uniq))
+            uniq.append(cs)
+    t_iml = np.vstack([np.pad(u.imls, ((0, 0), (0, width - u.imls.shape[1])), mode="edge")
+                       for u in uniq])
+    t_lr = np.vstack([np.pad(u.ratios, ((0, 0), (0, width - u.ratios.shape[1])), mode="edge")
+                      for u in uniq])
+    t_n = np.concatenate([u.n_levels for u in uniq]).astype(np.int64)
+    tax_sorted = exposure.taxonomy[order]
+    a_cidx = np.empty((order.size, len(sets)), dtype=np.int32)
+    a_val = np.empty((order.size, len(sets)))
+    for k, (name, cs, val) in enumerate(sets):
+        off = offs[[i for i, u in enumerate(uniq) if u is cs][0]]
+        a_cidx[:, k] = (cs.index_of(names, f"exposure ({name})") + off)[tax_sorted]
+        a_val[:, k] = val
+    first_asset = order[first]
+    exposed = {name: float(val.sum()) for name, _, val in sets}
+    t_seg, t_inv = _bucket_table(t_iml, t_n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t_slope = np.nan_to_num(np.diff(t_lr, axis=1) / np.diff(t_iml, axis=1))
+    t_slope = np.ascontiguousarray(np.pad(t_slope, ((0, 0), (0, 1))))
+    return _Assets(order, sites, site_ptr, exposure.lon[first_asset], exposure.lat[first_asset],
+                   np.ascontiguousarray(a_cidx), np.ascontiguousarray(a_val),
+                   tuple(n for n, _, _ in sets), t_iml, t_lr, t_n, t_seg, t_inv, t_slope,
+                   exposed)
+
+
+def _bucket_table(t_iml: np.ndarray, t_n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each curve, ``_BUCKETS`` equal buckets over [first, last level) and the segment
+    (index of the level at or below) at each bucket's left edge."""
+    seg = np.zeros((t_iml.shape[0], _BUCKETS), dtype=np.int64)
+    inv = np.zeros(t_iml.shape[0])
+    for c in range(t_iml.shape[0]):
+        n = int(t_n[c])
+        if n < 2:
+            continue
+        x = t_iml[c, :n]
+        inv[c] = _BUCKETS / (x[-1] - x[0])
+        edges = x[0] + np.arange(_BUCKETS) / inv[c]
+        seg[c] = np.clip(np.searchsorted(x, edges, side="right") - 1, 0, n - 2)
+    return seg, inv
+
+
+def default_chunk_events(n_sites: int, memory_bytes: float = _CHUNK_MEMORY) -> int:
+    """Events per chunk so that the chunk's ground-motion arrays (3 × chunk × sites float64)
+    stay within ``memory_bytes`` [bytes] (default 64 MB)."""
+    return int(max(1, memory_bytes // (_GM_BYTES_PER_CELL * max(n_sites, 1))))
+
+
+def _run_chunks(tasks: list[Callable[[], Any]], workers: Any) -> list[Any]:
+    """Run zero-argument tasks sequentially (workers=1) or through Dask."""
+    if workers == 1 or workers is None or len(tasks) <= 1:
+        return [t() for t in tasks]
+    import dask
+
+    delayed = [dask.delayed(t)() for t in tasks]
+    if isinstance(workers, int):
+        return list(dask.compute(*delayed, scheduler="threads", num_workers=workers))
+    if isinstance(workers, str):
+        return list(dask.compute(*delayed, scheduler=workers))
+    return list(dask.compute(*delayed, scheduler=workers))
+
+
+# ----------------------------------------------------------------------------- results
+@dataclass(eq=False)
+class EventLossTable:
+    """Event losses: ``losses[r, e, k]`` of realisation r, event e and column k.
+
+    ``columns``: loss types (``'total'`` or ``'structural'``, ``'nonstructural'``,
+    ``'contents'``) [USD], then ``'fatalities'`` [persons] when occupants curves were
+    given. ``rate`` [1/yr] per event. Realisations are ground-motion samples (one row of
+    medians when there is no variability).
+    """
+
+    event_id: np.ndarray
+    rate: np.ndarray
+    columns: tuple[str, ...]
+    losses: np.ndarray
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def n_realisations(self) -> int:
+        return int(self.losses.shape[0])
+
+    def loss(self, column: str = "total") -> np.ndarray:
+        """(n_realisations, n_events) losses of ``column``; ``'total'`` sums the loss types
+        [USD]."""
+        if column in self.columns:
+            return self.losses[:, :, self.columns.index(column)]
+        if column == "total":
+            idx = [i for i, c in enumerate(self.columns) if c in LOSS_TYPES]
+            return self.losses[:, :, idx].sum(axis=2)
+        raise RiskInputError(f"no column {column!r} in the event loss table",
+                             fix=f"use one of {self.columns}")
+
+
+@dataclass(eq=False)
+class EventBasedResult:
+    """Summary of an event-based run (means over ground-motion realisations, and 5–95 %
+    intervals across them).
+
+    ``eal`` [USD/yr], ``fatalities_per_year`` [persons/yr] (NaN without occupants curves),
+    ``rp_losses`` {T [yr]: loss [USD]}, ``exposed_value`` [USD], ``eal_ratio_permille``
+    = EAL / exposed value × 1000 [‰]; ``*_interval`` = (5 %, 95 %) percentiles;
+    ``clamped`` counts of clamped curve evaluations and of assets ever clamped.
+    """
+
+    elt: EventLossTable
+    eal: float
+    eal_interval: tuple[float, float]
+    fatalities_per_year: float
+    fatalities_interval: tuple[float, float]
+    rp_losses: dict[float, float]
+    rp_intervals: dict[float, tuple[float, float]]
+    exposed_value: float
+    eal_ratio_permille: float
+    clamped: dict[str, int]
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(eq=False)
+class ScenarioResult:
+    """Losses of one scenario over ground-motion realisations.
+
+    ``loss_mean`` [USD] and ``loss_interval`` (5 %, 95 %); ``fatalities_mean`` [persons] and
+    interval; ``buildings_mean`` [buildings] — equivalent completely damaged buildings
+    (Σ buildings × mean loss ratio) — and interval; ``losses`` (n_realisations,) [USD];
+    ``sites`` site numbers and ``site_loss_ratio`` [-] mean loss / value per site (for
+    maps); ``clamped`` counts.
+    """
+
+    loss_mean: float
+    loss_interval: tuple[float, float]
+    fatalities_mean: float
+    fatalities_interval: tuple[float, float]
+    buildings_mean: float
+    buildings_interval: tuple[float, float]
+    losses: np.ndarray
+    sites: np.ndarray
+    site_loss_ratio: np.ndarray
+    clamped: dict[str, int]
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+def _interval(x: np.ndarray) -> tuple[float, float]:
+    return float(np.percentile(x, 5)), float(np.percentile(x, 95))
+
+
+def _clamp_summary(clamps: np.ndarray, flag_lo: np.ndarray, flag_hi: np.ndarray
+                   ) -> dict[str, int]:
+    return {"evaluations_below": int(clamps[..., 0].sum()),
+            "evaluations_above": int(clamps[..., 1].sum()),
+            "assets_below": int(flag_lo.sum()), "assets_above": int(flag_hi.sum())}
+
+
+def _vs30_sites(vs30: Any, A: _Assets) -> np.ndarray:
+    if vs30 is None:
+        import warnings
+
+        warnings.warn("no Vs30 given: 760 m/s (rock, site class B/C boundary) used at every "
+                      "site; give vs30= (e.g. from topographic slope, Wald & Allen 2007)",
+                      DefaultUsedWarning, stacklevel=3)
+        vs30 = 760.0
+    v = np.asarray(vs30, float)
+    if v.ndim == 0:
+        return np.full(A.sites.size, float(v))
+    v = v.ravel()
+    if v.size == A.sites.size:
+        return v
+    if v.size > A.sites.max():
+        return v[A.sites]
+    raise RiskInputError(f"vs30 has {v.size} values for {A.sites.size} sites",
+                         fix="give one Vs30 [m/s] per site, per grid cell, or a scalar")
+
+
+def _check_gm(mean_ln: Any, tau: Any, phi: Any, ne: int, ns: int
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    m = np.asarray(mean_ln, float)
+    if m.shape != (ne, ns):
+        raise RiskInputError(f"ground-motion model returned mean_ln of shape {m.shape}, "
+                             f"expected {(ne, ns)}",
+                             fix="gm(imt, mag, rjb_km, vs30) returns (n_ev, n_site) arrays")
+    t = np.ascontiguousarray(np.broadcast_to(np.asarray(tau, float).reshape(-1, 1)
+                                             if np.ndim(tau) else np.asarray(tau, float),
+                                             (ne, 1))[:, 0])
+    p = np.ascontiguousarray(np.broadcast_to(np.asarray(phi, float), (ne, ns)))
+    if not (np.all(np.isfinite(m)) and np.all(np.isfinite(t)) and np.all(np.isfinite(p))):
+        raise RiskInputError("ground-motion model returned NaN or infinite values",
+                             fix="check magnitudes, distances and Vs30 of the run")
+    return np.ascontiguousarray(m), t, p
+
+
+# ----------------------------------------------------------------------------- event based
+def run_event_based(events: EventSet, exposure: Exposure,
+                    curves: CurveSet | Mapping[str, CurveSet],
+                    gm: Callable[..., tuple[Any, Any, Any]], *, imt: str,
+                    vs30: Any = None, chunk_events: int | None = None,
+                    n_realisations: int = 0, seed: int = 0, workers: Any = 1,
+                    fatality_curves: CurveSet | None = None, time_of_day: str = "night",
+                    below_min: str = "clamp", max_distance_km: float | None = None,
+                    return_periods: Sequence[float] = M.DEFAULT_RETURN_PERIODS
+                    ) -> EventBasedResult:
+    """Event-based probabilistic losses of an exposure (OpenQuake-style; Silva et al. 2014).
+
+    Parameters
+    ----------
+    events : :class:`EventSet` (rate [1/yr], Mw, epicentre).
+    exposure : :class:`~carlcities.risk.exposure.Exposure` (taxonomies named as the curves).
+    curves : one :class:`CurveSet` applied to the total value [USD], or {loss type:
+        CurveSet} for ``structural``, ``nonstructural``, ``contents``.
+    gm : ``gm(imt, mag (n_ev,), rjb_km (n_ev, n_site), vs30 (n_site,)) -> (mean_ln [ln g]
+        (n_ev, n_site), tau (n_ev, 1), phi (broadcastable to (n_ev, n_site)))``.
+    imt : intensity measure of the run (``'PGA'``, ``'SA(0.3)'``...), passed to ``gm``.
+    vs30 : [m/s] scalar, per site or per grid cell (default 760 with a DefaultUsedWarning).
+    chunk_events : events per chunk (default :func:`default_chunk_events`); the result does
+        not depend on it.
+    n_realisations : ground-motion samples per event; 0 = medians only (no variability).
+    seed : seed of the counter-based generator (same seed, same result).
+    workers : 1 (chunks in turn, parallel kernel), an int > 1 (Dask threads), or a Dask
+        scheduler name / distributed client.
+    fatality_curves : occupants curves (fatality ratio [-] per class); fatalities =
+        occupants at ``time_of_day`` (``'night'``, ``'day'``, ``'transit'``) × ratio.
+    below_min : ``'clamp'`` (first ratio below the first level) or ``'zero'``.
+    max_distance_km : sites farther than this from the epicentre [km] take no loss.
+
+    Returns :class:`EventBasedResult` (EAL, fatalities per year, losses at
+    ``return_periods`` and their 5–95 % intervals across realisations, the event loss table).
+    Memory: O(chunk_events × sites) per running chunk plus O(assets).
+    """
+    if below_min not in ("clamp", "zero"):
+        raise RiskInputError(f"below_min={below_min!r}", fix="use 'clamp' or 'zero'")
+    if n_realisations < 0:
+        raise RiskInputError("n_realisations must be ≥ 0", fix="0 means medians only")
+    A = _prepare(exposure, curves, fatality_curves, time_of_day, False, imt)
+    v30 = _vs30_sites(vs30, A)
+    ne, ns = len(events), A.sites.size
+    chunk = int(chunk_events or default_chunk_events(ns))
+    if chunk < 1:
+        raise RiskInputError("chunk_events must be ≥ 1", fix="give a positive chunk size")
+    nreal = max(n_realisations, 1)
+    use_var = n_realisations > 0
+    parallel = workers == 1 or workers is None
+    kernel = _dense_par if parallel else _dense_ser
+    ncol = len(A.columns)
+    flag_lo = np.zeros(A.order.size, np.uint8)
+    flag_hi = np.zeros(A.order.size, np.uint8)
+
+    def task(lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
+        rjb = epicentral_distance_km(events.lon[lo:hi], events.lat[lo:hi], A.site_lon,
+                                     A.site_lat)
+        m, t, p = _check_gm(*gm(imt, events.mag[lo:hi], rjb, v30), hi - lo, ns)
+        if max_distance_km is not None:
+            m = np.where(rjb > max_distance_km, -np.inf, m)
+        del rjb
+        out = np.zeros((nreal, hi - lo, ncol))
+        cl = np.zeros((nreal, hi - lo, 2), np.int64)
+        idx = np.arange(lo, hi, dtype=np.int64)
+        for r in range(nreal):
+            kernel(m, t, p, use_var, use_var, seed, r, idx, A.site_ptr, A.a_cidx, A.a_val,
+                   A.t_iml, A.t_lr, A.t_n, A.t_seg, A.t_inv, A.t_slope, below_min == "zero", out[r],
+                   cl[r], flag_lo, flag_hi)
+        return out, cl
+
+    bounds = [(lo, min(lo + chunk, ne)) for lo in range(0, ne, chunk)]
+    res = _run_chunks([lambda b=b: task(*b) for b in bounds], workers)
+    losses = np.concatenate([r[0] for r in res], axis=1) if res else np.zeros((nreal, 0, ncol))
+    clamps = np.concatenate([r[1] for r in res], axis=1) if res else np.zeros((nreal, 0, 2))
+    elt = EventLossTable(events.event_id, events.rate, A.columns, losses,
+                         meta=dict(imt=imt, seed=seed, n_realisations=n_realisations,
+                                   time_of_day=time_of_day, below_min=below_min))
+    return _summarise(elt, A, _clamp_summary(clamps, flag_lo, flag_hi), return_periods,
+                      dict(chunk_events=chunk, n_chunks=len(bounds), workers=str(workers),
+                           memory_bound="O(chunk_events × sites) ground-motion arrays "
+                                        f"({_GM_BYTES_PER_CELL} B per event-site)"))
+
+
+def _summarise(elt: EventLossTable, A: _Assets, clamped: dict[str, int],
+               return_periods: Sequence[float], extra: dict[str, Any]) -> EventBasedResult:
+    total = elt.loss("total")
+    eal_r = total @ elt.rate
+    rp = {T: np.array([M.loss_at_return_period(elt.rate, total[r], T)
+                       for r in range(elt.n_realisations)]) for T in return_periods}
+    if "fatalities" in elt.columns:
+        fat_r = elt.loss("fatalities") @ elt.rate
+        fat, fat_i = float(fat_r.mean()), _interval(fat_r)
+    else:
+        fat, fat_i = float("nan"), (float("nan"), float("nan"))
+    exposed = sum(v for k, v in A.exposed.items() if k in (*LOSS_TYPES, "total"))
+    eal = float(eal_r.mean())
+    return EventBasedResult(
+        elt=elt, eal=eal, eal_interval=_interval(eal_r), fatalities_per_year=fat,
+        fatalities_interval=fat_i, rp_losses={T: float(v.mean()) for T, v in rp.items()},
+        rp_intervals={T: _interval(v) for T, v in rp.items()}, exposed_value=exposed,
+        eal_ratio_permille=eal / exposed * 1000.0 if exposed > 0 else float("nan"),
+        clamped=clamped, meta=dict(elt.meta, **extra))
+
+
+# ----------------------------------------------------------------------------- CSR entry
+def event_losses_from_intensity(intensity: Any, exposure: Exposure,
+                                curves: CurveSet | Mapping[str, CurveSet], *,
+                                fatality_curves: CurveSet | None = None,
+                                time_of_day: str = "night", below_min: str = "clamp",
+                                workers: Any = 1) -> tuple[np.ndarray, tuple[str, ...],
+                                                           dict[str, int]]:
+    """Event losses from precomputed intensities [IMT unit] at sites, in sparse form.
+
+    ``intensity``: a ``scipy.sparse`` CSR matrix (events × sites; column j = site number j
+    of the exposure, absent entries = no shaking), or an iterable of such matrices (blocks of
+    consecutive events, streamed: only one block is held at a time). Returns ``(losses
+    (n_events, n_columns), columns, clamped)``; losses [USD] (and fatalities [persons]).
+    The same kernel as :func:`run_event_based` without ground-motion sampling.
+    """
+    import scipy.sparse as sp
+
+    A = _prepare(exposure, curves, fatality_curves, time_of_day, False, None)
+    blocks = [intensity] if sp.issparse(intensity) else intensity
+    parallel = workers == 1 or workers is None
+    kernel = _csr_par if parallel else _csr_ser
+    flag_lo = np.zeros(A.order.size, np.uint8)
+    flag_hi = np.zeros(A.order.size, np.uint8)
+    col_to_site: np.ndarray | None = None
+
+    def task(block: Any) -> tuple[np.ndarray, np.ndarray]:
+        nonlocal col_to_site
+        B = block if sp.isspmatrix_csr(block) or isinstance(block, sp.csr_array) \
+            else sp.csr_matrix(block)
+        if col_to_site is None or col_to_site.size != B.shape[1]:
+            if B.shape[1] <= A.sites.max():
+                raise RiskInputError(f"intensity has {B.shape[1]} site columns, the exposure "
+                                     f"uses site {A.sites.max()}",
+                                     fix="one column per site number (flat grid cell)")
+            c2s = np.full(B.shape[1], -1, np.int64)
+            c2s[A.sites] = np.arange(A.sites.size)
+            col_to_site = c2s
+        out = np.zeros((B.shape[0], len(A.columns)))
+        cl = np.zeros((B.shape[0], 2), np.int64)
+        kernel(B.indptr.astype(np.int64, copy=False), B.indices,
+               B.data.astype(float, copy=False), col_to_site, A.site_ptr, A.a_cidx, A.a_val,
+               A.t_iml, A.t_lr, A.t_n, A.t_seg, A.t_inv, A.t_slope, below_min == "zero", out, cl,
+               flag_lo, flag_hi)
+        return out, cl
+
+    if parallel:
+        res = [task(b) for b in blocks]
+    else:
+        blocks = list(blocks)
+        task(blocks[0][:0])  # set the column map once, outside the threads
+        res = _run_chunks([lambda b=b: task(b) for b in blocks], workers)
+    losses = np.concatenate([r[0] for r in res]) if res else np.zeros((0, len(A.columns)))
+    clamps = np.concatenate([r[1] for r in res]) if res else np.zeros((0, 2), np.int64)
+    return losses, A.columns, _clamp_summary(clamps, flag_lo, flag_hi)
+
+
+# ----------------------------------------------------------------------------- scenario
+def scenario_losses(scenario: EventSet | np.ndarray, exposure: Exposure,
+                    curves: CurveSet | Mapping[str, CurveSet],
+                    gm: Callable[..., tuple[Any, Any, Any]] | None = None, *,
+                    imt: str | None = None, vs30: Any = None, n_realisations: int = 100,
+                    seed: int = 0, fatality_curves: CurveSet | None = None,
+                    time_of_day: str = "night", below_min: str = "clamp") -> ScenarioResult:
+    """Losses of one named scenario (a rupture, or given ground-motion fields).
+
+    ``scenario``: an :class:`EventSet` of one event (ground motion from ``gm`` with
+    ``n_realisations`` samples, 0 = the median field only), or an array of ground-motion
+    fields [IMT unit] of shape (n_fields, n_columns) or (n_columns,), column j = site
+    number j (each field one realisation).
+
+    Returns :class:`ScenarioResult`: mean loss [USD] and its 5–95 % interval across
+    realisations, fatalities [persons], equivalent completely damaged buildings, per-site
+    mean loss ratio [-] (for maps) and clamp counts.
+
+    References: Silva et al. (2014) (scenario risk in OpenQuake).
+    """
+    if below_min not in ("clamp", "zero"):
+        raise RiskInputError(f"below_min={below_min!r}", fix="use 'clamp' or 'zero'")
+    A = _prepare(exposure, curves, fatality_curves, time_of_day, True, imt)
+    ns = A.sites.size
+    if isinstance(scenario, EventSet):
+        if len(scenario) != 1 or gm is None or imt is None:
+            raise RiskInputError("a scenario rupture needs one event, a gm model and an imt",
+                                 fix="pass EventSet of one event with gm=... and imt=...")
+        v30 = _vs30_sites(vs30, A)
+        rjb = epicentral_distance_km(scenario.lon, scenario.lat, A.site_lon, A.site_lat)
+        m, t, p = _check_gm(*gm(imt, scenario.mag, rjb, v30), 1, ns)
+        nreal = max(n_realisations, 1)
+        use = n_realisations > 0
+        event = int(np.int64(0))
+
+        def field_of(r: int) -> np.ndarray:
+            im = np.empty(ns)
+            _sample(m[0], float(t[0]), p[0], use, use, seed, r, event, im)
+            return im
+    else:
+        F = np.asarray(scenario, float)
+        F = F[None, :] if F.ndim == 1 else F
+        if F.ndim != 2 or F.shape[1] <= A.sites.max():
+            raise RiskInputError(f"ground-motion fields of shape {F.shape} do not cover site "
+                                 f"{A.sites.max()}",
+                                 fix="give (n_fields, n_sites) intensities indexed by site")
+        if not np.all(np.isfinite(F)) or np.any(F < 0):
+            raise RiskInputError("ground-motion fields contain NaN or negative values",
+                                 fix="intensities are ≥ 0")
+        nreal = F.shape[0]
+        Fs = np.ascontiguousarray(F[:, A.sites])
+
+        def field_of(r: int) -> np.ndarray:
+            return Fs[r]
+    ncol = len(A.columns)
+    per_real = np.zeros((nreal, ncol))
+    site_sum = np.zeros((ns, ncol))
+    flag_lo = np.zeros(A.order.size, np.uint8)
+    flag_hi = np.zeros(A.order.size, np.uint8)
+    clamps = np.zeros((ns, 2), np.int64)
+    out = np.empty((ns, ncol))
+    cl = np.empty((ns, 2), np.int64)
+    for r in range(nreal):
+        _site_par(field_of(r), A.site_ptr, A.a_cidx, A.a_val, A.t_iml, A.t_lr, A.t_n,
+                  A.t_seg, A.t_inv, A.t_slope, below_min == "zero", out, cl, flag_lo, flag_hi)
+        per_real[r] = out.sum(axis=0)
+        site_sum += out
+        clamps += cl
+    loss_cols = [i for i, c in enumerate(A.columns) if c in (*LOSS_TYPES, "total")]
+    loss_r = per_real[:, loss_cols].sum(axis=1)
+    site_loss = site_sum[:, loss_cols].sum(axis=1) / nreal
+    site_value = np.add.reduceat(A.a_val[:, loss_cols].sum(axis=1), A.site_ptr[:-1])
+    ratio = np.divide(site_loss, site_value, out=np.zeros(ns), where=site_value > 0)
+    b = per_real[:, A.columns.index("buildings")]
+    if "fatalities" in A.columns:
+        f = per_real[:, A.columns.index("fatalities")]
+        fm, fi = float(f.mean()), _interval(f)
+    else:
+        fm, fi = float("nan"), (float("nan"), float("nan"))
+    return ScenarioResult(
+        loss_mean=float(loss_r.mean()), loss_interval=_interval(loss_r), fatalities_mean=fm,
+        fatalities_interval=fi, buildings_mean=float(b.mean()), buildings_interval=_interval(b),
+        losses=loss_r, sites=A.sites, site_loss_ratio=ratio,
+        clamped=_clamp_summary(clamps, flag_lo, flag_hi),
+        meta=dict(n_realisations=nreal, seed=seed, time_of_day=time_of_day,
+                  below_min=below_min, columns=A.columns,
+                  buildings="equivalent completely damaged: Σ buildings × mean loss ratio "
+                            f"({A.columns[0]} curves)"))
+
+
+def stream_blocks(matrix: Any, rows: int) -> Iterable[Any]:
+    """Blocks of ``rows`` consecutive events of a CSR matrix (for streaming)."""
+    for lo in range(0, matrix.shape[0], rows):
+        yield matrix[lo:lo + rows]

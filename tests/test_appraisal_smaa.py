@@ -1,0 +1,118 @@
+"""SMAA-2 on examples with known acceptabilities, and appraise_city end to end."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from carlcities.appraisal import (
+    Effect,
+    Option,
+    appraise_city,
+    load_parameters,
+    load_profiles,
+)
+from carlcities.appraisal.mcda import Profile
+from carlcities.appraisal.smaa import (
+    sample_values,
+    sample_weights_around,
+    sample_weights_uniform,
+    smaa2,
+)
+
+RNG = np.random.default_rng(42)
+
+
+def test_dominating_option_is_first_always():
+    w = sample_weights_uniform(5000, 2, RNG)
+    res = smaa2(np.array([[2.0, 3.0], [1.0, 1.0]]), w, [1, 1])
+    assert res.acceptability[0].tolist() == [1.0, 0.0]
+    assert res.acceptability[1].tolist() == [0.0, 1.0]
+    assert res.confidence[0] == 1.0 and np.isnan(res.confidence[1])
+
+
+def test_symmetric_options_half_each():
+    n = 20_000
+    w = sample_weights_uniform(n, 2, RNG)
+    res = smaa2(np.array([[1.0, 0.0], [0.0, 1.0]]), w, [1, 1], rng=1)
+    se = np.sqrt(0.25 / n)
+    assert res.first_rank == pytest.approx([0.5, 0.5], abs=4 * se)
+
+
+def test_three_options_analytic():
+    """A = (1, 0), B = (0, 1), C = (0.6, 0.6), w₁ ~ U(0, 1): u_A = w₁, u_B = 1 − w₁,
+    u_C = 0.6, so A first iff w₁ > 0.6 (0.4), B iff w₁ < 0.4 (0.4), C otherwise (0.2);
+    C is never last; A's central weight is E[w₁ | w₁ > 0.6] = 0.8."""
+    n = 40_000
+    w = sample_weights_uniform(n, 2, RNG)
+    x = np.array([[1.0, 0.0], [0.0, 1.0], [0.6, 0.6]])
+    res = smaa2(x, w, [1, 1])
+    tol = 4 * np.sqrt(0.4 * 0.6 / n)
+    assert res.first_rank == pytest.approx([0.4, 0.4, 0.2], abs=tol)
+    assert res.acceptability[2, 2] == 0.0
+    assert res.acceptability[2, 1] == pytest.approx(0.8, abs=tol)
+    assert res.central_weights[0] == pytest.approx([0.8, 0.2], abs=0.01)
+    assert res.central_weights[2] == pytest.approx([0.5, 0.5], abs=0.01)
+    assert res.confidence == pytest.approx([1, 1, 1])     # values are certain
+    assert res.holistic()[2] == pytest.approx(0.2 + 0.8 * 0.5, abs=tol)
+
+
+def test_cost_criterion_reverses():
+    w = sample_weights_uniform(1000, 2, RNG)
+    res = smaa2(np.array([[1.0, 5.0], [2.0, 5.0]]), w, [-1, 1])
+    assert res.first_rank.tolist() == [1.0, 0.0]
+
+
+def test_acceptabilities_partition_with_uncertain_values():
+    n, a = 3000, 4
+    spec = [[{"dist": "normal", "mean": i, "sd": 2}, {"dist": "triangular", "low": 0,
+                                                       "mode": 4 - i, "high": 5},
+             {"dist": "uniform", "low": 0, "high": 1}] for i in range(a)]
+    x = sample_values(spec, n, RNG)
+    assert x.shape == (n, a, 3)
+    for model in ("additive", "topsis"):
+        res = smaa2(x, sample_weights_uniform(n, 3, RNG), [1, 1, -1], model=model)
+        assert np.allclose(res.acceptability.sum(axis=0), 1)
+        assert np.allclose(res.acceptability.sum(axis=1), 1)
+        ok = ~np.isnan(res.confidence)
+        assert ((res.confidence[ok] >= 0) & (res.confidence[ok] <= 1)).all()
+
+
+def test_profile_weights_dirichlet_mean():
+    w = sample_weights_around([0.5, 0.3, 0.2, 0.0], 50, 20_000, RNG)
+    assert np.allclose(w.sum(axis=1), 1) and (w[:, 3] == 0).all()
+    assert w.mean(axis=0) == pytest.approx([0.5, 0.3, 0.2, 0], abs=0.005)
+    assert w[:, 0].var() == pytest.approx(0.5 * 0.5 / 51, rel=0.1)
+
+
+def _opt(i, eal, fat, co2, capex, feas=1.0):
+    return Option(option_id=f"o{i}", kind="resilience", name_en=f"O{i}", name_ru=f"О{i}",
+                  capex_usd=capex, opex_usd_yr=0.0, lifetime_yr=20, start_year=2025,
+                  effects={"avoided_eal_usd_yr": Effect(eal, 0.5 * eal, 1.5 * eal),
+                           "avoided_fatalities_yr": Effect(fat, sd=0.1 * fat),
+                           "avoided_t_co2e_yr": Effect(co2)}, feasibility=feas)
+
+
+def test_appraise_city_rows_and_reproducibility():
+    opts = [_opt(1, 1e6, 1.0, 0, 5e6), _opt(2, 2e5, 0.1, 1e4, 3e6, 0.5),
+            _opt(3, 1e4, 0.0, 0, 1e7)]
+    p = load_parameters("KAZ")
+    profiles = dict(load_profiles())
+    profiles["bad"] = Profile("bad", "Bad", "Плохой", {"npv_usd": 1.0}, 50, 0.4, False,
+                              flags=("AHP matrix inconsistent: CR = 0.400 > 0.1",))
+    r1 = appraise_city(opts, p, profiles, 7, city_id="osh", n_samples=2000)
+    r2 = appraise_city(opts, p, profiles, 7, city_id="osh", n_samples=2000)
+    assert r1["rank_acceptability"] == r2["rank_acceptability"]
+    assert any("bad" in f for f in r1["flags"])
+    profs = {r["profile"] for r in r1["rank_acceptability"]}
+    assert profs == {"emergency_ministry", "city_finance", "environment_agency", "pooled",
+                     "uniform"}
+    for pid in profs:
+        rows = [r for r in r1["rank_acceptability"] if r["profile"] == pid]
+        assert len(rows) == 9
+        assert sum(r["probability"] for r in rows if r["rank"] == 1) == pytest.approx(1)
+    m = {(r["option_id"], r["metric"]): r for r in r1["appraisal"]}
+    assert m[("o3", "npv_usd")]["value"] < 0 and m[("o3", "p_npv_positive")]["value"] == 0
+    assert m[("o1", "bcr")]["unit"] == "ratio"
+    assert set(r1["portfolio"]["selected"]) <= {"o1", "o2"}
+    assert r1["options"][0]["city_id"] == "osh"

@@ -1,0 +1,110 @@
+"""Demo hazard layers: files, tags, monotone flood depths, mudflow only at mountain fronts."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import rasterio
+
+from carlcities.catalog import City, PopulationPoint
+from carlcities.demo import city_grid, city_model
+from carlcities.demo.hazards import (
+    FLOOD_RPS,
+    flood_stage_m,
+    vs30_wald_allen_active,
+    write_hazard_layers,
+)
+from carlcities.risk import flood, heat
+
+EPOCHS = (1990, 2000, 2010, 2020)
+
+
+def _city(cid, lat, lon, pops, elev, setting):
+    hist = tuple(PopulationPoint(y, p, "census", "test") for y, p in pops)
+    return City(cid, cid.title(), cid, "KAZ", "test", lat, lon, pops[-1][1], pops[-1][0],
+                "test", elev, False, "test", setting, "", hist)
+
+
+# small populations keep the grids small
+ALMATY = _city("almaty", 43.257, 76.928, [(1989, 80_000), (2021, 120_000)], 793.0,
+               "mountain_front")
+PAVLODAR = _city("pavlodar", 52.29, 76.97, [(1989, 70_000), (2021, 75_000)], 125.0,
+                 "steppe_river")
+
+
+@pytest.fixture(scope="module")
+def layers(tmp_path_factory):
+    out = tmp_path_factory.mktemp("haz")
+    res = {}
+    for c in (ALMATY, PAVLODAR):
+        g = city_grid(c, epochs=EPOCHS)
+        m = city_model(c, g, EPOCHS)
+        res[c.city_id] = (g, m, write_hazard_layers(c, g, m, out))
+    return out, res
+
+
+def test_files_and_synthetic_tags(layers):
+    out, res = layers
+    g, _, paths = res["almaty"]
+    want = {f"flood_depth_rp{T}" for T in FLOOD_RPS} | {"mudflow", "vs30", "tmax_daily"}
+    assert set(paths) == want
+    for k, p in paths.items():
+        assert p.parent == out / "almaty" and p.exists()
+        if p.suffix == ".tif":
+            with rasterio.open(p) as ds:
+                tags = ds.tags()
+                assert tags["synthetic"] == "true"
+                assert tags["description"] == "synthetic demo data — not real"
+                if k.startswith("flood"):
+                    assert ds.crs.to_epsg() == 4326 and ds.dtypes[0] == "float32"
+    assert "synthetic" in paths["tmax_daily"].read_text(encoding="utf-8").splitlines()[0]
+
+
+def test_mudflow_only_for_mountain_front(layers):
+    out, res = layers
+    assert "mudflow" not in res["pavlodar"][2]
+    assert not (out / "pavlodar" / "mudflow_fans.tif").exists()
+    with rasterio.open(res["almaty"][2]["mudflow"]) as ds:
+        cls = ds.read(1)
+        assert ds.dtypes[0] == "uint8"
+    assert set(np.unique(cls)) <= {0, 1, 2, 3} and (cls >= 2).any()
+
+
+@pytest.mark.parametrize("cid", ["almaty", "pavlodar"])
+def test_depth_grows_with_return_period_and_spares_high_ground(layers, cid):
+    _, res = layers
+    g, m, paths = res[cid]
+    d = flood.read_flood_depths({T: paths[f"flood_depth_rp{T}"] for T in FLOOD_RPS}, g)
+    Ts = sorted(d)
+    for a, b in zip(Ts, Ts[1:]):
+        assert np.all(d[b] >= d[a] - 1e-5)
+    assert d[100.0].max() > 0 and d[500.0].max() <= flood_stage_m(500) + 1e-4
+    # no flood on high ground: 100 m above every river cell (more than the 500-yr stage plus
+    # the relief one 100 m grid cell spans in steep terrain, where a grid cell averages a
+    # wet 3" cell), or beyond the floodplain (2.5 km, or 1.5 floodplain widths) of every river
+    from carlcities.demo.generator import _local_coords
+
+    u, v = _local_coords(g.transform, g.width, g.height, g.crs, g)
+    z = m.elevation(u, v)
+    zriv = z[m.river(u, v)]
+    high = z > zriv.max() + 100.0
+    plain = max([2500.0] + [1.5 * r.plain_width for r in m.rivers])
+    far = m.river_distance(u, v) > plain + 200.0
+    assert (high | far).any()
+    assert np.all(d[500.0][high | far] == 0.0)
+
+
+def test_temperature_csv_parses_and_vs30(layers):
+    _, res = layers
+    s = heat.read_daily_temperature(res["almaty"][2]["tmax_daily"])
+    assert str(s.dates[0]) == "1991-01-01" and str(s.dates[-1]) == "2020-12-31"
+    assert not s.missing_dates
+    jul = (s.dates.astype("datetime64[M]").astype(int) % 12) == 6
+    # calibrated: Almaty July mean 23.8 °C (parameters.csv); July mean of (Tmax+Tmin)/2
+    assert np.mean(s.tmean[jul]) == pytest.approx(23.8, abs=1.0)
+    with rasterio.open(res["almaty"][2]["vs30"]) as ds:
+        v = ds.read(1)
+    assert 180.0 <= v.min() and v.max() <= 760.0
+    # Wald & Allen (2007) active: class edges map to their Vs30
+    np.testing.assert_allclose(vs30_wald_allen_active(np.array([1e-5, 2.2e-3, 0.05, 0.5])),
+                               [180.0, 240.0, 490.0, 760.0])
