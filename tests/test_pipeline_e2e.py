@@ -284,3 +284,60 @@ def test_rerun_some_cities_keeps_the_others(three, tmp_path, demo_dir):
     assert set(csv[csv.city_id == "almaty"].run_id) == {s0.run_id}
     index = json.loads((work / "report" / "index.json").read_text(encoding="utf-8"))
     assert {"almaty", "osh", "aktau"} <= set(json.dumps(index).split("\""))
+
+
+def test_risk_scenarios_and_appraisal_in_the_store(three):
+    _, out = three
+    con = connect(out / "study.duckdb", read_only=True)
+    try:
+        for t in ("risk_curves", "risk_exposure", "risk_summary", "options", "appraisal",
+                  "rank_acceptability", "recommendations", "benchmark"):
+            assert con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] > 0, t
+        # Almaty: the historic scenarios near it, with modelled and observed intensity
+        ev = {r[0] for r in con.execute("SELECT event_id FROM risk_scenarios WHERE city_id = "
+                                        "'almaty'").fetchall()}
+        assert {"verny_1887", "kemin_1911"} <= ev
+        # growth scenarios for every city and decade
+        n = con.execute("SELECT count(DISTINCT city_id || scenario || epoch) FROM "
+                        "indicator_values WHERE scenario LIKE 'growth:%' AND indicator_id = "
+                        "'scenario.land_take'").fetchone()[0]
+        assert n == 3 * 4 * 3
+        # rank acceptabilities sum to 1 over options for every rank
+        bad = con.execute("SELECT count(*) FROM (SELECT city_id, profile, rank, "
+                          "sum(probability) s FROM rank_acceptability GROUP BY ALL) "
+                          "WHERE abs(s - 1) > 1e-9").fetchone()[0]
+        assert bad == 0
+        # every figure a recommendation cites is in the store with that value
+        checked = 0
+        for _cid, ev_json in con.execute("SELECT city_id, evidence FROM recommendations"
+                                        ).fetchall():
+            for e in json.loads(ev_json):
+                t, v = e["table"], e["value"]
+                if t == "indicator_values":
+                    rows = con.execute(
+                        "SELECT value FROM indicator_values WHERE city_id = ? AND "
+                        "indicator_id = ? AND epoch = ? AND scenario = ? AND zone_id = 'city' "
+                        "AND epoch_start IS NULL", [e["city_id"], e["indicator_id"],
+                                                    e["epoch"], e["scenario"]]).fetchall()
+                elif t == "appraisal":
+                    rows = con.execute("SELECT value FROM appraisal WHERE city_id = ? AND "
+                                       "option_id = ? AND metric = ?",
+                                       [e["city_id"], e["option_id"], e["metric"]]).fetchall()
+                elif t == "rank_acceptability":
+                    rows = [(100 * p,) for (p,) in con.execute(
+                        "SELECT probability FROM rank_acceptability WHERE city_id = ? AND "
+                        "option_id = ? AND rank = 1 AND profile = 'pooled'",
+                        [e["city_id"], e["option_id"]]).fetchall()]
+                elif t == "benchmark" and e.get("city_id") and e["metric"].endswith(
+                        ":peer_standing"):
+                    rows = con.execute("SELECT peer_standing FROM benchmark WHERE city_id = ? "
+                                       "AND indicator_id = ?",
+                                       [e["city_id"], e["metric"].split(":")[0]]).fetchall()
+                else:
+                    continue
+                assert rows, e
+                assert any(abs(r[0] - v) <= 0.051 + 1e-9 * abs(v) for r in rows), (e, rows)
+                checked += 1
+        assert checked > 5
+    finally:
+        con.close()

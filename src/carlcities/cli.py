@@ -24,6 +24,9 @@ app.add_typer(scorecard_app, name="scorecard")
 from .mobility_cli import network_app  # noqa: E402
 
 app.add_typer(network_app)
+from .risk.cli import risk_app  # noqa: E402
+
+app.add_typer(risk_app, name="risk")
 out_console = Console()
 err_console = Console(stderr=True)
 

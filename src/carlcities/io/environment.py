@@ -61,9 +61,9 @@ from .raster import (
     Layer,
     ProductInfo,
     file_sha256,
-    footprint_window,
     identify_product,
     read_layer,
+    read_window,
     register_product,
 )
 
@@ -195,33 +195,6 @@ register_product(_KUMMU25, _kummu25, "Kummu et al. 2025 gdpTot")
 
 
 # --------------------------------------------------------------------------- low-level reads
-def _read_band(path: str, grid, band: int = 1) -> tuple[np.ndarray, Any, Any, Any, dict]:
-    """Band ``band`` of a GeoTIFF, windowed to ``grid``: (array, transform, crs, nodata, tags)."""
-    import rasterio
-    from rasterio.errors import RasterioIOError, WindowError
-
-    try:
-        ds = rasterio.open(path)
-    except RasterioIOError as exc:
-        raise InputFileError(f"cannot be read as a raster ({exc})", path=path,
-                             fix="the file is corrupt or truncated: download it again") from exc
-    with ds:
-        if ds.crs is None:
-            raise CRSError("the raster has no coordinate reference system", path=path,
-                           fix="assign one, e.g. gdal_edit.py -a_srs EPSG:4326")
-        if band > ds.count:
-            raise RasterError(f"band {band} is asked for but the file has {ds.count}", path=path,
-                              fix="check the year against the years the file holds")
-        try:
-            win = footprint_window(ds, grid.footprint(ds.crs))
-        except WindowError as exc:
-            raise CoverageError(f"the raster does not cover city '{grid.city_id}'", path=path,
-                                fix="use the tile that holds the city") from exc
-        arr = ds.read(band, window=win)
-        return (arr, ds.window_transform(win), ds.crs, ds.nodata,
-                {k.lower(): v for k, v in ds.tags().items()})
-
-
 def _synthetic(tags: dict[str, Any]) -> bool:
     return str(tags.get("synthetic", "")).lower() in ("true", "1", "yes")
 
@@ -450,7 +423,7 @@ def _read_kummu25(path: str, grid, year: int | None) -> Layer:
     if year is None or not y1 <= year <= y2:
         raise RasterError(f"the file holds the years {y1}–{y2}; year {year} is not among them",
                           path=path, fix=f"use a gdp_YEAR key with a year in {y1}–{y2}")
-    arr, tr, crs, nodata, tags = _read_band(path, grid, band=year - y1 + 1)
+    arr, tr, crs, nodata, tags = read_window(path, grid, band=year - y1 + 1)
     data = arr.astype(np.float64)
     if nodata is not None and not (isinstance(nodata, float) and math.isnan(nodata)):
         data = np.where(data == nodata, np.nan, data)
@@ -492,7 +465,7 @@ def green_fraction(path: str | Path, grid, *, year: int | None = None) -> np.nda
     """Share of each grid cell [0–1] covered by green classes (:data:`GREEN_CLASSES`) of a
     WorldCover-coded land-cover raster: the 0/1 green mask at the source resolution averaged
     onto the grid (class 0 = no data is left out). NaN where the source has no data."""
-    arr, tr, crs, nodata, _tags = _read_band(str(path), grid)
+    arr, tr, crs, nodata, _tags = read_window(str(path), grid)
     nd = (arr == 0) if nodata is None else ((arr == nodata) | (arr == 0))
     mask = np.where(nd, np.nan, np.isin(arr, GREEN_CLASSES).astype(np.float64))
     return grid.resample(mask, tr, crs, "fraction")

@@ -42,7 +42,7 @@ from ..errors import (
 )
 
 __all__ = ["ProductInfo", "Layer", "identify_product", "read_layer", "write_cog", "file_sha256",
-           "footprint_window",
+           "footprint_window", "read_window",
            "register_product", "PRODUCTS", "ROLES"]
 
 _GHSL = re.compile(r"^GHS_(?P<layer>BUILT_S|POP|SMOD)_E(?P<epoch>\d{4})_GLOBE_"
@@ -335,3 +335,35 @@ def write_cog(path: str | Path, data: np.ndarray, grid, *, nodata: float | None 
             dst.set_band_description(1, description)
     os.replace(tmp, path)
     return path
+
+
+def read_window(path: str | Path, grid, band: int = 1) -> tuple[np.ndarray, Any, Any, Any, dict]:
+    """Band ``band`` of a raster, read only where it covers ``grid`` (plus two source cells):
+    (array, transform, crs, nodata, lower-cased tags).
+
+    Raises InputFileError (unreadable), CRSError (no CRS), RasterError (no such band) or
+    CoverageError (the raster misses the city).
+    """
+    import rasterio
+    from rasterio.errors import RasterioIOError, WindowError
+
+    try:
+        ds = rasterio.open(path)
+    except RasterioIOError as exc:
+        raise InputFileError(f"cannot be read as a raster ({exc})", path=path,
+                             fix="the file is corrupt or truncated: download it again") from exc
+    with ds:
+        if ds.crs is None:
+            raise CRSError("the raster has no coordinate reference system", path=path,
+                           fix="assign one, e.g. gdal_edit.py -a_srs EPSG:4326")
+        if band > ds.count:
+            raise RasterError(f"band {band} is asked for but the file has {ds.count}", path=path,
+                              fix="check the year against the years the file holds")
+        try:
+            win = footprint_window(ds, grid.footprint(ds.crs))
+        except WindowError as exc:
+            raise CoverageError(f"the raster does not cover city '{grid.city_id}'", path=path,
+                                fix="use the tile that holds the city") from exc
+        arr = ds.read(band, window=win)
+        return (arr, ds.window_transform(win), ds.crs, ds.nodata,
+                {k.lower(): v for k, v in ds.tags().items()})

@@ -22,7 +22,7 @@ import re
 import shutil
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,6 +30,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from ..appraisal.typology import percentile_ranks
 from ..errors import OutputDirError
 from . import charts, i18n, maps, sections
 
@@ -71,27 +72,6 @@ def median(values: Iterable[float | None]) -> float | None:
         return None
     k = len(v) // 2
     return float(v[k]) if len(v) % 2 else float((v[k - 1] + v[k]) / 2)
-
-
-def percentile_ranks(values: Mapping[str, float | None]) -> dict[str, float | None]:
-    """Percentile rank [%] of each key among the defined values (mid-rank definition).
-
-    ``100 · (number lower + 0.5 · number equal, itself included) / number defined``; keys with an
-    undefined value get ``None``. Values 1, 2, 3 give 16.67, 50, 83.33.
-    """
-    defined = sorted(v for v in values.values() if v is not None and math.isfinite(v))
-    n = len(defined)
-    out: dict[str, float | None] = {}
-    import bisect
-
-    for k, v in values.items():
-        if v is None or not math.isfinite(v) or n == 0:
-            out[k] = None
-            continue
-        lower = bisect.bisect_left(defined, v)
-        ties = bisect.bisect_right(defined, v) - lower
-        out[k] = 100.0 * (lower + 0.5 * ties) / n
-    return out
 
 
 def fmt_number(v: float | None) -> str:

@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import HazardError, InputFileError, RasterError
+from ..errors import HazardError, InputFileError
 
 __all__ = [
     "OCCUPANCIES",
@@ -137,36 +137,17 @@ def read_flood_depth(path: str | Path, grid) -> np.ndarray:
     are negative, :class:`~carlcities.errors.RasterError` without a CRS or without overlap,
     :class:`~carlcities.errors.InputFileError` when the file is missing or unreadable.
     """
-    import rasterio
     from pyproj import CRS
-    from rasterio.errors import RasterioIOError
 
-    from ..io.raster import footprint_window
+    from ..io.raster import read_window
 
     p = Path(path)
     if not p.is_file():
         raise InputFileError("flood depth file not found", path=p,
                              fix="check the path of the flood map for this return period")
-    try:
-        ds = rasterio.open(p)
-    except RasterioIOError as exc:
-        raise InputFileError(f"cannot be read as a raster ({exc})", path=p,
-                             fix="the file is corrupt or truncated: download it again") from exc
-    with ds:
-        if ds.crs is None:
-            raise RasterError("the flood depth raster has no CRS", path=p,
-                              fix="assign one, e.g. gdal_edit.py -a_srs EPSG:4326")
-        src_crs = CRS.from_wkt(ds.crs.to_wkt())
-        fp = grid.footprint(src_crs)
-        b = ds.bounds
-        if min(fp[2], b.right) <= max(fp[0], b.left) or min(fp[3], b.top) <= max(fp[1], b.bottom):
-            raise RasterError(f"the flood map does not overlap the study area of "
-                              f"'{grid.city_id}'", path=p,
-                              fix="use the flood map tile that holds the city")
-        win = footprint_window(ds, fp)
-        arr = ds.read(1, window=win).astype(np.float64)
-        tr = ds.window_transform(win)
-        nodata = ds.nodata
+    arr, tr, crs, nodata, _tags = read_window(p, grid)
+    arr = arr.astype(np.float64)
+    src_crs = CRS.from_wkt(crs.to_wkt())
     dry = ~np.isfinite(arr)
     if nodata is not None and not (isinstance(nodata, float) and math.isnan(nodata)):
         dry |= arr == nodata

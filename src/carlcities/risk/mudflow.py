@@ -50,7 +50,7 @@ except ImportError:  # pragma: no cover
             return args[0]
         return lambda f: f
 
-from ..errors import HazardError, InputFileError, RasterError
+from ..errors import HazardError, InputFileError
 
 __all__ = [
     "MELTON_DEBRIS_FLOOD",
@@ -331,30 +331,17 @@ def read_mudflow_map(path: str | Path, grid) -> np.ndarray:
 
     Raises :class:`~carlcities.errors.HazardError` for values outside 0–3.
     """
-    import rasterio
     from pyproj import CRS
-    from rasterio.errors import RasterioIOError
 
-    from ..io.raster import footprint_window
+    from ..io.raster import read_window
 
     p = Path(path)
     if not p.is_file():
         raise InputFileError("mudflow map not found", path=p,
                              fix="check the path, or leave it out to derive one from the DEM")
-    try:
-        ds = rasterio.open(p)
-    except RasterioIOError as exc:
-        raise InputFileError(f"cannot be read as a raster ({exc})", path=p,
-                             fix="the file is corrupt or truncated: download it again") from exc
-    with ds:
-        if ds.crs is None:
-            raise RasterError("the mudflow map has no CRS", path=p,
-                              fix="assign one with gdal_edit.py -a_srs EPSG:....")
-        src_crs = CRS.from_wkt(ds.crs.to_wkt())
-        win = footprint_window(ds, grid.footprint(src_crs))
-        arr = ds.read(1, window=win).astype(np.float64)
-        tr = ds.window_transform(win)
-        nodata = ds.nodata
+    arr, tr, crs, nodata, _tags = read_window(p, grid)
+    arr = arr.astype(np.float64)
+    src_crs = CRS.from_wkt(crs.to_wkt())
     valid = np.isfinite(arr)
     if nodata is not None and not (isinstance(nodata, float) and math.isnan(nodata)):
         valid &= arr != nodata

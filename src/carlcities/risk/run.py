@@ -69,24 +69,16 @@ class RiskResult:
 
 
 def _read_on_grid(path: str, grid, kind: str = "fraction") -> np.ndarray:
-    """Any single-band GeoTIFF onto the grid (windowed read, nodata -> NaN)."""
-    import rasterio
+    """Any single-band raster onto the grid (windowed read, nodata -> NaN)."""
     from pyproj import CRS
 
-    from ..errors import RasterError
-    from ..io.raster import footprint_window
+    from ..io.raster import read_window
 
-    with rasterio.open(path) as ds:
-        if ds.crs is None:
-            raise RasterError("the raster has no CRS", path=path,
-                              fix="assign one, e.g. gdal_edit.py -a_srs EPSG:4326")
-        crs = CRS.from_wkt(ds.crs.to_wkt())
-        win = footprint_window(ds, grid.footprint(crs))
-        a = ds.read(1, window=win).astype(np.float64)
-        if ds.nodata is not None and not np.isnan(ds.nodata):
-            a[a == ds.nodata] = np.nan
-        tr = ds.window_transform(win)
-    return grid.resample(a, tr, crs, kind)
+    a, tr, crs, nodata, _tags = read_window(path, grid)
+    a = a.astype(np.float64)
+    if nodata is not None and not np.isnan(nodata):
+        a[a == nodata] = np.nan
+    return grid.resample(a, tr, CRS.from_wkt(crs.to_wkt()), kind)
 
 
 def _blocks(grid, k: int) -> tuple[np.ndarray, int]:
@@ -167,15 +159,62 @@ def _classical_eal_shares(curves, fat_curves, taxonomies, values, occupants, es,
     return eal, fat
 
 
+def exposure_and_curves(city, grid, inputs: dict[str, str], pop: np.ndarray, bu: np.ndarray,
+                        p: dict[str, Any], prov: list[Any]):
+    """The city's exposure (GEM CSV or built on the grid) with its classes recoded to the
+    vulnerability functions, and the loss and fatality curve sets (packaged or the user's)."""
+    from .exposure import build_exposure, read_gem_exposure_csv
+    from .losses import CurveSet
+    from .vulnerability import carl_function_id, load_default_models, load_models
+
+    if inputs.get("exposure"):
+        expo = read_gem_exposure_csv(inputs["exposure"], grid=grid)
+        expo_src = f"GEM exposure CSV {Path(inputs['exposure']).name}"
+    else:
+        expo = build_exposure(city, grid, pop, bu, country_iso3=city.country_iso3)
+        expo_src = ("GEM global exposure model (Central Asia) mixes "
+                    f"({expo.meta.get('mix_level', 'unit')} {expo.meta.get('unit', '')}) on "
+                    "the grid's population and built-up surface")
+    user_vuln = p.get("vulnerability") or {}
+    if user_vuln:
+        models = load_models(user_vuln)
+        if p.get("taxonomy_mapping"):
+            from .vulnerability import read_taxonomy_mapping
+
+            mp = read_taxonomy_mapping(p["taxonomy_mapping"])
+
+            def to_fid(t: str) -> str:
+                opts = mp.lookup(t)
+                return max(opts, key=lambda kv: kv[1])[0]
+            expo = expo.recoded(to_fid)
+    else:
+        models = load_default_models()
+        known = set(models["structural"].functions)
+        expo = expo.recoded(lambda t: t if t in known else carl_function_id(t))
+    prov.append({"step": "exposure", "source": expo_src,
+                 "fallback": bool(expo.meta.get("fallback")), "assets": len(expo)})
+    classes = list(expo.taxonomies)
+    st = models["structural"]
+    curves = CurveSet.from_functions({t: st[t] for t in classes})
+    fat_curves = None
+    if "occupants" in models:
+        oc = models["occupants"]
+        fat_curves = CurveSet.from_functions({t: oc[t] for t in classes if t in oc.functions})
+        if len(fat_curves.taxonomies) < len(classes):
+            fat_curves = None
+            prov.append({"step": "fatalities", "note": "occupants curves miss classes: no "
+                                                       "fatalities"})
+    return expo, expo_src, curves, fat_curves
+
+
 def compute_city_risk(city, grid, inputs: dict[str, str], epochs_data: dict[int, dict],
                       weights, zone_ids: list[str], params: dict[str, Any]) -> RiskResult:
     """Exposure, hazard, losses and lives of one city (see the module docstring)."""
     from ..indicators import evaluate
     from ..io.raster import read_layer
-    from .exposure import build_exposure, read_gem_exposure_csv
     from .gmpe import bindi2011_intensity, slope_from_dem, vs30_from_slope
-    from .losses import CurveSet, run_event_based, scenario_losses
     from .losses import EventSet as LossEvents
+    from .losses import run_event_based, scenario_losses
     from .metrics import losses_at_return_periods
     from .seismicity import (
         haversine_km,
@@ -184,7 +223,6 @@ def compute_city_risk(city, grid, inputs: dict[str, str], epochs_data: dict[int,
         sample_stochastic_catalogue,
     )
     from .sources import event_set_for, load_source_model, model_from_catalogues
-    from .vulnerability import carl_function_id, load_default_models, load_models
 
     p = dict(params)
     syn = bool(p.get("synthetic"))
@@ -231,43 +269,8 @@ def compute_city_risk(city, grid, inputs: dict[str, str], epochs_data: dict[int,
         ind_inputs["risk_vs30_median"] = float(np.median(vs30[built]))
 
     # -- exposure -------------------------------------------------------------------------
-    if inputs.get("exposure"):
-        expo = read_gem_exposure_csv(inputs["exposure"], grid=grid)
-        expo_src = f"GEM exposure CSV {Path(inputs['exposure']).name}"
-    else:
-        expo = build_exposure(city, grid, pop, bu, country_iso3=city.country_iso3)
-        expo_src = ("GEM global exposure model (Central Asia) mixes "
-                    f"({expo.meta.get('mix_level', 'unit')} {expo.meta.get('unit', '')}) on "
-                    "the grid's population and built-up surface")
-    user_vuln = p.get("vulnerability") or {}
-    if user_vuln:
-        models = load_models(user_vuln)
-        if p.get("taxonomy_mapping"):
-            from .vulnerability import read_taxonomy_mapping
-
-            mp = read_taxonomy_mapping(p["taxonomy_mapping"])
-
-            def to_fid(t: str) -> str:
-                opts = mp.lookup(t)
-                return max(opts, key=lambda kv: kv[1])[0]
-            expo = expo.recoded(to_fid)
-    else:
-        models = load_default_models()
-        known = set(models["structural"].functions)
-        expo = expo.recoded(lambda t: t if t in known else carl_function_id(t))
-    prov.append({"step": "exposure", "source": expo_src,
-                 "fallback": bool(expo.meta.get("fallback")), "assets": len(expo)})
-    classes = [t for t in expo.taxonomies]
-    st = models["structural"]
-    curves = CurveSet.from_functions({t: st[t] for t in classes})
-    fat_curves = None
-    if "occupants" in models:
-        oc = models["occupants"]
-        fat_curves = CurveSet.from_functions({t: oc[t] for t in classes if t in oc.functions})
-        if len(fat_curves.taxonomies) < len(classes):
-            fat_curves = None
-            prov.append({"step": "fatalities", "note": "occupants curves miss classes: no "
-                                                       "fatalities"})
+    expo, expo_src, curves, fat_curves = exposure_and_curves(city, grid, inputs, pop, bu, p, prov)
+    classes = list(expo.taxonomies)
     value_cell = _per_cell(expo, grid, expo.value_total)
     bld_cell = _per_cell(expo, grid, expo.buildings)
     ind_inputs["risk_value_usd"] = float(value_cell.sum())
@@ -299,6 +302,7 @@ def compute_city_risk(city, grid, inputs: dict[str, str], epochs_data: dict[int,
                              synthetic=syn, flag="undefined: no seismic source within "
                              f"{p.get('source_radius_km', 300.0):g} km in the catalogue"))
     eq_summary: dict[str, Any] = {}
+    low_hazard: list[str] = []
     if eq_ok:
         prov.append({"step": "seismic sources", "source": model.source,
                      "b": model.b, "events": len(es)})
@@ -308,10 +312,14 @@ def compute_city_risk(city, grid, inputs: dict[str, str], epochs_data: dict[int,
                            rupture="line_random_strike")
         lam_m = hazard_curve(es, city.lon, city.lat, "MSK", msk_levels,
                              rupture="line_random_strike")
-        ind_inputs["risk_pga475_g"] = float(level_at_return_period(pga_levels, lam, 475.0))
-        ind_inputs["risk_pga2475_g"] = float(level_at_return_period(pga_levels, lam, 2475.0))
-        ind_inputs["risk_msk475"] = float(level_at_return_period(msk_levels, lam_m, 475.0,
-                                                                 log_levels=False))
+        for key, lv, lm, T, log in (("risk_pga475_g", pga_levels, lam, 475.0, True),
+                                    ("risk_pga2475_g", pga_levels, lam, 2475.0, True),
+                                    ("risk_msk475", msk_levels, lam_m, 475.0, False)):
+            if lm[0] < 1.0 / T:  # even the lowest level is rarer than 1/T: below the range
+                low_hazard.append(f"{key}: below {lv[0]:g} {'g' if log else 'MSK-64'} "
+                                  f"at {T:g} yr")
+                continue
+            ind_inputs[key] = float(level_at_return_period(lv, lm, T, log_levels=log))
         for x, r in zip(pga_levels, lam):
             if r > 1e-6:
                 res.curves.append(dict(hazard="earthquake", curve="hazard", scenario="rock",
@@ -472,6 +480,16 @@ def compute_city_risk(city, grid, inputs: dict[str, str], epochs_data: dict[int,
             res.curves.append(dict(hazard="flood", curve="loss", scenario="maps",
                                    measure="loss", unit="USD", x=fr.loss_usd[T],
                                    annual_rate=1.0 / T, return_period=T, synthetic=syn))
+        # per-cell flood EAL per unit of value (the trapezoid is linear in the map losses)
+        from .flood import damage_fraction
+        from .metrics import eal_from_return_periods
+
+        rps = sorted(depths)
+        wts = [eal_from_return_periods(rps, [1.0 if j == k else 0.0 for j in range(len(rps))])
+               for k in range(len(rps))]
+        res.eal_per_value["flood"] = sum(w * damage_fraction(np.nan_to_num(depths[T]),
+                                                             "residential")
+                                         for w, T in zip(wts, rps))
         flood_summary = dict(eal=fr.eal_usd, by_rp={T: fr.loss_usd[T] for T in fr.return_periods},
                              affected=fr.affected_population, depths=depths,
                              method=fr.eal_method)
@@ -535,6 +553,15 @@ def compute_city_risk(city, grid, inputs: dict[str, str], epochs_data: dict[int,
                      "mmt_c": ad["mmt_c"]})
 
     add(ind_inputs)
+    for note in low_hazard:  # a hazard level below the curve's range: say so in the store
+        from ..indicators.registry import REGISTRY
+
+        iid = {"risk_pga475_g": "hazard.eq_pga475_rock", "risk_pga2475_g":
+               "hazard.eq_pga2475_rock", "risk_msk475": "hazard.eq_msk475"}[note.split(":")[0]]
+        rows.append(dict(zone_id="city", indicator_id=iid, epoch=last, epoch_start=None,
+                         scenario=None, value=None, unit=REGISTRY[iid].unit, source=base_source,
+                         method_version=REGISTRY[iid].method_version, synthetic=syn,
+                         flag="undefined: hazard " + note.split(": ", 1)[1]))
     # per district: the additive quantities
     if not weights.is_whole and len(zone_ids) > 1:
         layers = {"risk_value_usd": value_cell, "risk_buildings": bld_cell}
@@ -636,3 +663,63 @@ def _country_param(fn, name: str, iso3: str, prov: list[Any]) -> float:
         prov.append({"step": "heat", "note": f"{name} of {iso3} not found: median of the "
                                              f"other countries ({v:g}) used", "fallback": True})
         return v
+
+
+def run_scenario(city, inputs: dict[str, str], *, magnitude: float, lon: float, lat: float,
+                 depth_km: float = 10.0, epochs: list[int] | None = None,
+                 grid_kw: dict[str, Any] | None = None, realisations: int = 50, seed: int = 0,
+                 time_of_day: str = "night", gmpe: str = "bssa2014",
+                 params: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Losses of one rupture (a point source) for a city, on today's exposure.
+
+    ``inputs`` are the city's layer paths (``builtup_EPOCH``, ``population_EPOCH``, optional
+    ``dem``, ``vs30``, ``exposure``), as the pipeline finds them; the last epoch is used.
+    Returns the intensity at the city centre (Bindi et al. 2011, MSK-64, ± σ), the median PGA
+    there [g], the mean loss [USD] and deaths with their 5-95 % intervals across
+    ``realisations`` ground-motion fields, and the equivalent destroyed buildings.
+    """
+    from ..grid import for_city
+    from ..io.raster import read_layer
+    from .gmpe import bindi2011_intensity, slope_from_dem, vs30_from_slope
+    from .losses import EventSet as LossEvents
+    from .losses import scenario_losses
+    from .seismicity import haversine_km
+
+    eps = sorted(int(k.split("_")[1]) for k in inputs if k.startswith("population_"))
+    last = eps[-1]
+    grid = for_city(city, epochs=epochs or eps, **(grid_kw or {}))
+    pop = np.nan_to_num(read_layer(inputs[f"population_{last}"], grid, role="population").data)
+    bu = np.nan_to_num(read_layer(inputs[f"builtup_{last}"], grid, role="builtup").data)
+    prov: list[Any] = []
+    expo, src, curves, fat = exposure_and_curves(city, grid, inputs, pop, bu, dict(params or {}),
+                                                 prov)
+    if inputs.get("vs30"):
+        vs30 = _read_on_grid(inputs["vs30"], grid)
+    elif inputs.get("dem"):
+        dem = np.asarray(read_layer(inputs["dem"], grid, role="dem").data, float)
+        vs30 = vs30_from_slope(slope_from_dem(np.nan_to_num(dem, nan=np.nanmean(dem)), grid.res))
+    else:
+        vs30 = np.full(grid.shape, 760.0)
+    vs30 = np.where(np.isfinite(vs30), vs30, 760.0)
+    cexpo, blk = _coarsen_sites(expo, grid, 5)
+    nb = int(blk.max()) + 1
+    vs_blk = np.bincount(blk.ravel(), weights=vs30.ravel(), minlength=nb) / np.maximum(
+        np.bincount(blk.ravel(), minlength=nb), 1)
+    ev = LossEvents(event_id=np.array([0]), rate=np.array([0.0]), mag=np.array([magnitude]),
+                    lon=np.array([lon]), lat=np.array([lat]))
+    gm = _gm(gmpe)
+    res = scenario_losses(ev, cexpo, curves, gm, imt=curves.imt or "PGA", vs30=vs_blk,
+                          n_realisations=realisations, seed=seed, fatality_curves=fat,
+                          time_of_day=time_of_day, below_min="zero")
+    d = float(haversine_km(lon, lat, city.lon, city.lat))
+    msk, sig = bindi2011_intensity(np.array([magnitude]), np.array([d]), np.array([depth_km]))
+    vmed = float(np.median(vs30[pop > 0])) if (pop > 0).any() else 760.0
+    pga = float(np.exp(gm("PGA", np.array([magnitude]), np.array([[max(d, 0.1)]]),
+                          np.array([vmed]))[0][0, 0]))
+    return dict(city_id=city.city_id, magnitude=magnitude, lon=lon, lat=lat, depth_km=depth_km,
+                distance_km=d, msk=float(np.ravel(msk)[0]), msk_sigma=float(np.ravel(sig)[0]),
+                pga_median_g=pga, vs30_median=vmed, exposed_value_usd=float(expo.total_value),
+                loss_usd=res.loss_mean, loss_interval=res.loss_interval,
+                fatalities=res.fatalities_mean, fatalities_interval=res.fatalities_interval,
+                buildings_destroyed_equiv=res.buildings_mean, realisations=realisations,
+                exposure=src, clamped=res.clamped)

@@ -116,14 +116,13 @@ def compute_city_scenarios(city, grid, inputs: dict[str, str], epochs_data: dict
                     out.append(_row("risk.eq_eal", eq * g, e, label,
                                     src + "; today's EAL per unit value on the scenario's "
                                           "population", syn))
-                if "flood_100" in masks:
-                    fl = risk.summary["eal_usd_by_hazard"].get("flood", 0.0)
-                    b_in = float(np.nansum(base.population * masks["flood_100"]))
-                    s_in = float(np.nansum(ea.population * masks["flood_100"]))
-                    if b_in > 0:
-                        out.append(_row("risk.flood_eal", fl * s_in / b_in, e, label,
-                                        src + "; flood EAL scaled with the population of the "
-                                              "100-year flood zone", syn))
+                ratio = getattr(risk, "eal_per_value", {}).get("flood")
+                if ratio is not None:
+                    fl = float(np.nansum(np.nan_to_num(ea.population) * value_pp * ratio))
+                    out.append(_row("risk.flood_eal", fl, e, label,
+                                    src + "; the flood maps' EAL per unit value on the "
+                                          "scenario's population x today's value per person",
+                                    syn))
             if carbon is not None and e in hooks:
                 from ..carbon.run import emissions_at_density
 
