@@ -162,3 +162,21 @@ def test_cli_events_and_bad_scenarios():
     assert r.exit_code == 2 and "kemin_1911" in r.output
     r = runner.invoke(app, ["risk", "scenario", "almaty", "--magnitude", "7"])
     assert r.exit_code == 2 and "--lon" in r.output
+
+
+def test_a_quiet_city_gets_zero_losses_not_a_crash(bishkek, monkeypatch):
+    import carlcities.risk.sources as src
+
+    city, grid = bishkek
+    quiet = src.SourceModel(np.array([city.lon + 0.5]), np.array([city.lat]), np.array([1e-9]),
+                            np.array([7.0]), b=1.0, b_sigma=0.0, mref=5.5, n_events=1,
+                            source="toy")
+    monkeypatch.setattr(src, "load_source_model", lambda path=None: quiet)
+    pop, bu = _city_layers(grid)
+    res = compute_city_risk(city, grid, {}, {2020: dict(population=pop, builtup=bu)},
+                            whole_grid_weights(grid.shape), ["city"],
+                            dict(realisations=2, catalogue_years=10.0))
+    v = _vals(res)
+    assert v["risk.eq_eal"] == 0.0 and v["risk.eq_fatalities_annual"] == 0.0
+    assert any("no event" in str(p) for p in res.provenance)
+    assert "eq_damage_ratio_rp475" not in res.rasters

@@ -21,6 +21,8 @@ import numpy as np
 __all__ = ["run_appraisal", "GROWTH_EPOCH"]
 
 GROWTH_EPOCH = 2050
+#: carbon actions that are urban-form policies (replaced by the growth scenarios when present)
+URBAN_FORM_ACTIONS = ("compact_growth_tod",)
 
 
 def _rows(con, sql: str, params: list[Any]) -> list[dict[str, Any]]:
@@ -94,6 +96,7 @@ def run_appraisal(con, cfg, catalog, run_id: str) -> dict[str, Any]:
         load_parameters,
         load_profiles,
         load_resilience_options,
+        npv_sobol,
         options_from_carbon_actions,
         options_from_growth,
         peer_groups,
@@ -150,6 +153,10 @@ def run_appraisal(con, cfg, catalog, run_id: str) -> dict[str, Any]:
                     opts.append(o)
         growth = _growth_rows(con, run_id, cid)
         if len(growth) > 1:
+            # the growth scenarios value compact growth on every count (land, exposure,
+            # emissions, EAL): the carbon library's urban-form action would count it twice
+            opts = [o for o in opts if o.mechanism != "urban_form"
+                    and o.option_id not in URBAN_FORM_ACTIONS]
             opts += options_from_growth(growth)
         if not opts:
             continue
@@ -164,6 +171,20 @@ def run_appraisal(con, cfg, catalog, run_id: str) -> dict[str, Any]:
                           budget_usd=budget, n_samples=cfg.appraisal.smaa_samples)
         appraisals[cid] = a
         all_options[cid] = opts
+        # what the NPV of the option most often ranked first depends on (Sobol, SALib)
+        firsts = [r for r in a["rank_acceptability"] if r["rank"] == 1
+                  and r.get("profile") == "pooled"]
+        if firsts:
+            top = max(firsts, key=lambda r: (r["probability"], r["option_id"]))["option_id"]
+            sob = npv_sobol(next(o for o in opts if o.option_id == top), params, n=256,
+                            seed=seed + i)
+            for par, d in sob.items():
+                for k in ("S1", "ST"):
+                    v = d.get(k)
+                    a["appraisal"].append(dict(city_id=cid, option_id=top,
+                                               metric=f"sobol_{k}:{par}", unit="index",
+                                               value=None if v is None or not math.isfinite(v)
+                                               else float(v)))
         for o in a["options"]:
             src = next(x for x in opts if x.option_id == o["option_id"])
             tables["options"].append(dict(o, essentials=list(getattr(src, "essentials", ()))))

@@ -100,6 +100,16 @@ for _a in (
      "Стоимость в зонах выноса селей", "USD", "risk_value_mudflow",
      "mudflow map, or run-out corridors from the DEM", "replacement value in mudflow run-out "
      "corridors [USD]", "worse", True),
+    ("exposure.facilities_flood_100", "Hospitals, schools and fire stations in the 100-year "
+     "flood zone", "Больницы, школы и пожарные части в зоне паводка 1 %", "count",
+     "risk_facilities_flood_100", "OpenStreetMap amenities on the flood depth maps",
+     "critical facilities (OSM amenity=hospital, school, fire_station) in flooded cells",
+     "worse", True),
+    ("exposure.facilities_mudflow", "Hospitals, schools and fire stations in mudflow "
+     "corridors", "Больницы, школы и пожарные части в зонах выноса селей", "count",
+     "risk_facilities_mudflow", "OpenStreetMap amenities on the mudflow run-out corridors",
+     "critical facilities (OSM amenity=hospital, school, fire_station) in run-out corridors",
+     "worse", True),
     ("exposure.pop_65plus_heat", "People aged 65 and over exposed to heat days",
      "Люди 65 лет и старше, подверженные жаре", "persons", "risk_pop_65plus",
      "UN World Population Prospects share of people 65+ x population",

@@ -661,6 +661,28 @@ def _risk_overview(study: Study) -> dict[str, Any]:
     return {"columns": cols, "rows": rows}
 
 
+def _growth_overview(study: Study) -> dict[str, Any]:
+    """Index table: land take and new residents in hazard zones by growth scenario."""
+    sids: list[str] = []
+    for sc in study.scenarios.values():
+        sids += [s for s in sc["scenarios"] if s not in sids]
+    rows = []
+    for cid, c in study.cities.items():
+        sc = study.scenarios.get(cid)
+        if not sc:
+            continue
+        t = {r["indicator_id"]: r["values"] for r in sc["table"]}
+        hz = {s: sum((t.get(i) or {}).get(s) or 0.0 for i in ("exposure.pop_new_flood_100",
+                                                               "exposure.pop_new_mudflow"))
+              for s in sids}
+        rows.append(dict(city_id=cid, name_en=c.get("name_en") or cid,
+                         name_ru=c.get("name_ru") or "", href=f"cities/{_slug(cid)}.html",
+                         epoch=sc["epoch"],
+                         land=[(t.get("scenario.land_take") or {}).get(s) for s in sids],
+                         hazard=[hz[s] for s in sids]))
+    return {"scenarios": sids, "rows": rows}
+
+
 def _typology_view(study: Study) -> dict[str, Any] | None:
     typ = study.appraisal.get("typology") or []
     if not typ:
@@ -917,13 +939,15 @@ def build_report(out_dir: Path, *, progress: ProgressFn | None = None) -> Path:
         for r in sc_rows]
     overview = _risk_overview(study)
     index_data["risk_overview"] = overview
+    growth = _growth_overview(study)
+    index_data["growth_overview"] = growth
     index_data["typology"] = study.appraisal.get("typology", [])
     index_data["regional_recommendations"] = study.appraisal.get("region", [])
     index_html = env.get_template("index.html").render(
         **base, page="index", root="", columns=cols, rows=rows, median=med,
         sc_rows=sc_rows, sc_median=sc_median,
         region_fig=region_fig, manifest_href="../manifest.json", json_href="index.json",
-        overview=overview, typology=_typology_view(study),
+        overview=overview, growth=growth, typology=_typology_view(study),
         region_recs=study.appraisal.get("region", []),
         n_cities=len(rows))
     index = report / "index.html"

@@ -482,6 +482,13 @@ STRINGS.update({
     "type": ("type", "тип"),
     "risk_overview": ("Risk and options by city", "Риск и меры по городам"),
     "top_option": ("option most often first", "мера, чаще всего первая"),
+    "growth_index_note": (
+        "Land take [ha] from 2020 and new residents in the 100-year flood zone and mudflow "
+        "corridors [persons] by 2050, per growth scenario.",
+        "Новая застройка [га] с 2020 г. и новые жители в зоне паводка 1 % и в зонах выноса "
+        "селей [чел.] к 2050 г. по сценариям роста."),
+    "land_take_ha": ("land take [ha]", "новая застройка [га]"),
+    "new_in_hazard": ("new residents in hazard zones", "новые жители в опасных зонах"),
 })
 
 COUNTRIES: dict[str, tuple[str, str]] = {

@@ -26,7 +26,8 @@ RISK_IDS = ("hazard.eq_pga475_rock", "hazard.eq_pga2475_rock", "hazard.eq_msk475
             "risk.eq_eal", "risk.eq_eal_ratio", "risk.eq_fatalities_annual", "risk.eq_loss_rp100",
             "risk.eq_loss_rp250", "risk.eq_loss_rp500", "risk.eq_loss_rp1000",
             "risk.flood_eal", "exposure.pop_flood_100", "exposure.value_flood_100",
-            "exposure.pop_mudflow", "exposure.value_mudflow", "hazard.heat_days_35",
+            "exposure.pop_mudflow", "exposure.value_mudflow", "exposure.facilities_flood_100",
+            "exposure.facilities_mudflow", "hazard.heat_days_35",
             "hazard.heat_days_40", "hazard.heatwave_days", "exposure.pop_65plus_heat",
             "risk.heat_excess_deaths")
 SCENARIO_IDS = ("scenario.land_take", "form.builtup_density", "exposure.pop_new_flood_100",

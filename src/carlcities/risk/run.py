@@ -347,7 +347,14 @@ def compute_city_risk(city, grid, inputs: dict[str, str], epochs_data: dict[int,
         lats = np.concatenate([c["lat"].to_numpy() for c in cats])
         which = np.concatenate([np.full(len(c), i) for i, c in enumerate(cats)])
         total_years = years * n_cat
-        ev = LossEvents(event_id=np.arange(mags.size), rate=np.full(mags.size, 1 / total_years),
+        quiet = mags.size == 0  # no event in any simulated catalogue: one event of rate 0
+        if quiet:
+            mags, lons, lats = es.mag[:1].copy(), es.lon[:1].copy(), es.lat[:1].copy()
+            which = np.zeros(1, int)
+            prov.append({"step": "earthquake losses", "note": f"no event in {total_years:g} "
+                                                              "simulated years: EAL 0"})
+        ev = LossEvents(event_id=np.arange(mags.size),
+                        rate=np.full(mags.size, 0.0 if quiet else 1 / total_years),
                         mag=mags, lon=lons, lat=lats)
         gm = _gm(gmpe)
         ebr = run_event_based(ev, cexpo, curves, gm, imt=curves.imt or "PGA", vs30=vs_blk,
@@ -357,6 +364,8 @@ def compute_city_risk(city, grid, inputs: dict[str, str], epochs_data: dict[int,
         loss = ebr.elt.loss("total")[0]
         fat = ebr.elt.loss("fatalities")[0] if "fatalities" in ebr.elt.columns else \
             np.zeros_like(loss)
+        if quiet:
+            loss, fat = np.zeros_like(loss), np.zeros_like(fat)
         per_cat_eal = np.array([loss[which == i].sum() / years for i in range(n_cat)])
         per_cat_fat = np.array([fat[which == i].sum() / years for i in range(n_cat)])
         eal = float(loss.sum() / total_years)
@@ -389,26 +398,28 @@ def compute_city_risk(city, grid, inputs: dict[str, str], epochs_data: dict[int,
                      "years": total_years, "sites": int(np.unique(cexpo.site).size),
                      "clamped": dict(ebr.clamped)})
         # scenario maps: the stochastic event nearest the 475-year loss, and historic events
-        l475 = float(losses_at_return_periods(ev.rate, loss, (475,))[475])
-        pick = int(np.argmin(np.abs(loss - l475)))
-        one = LossEvents(event_id=np.array([0]), rate=np.array([0.0]),
-                         mag=mags[pick:pick + 1], lon=lons[pick:pick + 1], lat=lats[pick:pick + 1])
-        sc = scenario_losses(one, cexpo, curves, gm, imt=curves.imt or "PGA", vs30=vs_blk,
-                             n_realisations=0, seed=seed, fatality_curves=fat_curves,
-                             below_min="zero")
-        ratio_blk = np.zeros(nb)
-        ratio_blk[sc.sites] = sc.site_loss_ratio
-        rasters["eq_damage_ratio_rp475"] = (
-            np.where(value_cell > 0, ratio_blk[blk], np.nan).astype("float32"), "ratio",
-            f"mean damage ratio of the stochastic M{mags[pick]:.1f} event whose loss is nearest "
-            "the 475-year loss")
-        d_c = haversine_km(lons[pick], lats[pick], cexpo.lon, cexpo.lat)
-        mln, _, _ = gm(curves.imt or "PGA", mags[pick:pick + 1], d_c[None, :],
-                       vs_blk[cexpo.site])
-        pga_blk = np.full(nb, np.nan)
-        pga_blk[cexpo.site] = np.exp(mln[0])
-        rasters["eq_pga_rp475_event"] = (pga_blk[blk].astype("float32"), "g",
-                                         "median PGA of the same event [g]")
+        if not quiet and loss.max() > 0:
+            l475 = float(losses_at_return_periods(ev.rate, loss, (475,))[475])
+            pick = int(np.argmin(np.abs(loss - l475)))
+            one = LossEvents(event_id=np.array([0]), rate=np.array([0.0]),
+                             mag=mags[pick:pick + 1], lon=lons[pick:pick + 1],
+                             lat=lats[pick:pick + 1])
+            sc = scenario_losses(one, cexpo, curves, gm, imt=curves.imt or "PGA", vs30=vs_blk,
+                                 n_realisations=0, seed=seed, fatality_curves=fat_curves,
+                                 below_min="zero")
+            ratio_blk = np.zeros(nb)
+            ratio_blk[sc.sites] = sc.site_loss_ratio
+            rasters["eq_damage_ratio_rp475"] = (
+                np.where(value_cell > 0, ratio_blk[blk], np.nan).astype("float32"), "ratio",
+                f"mean damage ratio of the stochastic M{mags[pick]:.1f} event whose loss is "
+                "nearest the 475-year loss")
+            d_c = haversine_km(lons[pick], lats[pick], cexpo.lon, cexpo.lat)
+            mln, _, _ = gm(curves.imt or "PGA", mags[pick:pick + 1], d_c[None, :],
+                           vs_blk[cexpo.site])
+            pga_blk = np.full(nb, np.nan)
+            pga_blk[cexpo.site] = np.exp(mln[0])
+            rasters["eq_pga_rp475_event"] = (pga_blk[blk].astype("float32"), "g",
+                                             "median PGA of the same event [g]")
         from .historic import load_historic, scenario_intensity
 
         for hev in load_historic():
@@ -552,6 +563,17 @@ def compute_city_risk(city, grid, inputs: dict[str, str], epochs_data: dict[int,
         prov.append({"step": "heat", "series": Path(inputs["tmax_daily"]).name,
                      "mmt_c": ad["mmt_c"]})
 
+    if inputs.get("osm") and res.masks:  # critical facilities in the hazard zones
+        from .exposure import critical_facilities
+
+        cf = critical_facilities(inputs["osm"], grid)
+        if len(cf):
+            for zone, key in (("flood_100", "risk_facilities_flood_100"),
+                              ("mudflow", "risk_facilities_mudflow")):
+                if zone in res.masks:
+                    ind_inputs[key] = float(res.masks[zone].ravel()[cf.site].sum())
+            prov.append({"step": "critical facilities", "counts": cf.counts(),
+                         "source": Path(inputs["osm"]).name})
     add(ind_inputs)
     for note in low_hazard:  # a hazard level below the curve's range: say so in the store
         from ..indicators.registry import REGISTRY
