@@ -132,3 +132,25 @@ def test_template_file_is_bilingual():
         f_en = set(re.findall(r"\{(\w+)\}", tpl["text_en"]))
         f_ru = set(re.findall(r"\{(\w+)\}", tpl["text_ru"]))
         assert f_en == f_ru, tid
+
+
+def test_an_option_without_cost_estimate_is_reported_lower_and_less_sure():
+    from carlcities.appraisal import recommend_city
+
+    def appraisal(flags):
+        return {"options": [{"option_id": "a", "name_en": "A", "name_ru": "А"},
+                            {"option_id": "b", "name_en": "B", "name_ru": "Б"}],
+                "appraisal": [],
+                "rank_acceptability": [
+                    {"option_id": "a", "rank": 1, "probability": 0.8, "profile": "pooled"},
+                    {"option_id": "b", "rank": 1, "probability": 0.2, "profile": "pooled"}],
+                "flags": flags}
+
+    plain = [r for r in recommend_city("x", ("X", "Х"), appraisal=appraisal([]))
+             if r["template"] == "first_rank"][0]
+    costless = [r for r in recommend_city("x", ("X", "Х"), appraisal=appraisal(
+        ["a: costs of planning and regulation not estimated (set to 0)"]))
+        if r["template"] == "first_rank"][0]
+    assert plain["priority"] == "high" and plain["confidence"] == pytest.approx(0.8)
+    assert costless["priority"] == "medium" and costless["confidence"] == pytest.approx(0.4)
+    assert "80" in costless["text_en"]  # the probability itself is still cited as it is

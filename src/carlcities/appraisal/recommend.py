@@ -270,6 +270,10 @@ def _appraisal_recs(city_id: str, city_w: Mapping[str, Any], appraisal: Mapping[
                             ev, [oid], t, city_id))
     firsts = [r for r in appraisal["rank_acceptability"]
               if r["rank"] == 1 and r.get("profile", "pooled") == "pooled"]
+    # an option whose costs were not estimated (0) ranks high for that reason alone: it is
+    # still reported, one priority step lower and with half the confidence
+    costless = {f.split(":", 1)[0] for f in appraisal.get("flags", ())
+                if "not estimated" in f or "costs 0" in f}
     if firsts:
         best = max(firsts, key=lambda r: (r["probability"], r["option_id"]))
         b = float(best["probability"])
@@ -278,7 +282,11 @@ def _appraisal_recs(city_id: str, city_w: Mapping[str, Any], appraisal: Mapping[
                  metric="rank_acceptability_1", option_id=oid)
         prio = "high" if b >= rules["prob_high"] else \
             "medium" if b >= rules["prob_medium"] else "low"
-        out.append(_rec(f"{city_id}:first_rank:{oid}", "first_rank", prio, b,
+        conf = b
+        if oid in costless:
+            prio = {"high": "medium", "medium": "low"}.get(prio, "low")
+            conf = b / 2
+        out.append(_rec(f"{city_id}:first_rank:{oid}", "first_rank", prio, conf,
                         {**city_w, "option": names[oid]}, {"prob": ev}, [ev], [oid], t,
                         city_id))
     return out
