@@ -25,6 +25,8 @@ test-fast: $(VENV)/.installed
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench_zonal.py
 	$(BIN)/python benchmarks/bench_study.py
+	$(BIN)/python benchmarks/bench_risk.py
+	$(BIN)/python benchmarks/bench_growth.py
 
 docs: $(VENV)/.installed
 	$(BIN)/python -m carlcities.config

@@ -347,7 +347,8 @@ def compute_city(city: City, params: dict[str, Any], inputs: dict[str, str], out
             extra.append((writer, res))
 
     epochs_data = {e: dict(population=per_epoch[e]["population"], builtup=per_epoch[e]["builtup"],
-                           atlas=per_epoch[e]["atlas"]) for e in epochs}
+                           atlas=per_epoch[e]["atlas"], source=per_epoch[e]["source"])
+                   for e in epochs}
     shared: dict[str, Any] = {"raster_dir": rdir}  # what one engine hands to a later one
     for engine in params.get("engines", ()):
         merge_engine(*_run_engine(engine, city, grid, inputs, epochs_data, wts, zone_ids, rows,

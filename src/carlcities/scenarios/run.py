@@ -68,7 +68,8 @@ def compute_city_scenarios(city, grid, inputs: dict[str, str], epochs_data: dict
     base = BaseLayers(builtup=np.nan_to_num(epochs_data[last]["builtup"]),
                       population=np.nan_to_num(epochs_data[last]["population"]), year=last,
                       dem=dem, water=water, synthetic=syn,
-                      source="observed epoch " + str(last))
+                      source=f"observed {last}: "
+                             + str(epochs_data[last].get("source") or "base layers"))
     site = prepare_site(grid, base)
     overrides = None
     if sp.get("overrides"):
