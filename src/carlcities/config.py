@@ -262,8 +262,10 @@ SETTINGS: tuple[Setting, ...] = (
             "around each city whose catalogue events give its Gutenberg-Richter rates."),
     Setting("risk.mmin", float, 5.0, "Mw", ge=4.0, le=7.0, help="Smallest magnitude of the "
             "stochastic event set."),
-    Setting("risk.realisations", int, 10, ge=1, help="Ground-motion realisations per event "
-            "(between- and within-event variability) for the loss intervals."),
+    Setting("risk.realisations", int, 10, ge=1, help="Stochastic earthquake catalogues of "
+            "1,000 years sampled from the event set (each occurrence with its own between- and "
+            "within-event ground-motion residuals); the loss intervals are the spread between "
+            "them."),
     Setting("risk.time_of_day", str, "night", choices=("day", "night", "transit"),
             help="Occupancy used for fatalities."),
     Setting("risk.years", list[int], [2020, 2030, 2040, 2050], "year", help="Years of the risk "

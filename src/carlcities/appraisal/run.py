@@ -36,12 +36,13 @@ def _has(con, table: str) -> bool:
                             [table]).fetchone()[0])
 
 
-def _growth_rows(con, run_id: str, city_id: str) -> list[dict[str, Any]]:
-    """Per growth scenario at 2050: land take, people moved into hazard zones, emissions, EAL."""
+def _growth_rows(con, run_id: str, city_id: str, base_year: int) -> list[dict[str, Any]]:
+    """Per growth scenario at 2050: land take since ``base_year`` (the last observed epoch),
+    people moved into hazard zones, emissions, EAL."""
     vals = _rows(con, "SELECT scenario, indicator_id, value FROM indicator_values WHERE run_id = ? "
                       "AND city_id = ? AND zone_id = 'city' AND scenario LIKE 'growth:%' AND "
-                      "epoch = ? AND (epoch_start IS NULL OR epoch_start = 2020)",
-                 [run_id, city_id, GROWTH_EPOCH])
+                      "epoch = ? AND (epoch_start IS NULL OR epoch_start = ?)",
+                 [run_id, city_id, GROWTH_EPOCH, base_year])
     by: dict[str, dict[str, float]] = defaultdict(dict)
     for r in vals:
         if r["value"] is not None:
@@ -70,11 +71,13 @@ def _growth_rows(con, run_id: str, city_id: str) -> list[dict[str, Any]]:
     return out
 
 
-def _latest_values(con, run_id: str, last_epoch: int) -> tuple[dict, dict]:
-    """{indicator: {city: value}} of the observed indicators at the last epoch, and units."""
-    rows = _rows(con, "SELECT city_id, indicator_id, value, unit FROM indicator_values WHERE "
-                      "run_id = ? AND zone_id = 'city' AND coalesce(scenario, 'observed') = "
-                      "'observed' AND epoch = ? AND epoch_start IS NULL", [run_id, last_epoch])
+def _latest_values(con, crun: dict[str, str], last_epoch: int) -> tuple[dict, dict]:
+    """{indicator: {city: value}} of the observed indicators at the last epoch (each city's
+    run in ``crun``), and units."""
+    rows = _rows(con, "SELECT city_id, run_id, indicator_id, value, unit FROM indicator_values "
+                      "WHERE zone_id = 'city' AND coalesce(scenario, 'observed') = 'observed' AND "
+                      "epoch = ? AND epoch_start IS NULL", [last_epoch])
+    rows = [r for r in rows if crun.get(r["city_id"]) == r["run_id"]]
     vals: dict[str, dict[str, float | None]] = defaultdict(dict)
     units = {}
     for r in rows:
@@ -86,7 +89,10 @@ def _latest_values(con, run_id: str, last_epoch: int) -> tuple[dict, dict]:
 
 
 def run_appraisal(con, cfg, catalog, run_id: str) -> dict[str, Any]:
-    """Appraise every city of ``run_id`` and write the appraisal tables; return a summary."""
+    """Appraise every city and write the appraisal tables under ``run_id``; return a summary.
+
+    The cities are those of this run and every other city's latest complete run (so that
+    rerunning one city keeps the others among the peers and in the report)."""
     from carlcities.indicators.registry import REGISTRY
 
     from . import (
@@ -106,9 +112,14 @@ def run_appraisal(con, cfg, catalog, run_id: str) -> dict[str, Any]:
     )
     from .store import write_all
 
-    cities = [r["city_id"] for r in _rows(
-        con, "SELECT DISTINCT city_id FROM indicator_values WHERE run_id = ? ORDER BY city_id",
-        [run_id])]
+    # every city's latest complete results (this run's cities and those of earlier runs), so
+    # that rerunning one city keeps the others in the peers, the typology and the report
+    crun = {r["city_id"]: r["run_id"] for r in _rows(
+        con, "SELECT city_id, run_id FROM latest_city_runs", [])}
+    for r in _rows(con, "SELECT DISTINCT city_id FROM indicator_values WHERE run_id = ?",
+                   [run_id]):
+        crun[r["city_id"]] = run_id
+    cities = sorted(crun)
     if not cities:
         return {"cities": 0}
     last = max(cfg.epochs)
@@ -116,22 +127,22 @@ def run_appraisal(con, cfg, catalog, run_id: str) -> dict[str, Any]:
     profiles = load_profiles()
     summaries: dict[str, dict[str, Any]] = {}
     if _has(con, "risk_summary"):
-        for r in _rows(con, "SELECT city_id, summary FROM risk_summary WHERE run_id = ?",
-                       [run_id]):
-            summaries[r["city_id"]] = json.loads(r["summary"])
+        for r in _rows(con, "SELECT city_id, run_id, summary FROM risk_summary", []):
+            if crun.get(r["city_id"]) == r["run_id"]:
+                summaries[r["city_id"]] = json.loads(r["summary"])
     ess: dict[str, dict[int, float]] = defaultdict(dict)
     sc_rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
     if _has(con, "scorecard_scores"):
         for r in _rows(con, "SELECT city_id, essential, score, max_score, share, assessment_date "
-                            "FROM scorecard_scores WHERE essential > 0 ORDER BY assessment_date",
-                       []):
+                            "FROM scorecard_scores WHERE essential > 0 ORDER BY assessment_date, "
+                            "level = 'detailed'", []):
             if r["share"] is not None:
                 ess[r["city_id"]][int(r["essential"])] = float(r["share"])
         for cid, d in ess.items():
             sc_rows[cid] = [dict(essential=e, share=s) for e, s in sorted(d.items())]
     synthetic = {r["city_id"]: bool(r["s"]) for r in _rows(
-        con, "SELECT city_id, bool_or(synthetic) AS s FROM indicator_values WHERE run_id = ? "
-             "GROUP BY city_id", [run_id])}
+        con, "SELECT city_id, run_id, bool_or(synthetic) AS s FROM indicator_values "
+             "GROUP BY city_id, run_id", []) if crun.get(r["city_id"]) == r["run_id"]}
 
     tables: dict[str, list[dict[str, Any]]] = defaultdict(list)
     appraisals: dict[str, dict[str, Any]] = {}
@@ -143,15 +154,18 @@ def run_appraisal(con, cfg, catalog, run_id: str) -> dict[str, Any]:
         opts = []
         if _has(con, "ghg_actions"):
             acts = _rows(con, "SELECT * FROM ghg_actions WHERE run_id = ? AND city_id = ? "
-                              "ORDER BY action_id", [run_id, cid])
+                              "ORDER BY action_id", [crun[cid], cid])
             opts += options_from_carbon_actions(acts)
         summ = summaries.get(cid)
         if summ:
             for s in specs:
                 o = resilience_option_effects(s, summ)
-                if o.effects and any(abs(e.value) > 0 for e in o.effects.values()):
+                avoided = [o.effects[k].value for k in ("avoided_eal_usd_yr",
+                                                        "avoided_fatalities_yr")
+                           if k in o.effects]
+                if any(abs(v) > 0 for v in avoided):  # co-benefits alone do not make an option
                     opts.append(o)
-        growth = _growth_rows(con, run_id, cid)
+        growth = _growth_rows(con, crun[cid], cid, last)
         if len(growth) > 1:
             # the growth scenarios value compact growth on every count (land, exposure,
             # emissions, EAL): the carbon library's urban-form action would count it twice
@@ -198,7 +212,7 @@ def run_appraisal(con, cfg, catalog, run_id: str) -> dict[str, Any]:
                                             objective=pf["objective"]))
 
     # benchmarks and typology over every city of the run
-    vals, units = _latest_values(con, run_id, last)
+    vals, units = _latest_values(con, crun, last)
     vals = {k: v for k, v in vals.items() if k in REGISTRY and sum(
         x is not None for x in v.values()) >= 3}
     info = []

@@ -124,10 +124,17 @@ def load_scenarios(con, names: dict[str, tuple[str, str, str]]) -> dict[str, dic
     out: dict[str, dict[str, Any]] = {}
     rows = _q(con, "SELECT city_id, run_id, indicator_id, epoch, epoch_start, scenario, value "
                    "FROM indicator_values WHERE zone_id = 'city' AND scenario LIKE 'growth:%'")
+    # pair indicators: the row from the base year (the smallest epoch_start), not the decade
+    first_start: dict[tuple[str, str, str, int], int] = {}
     for r in rows:
-        if latest.get(r["city_id"]) != r["run_id"]:
+        if r["epoch_start"] is not None:
+            k = (r["city_id"], r["scenario"], r["indicator_id"], int(r["epoch"]))
+            first_start[k] = min(first_start.get(k, r["epoch_start"]), r["epoch_start"])
+    for r in rows:
+        if latest.get(r["city_id"]) != r["run_id"] or r["indicator_id"] not in SCENARIO_IDS:
             continue
-        if r["epoch_start"] not in (None, 2020) or r["indicator_id"] not in SCENARIO_IDS:
+        k = (r["city_id"], r["scenario"], r["indicator_id"], int(r["epoch"]))
+        if r["epoch_start"] is not None and r["epoch_start"] != first_start[k]:
             continue
         c = out.setdefault(r["city_id"], {"by": defaultdict(dict), "epochs": set()})
         sid = r["scenario"].split(":", 1)[1]
@@ -152,7 +159,9 @@ def load_scenarios(con, names: dict[str, tuple[str, str, str]]) -> dict[str, dic
 
 def load_appraisal(con) -> dict[str, Any]:
     """The appraisal tables of the latest run that wrote them: per city and for the region."""
-    runs = _q(con, "SELECT run_id FROM options GROUP BY run_id ORDER BY run_id DESC LIMIT 1")
+    runs = _q(con, "SELECT o.run_id FROM options o JOIN runs r USING (run_id) WHERE r.status = "
+                   "'complete' GROUP BY o.run_id ORDER BY max(r.finished) DESC LIMIT 1") or \
+        _q(con, "SELECT run_id FROM options GROUP BY run_id ORDER BY run_id DESC LIMIT 1")
     if not runs:
         return {"cities": {}, "region": [], "typology": []}
     rid = runs[0]["run_id"]

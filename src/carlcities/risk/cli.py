@@ -78,7 +78,7 @@ def scenario_cmd(
     """
     from ..catalog import load_catalog
     from ..config import load_config
-    from ..pipeline import _grid_kw, city_inputs, resolve_path
+    from ..pipeline import _grid_kw, _risk_params, city_inputs, resolve_path
     from .historic import load_historic
     from .run import run_scenario
 
@@ -116,7 +116,8 @@ def scenario_cmd(
                              design_density=cfg.grid.design_density,
                              size_factor=cfg.grid.size_factor),
                          realisations=realisations, seed=cfg.risk.seed,
-                         time_of_day=time_of_day)
+                         time_of_day=time_of_day, gmpe=cfg.risk.gmpe,
+                         params=_risk_params(cfg))
     except CarlError as exc:
         _fail(exc)
         return

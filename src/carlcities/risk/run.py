@@ -285,7 +285,9 @@ def compute_city_risk(city, grid, inputs: dict[str, str], epochs_data: dict[int,
                                  "replacement value of buildings and contents [USD]")
     by_tax = expo.summary()
     val_t = {t: d["value_usd"] for t, d in by_tax.items() if t != "TOTAL"}
-    occ_t = {t: d["occupants_night"] for t, d in by_tax.items() if t != "TOTAL"}
+    tod = p.get("time_of_day", "night")
+    occ_t = {t: float(expo.occupants(tod)[expo.taxonomy == i].sum())
+             for i, t in enumerate(expo.taxonomies)}
 
     # -- earthquake: sources, hazard at the centre ---------------------------------------
     cat = p.get("catalogue")
@@ -309,6 +311,7 @@ def compute_city_risk(city, grid, inputs: dict[str, str], epochs_data: dict[int,
                              f"{p.get('source_radius_km', 300.0):g} km in the catalogue"))
     eq_summary: dict[str, Any] = {}
     low_hazard: list[str] = []
+    undefined: dict[str, str] = {}  # indicator id -> flag of a value that could not be made
     if eq_ok:
         prov.append({"step": "seismic sources", "source": model.source,
                      "b": model.b, "events": len(es)})
@@ -377,8 +380,13 @@ def compute_city_risk(city, grid, inputs: dict[str, str], epochs_data: dict[int,
         eal = float(loss.sum() / total_years)
         fat_yr = float(fat.sum() / total_years)
         rp = losses_at_return_periods(ev.rate, loss, RETURN_PERIODS)
-        ind_inputs.update(risk_eq_eal_usd=eal, risk_eq_fatalities=fat_yr,
+        ind_inputs.update(risk_eq_eal_usd=eal,
                           **{f"risk_eq_loss_rp{T}": float(rp[T]) for T in RETURN_PERIODS})
+        if fat_curves is not None:
+            ind_inputs["risk_eq_fatalities"] = fat_yr
+        else:
+            undefined["risk.eq_fatalities_annual"] = ("undefined: no occupants (fatality) "
+                                                      "vulnerability for every class")
         # loss exceedance curve (levels at every 10th sorted loss)
         order = np.sort(loss[loss > 0])[::-1]
         for j in range(0, order.size, max(1, order.size // 60)):
@@ -481,19 +489,26 @@ def compute_city_risk(city, grid, inputs: dict[str, str], epochs_data: dict[int,
         fr = flood_losses(depths, occ_val, population=pop, buildings=bld_cell,
                           lower_tail=FLOOD_LOWER_TAIL)
         ind_inputs["risk_flood_eal_usd"] = fr.eal_usd
-        zone = fr.zones.get(100.0)
-        if zone is None:
-            zone = depths[max(depths)] > 0
-        res.masks["flood_100"] = zone
-        ind_inputs["risk_pop_flood_100"] = float(pop[zone].sum())
-        ind_inputs["risk_value_flood_100"] = float(value_cell[zone].sum())
+        t_zone = min((T for T in depths if T >= 100.0), default=None)
+        if t_zone is not None:  # the 100-year zone, or the next rarer map's when none is 100
+            zone = depths[t_zone] > 0
+            res.masks["flood_100"] = zone
+            ind_inputs["risk_pop_flood_100"] = float(pop[zone].sum())
+            ind_inputs["risk_value_flood_100"] = float(value_cell[zone].sum())
+            if t_zone != 100.0:
+                prov.append({"step": "flood", "note": f"no 100-year map: the {t_zone:g}-year "
+                                                      "map stands for the 100-year flood zone"})
+        else:
+            for iid in ("exposure.pop_flood_100", "exposure.value_flood_100"):
+                undefined[iid] = "undefined: no flood map of 100 years or rarer"
         if fr.damage_ratio_100 is not None:
             rasters["flood_damage_ratio_rp100"] = (
                 np.where(value_cell > 0, fr.damage_ratio_100, np.nan).astype("float32"),
                 "ratio", "flood damage ratio of the 100-year flood (JRC Asia curves)")
-        d100 = depths.get(100.0, depths[max(depths)])
-        rasters["flood_depth_rp100"] = (np.where(d100 > 0, d100, np.nan).astype("float32"),
-                                        "m", "flood depth of the 100-year flood [m]")
+        if t_zone is not None:
+            d100 = depths[t_zone]
+            rasters["flood_depth_rp100"] = (np.where(d100 > 0, d100, np.nan).astype("float32"),
+                                            "m", f"flood depth of the {t_zone:g}-year flood [m]")
         for T in fr.return_periods:
             res.curves.append(dict(hazard="flood", curve="loss", scenario="maps",
                                    measure="loss", unit="USD", x=fr.loss_usd[T],
@@ -582,6 +597,12 @@ def compute_city_risk(city, grid, inputs: dict[str, str], epochs_data: dict[int,
             prov.append({"step": "critical facilities", "counts": cf.counts(),
                          "source": Path(inputs["osm"]).name})
     add(ind_inputs)
+    for iid, flag in undefined.items():
+        from ..indicators.registry import REGISTRY
+
+        rows.append(dict(zone_id="city", indicator_id=iid, epoch=last, epoch_start=None,
+                         scenario=None, value=None, unit=REGISTRY[iid].unit, source=base_source,
+                         method_version=REGISTRY[iid].method_version, synthetic=syn, flag=flag))
     for note in low_hazard:  # a hazard level below the curve's range: say so in the store
         from ..indicators.registry import REGISTRY
 
@@ -624,7 +645,8 @@ def compute_city_risk(city, grid, inputs: dict[str, str], epochs_data: dict[int,
             if flood_summary:
                 from .flood import climate_adjusted_depths, flood_losses
 
-                adj = climate_adjusted_depths(flood_summary["depths"], scn, y)
+                adj = climate_adjusted_depths(flood_summary["depths"], scn, y) if y > 2005 \
+                    else flood_summary["depths"]
                 cv["risk_flood_eal_usd"] = flood_losses(
                     adj, {k: v * g for k, v in occ_val.items()},
                     lower_tail=FLOOD_LOWER_TAIL).eal_usd
@@ -650,7 +672,8 @@ def compute_city_risk(city, grid, inputs: dict[str, str], epochs_data: dict[int,
         eal_usd_by_hazard={"earthquake": eq_summary.get("eal", 0.0),
                            "flood": flood_summary.get("eal", 0.0)},
         eal_usd_by_hazard_interval={"earthquake": eq_summary.get("eal_interval", (0.0, 0.0))},
-        fatalities_yr_by_hazard={"earthquake": eq_summary.get("fatalities", 0.0)},
+        fatalities_yr_by_hazard=({"earthquake": eq_summary["fatalities"]}
+                                 if eq_summary and fat_curves is not None else {}),
         fatalities_yr_by_hazard_interval={"earthquake": eq_summary.get(
             "fatalities_interval", (0.0, 0.0))},
         eal_usd_by_typology={GEM_PREFIX.get(t, t): v for t, v in

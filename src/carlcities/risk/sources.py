@@ -15,9 +15,10 @@ the United States:
    separate source class that this model leaves out, as do the EMCA crustal sources).
 2. **One regional b-value**: Weichert (1980) maximum likelihood on every complete event of the
    region (hundreds of events, so sigma_b is small).
-3. **Smoothed a-values**: two Frankel models of the spatial density, each normalised to the
-   regional rate of M >= 5.5 and averaged with equal weights (a logic tree of two branches):
-   (A) epicentres of M >= 5.5 since 1964, (B) epicentres of M >= 6.5 since 1930 and M >= 7.0
+3. **Smoothed a-values**: a logic tree of three spatial densities, each normalised to the
+   regional rate of M >= 5.5, weighted 0.4 / 0.4 / 0.2: (C) a uniform background over the
+   cells within 100 km of any complete event (Frankel's background zones), and two Frankel
+   models: (A) epicentres of M >= 5.5 since 1964, (B) epicentres of M >= 6.5 since 1930 and M >= 7.0
    since 1850; Gaussian kernel c = 75 km on a 0.2 degree grid (Frankel 1995 used c = 50 and 75 km;
    the wider one here because the catalogue holds only M >= 5.5, which argues for smoothing more:
    c = 50 km gives Almaty 0.31 g but Bishkek 0.07 g, c = 75 km 0.27 g and 0.12 g).

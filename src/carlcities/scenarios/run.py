@@ -84,7 +84,9 @@ def compute_city_scenarios(city, grid, inputs: dict[str, str], epochs_data: dict
     scns = load_scenarios(sp.get("names"), extra_dirs=tuple(sp.get("dirs", ())))
     street = next((r["value"] for r in rows if r["indicator_id"] == "mobility.street_density"
                    and r["zone_id"] == "city" and r["value"] is not None), None)
-    eff_params: dict[str, Any] = dict(form=params.get("form", {}))
+    eff_params: dict[str, Any] = dict(params.get("form") or {})
+    if params.get("pgr_epsilon") is not None:
+        eff_params["pgr_epsilon"] = params["pgr_epsilon"]
     if street is not None:
         eff_params["street_density_observed_km_per_km2"] = float(street)
     rdir = shared.get("raster_dir")
