@@ -18,8 +18,8 @@ source cells) is read, so a continental tile is never loaded whole.
 from __future__ import annotations
 
 import math
-from functools import lru_cache
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Literal
 
 import numpy as np

@@ -30,14 +30,13 @@ import csv
 import io
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from scipy.optimize import brentq
 
-from carlcities.errors import AppraisalError, InputFileError
+from carlcities.errors import AppraisalError
 
 from .options import MONETISED, Option, uptake
 
@@ -114,15 +113,9 @@ def load_parameters(country_iso3: str | None = None, path: str | Path | None = N
     AppraisalError
         Missing columns or keys, non-numeric values, a negative discount rate or SCC.
     """
-    if path is None:
-        ref = resources.files("carlcities") / "data" / "appraisal_parameters.csv"
-        text, name = ref.read_text(encoding="utf-8"), "carlcities/data/appraisal_parameters.csv"
-    else:
-        try:
-            text, name = Path(path).read_text(encoding="utf-8"), str(path)
-        except OSError as exc:
-            raise InputFileError(f"cannot read the parameter file ({exc})", path=path,
-                                 fix="check the path") from None
+    from .._datafiles import read_data_text
+
+    text, name = read_data_text(path, "data/appraisal_parameters.csv", "parameter file")
     rows = list(csv.DictReader(io.StringIO(text)))
     if not rows or set(_PARAM_COLUMNS) - set(rows[0]):
         raise AppraisalError(f"the parameter file needs columns {', '.join(_PARAM_COLUMNS)}",

@@ -36,14 +36,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import yaml
 
-from carlcities.errors import AppraisalError, InputFileError
+from carlcities.errors import AppraisalError
 
 __all__ = [
     "CRITERIA",
@@ -270,15 +269,9 @@ def load_profiles(path: str | Path | None = None) -> dict[str, Profile]:
     AppraisalError
         Unknown keys or criteria, negative weights, both or neither of weights/ahp.
     """
-    if path is None:
-        ref = resources.files("carlcities") / "data" / "stakeholder_profiles.yaml"
-        text, name = ref.read_text(encoding="utf-8"), "carlcities/data/stakeholder_profiles.yaml"
-    else:
-        try:
-            text, name = Path(path).read_text(encoding="utf-8"), str(path)
-        except OSError as exc:
-            raise InputFileError(f"cannot read the profiles ({exc})", path=path,
-                                 fix="check the path") from None
+    from .._datafiles import read_data_text
+
+    text, name = read_data_text(path, "data/stakeholder_profiles.yaml", "profiles")
     data = yaml.safe_load(text) or {}
     out: dict[str, Profile] = {}
     for i, p in enumerate(data.get("profiles") or []):

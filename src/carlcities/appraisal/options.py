@@ -29,14 +29,13 @@ import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import yaml
 
-from carlcities.errors import AppraisalError, InputFileError
+from carlcities.errors import AppraisalError
 
 __all__ = [
     "COBENEFIT_KEYS",
@@ -286,15 +285,9 @@ def load_resilience_options(path: str | Path | None = None) -> list[ResilienceSp
         Unknown keys, a missing field, negative costs, lifetime <= 0, a reduction outside 0–1
         or an unknown quantity, naming the file and the option.
     """
-    if path is None:
-        ref = resources.files("carlcities") / "data" / "resilience_options.yaml"
-        text, name = ref.read_text(encoding="utf-8"), "carlcities/data/resilience_options.yaml"
-    else:
-        try:
-            text, name = Path(path).read_text(encoding="utf-8"), str(path)
-        except OSError as exc:
-            raise InputFileError(f"cannot read the option library ({exc})", path=path,
-                                 fix="check the path") from None
+    from .._datafiles import read_data_text
+
+    text, name = read_data_text(path, "data/resilience_options.yaml", "option library")
     data = yaml.safe_load(text) or {}
     out: list[ResilienceSpec] = []
     seen: set[str] = set()

@@ -18,13 +18,12 @@ import string
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from carlcities.errors import AppraisalError, InputFileError
+from carlcities.errors import AppraisalError
 
 __all__ = ["confidence_label", "fill", "format_number", "load_templates", "recommend_city",
            "recommend_region"]
@@ -32,16 +31,10 @@ __all__ = ["confidence_label", "fill", "format_number", "load_templates", "recom
 
 @lru_cache(maxsize=4)
 def _load(path: str | None) -> dict[str, Any]:
-    if path is None:
-        ref = resources.files("carlcities") / "data" / "recommendation_templates.yaml"
-        text = ref.read_text(encoding="utf-8")
-        name = "carlcities/data/recommendation_templates.yaml"
-    else:
-        try:
-            text, name = Path(path).read_text(encoding="utf-8"), path
-        except OSError as exc:
-            raise InputFileError(f"cannot read the templates ({exc})", path=path,
-                                 fix="check the path") from None
+    from .._datafiles import read_data_text
+
+    text, name = read_data_text(path, "data/recommendation_templates.yaml",
+                                "recommendation templates")
     data = yaml.safe_load(text) or {}
     for k in ("rules", "templates"):
         if k not in data:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +25,7 @@ from carlcities.carbon.inventory import Inventory
 from carlcities.carbon.macc import cost_per_tonne
 from carlcities.carbon.parameters import Parameters
 from carlcities.carbon.pathways import Pathway
-from carlcities.errors import ConfigError, DataValueError, InputFileError
+from carlcities.errors import ConfigError, DataValueError
 
 __all__ = ["Action", "ActionError", "MODELS", "apply_actions", "load_actions", "uptake"]
 
@@ -77,15 +76,9 @@ def load_actions(path: str | Path | None = None) -> list[Action]:
 
 @lru_cache(maxsize=8)
 def _load(path: str | None) -> tuple[Action, ...]:
-    if path is None:
-        ref = resources.files("carlcities") / "data" / "carbon_actions.yaml"
-        text, name = ref.read_text(encoding="utf-8"), "carlcities/data/carbon_actions.yaml"
-    else:
-        try:
-            text, name = Path(path).read_text(encoding="utf-8"), path
-        except OSError as exc:
-            raise InputFileError(f"cannot read the action library ({exc})", path=path,
-                                 fix="check the path") from None
+    from .._datafiles import read_data_text
+
+    text, name = read_data_text(path, "data/carbon_actions.yaml", "action library")
     data = yaml.safe_load(text) or {}
     out = []
     seen = set()

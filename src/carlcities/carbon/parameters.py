@@ -13,11 +13,10 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from carlcities.errors import ConfigError, DataValueError, InputFileError
+from carlcities.errors import ConfigError, DataValueError
 
 __all__ = ["Param", "Parameters", "UnitMismatchError", "load_parameters", "quantity", "ureg"]
 
@@ -215,15 +214,9 @@ def load_parameters(path: str | Path | None = None) -> Parameters:
 
 @lru_cache(maxsize=8)
 def _load(path: str | None) -> Parameters:
-    if path is None:
-        ref = resources.files("carlcities") / "data" / "carbon_parameters.csv"
-        text, name = ref.read_text(encoding="utf-8"), "carlcities/data/carbon_parameters.csv"
-    else:
-        try:
-            text, name = Path(path).read_text(encoding="utf-8"), path
-        except OSError as exc:
-            raise InputFileError(f"cannot read the carbon parameter file ({exc})", path=path,
-                                 fix="check the path") from None
+    from .._datafiles import read_data_text
+
+    text, name = read_data_text(path, "data/carbon_parameters.csv", "carbon parameter file")
     rows = list(csv.DictReader(text.splitlines()))
     if not rows or set(COLUMNS) - set(rows[0]):
         raise ConfigError(f"the parameter file needs the columns {', '.join(COLUMNS)}",

@@ -46,7 +46,6 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -397,15 +396,10 @@ def write_typology_mix(gem_dir: str | Path, out: str | Path) -> int:
 
 @lru_cache(maxsize=4)
 def _mix_table(path: str | None) -> tuple[dict[str, Any], ...]:
-    if path is None:
-        ref = resources.files("carlcities.risk") / "data" / "typology_mix.csv"
-        text, name = ref.read_text(encoding="utf-8"), "carlcities/risk/data/typology_mix.csv"
-    else:
-        try:
-            text, name = Path(path).read_text(encoding="utf-8"), path
-        except OSError as exc:
-            raise ExposureError(f"cannot read the typology mix ({exc})", path=path,
-                                fix="check the path of the mix CSV") from None
+    from .._datafiles import read_data_text
+
+    text, name = read_data_text(path, "data/typology_mix.csv", "typology mix CSV",
+                                package="carlcities.risk", error=ExposureError)
     rows = list(csv.DictReader(text.splitlines()))
     missing = set(MIX_COLUMNS) - set(rows[0] if rows else {})
     if missing:
