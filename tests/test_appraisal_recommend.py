@@ -99,8 +99,12 @@ def test_city_recommendations_cite_their_numbers():
     assert "osh:best_bcr:o0" in by and by["osh:best_bcr:o0"]["options"] == ["o0"]
     assert any(k.startswith("osh:first_rank:") for k in by)
     gap = by["osh:indicator_gap:form.density"]
-    # synthetic (−0.4) and fewer than 5 peers (−0.2)
-    assert gap["confidence"] == pytest.approx(0.4) and gap["confidence_label"] == "medium"
+    # 4 peers of its size are too few: the 12 cities of the region are the group, so only
+    # the synthetic data (−0.4) lower the confidence, and the evidence says which group
+    assert gap["confidence"] == pytest.approx(0.6) and gap["confidence_label"] == "medium"
+    assert {e["metric"] for e in gap["evidence"] if e["table"] == "benchmark"} == {
+        "form.density:region_standing", "form.density:n_region", "form.density:region_median"}
+    assert "900" in gap["text_en"] and "12" in gap["text_en"]
     assert "CO₂e" in gap["text_en"] and "1,230" in gap["text_en"]
     assert "1\u00a0230" in gap["text_ru"]
     for r in recs:

@@ -330,11 +330,10 @@ def test_risk_scenarios_and_appraisal_in_the_store(three):
                         "SELECT probability FROM rank_acceptability WHERE city_id = ? AND "
                         "option_id = ? AND rank = 1 AND profile = 'pooled'",
                         [e["city_id"], e["option_id"]]).fetchall()]
-                elif t == "benchmark" and e.get("city_id") and e["metric"].endswith(
-                        ":peer_standing"):
-                    rows = con.execute("SELECT peer_standing FROM benchmark WHERE city_id = ? "
-                                       "AND indicator_id = ?",
-                                       [e["city_id"], e["metric"].split(":")[0]]).fetchall()
+                elif t == "benchmark" and e["metric"].endswith("_standing"):
+                    ind, col = e["metric"].split(":")
+                    rows = con.execute(f"SELECT {col} FROM benchmark WHERE city_id = ? "
+                                       "AND indicator_id = ?", [e["city_id"], ind]).fetchall()
                 else:
                     continue
                 assert rows, e

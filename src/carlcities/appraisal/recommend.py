@@ -187,7 +187,10 @@ def recommend_city(city_id: str, city_name: tuple[str, str], *,
     for r in benchmark_rows:
         if r["city_id"] != city_id or r.get("peer_standing") is None:
             continue
-        st = float(r["peer_standing"])
+        # too few peers of the city's size class: compare with every city of the region
+        group = "peer" if r["n_peer"] >= rules["min_peers"] or r.get("region_standing") is None \
+            else "region"
+        st = float(r[f"{group}_standing"])
         ind = r["indicator_id"]
         theme = ind.split(".", 1)[0]
         if st <= rules["gap_pct"]:
@@ -200,13 +203,13 @@ def recommend_city(city_id: str, city_name: tuple[str, str], *,
         unit = r.get("unit") or ""
         ev_v = _ev(city_id, r["value"], unit, "indicator_values", indicator_id=ind,
                    epoch=epoch, scenario=scenario)
-        ev_p = _ev(city_id, st, "%", "benchmark", metric=f"{ind}:peer_standing",
+        ev_p = _ev(city_id, st, "%", "benchmark", metric=f"{ind}:{group}_standing",
                    epoch=epoch, scenario=scenario)
-        ev_n = _ev(city_id, r["n_peer"], "count", "benchmark", metric=f"{ind}:n_peer",
+        ev_n = _ev(city_id, r[f"n_{group}"], "count", "benchmark", metric=f"{ind}:n_{group}",
                    epoch=epoch, scenario=scenario)
-        ev_m = _ev(None, r["peer_median"], unit, "benchmark", metric=f"{ind}:peer_median",
-                   epoch=epoch, scenario=scenario)
-        conf = 1.0 - 0.4 * synthetic - 0.2 * (r["n_peer"] < rules["min_peers"]) - \
+        ev_m = _ev(None, r[f"{group}_median"], unit, "benchmark",
+                   metric=f"{ind}:{group}_median", epoch=epoch, scenario=scenario)
+        conf = 1.0 - 0.4 * synthetic - 0.2 * (r[f"n_{group}"] < rules["min_peers"]) - \
             0.2 * (ind in flagged)
         recs.append(_rec(
             f"{city_id}:{tid}:{ind}", tid, prio, max(conf, 0.1),
