@@ -158,3 +158,16 @@ def test_an_option_without_cost_estimate_is_reported_lower_and_less_sure():
     assert plain["priority"] == "high" and plain["confidence"] == pytest.approx(0.8)
     assert costless["priority"] == "medium" and costless["confidence"] == pytest.approx(0.4)
     assert "80" in costless["text_en"]  # the probability itself is still cited as it is
+
+
+def test_only_the_most_marked_strengths_are_reported():
+    rows = []
+    for k, st in enumerate((76.0, 99.0, 80.0, 95.0, 90.0)):
+        rows.append(dict(indicator_id=f"access.x{k}", city_id="osh", value=1.0,
+                         higher_is="better", peer_group="m", region_pct=st, peer_pct=st,
+                         region_standing=st, peer_standing=st, n_peer=10, n_region=12,
+                         peer_median=0.5, region_median=0.5, unit="%"))
+    names = {f"access.x{k}": (f"X{k}", f"Х{k}") for k in range(5)}
+    recs = recommend_city("osh", ("Osh", "Ош"), benchmark_rows=rows, indicator_names=names)
+    assert [r["rec_id"] for r in recs] == ["osh:strength:access.x1", "osh:strength:access.x3",
+                                           "osh:strength:access.x4"]

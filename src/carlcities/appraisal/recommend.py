@@ -238,6 +238,11 @@ def recommend_city(city_id: str, city_name: tuple[str, str], *,
                          max(1.0 - 0.4 * synthetic, 0.1),
                          {**city_w, "essential": (es.name_en, es.name_ru)}, {"share": ev},
                          [ev], opt_by_ess.get(n, []), t, city_id))
+    # strengths: the few most marked ones (rules.max_strengths), not every good percentile
+    strengths = sorted((r for r in recs if r["template"] == "strength"),
+                       key=lambda r: -r["evidence"][1]["value"])
+    drop = {id(r) for r in strengths[int(rules.get("max_strengths", 3)):]}
+    recs = [r for r in recs if id(r) not in drop]
     order = {"high": 0, "medium": 1, "low": 2}
     return sorted(recs, key=lambda r: (order[r["priority"]], -r["confidence"], r["rec_id"]))
 

@@ -23,6 +23,9 @@ __all__ = ["run_appraisal", "GROWTH_EPOCH"]
 GROWTH_EPOCH = 2050
 #: carbon actions that are urban-form policies (replaced by the growth scenarios when present)
 URBAN_FORM_ACTIONS = ("compact_growth_tod",)
+#: units of quantities that add up over a city (not compared between cities of other sizes)
+EXTENSIVE_UNITS = frozenset({"t CO2e/yr", "USD", "USD/yr", "persons", "persons/yr", "count",
+                             "ha", "km", "nW/cm²/sr·km²"})
 
 
 def _rows(con, sql: str, params: list[Any]) -> list[dict[str, Any]]:
@@ -213,8 +216,9 @@ def run_appraisal(con, cfg, catalog, run_id: str) -> dict[str, Any]:
 
     # benchmarks and typology over every city of the run
     vals, units = _latest_values(con, crun, last)
+    # intensive indicators only: totals (t CO2e/yr, USD, persons, ...) grow with city size
     vals = {k: v for k, v in vals.items() if k in REGISTRY and sum(
-        x is not None for x in v.values()) >= 3}
+        x is not None for x in v.values()) >= 3 and REGISTRY[k].unit not in EXTENSIVE_UNITS}
     info = []
     for cid in cities:
         c = catalog.get(cid)

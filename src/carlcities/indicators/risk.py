@@ -62,7 +62,7 @@ for _a in (
      "for Central Asia", "MSK-64 intensity with 10 % probability of exceedance in 50 years"),
     ("hazard.vs30_median", "Median Vs30 of built-up cells", "Медиана Vs30 застроенных ячеек",
      "m/s", "risk_vs30_median", "Wald & Allen 2007 slope proxy, or the site model given",
-     "population-weighted median shear-wave velocity of the top 30 m [m/s]"),
+     "population-weighted median shear-wave velocity of the top 30 m [m/s]", "neutral"),
     ("hazard.heat_days_35", "Days with maximum temperature of 35 °C or more",
      "Дни с максимальной температурой 35 °C и выше", "days/yr", "risk_heat_days_35",
      "daily temperature series", "mean number of days per year with Tmax >= 35 degC"),
