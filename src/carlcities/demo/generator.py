@@ -512,12 +512,12 @@ def _write(path: Path, arr: np.ndarray, tr: Affine, crs: Any, dtype: str, nodata
     os.replace(tmp, path)
 
 
-def _tags(city: City, product: str, epoch: int | None = None, **extra: str) -> dict[str, str]:
+def _tags(city: City, product: str, epoch: int | None = None, **extra: Any) -> dict[str, str]:
     t = {"synthetic": "true", "carlcities_demo_version": DEMO_VERSION, "city_id": city.city_id,
              "product": product, "description": DESCRIPTION}
     if epoch is not None:
         t["epoch"] = str(epoch)
-    t.update(extra)
+    t.update({k: str(v) for k, v in extra.items()})
     return t
 
 

@@ -47,10 +47,11 @@ from typing import Any
 
 import numpy as np
 
+from .generator import DESCRIPTION, _tags, _write
+
 __all__ = ["write_hazard_layers", "FLOOD_RPS", "HAZARD_FILES", "vs30_wald_allen_active",
            "flood_stage_m"]
 
-DESCRIPTION = "synthetic demo data — not real"
 FLOOD_RPS = (10, 50, 100, 500)
 HAZARD_FILES = {**{f"flood_depth_rp{T}": f"flood_depth_rp{T}.tif" for T in FLOOD_RPS},
                 "mudflow": "mudflow_fans.tif", "vs30": "vs30.tif", "tmax_daily": "tmax_daily.csv"}
@@ -85,15 +86,6 @@ def vs30_wald_allen_active(slope: np.ndarray) -> np.ndarray:
 
 
 # -- helpers ---------------------------------------------------------------------------------
-def _tags(city, product: str, **extra: Any) -> dict[str, str]:
-    from .generator import DEMO_VERSION
-
-    t = {"synthetic": "true", "city_id": city.city_id, "product": product,
-         "description": DESCRIPTION, "carlcities_demo_version": DEMO_VERSION}
-    t.update({k: str(v) for k, v in extra.items()})
-    return t
-
-
 def _product_grid(grid, res_deg: float, margin_deg: float = 0.02):
     from affine import Affine
 
@@ -101,24 +93,6 @@ def _product_grid(grid, res_deg: float, margin_deg: float = 0.02):
     c0, r0 = math.floor((l - margin_deg) / res_deg), math.floor((-(t + margin_deg)) / res_deg)
     c1, r1 = math.ceil((r + margin_deg) / res_deg), math.ceil((-(b - margin_deg)) / res_deg)
     return Affine(res_deg, 0, c0 * res_deg, 0, -res_deg, -r0 * res_deg), c1 - c0, r1 - r0
-
-
-def _write_tif(path: Path, data: np.ndarray, tr, dtype: str, nodata: float | None,
-               tags: dict[str, str]) -> Path:
-    import rasterio
-
-    prof: dict[str, Any] = dict(driver="GTiff", width=data.shape[1], height=data.shape[0],
-                                count=1, dtype=dtype, crs="EPSG:4326", transform=tr,
-                                compress="deflate")
-    if nodata is not None:
-        prof["nodata"] = nodata
-    tmp = path.with_name(path.name + ".part")
-    with rasterio.open(tmp, "w", **prof) as dst:
-        dst.write(data.astype(dtype), 1)
-        dst.update_tags(**tags, TIFFTAG_IMAGEDESCRIPTION=DESCRIPTION)
-        dst.set_band_description(1, DESCRIPTION)
-    os.replace(tmp, path)
-    return path
 
 
 def _metres_per_deg(lat: float) -> tuple[float, float]:
@@ -248,10 +222,10 @@ def write_hazard_layers(city, grid, model, out_dir: str | Path, *,
     for T, a in depths.items():
         arr = np.where(a > 0, a, FLOOD_NODATA).astype(np.float32)
         p = d / HAZARD_FILES[f"flood_depth_rp{T}"]
-        _write_tif(p, arr, tr, "float32", FLOOD_NODATA,
-                   _tags(city, "flood depth (synthetic look-alike of a global flood map)",
-                         return_period_yr=T, units="m", nodata_means="dry (outside the flood "
-                         "extent)", stage_m=f"{flood_stage_m(T):.3f}"))
+        _write(p, arr, tr, 4326, "float32", FLOOD_NODATA,
+               _tags(city, "flood depth (synthetic look-alike of a global flood map)",
+                     return_period_yr=T, units="m", nodata_means="dry (outside the flood "
+                     "extent)", stage_m=f"{flood_stage_m(T):.3f}"))
         paths[f"flood_depth_rp{T}"] = p
 
     if city.setting == "mountain_front":
@@ -271,9 +245,8 @@ def write_hazard_layers(city, grid, model, out_dir: str | Path, *,
     _, my = _metres_per_deg(grid.lat)
     slope = model.slope(u, v, h=VS30_RES_DEG * my)
     p = d / HAZARD_FILES["vs30"]
-    _write_tif(p, vs30_wald_allen_active(slope).astype(np.float32), tr30, "float32", None,
-               _tags(city, "Vs30 from slope (Wald & Allen 2007, active tectonic)",
-                     units="m/s"))
+    _write(p, vs30_wald_allen_active(slope).astype(np.float32), tr30, 4326, "float32", None,
+           _tags(city, "Vs30 from slope (Wald & Allen 2007, active tectonic)", units="m/s"))
     paths["vs30"] = p
 
     p = d / HAZARD_FILES["tmax_daily"]

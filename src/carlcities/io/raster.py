@@ -42,7 +42,7 @@ from ..errors import (
 )
 
 __all__ = ["ProductInfo", "Layer", "identify_product", "read_layer", "write_cog", "file_sha256",
-           "footprint_window", "read_window",
+           "footprint_window", "read_window", "read_window_float",
            "register_product", "PRODUCTS", "ROLES"]
 
 _GHSL = re.compile(r"^GHS_(?P<layer>BUILT_S|POP|SMOD)_E(?P<epoch>\d{4})_GLOBE_"
@@ -367,3 +367,16 @@ def read_window(path: str | Path, grid, band: int = 1) -> tuple[np.ndarray, Any,
         arr = ds.read(band, window=win)
         return (arr, ds.window_transform(win), ds.crs, ds.nodata,
                 {k.lower(): v for k, v in ds.tags().items()})
+
+
+def read_window_float(path: str | Path, grid, band: int = 1) -> tuple[np.ndarray, Any, Any,
+                                                                      dict]:
+    """:func:`read_window` as float64 with NaN where the raster has no data: (array,
+    transform, pyproj CRS, tags) — ready for :meth:`CityGrid.resample`."""
+    from pyproj import CRS
+
+    arr, tr, crs, nodata, tags = read_window(path, grid, band)
+    arr = arr.astype(np.float64)
+    if nodata is not None and not math.isnan(nodata):
+        arr[arr == nodata] = np.nan
+    return arr, tr, CRS.from_wkt(crs.to_wkt()), tags

@@ -28,7 +28,6 @@ Method
 from __future__ import annotations
 
 import csv
-import math
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -137,20 +136,14 @@ def read_flood_depth(path: str | Path, grid) -> np.ndarray:
     are negative, :class:`~carlcities.errors.RasterError` without a CRS or without overlap,
     :class:`~carlcities.errors.InputFileError` when the file is missing or unreadable.
     """
-    from pyproj import CRS
-
-    from ..io.raster import read_window
+    from ..io.raster import read_window_float
 
     p = Path(path)
     if not p.is_file():
         raise InputFileError("flood depth file not found", path=p,
                              fix="check the path of the flood map for this return period")
-    arr, tr, crs, nodata, _tags = read_window(p, grid)
-    arr = arr.astype(np.float64)
-    src_crs = CRS.from_wkt(crs.to_wkt())
-    dry = ~np.isfinite(arr)
-    if nodata is not None and not (isinstance(nodata, float) and math.isnan(nodata)):
-        dry |= arr == nodata
+    arr, tr, src_crs, _tags = read_window_float(p, grid)
+    dry = ~np.isfinite(arr)  # nodata is NaN
     wet = arr[~dry]
     if wet.size:
         if float(wet.max()) > MAX_PLAUSIBLE_DEPTH_M:

@@ -331,20 +331,14 @@ def read_mudflow_map(path: str | Path, grid) -> np.ndarray:
 
     Raises :class:`~carlcities.errors.HazardError` for values outside 0–3.
     """
-    from pyproj import CRS
-
-    from ..io.raster import read_window
+    from ..io.raster import read_window_float
 
     p = Path(path)
     if not p.is_file():
         raise InputFileError("mudflow map not found", path=p,
                              fix="check the path, or leave it out to derive one from the DEM")
-    arr, tr, crs, nodata, _tags = read_window(p, grid)
-    arr = arr.astype(np.float64)
-    src_crs = CRS.from_wkt(crs.to_wkt())
-    valid = np.isfinite(arr)
-    if nodata is not None and not (isinstance(nodata, float) and math.isnan(nodata)):
-        valid &= arr != nodata
+    arr, tr, src_crs, _tags = read_window_float(p, grid)
+    valid = np.isfinite(arr)  # nodata is NaN
     vals = np.unique(arr[valid])
     if vals.size and (vals.min() < 0 or vals.max() > 3 or np.any(vals != np.round(vals))):
         raise HazardError(f"mudflow map values {vals[:8].tolist()} are not classes 0–3",

@@ -76,15 +76,10 @@ class RiskResult:
 
 def _read_on_grid(path: str, grid, kind: str = "fraction") -> np.ndarray:
     """Any single-band raster onto the grid (windowed read, nodata -> NaN)."""
-    from pyproj import CRS
+    from ..io.raster import read_window_float
 
-    from ..io.raster import read_window
-
-    a, tr, crs, nodata, _tags = read_window(path, grid)
-    a = a.astype(np.float64)
-    if nodata is not None and not np.isnan(nodata):
-        a[a == nodata] = np.nan
-    return grid.resample(a, tr, CRS.from_wkt(crs.to_wkt()), kind)
+    a, tr, crs, _tags = read_window_float(path, grid)
+    return grid.resample(a, tr, crs, kind)
 
 
 def _blocks(grid, k: int) -> tuple[np.ndarray, int]:
@@ -217,6 +212,7 @@ def compute_city_risk(city, grid, inputs: dict[str, str], epochs_data: dict[int,
                       weights, zone_ids: list[str], params: dict[str, Any]) -> RiskResult:
     """Exposure, hazard, losses and lives of one city (see the module docstring)."""
     from ..indicators import evaluate
+    from ..indicators.registry import REGISTRY
     from ..io.raster import read_layer
     from .gmpe import bindi2011_intensity, slope_from_dem, vs30_from_slope
     from .losses import EventSet as LossEvents
@@ -242,16 +238,18 @@ def compute_city_risk(city, grid, inputs: dict[str, str], epochs_data: dict[int,
     seed = int(p.get("seed", 0))
     base_source = "carlcities risk engine" + ("; synthetic demo data" if syn else "")
     ind_inputs: dict[str, float] = {}
+    undefined: dict[str, str] = {}  # indicator id -> flag of a value that could not be made
+
+    def row(iid: str, value, flag, *, epoch, scenario, zone, source) -> dict[str, Any]:
+        ind = REGISTRY[iid]
+        return dict(zone_id=zone, indicator_id=iid, epoch=epoch, epoch_start=None,
+                    scenario=scenario, value=value, unit=ind.unit, source=source or base_source,
+                    method_version=ind.method_version, synthetic=syn, flag=flag)
 
     def add(values: dict[str, Any], *, epoch=last, scenario=None, zone="city", source=None):
         for iid, v in evaluate(values, kind="epoch", zonal_only=zone != "city").items():
-            from ..indicators.registry import REGISTRY
-
-            ind = REGISTRY[iid]
-            rows.append(dict(zone_id=zone, indicator_id=iid, epoch=epoch, epoch_start=None,
-                             scenario=scenario, value=v.value, unit=ind.unit,
-                             source=source or base_source, method_version=ind.method_version,
-                             synthetic=syn, flag=v.flag))
+            rows.append(row(iid, v.value, v.flag, epoch=epoch, scenario=scenario, zone=zone,
+                            source=source))
 
     # -- site conditions ------------------------------------------------------------------
     dem = None
@@ -302,16 +300,9 @@ def compute_city_risk(city, grid, inputs: dict[str, str], epochs_data: dict[int,
         prov.append({"step": "earthquake", "note": str(exc).splitlines()[0]})
         for k in ("hazard.eq_pga475_rock", "hazard.eq_pga2475_rock", "hazard.eq_msk475",
                   "risk.eq_eal", "risk.eq_fatalities_annual"):
-            from ..indicators.registry import REGISTRY
-
-            rows.append(dict(zone_id="city", indicator_id=k, epoch=last, epoch_start=None,
-                             scenario=None, value=None, unit=REGISTRY[k].unit,
-                             source=base_source, method_version=REGISTRY[k].method_version,
-                             synthetic=syn, flag="undefined: no seismic source within "
-                             f"{p.get('source_radius_km', 300.0):g} km in the catalogue"))
+            undefined[k] = ("undefined: no seismic source within "
+                            f"{p.get('source_radius_km', 300.0):g} km in the catalogue")
     eq_summary: dict[str, Any] = {}
-    low_hazard: list[str] = []
-    undefined: dict[str, str] = {}  # indicator id -> flag of a value that could not be made
     if eq_ok:
         prov.append({"step": "seismic sources", "source": model.source,
                      "b": model.b, "events": len(es)})
@@ -321,12 +312,13 @@ def compute_city_risk(city, grid, inputs: dict[str, str], epochs_data: dict[int,
                            rupture="line_random_strike")
         lam_m = hazard_curve(es, city.lon, city.lat, "MSK", msk_levels,
                              rupture="line_random_strike")
-        for key, lv, lm, T, log in (("risk_pga475_g", pga_levels, lam, 475.0, True),
-                                    ("risk_pga2475_g", pga_levels, lam, 2475.0, True),
-                                    ("risk_msk475", msk_levels, lam_m, 475.0, False)):
+        for key, iid, lv, lm, T, log in (
+                ("risk_pga475_g", "hazard.eq_pga475_rock", pga_levels, lam, 475.0, True),
+                ("risk_pga2475_g", "hazard.eq_pga2475_rock", pga_levels, lam, 2475.0, True),
+                ("risk_msk475", "hazard.eq_msk475", msk_levels, lam_m, 475.0, False)):
             if lm[0] < 1.0 / T:  # even the lowest level is rarer than 1/T: below the range
-                low_hazard.append(f"{key}: below {lv[0]:g} {'g' if log else 'MSK-64'} "
-                                  f"at {T:g} yr")
+                undefined[iid] = (f"undefined: hazard below {lv[0]:g} "
+                                  f"{'g' if log else 'MSK-64'} at {T:g} yr")
                 continue
             ind_inputs[key] = float(level_at_return_period(lv, lm, T, log_levels=log))
         for x, r in zip(pga_levels, lam):
@@ -597,21 +589,8 @@ def compute_city_risk(city, grid, inputs: dict[str, str], epochs_data: dict[int,
             prov.append({"step": "critical facilities", "counts": cf.counts(),
                          "source": Path(inputs["osm"]).name})
     add(ind_inputs)
-    for iid, flag in undefined.items():
-        from ..indicators.registry import REGISTRY
-
-        rows.append(dict(zone_id="city", indicator_id=iid, epoch=last, epoch_start=None,
-                         scenario=None, value=None, unit=REGISTRY[iid].unit, source=base_source,
-                         method_version=REGISTRY[iid].method_version, synthetic=syn, flag=flag))
-    for note in low_hazard:  # a hazard level below the curve's range: say so in the store
-        from ..indicators.registry import REGISTRY
-
-        iid = {"risk_pga475_g": "hazard.eq_pga475_rock", "risk_pga2475_g":
-               "hazard.eq_pga2475_rock", "risk_msk475": "hazard.eq_msk475"}[note.split(":")[0]]
-        rows.append(dict(zone_id="city", indicator_id=iid, epoch=last, epoch_start=None,
-                         scenario=None, value=None, unit=REGISTRY[iid].unit, source=base_source,
-                         method_version=REGISTRY[iid].method_version, synthetic=syn,
-                         flag="undefined: hazard " + note.split(": ", 1)[1]))
+    for iid, flag in undefined.items():  # values that could not be made: NULL and why
+        rows.append(row(iid, None, flag, epoch=last, scenario=None, zone="city", source=None))
     # per district: the additive quantities
     if not weights.is_whole and len(zone_ids) > 1:
         layers = {"risk_value_usd": value_cell, "risk_buildings": bld_cell}
