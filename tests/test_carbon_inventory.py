@@ -198,3 +198,31 @@ def test_heating_degree_days_sinusoid():
     # 150-180 kWh/m2/yr measured in southern Kazakhstan (UNDP via KOREM)
     assert 150 <= 280 * almaty / astana <= 180
     assert not math.isnan(almaty)
+
+
+def test_electricity_shares_over_one_are_refused(tmp_path):
+    """A country row for one sector beside regional rows for the others can sum past 1:
+    that would invent electricity, so the proxy refuses it, naming the file and the fix."""
+    from importlib import resources
+
+    from carlcities.catalog import load_catalog
+
+    text = (resources.files("carlcities") / "data" / "carbon_parameters.csv").read_text(
+        encoding="utf-8")
+    lines = [ln for ln in text.splitlines()
+             if not ln.startswith(("electricity_share_commercial,KGZ",
+                                   "electricity_share_manufacturing,KGZ"))]
+    f = tmp_path / "my_parameters.csv"
+    f.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    p = load_parameters(f)
+    # KGZ residential 0.525 (sourced) + regional commercial and manufacturing rows
+    total = sum(p.number(f"electricity_share_{s}", "osh", "KGZ")
+                for s in ("residential", "commercial", "manufacturing"))
+    assert total > 1
+    with pytest.raises(DataValueError) as e:
+        proxy_activity(load_catalog().get("osh"), 2020, 300_000, p)
+    assert "my_parameters.csv" in str(e.value) and "sum to" in str(e.value)
+    # the packaged rows are consistent for every country
+    for iso, cid in (("KAZ", "astana"), ("KGZ", "osh"), ("TJK", "khujand"), ("TKM", "mary"),
+                     ("UZB", "namangan")):
+        proxy_activity(load_catalog().get(cid), 2020, 300_000, load_parameters())

@@ -159,3 +159,86 @@ def test_national_check_cities_below_edgar(capsys):
               "transport):", {k: f"{v / 1e6:.1f}/{national[k] / 1e6:.1f} Mt"
                               for k, v in sums.items()})
         print("capitals, t CO2e/person:", {k: round(v, 2) for k, v in per_person.items()})
+
+
+_ONE_ACTION = ("actions:\n  - id: ebus\n    name_en: x\n    name_ru: x\n"
+               "    model: electrify_vehicles\n    vehicle: bus\n    kwh_per_km: 1.3\n"
+               "    streams: [buses]\n    mechanism: x\n    stock: buses\n    unit: buses\n"
+               "    uptake: {start: 2025, full: 2040, share: 0.5}\n{by_scope}"
+               "    capex_usd_per_unit: 1000\n    opex_usd_per_unit_yr: 0\n"
+               "    lifetime_yr: 10\n    savings_carrier: vehicle_fuel\n    co_benefits: {}\n"
+               "    resilience: x\n    sources: [x]\n")
+
+
+def _one_action(by_scope: str) -> str:
+    return _ONE_ACTION.replace("{by_scope}", by_scope)
+
+
+def test_uptake_by_scope_city_then_country_then_default(tmp_path):
+    from carlcities.carbon.actions import uptake_for
+
+    f = tmp_path / "a.yaml"
+    f.write_text(_one_action((
+        "    uptake_by_scope:\n"
+        "      tashkent: {start: 2022, full: 2030, share: 0.75, source: city plan 2024}\n"
+        "      UZB: {start: 2024, full: 2035, share: 0.6, source: national plan 2023}\n")),
+        encoding="utf-8")
+    a = load_actions(f)[0]
+    assert uptake_for(a, "tashkent", "UZB") == (
+        {"start": 2022, "full": 2030, "share": 0.75, "source": "city plan 2024"}, "tashkent")
+    assert uptake_for(a, "samarkand", "UZB")[0]["share"] == 0.6
+    assert uptake_for(a, "samarkand", "UZB")[1] == "UZB"
+    assert uptake_for(a, "almaty", "KAZ") == ({"start": 2025, "full": 2040, "share": 0.5}, "*")
+    # the city's own plan reaches its share by 2030; the default is half-way up its S-curve
+    cat = load_catalog()
+    res = {cid: compute_city_carbon(cat.get(cid), None, {}, {}, {"actions": str(f)})
+           for cid in ("tashkent", "almaty")}
+    t = res["tashkent"].actions[0]
+    assert (t["uptake_scope"], t["uptake_full"], t["uptake_share"]) == ("tashkent", 2030, 0.75)
+    assert t["units"] == pytest.approx(0.75 * t["stock"])
+    a_ = res["almaty"].actions[0]
+    assert a_["uptake_scope"] == "*" and a_["units"] == pytest.approx(0.5 * a_["stock"])
+    # Tashkent without its own plan: the default S-curve at 2030 is x = 1/3 of the way,
+    # 0.5 · (3x² − 2x³) = 0.1296 of the stock against 0.75 with the plan
+    g = tmp_path / "default_only.yaml"
+    g.write_text(_one_action(""), encoding="utf-8")
+    t0 = compute_city_carbon(cat.get("tashkent"), None, {}, {}, {"actions": str(g)}).actions[0]
+    x = 1 / 3
+    assert t["abatement_2030_t"] / t0["abatement_2030_t"] == pytest.approx(
+        0.75 / (0.5 * (3 * x ** 2 - 2 * x ** 3)), rel=1e-9)
+
+
+@pytest.mark.parametrize("entry, message", [
+    ("      tashkent: {start: 2022, full: 2030, share: 0.75}\n", "has no source"),
+    ("      tashkent: {start: 2022, full: 2030, share: 1.2, source: s 2024}\n", "exceeds the stock"),
+    ("      tashkent: {start: 2030, full: 2030, share: 0.5, source: s 2024}\n", "start < full"),
+])
+def test_uptake_by_scope_bad_entries_name_the_file(tmp_path, entry, message):
+    f = tmp_path / "bad_actions.yaml"
+    f.write_text(_one_action("    uptake_by_scope:\n" + entry), encoding="utf-8")
+    with pytest.raises(ActionError) as e:
+        load_actions(f)
+    assert message in str(e.value) and "bad_actions.yaml" in str(e.value)
+    assert "tashkent" in str(e.value)
+
+
+def test_store_written_before_the_uptake_columns_gets_them(almaty, tmp_path):
+    import duckdb
+
+    from carlcities.carbon.store import write_city
+
+    con = duckdb.connect(str(tmp_path / "old.duckdb"))
+    # the 0.2.0 table, without the uptake columns
+    con.execute("CREATE TABLE ghg_actions (city_id VARCHAR, run_id VARCHAR, action_id VARCHAR, "
+                "name_en VARCHAR, name_ru VARCHAR, abatement_2030_t DOUBLE, "
+                "abatement_2050_t DOUBLE, cost_usd_per_t DOUBLE, capex_usd DOUBLE, "
+                "opex_usd_yr DOUBLE, lifetime_yr DOUBLE, co_benefits VARCHAR, synthetic BOOLEAN, "
+                "resilience VARCHAR, flag VARCHAR, units DOUBLE, unit VARCHAR, sources VARCHAR)")
+    con.execute("INSERT INTO ghg_actions (city_id, run_id, action_id) VALUES ('x', 'old', 'a')")
+    write_city(con, "run1", "almaty", almaty)
+    rows = con.execute("SELECT action_id, uptake_scope, uptake_full FROM ghg_actions "
+                       "WHERE run_id = 'run1' AND action_id = 'chp_coal_to_gas'").fetchall()
+    assert rows == [("chp_coal_to_gas", "almaty", 2027)]  # Almaty's dated plan
+    assert con.execute("SELECT uptake_scope FROM ghg_actions WHERE run_id = 'old'"
+                       ).fetchall() == [(None,)]
+    con.close()

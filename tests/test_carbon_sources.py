@@ -111,3 +111,30 @@ def test_sourced_values_keep_the_loader_units():
         pytest.approx(0.78e-3)
     assert p.number("km_per_car", "osh", "KGZ", "km/vehicle/year") == 17500
     assert sum(p.mix("car_fuel_mix", "osh", "KGZ").values()) == pytest.approx(1.0)
+
+
+def test_floor_use_split_rows_follow_the_packaged_gem_ratios():
+    """The commercial floor ratio and residential floor share rows are the GEM unit ratios of
+    risk/data/typology_mix.csv (Com / Res; Res / (Res + Com + Ind)), and the generic rows the
+    median of the four capital units; recomputed here so the two files cannot drift apart."""
+    import statistics
+
+    text = (resources.files("carlcities") / "risk" / "data" / "typology_mix.csv").read_text(
+        encoding="utf-8")
+    ratio: dict[tuple[str, str], float] = {}
+    for r in csv.DictReader(text.splitlines()):
+        ratio[(r["unit"], r["occupancy"])] = float(r["floor_ratio_to_res"])
+    units = {"KZ-ALA": "almaty", "UZ-TK": "tashkent", "TJ-DU": "dushanbe", "TM-S": "ashgabat"}
+    com = {c: ratio[(u, "Com")] for u, c in units.items()}
+    res = {c: 1.0 / (1.0 + ratio[(u, "Com")] + ratio[(u, "Ind")]) for u, c in units.items()}
+    p = load_parameters()
+    for c in units.values():
+        assert p.number("commercial_floor_ratio", c, "") == pytest.approx(com[c], abs=5e-4)
+        assert p.number("residential_floor_share", c, "") == pytest.approx(res[c], abs=5e-4)
+    assert p.number("commercial_floor_ratio", "osh", "KGZ") == pytest.approx(
+        statistics.median(com.values()), abs=5e-4)
+    assert p.number("residential_floor_share", "osh", "KGZ") == pytest.approx(
+        statistics.median(res.values()), abs=5e-4)
+    # Astana's GEM unit is not used: its ratio (0.80) would be six times the others
+    assert ratio[("KZ-AST", "Com")] > 0.5
+    assert p.number("commercial_floor_ratio", "astana", "KAZ") < 0.2

@@ -27,7 +27,8 @@ from carlcities.carbon.parameters import Parameters
 from carlcities.carbon.pathways import Pathway
 from carlcities.errors import ConfigError, DataValueError
 
-__all__ = ["Action", "ActionError", "MODELS", "apply_actions", "load_actions", "uptake"]
+__all__ = ["Action", "ActionError", "MODELS", "apply_actions", "load_actions", "uptake",
+           "uptake_for"]
 
 MODELS = ("reduce", "network", "fuel_switch_chp", "retrofit", "electrify_heat", "solar",
           "lighting", "electrify_vehicles", "urban_form")
@@ -97,16 +98,18 @@ def _load(path: str | None) -> tuple[Action, ...]:
         if a["stock"] not in STOCKS:
             raise ActionError(f"action {aid}: unknown stock {a['stock']!r}", path=name,
                               fix=f"use one of {', '.join(STOCKS)}")
-        up = a["uptake"]
-        share = float(up.get("share", 1.0))
-        if share > 1.0:
-            raise ActionError(
-                f"action {aid}: uptake share {share} exceeds the stock ({a['unit']})",
-                path=name, fix="the uptake share is a fraction of the stock: give a value "
-                               "between 0 and 1")
-        if share < 0 or int(up["full"]) <= int(up["start"]):
-            raise ActionError(f"action {aid}: uptake needs 0 <= share and start < full",
-                              path=name, fix="e.g. uptake: {start: 2025, full: 2040, share: 0.5}")
+        _check_uptake(a["uptake"], f"action {aid}", a["unit"], name)
+        by_scope = a.get("uptake_by_scope") or {}
+        if not isinstance(by_scope, dict):
+            raise ActionError(f"action {aid}: uptake_by_scope must map a city id or ISO3 "
+                              "code to an uptake", path=name,
+                              fix="e.g. uptake_by_scope: {tashkent: {start: 2022, full: 2030, "
+                                  "share: 0.75, source: ...}}")
+        for scope, up in by_scope.items():
+            _check_uptake(up, f"action {aid}, uptake for {scope}", a["unit"], name)
+            if not str(up.get("source", "")).strip():
+                raise ActionError(f"action {aid}: the uptake for {scope} has no source",
+                                  path=name, fix="cite the plan or target it follows")
         if float(a["lifetime_yr"]) <= 0:
             raise ActionError(f"action {aid}: lifetime must be positive", path=name,
                               fix="give lifetime_yr in years")
@@ -114,6 +117,30 @@ def _load(path: str | None) -> tuple[Action, ...]:
     if not out:
         raise ConfigError("the action library is empty", path=name, fix="add actions")
     return tuple(out)
+
+
+def _check_uptake(up: Any, what: str, unit: str, name: str) -> None:
+    if not isinstance(up, dict) or not {"start", "full"} <= set(up):
+        raise ActionError(f"{what}: uptake needs start, full and share", path=name,
+                          fix="e.g. uptake: {start: 2025, full: 2040, share: 0.5}")
+    share = float(up.get("share", 1.0))
+    if share > 1.0:
+        raise ActionError(f"{what}: uptake share {share} exceeds the stock ({unit})",
+                          path=name, fix="the uptake share is a fraction of the stock: give a "
+                                         "value between 0 and 1")
+    if share < 0 or int(up["full"]) <= int(up["start"]):
+        raise ActionError(f"{what}: uptake needs 0 <= share and start < full", path=name,
+                          fix="e.g. uptake: {start: 2025, full: 2040, share: 0.5}")
+
+
+def uptake_for(action: Action, city_id: str, country: str) -> tuple[dict[str, Any], str]:
+    """The uptake of ``action`` in a city and where it comes from: the city's own entry of
+    ``uptake_by_scope``, else its country's, else the library default (scope ``*``)."""
+    by_scope = action.get("uptake_by_scope") or {}
+    for scope in (city_id, country):
+        if scope in by_scope:
+            return dict(by_scope[scope]), scope
+    return dict(action["uptake"]), "*"
 
 
 def _stocks(act: Activity, inv: Inventory, params: Parameters, city) -> dict[str, float]:
@@ -235,7 +262,7 @@ def apply_actions(actions: list[Action], inv: Inventory, act: Activity, bau: Pat
             full = (bau.total - compact.total) if compact is not None else np.zeros(len(years))
         else:  # pragma: no cover - validated on load
             raise ActionError(f"unknown model {m}", fix="see MODELS")
-        up = a["uptake"]
+        up, up_scope = uptake_for(a, cid, city.country_iso3)
         share = float(up.get("share", 1.0))
         units = share * stock
         if units > stock * (1 + 1e-9):
@@ -273,5 +300,7 @@ def apply_actions(actions: list[Action], inv: Inventory, act: Activity, bau: Pat
             lifetime_yr=float(a["lifetime_yr"]), units=units, unit=a["unit"], stock=stock,
             savings_usd_yr=sav_full, co_benefits=json.dumps(cob, ensure_ascii=False),
             resilience=a["resilience"], sources="; ".join(a["sources"]),
-            confidence=a.get("confidence", ""), flag=flag))
+            confidence=a.get("confidence", ""), flag=flag,
+            uptake_start=int(up["start"]), uptake_full=int(up["full"]), uptake_share=share,
+            uptake_scope=up_scope, uptake_source=str(up.get("source", ""))))
     return out

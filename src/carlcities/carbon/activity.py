@@ -288,9 +288,16 @@ def proxy_activity(city, year: int, population: float, params: Parameters,
     u_el = U()
     epp = params.number("electricity_per_person", cid, iso, "MWh/person/year", u_el,
                         "electricity consumption")
-    for sub in ("residential", "commercial", "manufacturing"):
-        sh = params.number(f"electricity_share_{sub}", cid, iso, "", u_el,
-                           f"{sub} share of electricity")
+    shares = {sub: params.number(f"electricity_share_{sub}", cid, iso, "", u_el,
+                                 f"{sub} share of electricity")
+              for sub in ("residential", "commercial", "manufacturing")}
+    if sum(shares.values()) > 1.0 + 1e-9:
+        raise DataValueError(
+            f"the electricity shares of {cid} sum to {sum(shares.values()):.3f} > 1 "
+            f"({', '.join(f'{k} {v:g}' for k, v in shares.items())}): a city or country row "
+            "of one sector is combined with regional rows of the others",
+            path=params.path, fix="give all three electricity_share_* rows for the same scope")
+    for sub, sh in shares.items():
         add("stationary", sub, "electricity", "", population * epp * sh, "MWh", u_el)
     drivers["street_light_mwh"] = population * params.number(
         "street_light_kwh_per_person", cid, iso, "MWh/person/year", u_el, "street lighting")

@@ -29,7 +29,11 @@ CREATE TABLE IF NOT EXISTS ghg_actions (
     capex_usd DOUBLE, opex_usd_yr DOUBLE, lifetime_yr DOUBLE,
     co_benefits VARCHAR,                                  -- JSON
     synthetic BOOLEAN,
-    resilience VARCHAR, flag VARCHAR, units DOUBLE, unit VARCHAR, sources VARCHAR
+    resilience VARCHAR, flag VARCHAR, units DOUBLE, unit VARCHAR, sources VARCHAR,
+    uptake_start INTEGER, uptake_full INTEGER,            -- S-curve years
+    uptake_share DOUBLE,                                  -- share of the stock reached
+    uptake_scope VARCHAR,                                 -- city id, ISO3 or '*' (default)
+    uptake_source VARCHAR                                 -- the plan or target followed
 );
 CREATE TABLE IF NOT EXISTS ghg_proxies (
     city_id VARCHAR, run_id VARCHAR, key VARCHAR, scope VARCHAR, level VARCHAR,
@@ -42,7 +46,12 @@ _INV = ("city_id", "run_id", "year", "sector", "subsector", "gpc_ref", "scope", 
         "in_basic", "proxy", "gwp")
 _ACT = ("city_id", "run_id", "action_id", "name_en", "name_ru", "abatement_2030_t",
         "abatement_2050_t", "cost_usd_per_t", "capex_usd", "opex_usd_yr", "lifetime_yr",
-        "co_benefits", "synthetic", "resilience", "flag", "units", "unit", "sources")
+        "co_benefits", "synthetic", "resilience", "flag", "units", "unit", "sources",
+        "uptake_start", "uptake_full", "uptake_share", "uptake_scope", "uptake_source")
+# columns added after 0.2.0: stores written before get them (NULL) on first use
+_ADDED = (("ghg_actions", "uptake_start", "INTEGER"), ("ghg_actions", "uptake_full", "INTEGER"),
+          ("ghg_actions", "uptake_share", "DOUBLE"), ("ghg_actions", "uptake_scope", "VARCHAR"),
+          ("ghg_actions", "uptake_source", "VARCHAR"))
 _PROX = ("city_id", "run_id", "key", "scope", "level", "value", "unit", "stands_for",
          "source", "confidence")
 
@@ -52,6 +61,8 @@ def ensure_tables(con) -> None:
     for stmt in DDL.split(";"):
         if stmt.strip():
             con.execute(stmt)
+    for table, col, typ in _ADDED:
+        con.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {col} {typ}")
 
 
 def write_city(con, run_id: str, city_id: str, result: Any) -> None:
@@ -75,7 +86,9 @@ def write_city(con, run_id: str, city_id: str, result: Any) -> None:
                  _f(a["abatement_2030_t"]), _f(a["abatement_2050_t"]), _f(a["cost_usd_per_t"]),
                  _f(a["capex_usd"]), _f(a["opex_usd_yr"]), _f(a["lifetime_yr"]),
                  a["co_benefits"], syn, a["resilience"], a["flag"], _f(a["units"]), a["unit"],
-                 a["sources"]] for a in result.actions]
+                 a["sources"], a.get("uptake_start"), a.get("uptake_full"),
+                 _f(a.get("uptake_share")), a.get("uptake_scope"), a.get("uptake_source")]
+                for a in result.actions]
     if act_rows:
         con.executemany(f"INSERT INTO ghg_actions ({', '.join(_ACT)}) VALUES "
                         f"({', '.join('?' * len(_ACT))})", act_rows)
