@@ -310,7 +310,8 @@ def _load_ghg(con) -> dict[str, dict[str, Any]]:
     for r in _select(con, "ghg_actions", ["city_id", "run_id", "action_id", "name_en",
                                           "name_ru", "abatement_2030_t", "abatement_2050_t",
                                           "cost_usd_per_t", "capex_usd", "lifetime_yr",
-                                          "flag"]):
+                                          "flag", "uptake_start", "uptake_full",
+                                          "uptake_share", "uptake_scope", "uptake_source"]):
         if r["city_id"] in out and mine(r):
             out[r["city_id"]]["actions"].append(r)
     for r in _select(con, "ghg_proxies", ["city_id", "run_id", "key", "scope", "level",
