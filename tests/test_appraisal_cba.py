@@ -214,6 +214,15 @@ def test_carbon_actions_and_growth_and_packages():
     assert s.low == pytest.approx(210) and s.high == pytest.approx(390)
     assert o.effects["energy_savings_usd_yr"].stream[24] == pytest.approx(60.0)
     assert o.effects["pm25_score"].value == 0.5 and o.sources == ("a", "b")
+    # an action whose uptake starts in 2027 starts there (stream from 2028), one that started
+    # in 2022 is appraised from 2025 (the appraisal does not reach back)
+    late, early = options_from_carbon_actions(
+        [dict(rows[0], action_id="late", uptake_start=2027),
+         dict(rows[0], action_id="early", uptake_start=2022)], start_year=2025)
+    assert late.start_year == 2027 and early.start_year == 2025
+    assert late.effects["avoided_t_co2e_yr"].stream[0] == pytest.approx(100.0 / 3)  # 2028
+    assert late.effects["avoided_t_co2e_yr"].stream[2] == pytest.approx(100.0)      # 2030
+    assert early.effects["avoided_t_co2e_yr"].stream == s.stream
 
     g = options_from_growth([
         dict(scenario_id="bau_sprawl", name_en="B", name_ru="Б", land_take_ha=500,

@@ -498,8 +498,10 @@ def options_from_carbon_actions(rows: Iterable[Mapping[str, Any]], *, start_year
                                 confidence: Mapping[str, str] | None = None) -> list[Option]:
     """Options from rows of the ``ghg_actions`` table (or :func:`apply_actions` dicts).
 
-    The abatement stream [t CO2e/yr] rises linearly from 0 in ``start_year`` to
-    ``abatement_2030_t`` in 2030 and to ``abatement_2050_t`` in 2050, and holds after 2050.
+    The abatement stream [t CO2e/yr] rises linearly from 0 in the action's start year to
+    ``abatement_2030_t`` in 2030 and to ``abatement_2050_t`` in 2050, and holds after 2050. The
+    start year is the row's ``uptake_start`` (the library default or the city's own plan) when it
+    is later than ``start_year``, else ``start_year`` (the appraisal does not reach back).
     Energy savings at full uptake [USD/yr] (``co_benefits.energy_savings_usd_yr``, or
     ``savings_usd_yr``) follow the same shape (stream / its maximum). Uncertainty: triangular
     ± a share of the central value set by the action's confidence (:data:`CONFIDENCE_SPREAD`,
@@ -513,8 +515,11 @@ def options_from_carbon_actions(rows: Iterable[Mapping[str, Any]], *, start_year
         aid = str(r["action_id"])
         a30 = float(r.get("abatement_2030_t") or 0.0)
         a50 = float(r.get("abatement_2050_t") or 0.0)
-        years = np.arange(start_year + 1, 2051)
-        stream = np.interp(years, [start_year, 2030, 2050], [0.0, a30, a50])
+        sy = start_year
+        if r.get("uptake_start") is not None:
+            sy = min(max(start_year, int(r["uptake_start"])), 2029)
+        years = np.arange(sy + 1, 2051)
+        stream = np.interp(years, [sy, 2030, 2050], [0.0, a30, a50])
         peak = float(np.max(np.abs(stream))) or 1.0
         shape = stream / peak
         cob = r.get("co_benefits") or {}
@@ -538,7 +543,7 @@ def options_from_carbon_actions(rows: Iterable[Mapping[str, Any]], *, start_year
             option_id=aid, kind="carbon", name_en=str(r["name_en"]), name_ru=str(r["name_ru"]),
             capex_usd=float(r.get("capex_usd") or 0.0),
             opex_usd_yr=opex,
-            lifetime_yr=float(r.get("lifetime_yr") or 1.0), start_year=start_year,
+            lifetime_yr=float(r.get("lifetime_yr") or 1.0), start_year=sy,
             effects=effects, sources=tuple(s.strip() for s in str(src).split(";") if s.strip()),
             mechanism=str(r.get("mechanism") or r.get("resilience") or ""), flags=flags))
     return out
