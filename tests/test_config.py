@@ -189,3 +189,21 @@ def test_sha256_is_stable_and_tracks_values(tmp_path):
 def test_get_unknown_setting_suggests():
     with pytest.raises(ConfigError, match="did you mean 'grid.res_m'"):
         default_config().get("grid.res")
+
+
+def test_template_writes_each_section_once_so_no_edit_is_lost(tmp_path):
+    """YAML keeps only the last of two blocks with the same key: a user who filled a setting
+    of a section written twice would see it silently dropped."""
+    import re
+
+    import yaml
+
+    text = render_template()
+    heads = re.findall(r"^([a-z_]+):\s*$", text, re.M)
+    assert len(heads) == len(set(heads)), f"sections written twice: {heads}"
+    edited = text.replace("  builtup: null", "  builtup: my/ghs_built_{epoch}.tif", 1)
+    assert edited != text
+    assert yaml.safe_load(edited)["data"]["builtup"] == "my/ghs_built_{epoch}.tif"
+    for s in SETTINGS:  # every setting sits under its own section
+        if s.section:
+            assert s.key in yaml.safe_load(text)[s.section], s.name

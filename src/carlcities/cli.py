@@ -27,6 +27,9 @@ app.add_typer(network_app)
 from .risk.cli import risk_app  # noqa: E402
 
 app.add_typer(risk_app, name="risk")
+from .fetch import data_app  # noqa: E402
+
+app.add_typer(data_app, name="data")
 out_console = Console()
 err_console = Console(stderr=True)
 

@@ -486,7 +486,12 @@ def render_template() -> str:
            "# Every setting is shown at its default; delete a line to keep the default.",
            "# Reference: docs/configuration.md"]
     current: str | None = None
+    # group by section in the order each first appears: a section written twice would make
+    # YAML keep only its last block (settings of one section are declared in several places)
+    order: dict[str | None, int] = {}
     for s in SETTINGS:
+        order.setdefault(s.section, len(order))
+    for s in sorted(SETTINGS, key=lambda x: order[x.section]):
         if s.section != current:
             current = s.section
             if current:

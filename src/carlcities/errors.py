@@ -209,3 +209,48 @@ class ClampWarning(CarlWarning):
 class FallbackWarning(CarlWarning):
     """A fallback stood in for something unknown (a taxonomy class, a country mix): says how
     many assets it affected."""
+
+
+class DataSourceError(CarlError, ValueError):
+    """A request to ``carlcities data fetch`` cannot be served from the source catalogue
+    (src/carlcities/data/data_sources.yaml): an epoch the product does not have, a country it
+    does not cover, a malformed catalogue entry, ..."""
+
+
+class UnknownProductError(DataSourceError, KeyError):
+    """A product id is not in the source catalogue (the message lists the known ids)."""
+
+    def __str__(self) -> str:  # KeyError would otherwise repr() the message
+        return self.message
+
+
+class FetchError(CarlError, OSError):
+    """Root of download failures; ``url`` names what was being fetched. A failed download
+    leaves every file fetched before it, and the data manifest, as they were."""
+
+    def __init__(self, message: str, *, url: str | None = None, path: str | Path | None = None,
+                 fix: str | None = None):
+        self.url = url
+        if url:
+            message = f"{message} [{url}]"
+        super().__init__(message, path=path, fix=fix)
+
+
+class DownloadError(FetchError):
+    """The network failed (no connection, timeout, server error) after every retry."""
+
+
+class RemoteNotFoundError(DownloadError):
+    """The server answered 404 / 410: the file is not (or no longer) at that URL."""
+
+
+class ChecksumError(FetchError):
+    """A downloaded file's sha256 differs from the expected one; the file is not kept."""
+
+
+class DestinationError(FetchError):
+    """The destination folder cannot be created or written (permissions, full disk, ...)."""
+
+
+__all__ += ["DataSourceError", "UnknownProductError", "FetchError", "DownloadError",
+            "RemoteNotFoundError", "ChecksumError", "DestinationError"]
