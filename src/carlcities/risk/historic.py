@@ -22,14 +22,15 @@ from carlcities.risk.gmpe import bindi2011_intensity
 from carlcities.risk.seismicity import haversine_km
 
 __all__ = ["HistoricEvent", "CityObservation", "DEFAULT_PATH", "load_historic",
-           "scenario_intensity", "comparison_table"]
+           "scenario_intensity", "scenario_intensity_at", "comparison_table"]
 
 DEFAULT_PATH = Path(__file__).with_name("data") / "historic_earthquakes.yaml"
 
 _EVENT_REQUIRED = ("id", "name_en", "name_ru", "date", "magnitude", "magnitude_type",
                    "magnitude_source", "epicentre_lon", "epicentre_lat", "epicentre_source",
                    "depth_km", "depth_source", "cities")
-_EVENT_OPTIONAL = ("depth_uncertain", "fault_trace", "trace_source", "notes")
+_EVENT_OPTIONAL = ("depth_uncertain", "fault_trace", "trace_source", "notes",
+                   "observed_deaths", "deaths_source")
 _CITY_REQUIRED = ("city", "lon", "lat", "observed_msk", "observed_text", "scale", "source")
 _CITY_OPTIONAL = ("uncertain",)
 _SCALES = ("MSK-64", "MMI", "EMS-98")
@@ -70,6 +71,8 @@ class HistoricEvent:
     fault_trace: tuple[tuple[float, float], ...] | None = None
     trace_source: str | None = None
     notes: str | None = field(default=None)
+    observed_deaths: float | None = None   # deaths of the event then [persons]
+    deaths_source: str | None = None
 
 
 def _err(path, where, msg, fix):
@@ -176,6 +179,12 @@ def load_historic(path=None) -> list[HistoricEvent]:
             if len(trace) < 2:
                 raise _err(path, where, "fault_trace needs at least two points",
                            "give at least two [lon, lat] pairs")
+        deaths = rec.get("observed_deaths")
+        if deaths is not None:
+            deaths = _float(path, where, "observed_deaths", deaths, 0.0)
+            if not rec.get("deaths_source"):
+                raise _err(path, where, "observed_deaths given without 'deaths_source'",
+                           "add the source of the death toll or remove it")
         events.append(HistoricEvent(
             id=str(rec["id"]), name_en=str(rec["name_en"]), name_ru=str(rec["name_ru"]),
             date=date, magnitude=_float(path, where, "magnitude", rec["magnitude"], 4.0, 8.5),
@@ -187,7 +196,8 @@ def load_historic(path=None) -> list[HistoricEvent]:
             depth_km=_float(path, where, "depth_km", rec["depth_km"], 0.1, 700.0),
             depth_source=str(rec["depth_source"]), cities=tuple(cities),
             depth_uncertain=bool(rec.get("depth_uncertain", False)), fault_trace=trace,
-            trace_source=rec.get("trace_source"), notes=rec.get("notes")))
+            trace_source=rec.get("trace_source"), notes=rec.get("notes"),
+            observed_deaths=deaths, deaths_source=rec.get("deaths_source")))
     return events
 
 
@@ -222,6 +232,20 @@ def scenario_intensity(event: HistoricEvent, lon: float, lat: float):
         r = float(haversine_km(event.epicentre_lon, event.epicentre_lat, lon, lat))
     i, sigma = bindi2011_intensity(event.magnitude, r, event.depth_km, form="hypocentral")
     return float(i), float(sigma)
+
+
+def scenario_intensity_at(event: HistoricEvent, lons, lats) -> np.ndarray:
+    """Modelled intensity [MSK-64] of a historic event at many sites (as
+    :func:`scenario_intensity`, vectorised over epicentral distance; point by point along a
+    fault trace)."""
+    lons = np.asarray(lons, float)
+    lats = np.asarray(lats, float)
+    if event.fault_trace:
+        r = np.array([_distance_to_trace_km(event.fault_trace, x, y) for x, y in zip(lons, lats)])
+    else:
+        r = np.asarray(haversine_km(event.epicentre_lon, event.epicentre_lat, lons, lats), float)
+    i, _ = bindi2011_intensity(event.magnitude, r, event.depth_km, form="hypocentral")
+    return np.asarray(i, float).reshape(lons.shape)
 
 
 def comparison_table(events: list[HistoricEvent] | None = None) -> pd.DataFrame:

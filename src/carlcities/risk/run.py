@@ -121,6 +121,18 @@ def _coarsen_sites(expo, grid, k: int):
     return agg, blk
 
 
+def _block_centres(grid, k: int, nb: int) -> tuple[np.ndarray, np.ndarray]:
+    """Longitude and latitude [°] of the centre of every k × k block (block index order)."""
+    from pyproj import Transformer
+
+    bw = math.ceil(grid.width / k)
+    b = np.arange(nb)
+    x = grid.x0 + ((b % bw) * k + k / 2.0) * grid.res
+    y = grid.y0 - ((b // bw) * k + k / 2.0) * grid.res
+    lon, lat = Transformer.from_crs(grid.epsg, 4326, always_xy=True).transform(x, y)
+    return np.asarray(lon, float), np.asarray(lat, float)
+
+
 def _per_cell(expo, grid, values: np.ndarray) -> np.ndarray:
     """Sum an asset quantity onto the grid cells (exposure sites are flat cell indices)."""
     out = np.bincount(expo.site, weights=values, minlength=grid.width * grid.height)
@@ -426,8 +438,13 @@ def compute_city_risk(city, grid, inputs: dict[str, str], epochs_data: dict[int,
             pga_blk[cexpo.site] = np.exp(mln[0])
             rasters["eq_pga_rp475_event"] = (pga_blk[blk].astype("float32"), "g",
                                              "median PGA of the same event [g]")
-        from .historic import load_historic, scenario_intensity
+        from .historic import load_historic, scenario_intensity, scenario_intensity_at
+        from .pager import expected_fatalities, load_pager_models
 
+        pager = load_pager_models(p.get("pager_parameters")).get(city.country_iso3)
+        res_blk = np.bincount(blk.ravel(), weights=pop.ravel(), minlength=nb)
+        lon_blk, lat_blk = _block_centres(grid, k, nb)
+        lived = res_blk > 0
         for hev in load_historic():
             obs = next((o for o in hev.cities if o.city == city.city_id), None)
             dist = float(haversine_km(hev.epicentre_lon, hev.epicentre_lat, city.lon, city.lat))
@@ -442,6 +459,11 @@ def compute_city_risk(city, grid, inputs: dict[str, str], epochs_data: dict[int,
                                  seed=seed, fatality_curves=fat_curves, below_min="zero")
             pga_c = float(np.exp(gm("PGA", np.array([min(hev.magnitude, 8.5)]),
                                     np.array([[max(dist, 0.1)]]), np.array([vmed]))[0][0, 0]))
+            # second opinion: PAGER's empirical deaths from residents and the intensity map
+            f_pager = None
+            if pager is not None and lived.any():
+                i_blk = scenario_intensity_at(hev, lon_blk[lived], lat_blk[lived])
+                f_pager = expected_fatalities(i_blk, res_blk[lived], pager)
             res.scenarios.append(dict(
                 event_id=hev.id, name_en=hev.name_en, name_ru=hev.name_ru, year=hev.date.year,
                 magnitude=hev.magnitude, lon=hev.epicentre_lon, lat=hev.epicentre_lat,
@@ -450,7 +472,9 @@ def compute_city_risk(city, grid, inputs: dict[str, str], epochs_data: dict[int,
                 observed_source=(obs.source if obs else None), pga_median_g=pga_c,
                 loss_usd=hs.loss_mean, loss_lo=hs.loss_interval[0], loss_hi=hs.loss_interval[1],
                 fatalities=hs.fatalities_mean, fatalities_lo=hs.fatalities_interval[0],
-                fatalities_hi=hs.fatalities_interval[1], synthetic=syn))
+                fatalities_hi=hs.fatalities_interval[1], synthetic=syn,
+                fatalities_pager=f_pager, observed_deaths=hev.observed_deaths,
+                deaths_source=hev.deaths_source))
             add({"risk_scenario_loss_usd": hs.loss_mean,
                  "risk_scenario_fatalities": hs.fatalities_mean,
                  "risk_scenario_msk": float(msk)}, scenario=hev.id,

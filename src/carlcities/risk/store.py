@@ -7,7 +7,8 @@ Indicator values (EAL, fatalities, 475-year PGA, exposed population, ...) go to
                     and loss exceedance curves (annual rate of exceeding a loss), one row per
                     point, with 5-95 % bounds across ground-motion realisations for losses;
 ``risk_scenarios``  each named historic earthquake at each city it affected: modelled
-                    intensity beside the observed one from the literature, losses and deaths;
+                    intensity beside the observed one from the literature, losses and deaths
+                    (engineering model, the USGS PAGER empirical model, the toll then);
 ``risk_exposure``   the exposure model summed by typology and occupancy, per year and
                     exposure scenario;
 ``risk_summary``    one JSON document per city with what the appraisal needs (EAL by hazard
@@ -45,7 +46,9 @@ CREATE TABLE IF NOT EXISTS risk_scenarios (
     pga_median_g DOUBLE,                                  -- at the centre, on the site [g]
     loss_usd DOUBLE, loss_lo DOUBLE, loss_hi DOUBLE,      -- today's exposure [USD]
     fatalities DOUBLE, fatalities_lo DOUBLE, fatalities_hi DOUBLE,
-    synthetic BOOLEAN
+    synthetic BOOLEAN,
+    fatalities_pager DOUBLE,                              -- USGS PAGER empirical model [persons]
+    observed_deaths DOUBLE, deaths_source VARCHAR         -- the event's toll then (NOAA)
 );
 CREATE TABLE IF NOT EXISTS risk_exposure (
     city_id VARCHAR, run_id VARCHAR, year INTEGER, taxonomy VARCHAR, occupancy VARCHAR,
@@ -63,7 +66,12 @@ _CURVE = ("city_id", "run_id", "hazard", "curve", "scenario", "measure", "unit",
 _SCEN = ("city_id", "run_id", "event_id", "name_en", "name_ru", "year", "magnitude", "lon",
          "lat", "depth_km", "distance_km", "msk_model", "msk_sigma", "msk_observed",
          "observed_source", "pga_median_g", "loss_usd", "loss_lo", "loss_hi", "fatalities",
-         "fatalities_lo", "fatalities_hi", "synthetic")
+         "fatalities_lo", "fatalities_hi", "synthetic", "fatalities_pager", "observed_deaths",
+         "deaths_source")
+# columns added after 0.2.0: older stores get them (NULL) on first use
+_ADDED = (("risk_scenarios", "fatalities_pager", "DOUBLE"),
+          ("risk_scenarios", "observed_deaths", "DOUBLE"),
+          ("risk_scenarios", "deaths_source", "VARCHAR"))
 _EXPO = ("city_id", "run_id", "year", "taxonomy", "occupancy", "buildings", "area_m2",
          "value_usd", "occupants_night", "eq_eal_usd", "source", "synthetic")
 
@@ -73,6 +81,8 @@ def ensure_tables(con) -> None:
     for stmt in DDL.split(";"):
         if stmt.strip():
             con.execute(stmt)
+    for table, col, typ in _ADDED:
+        con.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {col} {typ}")
 
 
 def _insert(con, table: str, cols: tuple[str, ...], rows: list[dict[str, Any]],
