@@ -223,6 +223,18 @@ def test_carbon_actions_and_growth_and_packages():
     assert late.effects["avoided_t_co2e_yr"].stream[0] == pytest.approx(100.0 / 3)  # 2028
     assert late.effects["avoided_t_co2e_yr"].stream[2] == pytest.approx(100.0)      # 2030
     assert early.effects["avoided_t_co2e_yr"].stream == s.stream
+    # an appraisal that itself starts in 2030 does not reach back to an earlier uptake start
+    (o30,) = options_from_carbon_actions([dict(rows[0], uptake_start=2027)], start_year=2030)
+    assert o30.start_year == 2030
+    st = o30.effects["avoided_t_co2e_yr"].stream
+    assert st[0] == pytest.approx(300.0 / 20) and st[19] == pytest.approx(300.0)  # 2031, 2050
+    # an action whose uptake starts in 2035 rises from 0 then to the 2050 value
+    (o35,) = options_from_carbon_actions([dict(rows[0], uptake_start=2035, abatement_2030_t=0.0)],
+                                         start_year=2025)
+    assert o35.start_year == 2035
+    assert o35.effects["avoided_t_co2e_yr"].stream[14] == pytest.approx(300.0)  # 2050
+    # a row flagged "not applicable" is no option
+    assert options_from_carbon_actions([dict(rows[0], flag="not applicable: x")]) == []
 
     g = options_from_growth([
         dict(scenario_id="bau_sprawl", name_en="B", name_ru="Б", land_take_ha=500,

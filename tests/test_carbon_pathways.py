@@ -212,6 +212,9 @@ def test_uptake_by_scope_city_then_country_then_default(tmp_path):
     ("      tashkent: {start: 2022, full: 2030, share: 0.75}\n", "has no source"),
     ("      tashkent: {start: 2022, full: 2030, share: 1.2, source: s 2024}\n", "exceeds the stock"),
     ("      tashkent: {start: 2030, full: 2030, share: 0.5, source: s 2024}\n", "start < full"),
+    ("      tashkent: {start: 2022, full: 2030, share: 0.5, source: s 2024}\n"
+     "      tashkentt: {start: 2022, full: 2030, share: 0.5, source: s 2024}\n",
+     "neither a catalogue city"),
 ])
 def test_uptake_by_scope_bad_entries_name_the_file(tmp_path, entry, message):
     f = tmp_path / "bad_actions.yaml"
@@ -242,3 +245,17 @@ def test_store_written_before_the_uptake_columns_gets_them(almaty, tmp_path):
     assert con.execute("SELECT uptake_scope FROM ghg_actions WHERE run_id = 'old'"
                        ).fetchall() == [(None,)]
     con.close()
+
+
+def test_action_that_does_not_apply_costs_nothing():
+    """Converting a CHP that already burns gas is not an action: no units, no capex."""
+    from carlcities.carbon.parameters import load_parameters
+
+    cat = load_catalog()
+    p = load_parameters()
+    gas_city = next(c for c in cat if p.text("dh_fuel", c.city_id, c.country_iso3)
+                    == "natural_gas")
+    r = compute_city_carbon(gas_city, None, {}, {}, {})
+    a = next(x for x in r.actions if x["action_id"] == "chp_coal_to_gas")
+    assert a["flag"].startswith("not applicable")
+    assert a["units"] == 0 and a["capex_usd"] == 0 and a["opex_usd_yr"] == 0

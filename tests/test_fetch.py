@@ -93,6 +93,12 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 self.send_header("Content-Length", "0")
                 self.end_headers()
                 return
+            with srv.lock:
+                wrong = srv.wrong_range.get(self.path.lstrip("/"), 0)
+                if wrong:
+                    srv.wrong_range[self.path.lstrip("/")] = wrong - 1
+            if wrong:  # a broken proxy: answers a resume with the file's first bytes
+                start = 0
             part = data[start:]
             self.send_response(206)
             self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
@@ -122,6 +128,7 @@ def server(tmp_path):
     root.mkdir()
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     srv.root, srv.log, srv.fail, srv.short = root, [], {}, {}
+    srv.wrong_range = {}
     srv.lock = threading.Lock()
     t = threading.Thread(target=srv.serve_forever, daemon=True)
     t.start()
@@ -317,6 +324,21 @@ def test_resume_part_with_range(server, tmp_path):
     assert not (dest / "earthquakes/centennial_Y2K.CAT.part").exists()
     man = json.loads((dest / MANIFEST_NAME).read_text())
     assert man["files"]["earthquakes/centennial_Y2K.CAT"]["sha256"] == _sha(data)
+
+
+def test_resume_answered_with_another_range_restarts_whole(server, tmp_path):
+    """A 206 for the wrong bytes must not be written at offset 0 and then 'resumed' into a
+    corrupt file of the right size: the part is dropped and the file fetched whole."""
+    data = server.put(CENT, _eq_file())
+    server.wrong_range[CENT] = 1
+    dest = tmp_path / "data"
+    half = len(data) // 2
+    (dest / "earthquakes").mkdir(parents=True)
+    (dest / "earthquakes/centennial_Y2K.CAT.part").write_bytes(data[:half])
+    fetch(["osh"], ["usgs_centennial"], dest, base_url=server.url, backoff=0, epochs=[2020])
+    got = server.gets(CENT)
+    assert got[0][2] == f"bytes={half}-" and got[-1][2] is None
+    assert (dest / "earthquakes/centennial_Y2K.CAT").read_bytes() == data
 
 
 def test_dropped_connection_resumes_in_the_same_run(server, tmp_path):

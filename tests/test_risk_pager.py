@@ -98,3 +98,33 @@ def test_toll_needs_its_source(tmp_path):
     with pytest.raises(HazardError) as e:
         load_historic(f)
     assert "deaths_source" in str(e.value) and "events.yaml" in str(e.value)
+
+
+def test_store_written_before_the_pager_columns_gets_them(tmp_path):
+    """A 0.2.0 store (risk_scenarios without the PAGER and toll columns) takes new rows."""
+    import duckdb
+
+    from carlcities.risk.store import write_city
+
+    con = duckdb.connect(str(tmp_path / "old.duckdb"))
+    con.execute("CREATE TABLE risk_scenarios (city_id VARCHAR, run_id VARCHAR, event_id "
+                "VARCHAR, name_en VARCHAR, name_ru VARCHAR, year INTEGER, magnitude DOUBLE, "
+                "lon DOUBLE, lat DOUBLE, depth_km DOUBLE, distance_km DOUBLE, msk_model DOUBLE, "
+                "msk_sigma DOUBLE, msk_observed VARCHAR, observed_source VARCHAR, "
+                "pga_median_g DOUBLE, loss_usd DOUBLE, loss_lo DOUBLE, loss_hi DOUBLE, "
+                "fatalities DOUBLE, fatalities_lo DOUBLE, fatalities_hi DOUBLE, "
+                "synthetic BOOLEAN)")
+    con.execute("INSERT INTO risk_scenarios (city_id, run_id, event_id) "
+                "VALUES ('tashkent', 'old', 'tashkent_1966')")
+
+    class _R:  # the parts of a RiskResult that write_city reads
+        curves, exposure, summary, synthetic = [], [], None, True
+        scenarios = [dict(event_id="tashkent_1966", name_en="T", name_ru="Т", year=1966,
+                          magnitude=5.1, fatalities=2088.0, fatalities_pager=3.47,
+                          observed_deaths=10.0, deaths_source="NOAA row 1966 TASHKENT")]
+
+    write_city(con, "new", "tashkent", _R())
+    got = con.execute("SELECT run_id, fatalities_pager, observed_deaths FROM risk_scenarios "
+                      "ORDER BY run_id").fetchall()
+    assert got == [("new", 3.47, 10.0), ("old", None, None)]
+    con.close()

@@ -459,6 +459,15 @@ def download(url: str, target: Path, *, expected_sha256: str | None = None,
         try:
             total = _fetch_once(url, part, start, timeout, on_progress, chunk)
             break
+        except _RangeMismatch as exc:
+            part.unlink(missing_ok=True)  # the next try asks for the whole file
+            if attempt >= retries:
+                raise DownloadError(f"the server answered a resume with another range ({exc})",
+                                    url=url, path=target,
+                                    fix="run again; if it persists, the server or a proxy "
+                                        "mishandles HTTP Range: try another --base-url") from None
+            attempt += 1
+            continue
         except urllib.error.HTTPError as exc:
             if exc.code == 416 and start:  # the part is as long as (or longer than) the file
                 part.unlink(missing_ok=True)
@@ -514,6 +523,10 @@ class _ShortRead(Exception):
     """The connection closed before the announced length arrived (retried, resumed)."""
 
 
+class _RangeMismatch(Exception):
+    """A 206 answer for another range than asked: the part is dropped and fetched whole."""
+
+
 def _fetch_once(url: str, part: Path, start: int, timeout: float,
                 on_progress: Callable[[int, int | None], None] | None, chunk: int) -> int | None:
     with _request(url, start=start, timeout=timeout) as resp:
@@ -521,7 +534,8 @@ def _fetch_once(url: str, part: Path, start: int, timeout: float,
         if start and status == 206:
             cr = resp.headers.get("Content-Range", "")
             if not cr.startswith(f"bytes {start}-"):
-                start = 0  # an answer for another range: start again
+                # bytes of another range: writing them at offset 0 would corrupt the file
+                raise _RangeMismatch(f"asked for bytes {start}-, got {cr!r}")
         else:
             start = 0  # 200: the server sent the whole file
         total = _total_from(resp, start)

@@ -501,7 +501,10 @@ def options_from_carbon_actions(rows: Iterable[Mapping[str, Any]], *, start_year
     The abatement stream [t CO2e/yr] rises linearly from 0 in the action's start year to
     ``abatement_2030_t`` in 2030 and to ``abatement_2050_t`` in 2050, and holds after 2050. The
     start year is the row's ``uptake_start`` (the library default or the city's own plan) when it
-    is later than ``start_year``, else ``start_year`` (the appraisal does not reach back).
+    is later than ``start_year``, else ``start_year`` (the appraisal does not reach back); an
+    action starting in or after 2030 rises from 0 at its start to ``abatement_2050_t``. Rows
+    flagged "not applicable" (a conversion already made, losses already at the target) are
+    not options and are left out.
     Energy savings at full uptake [USD/yr] (``co_benefits.energy_savings_usd_yr``, or
     ``savings_usd_yr``) follow the same shape (stream / its maximum). Uncertainty: triangular
     ± a share of the central value set by the action's confidence (:data:`CONFIDENCE_SPREAD`,
@@ -515,11 +518,16 @@ def options_from_carbon_actions(rows: Iterable[Mapping[str, Any]], *, start_year
         aid = str(r["action_id"])
         a30 = float(r.get("abatement_2030_t") or 0.0)
         a50 = float(r.get("abatement_2050_t") or 0.0)
+        if str(r.get("flag") or "").startswith("not applicable"):
+            continue  # e.g. converting a CHP that already burns gas: not an option here
         sy = start_year
         if r.get("uptake_start") is not None:
-            sy = min(max(start_year, int(r["uptake_start"])), 2029)
-        years = np.arange(sy + 1, 2051)
-        stream = np.interp(years, [sy, 2030, 2050], [0.0, a30, a50])
+            sy = max(start_year, int(r["uptake_start"]))
+        years = np.arange(sy + 1, max(sy + 1, 2050) + 1)
+        if sy < 2030:
+            stream = np.interp(years, [sy, 2030, 2050], [0.0, a30, a50])
+        else:  # starts in or after 2030: from 0 at its start to the 2050 value
+            stream = np.interp(years, [sy, max(sy + 1, 2050)], [0.0, a50])
         peak = float(np.max(np.abs(stream))) or 1.0
         shape = stream / peak
         cob = r.get("co_benefits") or {}

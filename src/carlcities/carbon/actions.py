@@ -105,6 +105,17 @@ def _load(path: str | None) -> tuple[Action, ...]:
                               "code to an uptake", path=name,
                               fix="e.g. uptake_by_scope: {tashkent: {start: 2022, full: 2030, "
                                   "share: 0.75, source: ...}}")
+        if by_scope:
+            from carlcities.catalog import load_catalog
+
+            cat = load_catalog()
+            known = {c.city_id for c in cat} | {c.country_iso3 for c in cat}
+            bad = sorted(str(k) for k in by_scope if k not in known)
+            if bad:
+                raise ActionError(f"action {aid}: uptake_by_scope names {', '.join(bad)}, "
+                                  "neither a catalogue city nor a country", path=name,
+                                  fix="use a city id (carlcities cities) or an ISO3 code "
+                                      "such as KAZ")
         for scope, up in by_scope.items():
             _check_uptake(up, f"action {aid}, uptake for {scope}", a["unit"], name)
             if not str(up.get("source", "")).strip():
@@ -265,6 +276,8 @@ def apply_actions(actions: list[Action], inv: Inventory, act: Activity, bau: Pat
         up, up_scope = uptake_for(a, cid, city.country_iso3)
         share = float(up.get("share", 1.0))
         units = share * stock
+        if flag is not None and flag.startswith("not applicable"):
+            units = 0.0  # nothing to buy: no capex or opex for an action that does not apply
         if units > stock * (1 + 1e-9):
             raise ActionError(f"action {a.id}: {units:.0f} {a['unit']} exceeds the stock "
                               f"{stock:.0f} of {cid}", fix="lower the uptake share")

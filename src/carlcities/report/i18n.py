@@ -395,7 +395,7 @@ STRINGS.update({
     "risk_deaths": ("deaths today", "погибшие сегодня"),
     "risk_deaths_pager": ("deaths today, USGS PAGER empirical model",
                           "погибшие сегодня, эмпирическая модель USGS PAGER"),
-    "risk_deaths_then": ("deaths then", "погибло тогда"),
+    "risk_deaths_then": ("deaths then, whole event", "погибло тогда, всё событие"),
     "risk_trajectories": ("Risk to 2050", "Риск до 2050 года"),
     "risk_climate": ("climate", "климат"),
     "risk_by_class": ("Buildings by class", "Здания по типам"),

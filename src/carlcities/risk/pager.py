@@ -15,8 +15,9 @@ carlcities uses it as a *second opinion* beside the engineering estimate of
 intensity map, was calibrated on observed deaths, and is blind to the building classes.
 The intensity is the Bindi et al. (2011) MSK-64 prediction; MSK-64 and MMI are treated as
 equal up to XII, as the two scales are built on the same damage descriptions (a simplification
-of about half a degree). As in PAGER, intensities above X are evaluated at X, and the rate
-is 0 below V.
+of about half a degree). PAGER bins the exposed population by whole MMI degrees; here each
+500 m block keeps its continuous intensity. Intensities above X are evaluated at X (PAGER's
+highest bin), and the rate is 0 below V.
 
 References
 ----------
