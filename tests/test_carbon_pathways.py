@@ -259,3 +259,17 @@ def test_action_that_does_not_apply_costs_nothing():
     a = next(x for x in r.actions if x["action_id"] == "chp_coal_to_gas")
     assert a["flag"].startswith("not applicable")
     assert a["units"] == 0 and a["capex_usd"] == 0 and a["opex_usd_yr"] == 0
+
+
+def test_proxy_values_are_stored_without_float_noise(almaty, tmp_path):
+    """A value converted between units (1,626 kWh → 1.626 MWh) is stored as 1.626, not as
+    1.6260000000000001, since the report lists the stored text."""
+    import duckdb
+
+    from carlcities.carbon.store import write_city
+
+    con = duckdb.connect(str(tmp_path / "p.duckdb"))
+    write_city(con, "r", "almaty", almaty)
+    vals = [v for (v,) in con.execute("SELECT value FROM ghg_proxies").fetchall()]
+    assert vals and not any("0000000" in v or "9999999" in v for v in vals)
+    con.close()

@@ -92,11 +92,17 @@ def write_city(con, run_id: str, city_id: str, result: Any) -> None:
     if act_rows:
         con.executemany(f"INSERT INTO ghg_actions ({', '.join(_ACT)}) VALUES "
                         f"({', '.join('?' * len(_ACT))})", act_rows)
-    prox = [[city_id, run_id, p["key"], p["scope"], p["level"], str(p["value"]), p["unit"],
+    prox = [[city_id, run_id, p["key"], p["scope"], p["level"], _text(p["value"]), p["unit"],
              p.get("stands_for", ""), p["source"], p["confidence"]] for p in result.proxies]
     if prox:
         con.executemany(f"INSERT INTO ghg_proxies ({', '.join(_PROX)}) VALUES "
                         f"({', '.join('?' * len(_PROX))})", prox)
+
+
+def _text(v: Any) -> str:
+    """A parameter value as text: floats to 6 significant digits (1.626, not 1.6260000000000001,
+    after a unit conversion), everything else as it is."""
+    return f"{v:.6g}" if isinstance(v, float) else str(v)
 
 
 def _f(v: Any) -> float | None:
