@@ -97,3 +97,14 @@ GROWTH_CLASSES = {
     3: ("leapfrog", "скачкообразный рост"),
     4: ("inclusion", "включение"),
 }
+
+
+def apply_ddl(con, ddl: str, added: tuple[tuple[str, str, str], ...] = ()) -> None:
+    """Run the ``CREATE TABLE IF NOT EXISTS`` statements of ``ddl`` (idempotent), then give
+    tables of an older store the columns added since, as ``(table, column, type)`` (NULL in
+    the rows already there)."""
+    for stmt in ddl.split(";"):
+        if stmt.strip():
+            con.execute(stmt)
+    for table, col, typ in added:
+        con.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {col} {typ}")

@@ -689,38 +689,6 @@ def _postprocess(dest: Path, sources: Sources, items: list[FetchItem]) -> dict[s
 
 
 # ------------------------------------------------------------------------------ the configuration
-def _template_blocks(text: str) -> list[tuple[str | None, list[str]]]:
-    """The ``carlcities init`` template as (top-level key, lines) blocks, each with the
-    comments before it; sections that appear more than once (``data:`` does) are merged into
-    their first appearance, since YAML keeps only the last of duplicate keys."""
-    blocks: list[tuple[str | None, list[str]]] = [(None, [])]
-    pending: list[str] = []
-    for line in text.splitlines():
-        if not line.strip() or line.startswith("#"):
-            pending.append(line)
-        elif not line.startswith(" "):
-            blocks.append((line.split(":", 1)[0], pending + [line]))
-            pending = []
-        else:
-            blocks[-1][1].extend(pending + [line])
-            pending = []
-    blocks[-1][1].extend(pending)
-    merged: list[tuple[str | None, list[str]]] = []
-    first: dict[str, list[str]] = {}
-    for key, lines in blocks:
-        if key is not None and key in first:
-            header = next(i for i, x in enumerate(lines) if x.startswith(f"{key}:"))
-            body = [x for x in lines[header + 1:]]
-            while body and not body[-1].strip():
-                body.pop()
-            first[key].extend(body)
-            continue
-        if key is not None:
-            first[key] = lines
-        merged.append((key, lines))
-    return merged
-
-
 def write_study_config(dest: Path, sources: Sources, items: list[FetchItem],
                        cities: list[str] | None, epochs: list[int]) -> Path:
     """Write ``DEST/carlcities-data.yaml``: the full study template of ``carlcities init``
@@ -767,15 +735,17 @@ def write_study_config(dest: Path, sources: Sources, items: list[FetchItem],
                 for k, v in values.items()}
     set_data["source"] = "files" if files else "demo"
     out = []
-    for key, block in _template_blocks(render_template()):
-        for line in block:
-            if key == "data" and line.startswith("  ") and not line.startswith("  #"):
-                k = line.strip().split(":", 1)[0]
-                if k in set_data:
-                    line = f"  {k}: {set_data.pop(k)}"
-            elif key in set_top and line.startswith(f"{key}:"):
-                line = f"{key}: {set_top.pop(key)}"
-            out.append(line)
+    section = None  # the top-level key the template is in (each is written once)
+    for line in render_template().splitlines():
+        if line and not line.startswith((" ", "#")):
+            section = line.split(":", 1)[0]
+            if section in set_top:
+                line = f"{section}: {set_top.pop(section)}"
+        elif section == "data" and line.startswith("  ") and not line.startswith("  #"):
+            k = line.strip().split(":", 1)[0]
+            if k in set_data:
+                line = f"  {k}: {set_data.pop(k)}"
+        out.append(line)
     head = ["# Written by `carlcities data fetch` — paths are relative to this file.",
             "# Run:  carlcities run --config " + (dest / CONFIG_NAME).as_posix() + " --out out/",
             f"# Files and their licences: {MANIFEST_NAME} beside this file."]

@@ -20,6 +20,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from carlcities._schema import apply_ddl
+
 __all__ = ["DDL", "ensure_tables", "write_all"]
 
 DDL = """
@@ -85,9 +87,7 @@ _COLS = {
 
 def ensure_tables(con) -> None:
     """Create the appraisal tables if they do not exist (idempotent)."""
-    for stmt in DDL.split(";"):
-        if stmt.strip():
-            con.execute(stmt)
+    apply_ddl(con, DDL)
 
 
 def _cell(v: Any) -> Any:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from carlcities._schema import apply_ddl
+
 __all__ = ["DDL", "ensure_tables", "write_city"]
 
 DDL = """
@@ -58,11 +60,7 @@ _PROX = ("city_id", "run_id", "key", "scope", "level", "value", "unit", "stands_
 
 def ensure_tables(con) -> None:
     """Create the carbon tables if they do not exist (idempotent)."""
-    for stmt in DDL.split(";"):
-        if stmt.strip():
-            con.execute(stmt)
-    for table, col, typ in _ADDED:
-        con.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {col} {typ}")
+    apply_ddl(con, DDL, _ADDED)
 
 
 def write_city(con, run_id: str, city_id: str, result: Any) -> None:

@@ -97,7 +97,7 @@ def _coarsen_sites(expo, grid, k: int):
 
     from .exposure import _QUANTITIES, OCCUPANCIES
 
-    blk, bw = _blocks(grid, k)
+    blk, _ = _blocks(grid, k)
     site = blk.ravel()[expo.site]
     # one asset per (block, class, occupancy): quantities summed
     occ = np.zeros(len(expo), np.int64)
@@ -111,9 +111,7 @@ def _coarsen_sites(expo, grid, k: int):
     site = uk // (nt * no)
     tax = (uk // no) % nt
     occ_names = np.asarray(OCCUPANCIES)[uk % no]
-    br, bc = site // bw, site % bw
-    x = grid.x0 + (bc * k + k / 2.0) * grid.res
-    y = grid.y0 - (br * k + k / 2.0) * grid.res
+    x, y = _block_xy(grid, k, site)
     lon, lat = Transformer.from_crs(grid.epsg, 4326, always_xy=True).transform(x, y)
     agg = replace(expo, site=site, x=x, y=y, lon=np.asarray(lon), lat=np.asarray(lat),
                   taxonomy=tax, occupancy=occ_names, storeys=np.full(uk.size, "", "<U6"),
@@ -121,14 +119,19 @@ def _coarsen_sites(expo, grid, k: int):
     return agg, blk
 
 
+def _block_xy(grid, k: int, blocks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Grid coordinates [m] of the centres of k × k blocks given by their index (``_blocks``)."""
+    bw = math.ceil(grid.width / k)
+    x = grid.x0 + ((blocks % bw) * k + k / 2.0) * grid.res
+    y = grid.y0 - ((blocks // bw) * k + k / 2.0) * grid.res
+    return x, y
+
+
 def _block_centres(grid, k: int, nb: int) -> tuple[np.ndarray, np.ndarray]:
     """Longitude and latitude [°] of the centre of every k × k block (block index order)."""
     from pyproj import Transformer
 
-    bw = math.ceil(grid.width / k)
-    b = np.arange(nb)
-    x = grid.x0 + ((b % bw) * k + k / 2.0) * grid.res
-    y = grid.y0 - ((b // bw) * k + k / 2.0) * grid.res
+    x, y = _block_xy(grid, k, np.arange(nb))
     lon, lat = Transformer.from_crs(grid.epsg, 4326, always_xy=True).transform(x, y)
     return np.asarray(lon, float), np.asarray(lat, float)
 

@@ -24,6 +24,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from carlcities._schema import apply_ddl
+
 __all__ = ["DDL", "ensure_tables", "write_city"]
 
 DDL = """
@@ -78,11 +80,7 @@ _EXPO = ("city_id", "run_id", "year", "taxonomy", "occupancy", "buildings", "are
 
 def ensure_tables(con) -> None:
     """Create the risk tables if they do not exist (idempotent)."""
-    for stmt in DDL.split(";"):
-        if stmt.strip():
-            con.execute(stmt)
-    for table, col, typ in _ADDED:
-        con.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {col} {typ}")
+    apply_ddl(con, DDL, _ADDED)
 
 
 def _insert(con, table: str, cols: tuple[str, ...], rows: list[dict[str, Any]],
