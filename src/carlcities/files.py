@@ -1,0 +1,51 @@
+"""File plumbing used across the house: checksums and atomic writes (one home each)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+__all__ = ["sha256_file", "sha256_text", "write_atomic", "write_json_atomic"]
+
+_CHUNK = 1 << 20
+
+
+def sha256_file(path: str | Path) -> str:
+    """SHA-256 of a file's bytes, read in 1 MiB chunks (hex digest)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(_CHUNK), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def sha256_text(text: str) -> str:
+    """SHA-256 of a text's UTF-8 bytes (hex digest)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def write_atomic(path: str | Path, data: bytes | str, encoding: str = "utf-8") -> Path:
+    """Write ``data`` to ``path`` through a sibling ``.part`` file and ``os.replace``.
+
+    A reader never sees a half-written file, and a failed write leaves the old file intact.
+    """
+    path = Path(path)
+    tmp = path.with_name(path.name + ".part")
+    try:
+        if isinstance(data, str):
+            tmp.write_text(data, encoding=encoding)
+        else:
+            tmp.write_bytes(data)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_json_atomic(path: str | Path, data: Any) -> Path:
+    """Pretty JSON (UTF-8, non-ASCII kept) written atomically; unknown types as ``str``."""
+    return write_atomic(path, json.dumps(data, indent=2, ensure_ascii=False, default=str))
