@@ -35,11 +35,9 @@ def town():
 
 def _run(town, **sp):
     c, grid, pop, bu, risk = town
-    params = dict(synthetic=True, form={}, _shared={"risk": risk},
-                  scenarios=dict(names=["bau_sprawl", "risk_aware"], epochs=[2030, 2050],
-                                 seed=1, **sp))
-    return compute_city_scenarios(c, grid, {}, {2020: dict(population=pop, builtup=bu)}, [],
-                                  params)
+    return compute_city_scenarios(c, grid, {}, {2020: dict(population=pop, builtup=bu)},
+                                  names=["bau_sprawl", "risk_aware"], epochs=[2030, 2050],
+                                  seed=1, form={}, risk=risk, synthetic=True, **sp)
 
 
 def test_risk_aware_keeps_new_residents_out_of_the_flood_zone(town):
@@ -68,8 +66,7 @@ def test_a_user_scenario_naming_a_missing_layer_is_an_error(town, tmp_path):
         "  density_target: {multiplier: 1.0, annual_change: 0.0}\n  infill_share: 0.5\n"
         "  no_build: [fault_buffer]\n", encoding="utf-8")
     c, grid, pop, bu, risk = town
-    params = dict(synthetic=True, form={}, _shared={"risk": risk},
-                  scenarios=dict(names=["no_faults"], dirs=[str(tmp_path)], epochs=[2030]))
     with pytest.raises(ScenarioError, match="fault_buffer"):
-        compute_city_scenarios(c, grid, {}, {2020: dict(population=pop, builtup=bu)}, [],
-                               params)
+        compute_city_scenarios(c, grid, {}, {2020: dict(population=pop, builtup=bu)},
+                               names=["no_faults"], dirs=[str(tmp_path)], epochs=[2030],
+                               seed=0, form={}, risk=risk, synthetic=True)

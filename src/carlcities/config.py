@@ -220,12 +220,13 @@ SETTINGS: tuple[Setting, ...] = (
             "space counted for access to green space within 15 minutes."),
     Setting("run.workers", int, 2, ge=1, help="Number of local worker processes."),
     Setting("run.engines", list[str], ["environment", "mobility", "carbon", "risk", "scenarios"],
-            choices=("environment", "mobility", "carbon", "risk", "scenarios"),
             help="Theme engines run after urban form and growth: environment and economy (green "
             "space, PM2.5, heat, night lights), mobility and access (OSM street network), carbon "
             "(GPC inventory, pathways, actions), risk (earthquake, flood, mudflow, heat: "
-            "exposure, hazard, losses, lives), scenarios (urban growth to 2050 and its effects). "
-            "An empty list runs the spine only."),
+            "exposure, hazard, losses, lives), scenarios (urban growth to 2050 and its effects), "
+            "and any engine installed as a plug-in (`carlcities engines` lists them). They run "
+            "in the order their needs give (scenarios after risk, carbon and mobility). An "
+            "empty list runs the spine only."),
     Setting("run.appraisal", bool, True, help="After the cities, appraise the options of every "
             "city together (cost-benefit, multi-criteria, SMAA-2), build the typology and write "
             "the recommendations. Needs the carbon and risk engines for the full option set."),
@@ -322,6 +323,11 @@ class _StudyBase(_Section):
         text = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle as its settings and source path (the model classes are built at run time),
+        so a configuration travels to worker processes as it is."""
+        return (_rebuild, (self.model_dump(mode="json"), self._source_path))
+
     def get(self, dotted_name: str) -> Any:
         """The value of a setting by its dotted name, e.g. ``cfg.get("grid.res_m")``."""
         if dotted_name not in _BY_NAME:
@@ -353,6 +359,12 @@ if TYPE_CHECKING:
     StudyConfig = _StudyBase
 else:
     StudyConfig = _build()
+
+
+def _rebuild(data: dict[str, Any], source_path: Path | None) -> StudyConfig:
+    cfg = StudyConfig.model_validate(data)
+    cfg._source_path = source_path
+    return cfg
 
 
 def _type_str(tp: Any) -> str:

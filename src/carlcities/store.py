@@ -51,8 +51,7 @@ __all__ += ["Store", "STORE_FILE"]
 
 STORE_FILE = "study.duckdb"
 
-VALUE_COLUMNS = ("run_id", "city_id", "zone_id", "indicator_id", "epoch", "epoch_start",
-                 "scenario", "value", "unit", "source", "method_version", "synthetic", "flag")
+from .indicators.rows import VALUE_COLUMNS  # noqa: E402
 
 
 def _now() -> _dt.datetime:
@@ -66,11 +65,16 @@ class Store:
     finished readable, and the previous runs' results stay untouched.
     """
 
-    def __init__(self, path: str | Path, study: str | None = None, read_only: bool = False):
+    def __init__(self, path: str | Path, study: str | None = None, read_only: bool = False,
+                 engines: list | tuple = ()):
+        """Open (or create) the store; ``engines`` get their declared tables created (and
+        older stores the columns added since)."""
         self.path = Path(path)
         self.con = connect(self.path, read_only=read_only)
         if not read_only:
             self.con.execute(DDL)
+            for eng in engines:
+                eng.ensure_tables(self.con)
             if study is not None:
                 self._claim(study)
 
@@ -148,8 +152,12 @@ class Store:
         self.con.execute("COMMIT")
 
     # -- one city, one transaction -----------------------------------------------------------
-    def write_city(self, run_id: str, result) -> None:
-        """Write everything one city produced in one transaction."""
+    def write_city(self, run_id: str, result, writers: list | tuple = ()) -> None:
+        """Write everything one city produced in one transaction.
+
+        ``writers``: (engine, engine result) pairs; each engine writes its own tables with
+        ``engine.write(con, run_id, city_id, result)`` inside the same transaction.
+        """
         import pyarrow as pa
 
         c = result.city
@@ -176,7 +184,7 @@ class Store:
                             [c.city_id, p.year, p.population, p.kind, p.source])
             rows = result.rows
             if rows:
-                table = pa.table({k: [r.get(k) for r in rows] for k in VALUE_COLUMNS},
+                table = pa.table({k: [getattr(r, k) for r in rows] for k in VALUE_COLUMNS},
                                  schema=pa.schema([
                                      ("run_id", pa.string()), ("city_id", pa.string()),
                                      ("zone_id", pa.string()), ("indicator_id", pa.string()),
@@ -195,11 +203,8 @@ class Store:
                 con.execute("INSERT INTO zones VALUES (?, ?, ?, ?, ?, ?, ?, ST_GeomFromWKB(?))",
                             [c.city_id, z["zone_id"], z["name_en"], z["name_ru"], z["area_km2"],
                              z["source"], z["note"], z["wkb"]])
-            for writer, payload in getattr(result, "extra", ()):
-                import importlib
-
-                mod, func = writer.rsplit(".", 1)
-                getattr(importlib.import_module(mod), func)(con, run_id, c.city_id, payload)
+            for engine, payload in writers:
+                engine.write(con, run_id, c.city_id, payload)
             con.execute("INSERT OR REPLACE INTO run_cities VALUES (?, ?, 'complete', ?, ?)",
                         [run_id, c.city_id, _now(), result.seconds])
             con.execute("COMMIT")

@@ -60,6 +60,13 @@ class BaseEngine:
     def run(self, ctx: CityContext) -> EngineResult:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def ensure_tables(self, con: Any) -> None:
+        """Create the engine's tables if they are not there (idempotent)."""
+        if self.ddl:
+            from carlcities._schema import apply_ddl
+
+            apply_ddl(con, self.ddl)
+
     def write(self, con: Any, run_id: str, city_id: str, result: EngineResult) -> None:
         """Write the engine's own tables (inside the city's transaction); nothing by default."""
 

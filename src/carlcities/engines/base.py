@@ -52,6 +52,9 @@ class EpochLayers:
     def __getitem__(self, key: str) -> Any:  # the older dict-style access of the engines
         return getattr(self, key)
 
+    def get(self, key: str, default: Any = None) -> Any:
+        return getattr(self, key, default)
+
 
 #: A raster an engine hands back: (array on the city grid, unit, description).
 RasterOut = tuple[np.ndarray, str, str]
@@ -143,6 +146,10 @@ class Engine(Protocol):
     ddl: str
     version: str
 
+    def applies(self, ctx: CityContext) -> bool: ...
+
     def run(self, ctx: CityContext) -> EngineResult: ...
+
+    def ensure_tables(self, con: Any) -> None: ...
 
     def write(self, con: Any, run_id: str, city_id: str, result: EngineResult) -> None: ...

@@ -47,7 +47,7 @@ import numpy as np
 
 from carlcities.indicators.registry import IndicatorResult, divide, indicator, percent
 
-__all__ = ["EnvResult", "ENV_DEFAULTS", "WHO_AQG", "WHO_INTERIM", "LST_THRESHOLDS",
+__all__ = ["EnvResult", "environment_settings", "WHO_AQG", "WHO_INTERIM", "LST_THRESHOLDS",
            "compute_environment", "green_access_mask", "rural_ring", "nearest_epoch"]
 
 WHO_REF = "WHO (2021) global air quality guidelines, ISBN 978-92-4-003422-8"
@@ -61,10 +61,19 @@ WHO_INTERIM = {1: 35.0, 2: 25.0, 3: 15.0, 4: 10.0}
 #: land-surface temperature thresholds that have registered indicators [°C]
 LST_THRESHOLDS = (30, 35, 40, 45, 50)
 
-ENV_DEFAULTS: dict[str, Any] = dict(green_min_ha=0.5, green_access_m=300.0,
-                                    rural_ring_inner_km=2.0, rural_ring_outer_km=5.0,
-                                    lst_thresholds_c=[35, 40, 45], lst_min_coverage=0.6,
-                                    centre_radius_km=2.0)
+def environment_settings(cfg: Any = None) -> dict[str, Any]:
+    """The environment and economy settings of a configuration (the bundled default's when
+    ``cfg`` is None): every value comes from :data:`carlcities.config.SETTINGS`."""
+    if cfg is None:
+        from carlcities.config import default_config
+
+        cfg = default_config()
+    e = cfg.environment
+    return dict(green_min_ha=e.green_min_ha, green_access_m=e.green_access_m,
+                rural_ring_inner_km=e.rural_ring_inner_km,
+                rural_ring_outer_km=e.rural_ring_outer_km,
+                lst_thresholds_c=list(e.lst_thresholds_c), lst_min_coverage=e.lst_min_coverage,
+                centre_radius_km=cfg.economy.centre_radius_km)
 
 
 # --------------------------------------------------------------------------- green space
@@ -362,7 +371,7 @@ def compute_environment(grid, inputs: dict[str, str], epochs_data: dict[int, dic
         read_environment_layer,
     )
 
-    p = dict(ENV_DEFAULTS)
+    p = environment_settings()
     p.update({k: v for k, v in (params or {}).items() if v is not None})
     bad = [t for t in p["lst_thresholds_c"] if int(t) not in LST_THRESHOLDS or t != int(t)]
     if bad:

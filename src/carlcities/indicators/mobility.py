@@ -27,14 +27,22 @@ import numpy as np
 
 from carlcities.indicators.registry import IndicatorResult, divide, indicator
 
-__all__ = ["MobilityResult", "MOBILITY_DEFAULTS", "compute_mobility", "network_stats"]
+__all__ = ["MobilityResult", "mobility_settings", "compute_mobility", "network_stats"]
 
 OSMNX = "Boeing (2017) OSMnx, CEUS 65:126, doi:10.1016/j.compenvurbsys.2017.05.004"
 BOEING19 = "Boeing (2019) Applied Network Science 4:67, doi:10.1007/s41109-019-0189-1"
 
-MOBILITY_DEFAULTS: dict[str, Any] = dict(walk_speed_kmh=4.8, snap_max_m=500.0,
-                                         consolidate_m=10.0, thresholds_m=[500, 1000],
-                                         green_min_ha=0.5, gtfs=None)
+def mobility_settings(cfg: Any = None) -> dict[str, Any]:
+    """The mobility settings of a configuration (the bundled default's when ``cfg`` is None):
+    every value comes from :data:`carlcities.config.SETTINGS`; ``gtfs`` is per city (None)."""
+    if cfg is None:
+        from carlcities.config import default_config
+
+        cfg = default_config()
+    m = cfg.mobility
+    return dict(walk_speed_kmh=m.walk_speed_kmh, snap_max_m=m.snap_max_m,
+                consolidate_m=m.consolidate_m, thresholds_m=list(m.thresholds_m),
+                green_min_ha=m.green_min_ha, gtfs=None)
 
 
 # --------------------------------------------------------------------------- indicators
@@ -233,7 +241,7 @@ def compute_mobility(city, grid, osm_path: str | Path | None, epochs_data: dict[
     osm_path : the city's OSM PBF; None gives an empty result with a note.
     epochs_data : ``{epoch: {'population': persons/cell, 'atlas': AtlasResult}}``.
     weights : :class:`~carlcities.zonal.CoverageWeights` over ``zone_ids`` ('city' first).
-    params : :data:`MOBILITY_DEFAULTS` overrides; ``gtfs`` a GTFS feed path or None.
+    params : overrides of :func:`mobility_settings`; ``gtfs`` a GTFS feed path or None.
 
     Raises
     ------
@@ -256,7 +264,7 @@ def compute_mobility(city, grid, osm_path: str | Path | None, epochs_data: dict[
         to_csr,
     )
 
-    p = dict(MOBILITY_DEFAULTS)
+    p = mobility_settings()
     p.update({k: v for k, v in (params or {}).items() if v is not None})
     res = MobilityResult()
     if osm_path is None or not epochs_data:

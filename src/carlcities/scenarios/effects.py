@@ -3,8 +3,9 @@
 For each decade of an :class:`~carlcities.scenarios.allocate.Allocation`:
 
 (a) land consumption (SDG 11.3.1) and urban form — the project's indicator code run unchanged
-    on the allocated arrays, as :func:`carlcities.pipeline.compute_city` runs it on observed
-    epochs: :func:`carlcities.indicators.atlas.classify`, ``pipeline._aggregates`` and
+    on the allocated arrays, as the form engine runs it on observed
+    epochs: :func:`carlcities.indicators.atlas.classify`,
+    :func:`carlcities.indicators.aggregates.zone_aggregates` and
     :func:`carlcities.indicators.evaluate` with ``kind="epoch"`` (rows with
     ``epoch_start=None``) and ``kind="pair"`` from the base year and from the previous
     decade (``epoch_start`` says which);
@@ -61,7 +62,7 @@ def scenario_effects(city: Any, grid: Any, base: Site | BaseLayers, allocated: A
     scenario's ``no_build`` ones); ``params`` may give ``street_density_observed_km_per_km2``
     [km/km²], ``source`` (text of the inputs) and the form settings.
     """
-    from carlcities import pipeline
+    from carlcities.indicators.aggregates import zone_aggregates
     from carlcities.indicators import atlas as A
     from carlcities.indicators import evaluate
     from carlcities.indicators import scenario as _scn  # noqa: F401  (registration)
@@ -102,7 +103,7 @@ def scenario_effects(city: Any, grid: Any, base: Site | BaseLayers, allocated: A
         at = A.classify(bu, grid.res, threshold=fp["threshold"],
                         walk_radius_m=fp["walk_radius_m"], fringe_m=fp["fringe_m"],
                         captured_max_ha=fp["captured_max_ha"], water=layers.water)
-        agg = pipeline._aggregates(wts, pop, bu, at, cell_ha)[0]
+        agg = zone_aggregates(wts, pop, bu, at, cell_ha)[0]
         return dict(atlas=at, aggs=agg, builtup=bu, population=pop)
 
     states = {allocated.base_year: state(np.asarray(layers.builtup, dtype=float),

@@ -37,10 +37,22 @@ def _row(iid: str, value: float | None, epoch: int, label: str, source: str, syn
                 method_version=ind.method_version, synthetic=syn, flag=flag)
 
 
-def compute_city_scenarios(city, grid, inputs: dict[str, str], epochs_data: dict[int, dict],
-                           rows: list[dict[str, Any]], params: dict[str, Any]
+def compute_city_scenarios(city, grid, inputs: dict[str, str], epochs_data: dict[int, Any], *,
+                           names: list[str] | None, epochs: tuple[int, ...] | list[int],
+                           seed: int, dirs: tuple[str, ...] | list[str] = (),
+                           overrides: str | None = None, form: dict[str, Any] | None = None,
+                           pgr_epsilon: float | None = None, risk: Any = None,
+                           carbon: Any = None, street_density: float | None = None,
+                           raster_dir: Any = None, synthetic: bool = False
                            ) -> ScenarioRunResult:
-    """Allocate and evaluate every growth scenario of one city (module docstring)."""
+    """Allocate and evaluate every growth scenario of one city (module docstring).
+
+    ``names``, ``dirs``, ``epochs``, ``seed`` and ``overrides`` are the ``scenarios`` settings;
+    ``form`` and ``pgr_epsilon`` the form settings the effects are measured with; ``risk`` and
+    ``carbon`` the results of those engines when they ran (None otherwise);
+    ``street_density`` the city's observed street density [km/km²] (mobility engine);
+    ``raster_dir`` where the 2050 rasters go (None: not written).
+    """
     from ..io.raster import read_layer
     from . import (
         BaseLayers,
@@ -54,9 +66,7 @@ def compute_city_scenarios(city, grid, inputs: dict[str, str], epochs_data: dict
     )
     from .projection import load_overrides
 
-    sp = dict(params.get("scenarios") or {})
-    shared = params.get("_shared") or {}
-    syn = bool(params.get("synthetic"))
+    syn = bool(synthetic)
     last = max(epochs_data)
     prov: list[Any] = []
     out: list[dict[str, Any]] = []
@@ -72,24 +82,20 @@ def compute_city_scenarios(city, grid, inputs: dict[str, str], epochs_data: dict
                              + str(epochs_data[last].get("source") or "base layers"))
     site = prepare_site(grid, base)
     overrides = None
-    if sp.get("overrides"):
-        overrides = load_overrides(sp["overrides"]).get(city.city_id)
+    if overrides:
+        overrides = load_overrides(overrides).get(city.city_id)
     proj = project_population(city, base_year=last, overrides=overrides)
     prov.append({"step": "projection", "method": proj.method})
-    epochs = tuple(int(e) for e in sp.get("epochs", (2030, 2040, 2050)))
-    risk = shared.get("risk")
-    carbon = shared.get("carbon")
+    epochs = tuple(int(e) for e in epochs)
     masks = dict(getattr(risk, "masks", {}) or {})
     packaged = set(load_scenarios())
-    scns = load_scenarios(sp.get("names"), extra_dirs=tuple(sp.get("dirs", ())))
-    street = next((r["value"] for r in rows if r["indicator_id"] == "mobility.street_density"
-                   and r["zone_id"] == "city" and r["value"] is not None), None)
-    eff_params: dict[str, Any] = dict(params.get("form") or {})
-    if params.get("pgr_epsilon") is not None:
-        eff_params["pgr_epsilon"] = params["pgr_epsilon"]
-    if street is not None:
-        eff_params["street_density_observed_km_per_km2"] = float(street)
-    rdir = shared.get("raster_dir")
+    scns = load_scenarios(names, extra_dirs=tuple(dirs))
+    eff_params: dict[str, Any] = dict(form or {})
+    if pgr_epsilon is not None:
+        eff_params["pgr_epsilon"] = pgr_epsilon
+    if street_density is not None:
+        eff_params["street_density_observed_km_per_km2"] = float(street_density)
+    rdir = raster_dir
     value_pp = None
     if risk is not None and risk.summary.get("population"):
         value_pp = (risk.summary.get("value_usd") or 0.0) / risk.summary["population"]
@@ -100,7 +106,7 @@ def compute_city_scenarios(city, grid, inputs: dict[str, str], epochs_data: dict
                 "no_build": tuple(n for n in sc.levers.no_build if n in masks)})})
             prov.append({"step": f"scenario {sid}", "note": "no " + ", ".join(missing)
                          + " layer for this city: that no-build lever is not applied"})
-        alloc = allocate(site, sc, proj, masks=masks, seed=int(sp.get("seed", 0)),
+        alloc = allocate(site, sc, proj, masks=masks, seed=int(seed),
                          epochs=epochs)
         out += scenario_effects(city, grid, site, alloc, masks, eff_params)
         label = sc.label

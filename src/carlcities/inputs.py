@@ -1,0 +1,68 @@
+"""The input layers of a city: which file fills each role, from the configuration.
+
+A role is what an engine reads: ``builtup_EPOCH``, ``population_EPOCH``, ``dem``, ``osm``,
+``flood_depth_rpN``, ``mudflow``, ``vs30``, ``tmax_daily``, ``exposure`` and the environment
+roles ``ROLE_YEAR``. Required layers that are missing are refused before any work starts.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from carlcities.catalog import City
+from carlcities.config import StudyConfig, resolve_path
+from carlcities.errors import ConfigError, InputFileError
+
+__all__ = ["city_inputs"]
+
+
+def city_inputs(cfg: StudyConfig, city: City, demo_paths: dict[str, Path] | None) -> dict[str, str]:
+    """Paths of the layers of one city: ``builtup_EPOCH``, ``population_EPOCH`` and ``dem``."""
+    if demo_paths is not None:
+        return {k: str(v) for k, v in demo_paths.items()}
+    out: dict[str, str] = {}
+    for role in ("builtup", "population"):
+        pattern = getattr(cfg.data, role)
+        if not pattern:
+            raise ConfigError(f"data.source is 'files' but data.{role} is not set",
+                              path=cfg.source_path, fix=f"give data.{role}: a path pattern with "
+                                                        "{epoch} (and {city_id} if per city)")
+        for e in cfg.epochs:
+            p = resolve_path(cfg, str(pattern).format(epoch=e, city_id=city.city_id))
+            if not p.exists():
+                raise InputFileError(f"the {role} layer of {e} for {city.city_id} is missing",
+                                     path=p, fix=f"check data.{role} in the config")
+            out[f"{role}_{e}"] = str(p)
+    if cfg.data.dem:
+        p = resolve_path(cfg, str(cfg.data.dem).format(city_id=city.city_id))
+        if p.exists():
+            out["dem"] = str(p)
+    if cfg.data.osm:
+        p = resolve_path(cfg, str(cfg.data.osm).format(city_id=city.city_id))
+        if not p.exists():
+            raise InputFileError(f"the OSM extract for {city.city_id} is missing", path=p,
+                                 fix="check data.osm in the config")
+        out["osm"] = str(p)
+    if cfg.data.flood_depth:
+        for rp in cfg.data.flood_return_periods:
+            p = resolve_path(cfg, str(cfg.data.flood_depth).format(city_id=city.city_id, rp=rp))
+            if p.exists():
+                out[f"flood_depth_rp{rp}"] = str(p)
+    for role in ("mudflow", "vs30", "tmax_daily", "exposure"):  # optional hazard inputs
+        pat = getattr(cfg.data, role)
+        if pat:
+            p = resolve_path(cfg, str(pat).format(city_id=city.city_id))
+            if p.exists():
+                out[role] = str(p)
+    from carlcities.io.environment import ENV_ROLES
+
+    for role in ENV_ROLES:  # environment and economy products, where configured
+        pat = getattr(cfg.data, role)
+        if not pat:
+            continue
+        years = cfg.data.env_years if "{year}" in str(pat) else cfg.data.env_years[-1:]
+        for y in years:
+            p = resolve_path(cfg, str(pat).format(year=y, city_id=city.city_id))
+            if p.exists():
+                out[f"{role}_{y}"] = str(p)
+    return out
