@@ -95,7 +95,7 @@ def _coarsen_sites(expo, grid, k: int):
 
     from pyproj import Transformer
 
-    from .exposure import _QUANTITIES, OCCUPANCIES
+    from .exposure import OCCUPANCIES, QUANTITIES
 
     blk, _ = _blocks(grid, k)
     site = blk.ravel()[expo.site]
@@ -107,7 +107,7 @@ def _coarsen_sites(expo, grid, k: int):
     key = (site * nt + expo.taxonomy) * no + occ
     uk, inv = np.unique(key, return_inverse=True)
     sums = {q: np.bincount(inv, weights=getattr(expo, q), minlength=uk.size)
-            for q in _QUANTITIES}
+            for q in QUANTITIES}
     site = uk // (nt * no)
     tax = (uk // no) % nt
     occ_names = np.asarray(OCCUPANCIES)[uk % no]
