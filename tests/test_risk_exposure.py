@@ -11,10 +11,10 @@ from carlcities.errors import ExposureError
 from carlcities.risk.exposure import (
     CITY_UNITS,
     Exposure,
-    _derive_typology_mix,
     build_exposure,
     critical_facilities,
     density_split,
+    derive_typology_mix,
     load_typology_mix,
     macro_class,
     read_gem_exposure_csv,
@@ -116,7 +116,7 @@ def test_mix_city_shares_match_gem_reference():
 
 def test_packaged_mix_is_reproducible_from_gem():
     gem = shared_file("gem/exposure_central_asia")
-    rows = _derive_typology_mix(gem)
+    rows = derive_typology_mix(gem)
     from importlib import resources
 
     text = (resources.files("carlcities.risk") / "data" / "typology_mix.csv").read_text()

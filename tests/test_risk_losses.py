@@ -14,13 +14,13 @@ from carlcities.risk.exposure import Exposure
 from carlcities.risk.losses import (
     CurveSet,
     EventSet,
-    _sample,
     epicentral_distance_km,
     event_losses_from_intensity,
     run_event_based,
     scenario_losses,
     stream_blocks,
 )
+from carlcities.risk.losses.kernels import sample as sample_normals
 
 # ----------------------------------------------------------------------------- metrics
 # three events: rates [1/yr] and losses [USD]
@@ -200,12 +200,12 @@ def test_sampled_deviates_are_standard_normal():
     # ln IM = 0 + τ·η + φ·ε with τ = 0, φ = 1: the log field is a standard normal sample
     n = 40000
     out = np.empty(n)
-    _sample(np.zeros(n), 0.0, np.ones(n), False, True, 9, 0, 5, out)
+    sample_normals(np.zeros(n), 0.0, np.ones(n), False, True, 9, 0, 5, out)
     z = np.log(out)
     assert abs(z.mean()) < 0.02 and abs(z.std() - 1.0) < 0.02
     assert abs(np.mean(z < -1.6449) - 0.05) < 0.005
     # between-event term: one value per (realisation, event) shared by all sites
-    _sample(np.zeros(3), 1.0, np.zeros(3), True, False, 9, 0, 5, out[:3])
+    sample_normals(np.zeros(3), 1.0, np.zeros(3), True, False, 9, 0, 5, out[:3])
     assert out[0] == out[1] == out[2] != 1.0
 
 

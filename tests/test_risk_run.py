@@ -15,7 +15,8 @@ from carlcities.grid import CityGrid
 from carlcities.risk.exposure import build_exposure
 from carlcities.risk.losses import CurveSet, EventSet, run_event_based
 from carlcities.risk.metrics import eal_from_return_periods
-from carlcities.risk.run import RiskResult, _blocks, _coarsen_sites, _gm, compute_city_risk
+from carlcities.risk.run import RiskResult, compute_city_risk
+from carlcities.risk.sites import blocks, coarsen_sites, ground_motion_fn
 from carlcities.risk.store import write_city
 from carlcities.zonal import whole_grid_weights
 from tests.conftest import write_tif
@@ -43,11 +44,11 @@ def test_merging_sites_into_blocks_keeps_the_losses_exactly(bishkek):
     e = e.recoded(lambda t: "A" if t.startswith("CR") else "B")
     curves = CurveSet.from_arrays(["A", "B"], [[0.05, 0.3, 1.0], [0.05, 0.2, 0.8]],
                                   [[0.0, 0.1, 0.6], [0.0, 0.2, 0.9]], imt="PGA")
-    agg, blk = _coarsen_sites(e, grid, 5)
+    agg, blk = coarsen_sites(e, grid, 5)
     assert len(agg) < len(e) / 5
     assert agg.total_value == pytest.approx(e.total_value, rel=1e-12)
     # the fine exposure placed at the block centres gives the same event losses
-    b, _ = _blocks(grid, 5)
+    b, _ = blocks(grid, 5)
     pos = {s: (x, y, lo, la) for s, x, y, lo, la in zip(agg.site, agg.x, agg.y, agg.lon,
                                                          agg.lat)}
     fine_site = b.ravel()[e.site]
@@ -56,9 +57,9 @@ def test_merging_sites_into_blocks_keeps_the_losses_exactly(bishkek):
     ev = EventSet(np.arange(4), np.full(4, 0.01), [5.5, 6.0, 6.5, 7.0],
                   city.lon + np.array([0.05, -0.1, 0.2, 0.0]), city.lat + np.array(
                       [0.0, 0.1, -0.05, 0.3]))
-    r1 = run_event_based(ev, agg, curves, _gm("bssa2014"), imt="PGA", vs30=400.0,
+    r1 = run_event_based(ev, agg, curves, ground_motion_fn("bssa2014"), imt="PGA", vs30=400.0,
                          n_realisations=1, seed=5, below_min="zero")
-    r2 = run_event_based(ev, fine, curves, _gm("bssa2014"), imt="PGA", vs30=400.0,
+    r2 = run_event_based(ev, fine, curves, ground_motion_fn("bssa2014"), imt="PGA", vs30=400.0,
                          n_realisations=1, seed=5, below_min="zero")
     assert r1.eal > 0
     np.testing.assert_allclose(r1.elt.loss("total"), r2.elt.loss("total"), rtol=1e-10)

@@ -6,6 +6,10 @@ depth-damage functions, debris-flow run-out corridors, heat days and excess deat
 registrations give them ids, names in English and Russian, units and references, so that the
 store, the report and ``carlcities indicators`` list them. Their inputs (``risk_*``) are
 produced only by the risk engine, so the form/growth pipeline never evaluates them by accident.
+A hazard added as a plugin (:mod:`carlcities.risk.hazards`) registers its own indicators in
+its module; the engine gives every hazard mask ``risk_pop_<mask>``, ``risk_value_<mask>`` and
+``risk_facilities_<mask>`` inputs, which the ``exposure.*_flood_100`` and ``*_mudflow``
+indicators below read for the built-in masks.
 
 Scenario losses of a named historic earthquake are stored under ``scenario = <event id>``;
 trajectories under ``scenario = <exposure>|<climate>`` with ``epoch`` the year.

@@ -23,6 +23,7 @@ from carlcities.errors import HazardError
 __all__ = [
     "IMTS",
     "GMPE_MODELS",
+    "parse_imt",
     "bindi2011_intensity",
     "bssa2014",
     "ground_motion",
@@ -179,7 +180,7 @@ BSSA2014_RANGES = {"mag": (3.0, 8.5), "mag_normal": (3.0, 7.0), "rjb_km": (0.0, 
                    "vs30": (150.0, 1500.0)}
 
 
-def _parse_imt(imt) -> str:
+def parse_imt(imt) -> str:
     """Normalise an IMT name ("sa(1)" → "SA(1.0)") or raise a HazardError naming the fix."""
     if not isinstance(imt, str):
         raise HazardError(f"argument 'imt' must be a string, got {imt!r}",
@@ -288,7 +289,7 @@ def bssa2014(imt: str, mag, rjb_km, vs30, *, rake=None, mechanism: str = "unspec
     30(3):1057–1085. https://doi.org/10.1193/070113EQS184M (coefficients: electronic
     supplement, revised 15 July 2014).
     """
-    name = _parse_imt(imt)
+    name = parse_imt(imt)
     if region not in _BSSA_REGIONS:
         raise HazardError(f"bssa2014: unknown region={region!r}",
                           fix=f"use one of {sorted(_BSSA_REGIONS)}")

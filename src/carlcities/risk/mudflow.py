@@ -53,6 +53,8 @@ except ImportError:  # pragma: no cover
 from ..errors import HazardError, InputFileError
 
 __all__ = [
+    "D8_ROW",
+    "D8_COL",
     "MELTON_DEBRIS_FLOOD",
     "MELTON_DEBRIS_FLOW",
     "APEX_SLOPE_DEG",
@@ -80,9 +82,11 @@ HALF_WIDTH_M = 150.0
 #: upslope area from which a channel is mapped [m²] (assumption, hazard_sources.md)
 CHANNEL_AREA_M2 = 0.1e6
 
-# D8 neighbours: (drow, dcol), index 0..7 clockwise from north
-_DR = np.array([-1, -1, 0, 1, 1, 1, 0, -1], dtype=np.int64)
-_DC = np.array([0, 1, 1, 1, 0, -1, -1, -1], dtype=np.int64)
+#: D8 neighbours: row and column steps of direction 0..7, clockwise from north
+D8_ROW = np.array([-1, -1, 0, 1, 1, 1, 0, -1], dtype=np.int64)
+D8_COL = np.array([0, 1, 1, 1, 0, -1, -1, -1], dtype=np.int64)
+# the old private names, still imported by demo/hazards.py (its owner moves to D8_ROW/D8_COL)
+_DR, _DC = D8_ROW, D8_COL
 
 
 # -- hydrology kernels ---------------------------------------------------------------------------
@@ -104,8 +108,8 @@ def _priority_flood(z: np.ndarray, eps: float) -> np.ndarray:
         r = idx // w
         c = idx - r * w
         for k in range(8):
-            rr = r + _DR[k]
-            cc = c + _DC[k]
+            rr = r + D8_ROW[k]
+            cc = c + D8_COL[k]
             if rr < 0 or cc < 0 or rr >= h or cc >= w or closed[rr, cc]:
                 continue
             closed[rr, cc] = True
@@ -134,8 +138,8 @@ def _d8(z: np.ndarray, res: float) -> np.ndarray:
                 continue
             best = 0.0
             for k in range(8):
-                rr = r + _DR[k]
-                cc = c + _DC[k]
+                rr = r + D8_ROW[k]
+                cc = c + D8_COL[k]
                 if rr < 0 or cc < 0 or rr >= h or cc >= w or not np.isfinite(z[rr, cc]):
                     continue
                 d = diag if (k % 2) == 1 else res
@@ -166,8 +170,8 @@ def _accumulate(z: np.ndarray, dirs: np.ndarray, order: np.ndarray
         k = dirs[r, c]
         if k < 0:
             continue
-        rr = r + _DR[k]
-        cc = c + _DC[k]
+        rr = r + D8_ROW[k]
+        cc = c + D8_COL[k]
         acc[rr, cc] += acc[r, c]
         if top[r, c] > top[rr, cc]:
             top[rr, cc] = top[r, c]
@@ -200,8 +204,8 @@ def _downstream_gradient(z: np.ndarray, dirs: np.ndarray, res: float, k_cells: i
                 if k < 0:
                     break
                 L += diag if (k % 2) == 1 else res
-                rr += _DR[k]
-                cc += _DC[k]
+                rr += D8_ROW[k]
+                cc += D8_COL[k]
             if L > 0:
                 out[r, c] = (z[r, c] - z[rr, cc]) / L
     return out
@@ -266,7 +270,7 @@ def debris_flow_susceptibility(dem: np.ndarray, res: float, *,
     for r, c in zip(rows.tolist(), cols.tolist()):
         k = int(dirs[r, c])
         if k >= 0:
-            steep_in[r + _DR[k], c + _DC[k]] = True
+            steep_in[r + D8_ROW[k], c + D8_COL[k]] = True
     apex_mask = channels & steep_in & (np.nan_to_num(grad, nan=0.0) < t_apex)
     apexes = [(int(r), int(c)) for r, c in zip(*np.nonzero(apex_mask))]
 
@@ -281,7 +285,7 @@ def debris_flow_susceptibility(dem: np.ndarray, res: float, *,
         while True:
             best, br, bc, bd = -1.0, -1, -1, 0.0
             for k in range(8):
-                rr, cc = r + _DR[k], c + _DC[k]
+                rr, cc = r + D8_ROW[k], c + D8_COL[k]
                 if 0 <= rr < h and 0 <= cc < w and dirs[rr, cc] == (k + 4) % 8 \
                         and acc[rr, cc] > best:
                     best, br, bc, bd = acc[rr, cc], rr, cc, (diag if k % 2 else res)
@@ -301,7 +305,7 @@ def debris_flow_susceptibility(dem: np.ndarray, res: float, *,
             if k < 0:
                 break
             L += diag if k % 2 else res
-            r, c = r + _DR[k], c + _DC[k]
+            r, c = r + D8_ROW[k], c + D8_COL[k]
     d_hi = ndimage.distance_transform_edt(~path_hi) * res if path_hi.any() else np.full(
         (h, w), np.inf)
     d_mid = ndimage.distance_transform_edt(~path_mid) * res if path_mid.any() else np.full(

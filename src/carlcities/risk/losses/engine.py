@@ -1,360 +1,30 @@
-"""Probabilistic and scenario earthquake losses: the event-based engine.
-
-For every event e of a stochastic event set (annual rate fₑ [1/yr]) and every site s the
-ground-motion intensity [g] is sampled as
-
-    ln IMₑₛ = μₑₛ + τₑ ηₑ + φₑₛ εₑₛ,      ηₑ, εₑₛ ~ N(0, 1) independent,
-
-with the median μ and the between- and within-event standard deviations τ, φ [ln units] from
-an injected ground-motion model (``gm(imt, mag, rjb_km, vs30) -> (mean_ln, tau, phi)``, e.g.
-``functools.partial(carlcities.risk.gmpe.ground_motion, model)``). The within-event residuals
-are spatially uncorrelated (a stated simplification: it narrows the spread of city losses).
-The loss of asset a is value × mean loss ratio of its class at IMₑₛ, the ratio linearly
-interpolated on the class's vulnerability curve (intensity levels, mean loss ratios); outside
-the levels the curve is clamped to its end values (or 0 below the first level with
-``below_min='zero'``) and the clamped evaluations are counted. Fatalities are occupants
-(night by default) × the fatality ratio of an occupants curve. The uncertainty of the loss
-ratio itself (its coefficient of variation) is not sampled: the mean ratio is used, as in
-OpenQuake's ``ignore_covs`` mode.
-
-Engine: assets are sorted by site; per chunk of events a numba kernel (``nogil``, no
-fastmath) loops events × sites × assets of the site and adds value × ratio into the event's
-loss, so no events × assets array exists: memory is O(chunk × sites) for the ground-motion
-arrays plus O(assets) for the asset table. Chunks run one after the other (the kernel then
-runs events in parallel threads) or as Dask tasks (``workers > 1`` threads, or a Dask
-scheduler / distributed client) with a serial kernel. Random numbers come from a
-counter-based generator keyed by (seed, realisation, event, site), so results do not depend
-on the chunk size, the order of the chunks or the number of threads.
-
-References
-----------
-Silva, V., Crowley, H., Pagani, M., Monelli, D., Pinho, R. (2014). Development of the
-OpenQuake engine, the Global Earthquake Model's open-source software for seismic risk
-assessment. Natural Hazards 72:1409, doi:10.1007/s11069-013-0618-x (event-based risk).
-Jayaram, N. & Baker, J. W. (2009) for the between/within-event decomposition of residuals.
-Steele, G. L., Lea, D., Flood, C. H. (2014). Fast splittable pseudorandom number generators
-(SplitMix64), OOPSLA; Box, G. E. P. & Muller, M. E. (1958) Ann. Math. Stat. 29:610.
-Aznar-Siguan, G. & Bresch, D. N. (2019). CLIMADA v1. Geosci. Model Dev. 12:3085 (the sparse
-impact calculation used as the benchmark reference).
+"""The event-based and scenario loss engine: prepare the assets, sample ground motion
+per chunk of events, look up the curves, sum losses into an event loss table.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from numba import njit, prange
 
 from carlcities.errors import DefaultUsedWarning, RiskInputError
 from carlcities.risk import metrics as M
 from carlcities.risk.exposure import Exposure
+from carlcities.risk.losses.inputs import LOSS_TYPES, CurveSet, EventSet, epicentral_distance_km
+from carlcities.risk.losses.kernels import csr_par, csr_ser, dense_par, dense_ser, sample, site_par
 
-__all__ = ["CurveSet", "EventSet", "EventLossTable", "EventBasedResult", "ScenarioResult",
-           "run_event_based", "scenario_losses", "event_losses_from_intensity",
-           "default_chunk_events", "epicentral_distance_km", "LOSS_TYPES"]
+__all__ = [
+    "EventLossTable", "EventBasedResult", "ScenarioResult", "run_event_based", "scenario_losses",
+    "event_losses_from_intensity", "default_chunk_events", "stream_blocks",
+]
 
-LOSS_TYPES = ("structural", "nonstructural", "contents")
+
 _GM_BYTES_PER_CELL = 24  # rjb, mean_ln, phi: three float64 arrays of chunk × sites
 _CHUNK_MEMORY = 64e6     # bytes of ground-motion arrays per chunk by default
 _BUCKETS = 512           # buckets of the curve search table
-
-
-# ----------------------------------------------------------------------------- inputs
-@dataclass(frozen=True, eq=False)
-class CurveSet:
-    """Vulnerability curves of several classes as plain arrays.
-
-    ``imls[i, :n_levels[i]]`` are the intensity levels [``imt`` unit, e.g. g] of class
-    ``taxonomies[i]`` (strictly increasing) and ``ratios[i, :n_levels[i]]`` its mean loss
-    ratios [-] (or fatality ratios [-] for an occupants curve set); the rest of each row is
-    padding. Build with :meth:`from_arrays` or :meth:`from_functions`.
-    """
-
-    taxonomies: tuple[str, ...]
-    imls: np.ndarray
-    ratios: np.ndarray
-    n_levels: np.ndarray
-    imt: str = ""
-
-    @classmethod
-    def from_arrays(cls, taxonomies: Sequence[str], imls: Sequence[Any], ratios: Sequence[Any],
-                    *, imt: str = "") -> CurveSet:
-        """Curves from one array of levels [IMT unit] and one of ratios [-] per class."""
-        taxonomies = tuple(str(t) for t in taxonomies)
-        if not (len(taxonomies) == len(imls) == len(ratios)) or not taxonomies:
-            raise RiskInputError(f"{len(taxonomies)} classes, {len(imls)} level arrays and "
-                                 f"{len(ratios)} ratio arrays",
-                                 fix="give one levels array and one ratios array per class")
-        if len(set(taxonomies)) != len(taxonomies):
-            raise RiskInputError("a class appears twice in the curve set",
-                                 fix="give each class one curve")
-        n = np.array([np.asarray(x).size for x in imls], dtype=np.int64)
-        width = int(n.max())
-        I = np.zeros((len(taxonomies), width))
-        R = np.zeros((len(taxonomies), width))
-        for i, (t, x, y) in enumerate(zip(taxonomies, imls, ratios)):
-            x = np.asarray(x, float).ravel()
-            y = np.asarray(y, float).ravel()
-            if x.size != y.size or x.size < 1:
-                raise RiskInputError(f"curve {t!r}: {x.size} levels but {y.size} ratios",
-                                     fix="give one ratio per intensity level")
-            if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
-                raise RiskInputError(f"curve {t!r} has NaN or infinite values",
-                                     fix="fill the curve")
-            if np.any(np.diff(x) <= 0) or np.any(x < 0):
-                raise RiskInputError(f"curve {t!r}: intensity levels are not increasing",
-                                     fix="sort the levels, each once, all ≥ 0")
-            if np.any(y < 0) or np.any(y > 1):
-                raise RiskInputError(f"curve {t!r}: ratios outside 0–1",
-                                     fix="loss and fatality ratios lie in [0, 1]")
-            I[i, :x.size], I[i, x.size:] = x, x[-1]
-            R[i, :y.size], R[i, y.size:] = y, y[-1]
-        return cls(taxonomies, I, R, n, imt)
-
-    @classmethod
-    def from_functions(cls, functions: Mapping[str, Any], *, imt: str | None = None
-                       ) -> CurveSet:
-        """Curves from objects with ``.imls`` and ``.mean_lr`` arrays (and ``.imt``), e.g.
-        the ``VulnerabilityFunction`` objects of ``risk.vulnerability``, keyed by class."""
-        keys = list(functions)
-        imts = {str(getattr(functions[k], "imt", imt or "")) for k in keys}
-        if imt is None and len(imts) > 1:
-            raise RiskInputError(f"curves are for different intensity measures {sorted(imts)}",
-                                 fix="use one IMT per curve set")
-        return cls.from_arrays(keys, [functions[k].imls for k in keys],
-                               [functions[k].mean_lr for k in keys],
-                               imt=imt if imt is not None else imts.pop())
-
-    def index_of(self, taxonomies: Sequence[str], where: str = "exposure") -> np.ndarray:
-        """Curve index of each taxonomy name; an unknown one is an error."""
-        pos = {t: i for i, t in enumerate(self.taxonomies)}
-        missing = [t for t in taxonomies if t not in pos]
-        if missing:
-            raise RiskInputError(f"no curve for the {where} classes {missing}",
-                                 fix="add curves for them or recode the exposure "
-                                     "(Exposure.recoded(macro_class))")
-        return np.array([pos[t] for t in taxonomies], dtype=np.int64)
-
-
-@dataclass(frozen=True, eq=False)
-class EventSet:
-    """Stochastic or historical events as point sources.
-
-    ``event_id``; ``rate`` annual frequency [1/yr]; ``mag`` moment magnitude [Mw];
-    ``lon``/``lat`` epicentre [degrees]. The Joyner–Boore distance is approximated by the
-    epicentral distance (point source), see :func:`epicentral_distance_km`.
-    """
-
-    event_id: np.ndarray
-    rate: np.ndarray
-    mag: np.ndarray
-    lon: np.ndarray
-    lat: np.ndarray
-    meta: dict[str, Any] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        for name in ("rate", "mag", "lon", "lat"):
-            object.__setattr__(self, name, np.asarray(getattr(self, name), float).ravel())
-        object.__setattr__(self, "event_id", np.asarray(self.event_id).ravel())
-        n = self.event_id.size
-        if any(getattr(self, k).size != n for k in ("rate", "mag", "lon", "lat")):
-            raise RiskInputError("event arrays differ in length",
-                                 fix="give id, rate, magnitude and epicentre for every event")
-        if not np.all(np.isfinite(self.rate)) or np.any(self.rate < 0):
-            raise RiskInputError("event rates must be finite and ≥ 0 [1/yr]",
-                                 fix="check the event set")
-
-    def __len__(self) -> int:
-        return int(self.event_id.size)
-
-
-def epicentral_distance_km(ev_lon: np.ndarray, ev_lat: np.ndarray, site_lon: np.ndarray,
-                           site_lat: np.ndarray) -> np.ndarray:
-    """Great-circle distance [km] of every site from every epicentre (n_ev, n_sites),
-    haversine on a sphere of radius 6371.0 km; used as Rjb for point sources."""
-    la1 = np.radians(np.asarray(ev_lat, float))[:, None]
-    la2 = np.radians(np.asarray(site_lat, float))[None, :]
-    dlat = la2 - la1
-    dlon = np.radians(np.asarray(site_lon, float))[None, :] - \
-        np.radians(np.asarray(ev_lon, float))[:, None]
-    h = np.sin(dlat / 2) ** 2 + np.cos(la1) * np.cos(la2) * np.sin(dlon / 2) ** 2
-    return 2.0 * 6371.0 * np.arcsin(np.sqrt(np.minimum(h, 1.0)))
-
-
-# ----------------------------------------------------------------------------- kernels
-_M1 = np.uint64(0xBF58476D1CE4E5B9)
-_M2 = np.uint64(0x94D049BB133111EB)
-_GOLD = np.uint64(0x9E3779B97F4A7C15)
-_S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
-_ETA_SITE = 1 << 62  # stream number of the between-event deviate (no site has it)
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _mix64(z):
-    z = (z ^ (z >> _S30)) * _M1
-    z = (z ^ (z >> _S27)) * _M2
-    return z ^ (z >> _S31)
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _normal(key, s):
-    """Standard normal deviate for (key, s) by SplitMix64 hashing and Box–Muller."""
-    h1 = _mix64(key ^ (np.uint64(s) * _GOLD + np.uint64(1)))
-    h2 = _mix64(h1 ^ _GOLD)
-    u1 = (np.float64(h1 >> _S11) + 0.5) * (1.0 / 9007199254740992.0)
-    u2 = np.float64(h2 >> _S11) * (1.0 / 9007199254740992.0)
-    return math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
-
-
-@njit(cache=True, nogil=True)
-def _event_key(seed, real, event):
-    return _mix64(_mix64(np.uint64(seed) ^ (np.uint64(real) * _GOLD)) + np.uint64(event))
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _lookup(x, c, t_iml, t_lr, t_n, t_seg, t_inv, t_slope, below_zero):
-    """Mean ratio of curve c at x (np.interp formula); flag −1/+1 when clamped low/high.
-
-    The segment holding x is found through a bucket table (``t_seg[c, b]`` = the segment at
-    the left edge of bucket b of equal width over the curve's range) and a short walk, so
-    the result is that of a binary search at O(1) cost.
-    """
-    n = t_n[c]
-    x0 = t_iml[c, 0]
-    if x < x0:
-        return (0.0 if below_zero else t_lr[c, 0]), -1
-    if x >= t_iml[c, n - 1]:
-        return t_lr[c, n - 1], (1 if x > t_iml[c, n - 1] else 0)
-    nb = t_seg.shape[1]
-    b = int((x - x0) * t_inv[c])
-    if b >= nb:
-        b = nb - 1
-    j = t_seg[c, b]
-    while t_iml[c, j + 1] <= x:
-        j += 1
-    while t_iml[c, j] > x:
-        j -= 1
-    return t_slope[c, j] * (x - t_iml[c, j]) + t_lr[c, j], 0
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _site_assets(im, s, site_ptr, a_cidx, a_val, t_iml, t_lr, t_n, t_seg, t_inv, t_slope,
-                 below_zero, acc, flag_lo, flag_hi):
-    """Add value × ratio of the assets of site s at intensity im into acc; count clamps."""
-    nlt = a_val.shape[1]
-    n_lo = 0
-    n_hi = 0
-    for a in range(site_ptr[s], site_ptr[s + 1]):
-        prev_c = -1
-        prev_r = 0.0
-        for k in range(nlt):
-            c = a_cidx[a, k]
-            if c < 0:
-                continue
-            if c == prev_c:
-                r = prev_r
-            else:
-                r, fl = _lookup(im, c, t_iml, t_lr, t_n, t_seg, t_inv, t_slope, below_zero)
-                if fl < 0:
-                    n_lo += 1
-                    flag_lo[a] = 1
-                elif fl > 0:
-                    n_hi += 1
-                    flag_hi[a] = 1
-                prev_c = c
-                prev_r = r
-            acc[k] += a_val[a, k] * r
-    return n_lo, n_hi
-
-
-def _dense_kernel_py(mean_ln, tau, phi, use_eta, use_eps, seed, real, ev_index, site_ptr,
-                     a_cidx, a_val, t_iml, t_lr, t_n, t_seg, t_inv, t_slope, below_zero, out,
-                     clamps, flag_lo, flag_hi):
-    ne, ns = mean_ln.shape
-    nlt = a_val.shape[1]
-    for i in prange(ne):
-        key = _event_key(seed, real, ev_index[i])
-        shift = 0.0
-        if use_eta:
-            shift = tau[i] * _normal(key, _ETA_SITE)
-        acc = np.zeros(nlt)
-        n_lo = 0
-        n_hi = 0
-        for s in range(ns):
-            if mean_ln[i, s] == -np.inf:  # beyond the cut-off distance
-                continue
-            ln_im = mean_ln[i, s] + shift
-            if use_eps:
-                ln_im += phi[i, s] * _normal(key, s)
-            lo, hi = _site_assets(math.exp(ln_im), s, site_ptr, a_cidx, a_val, t_iml, t_lr,
-                                  t_n, t_seg, t_inv, t_slope, below_zero, acc, flag_lo, flag_hi)
-            n_lo += lo
-            n_hi += hi
-        for k in range(nlt):
-            out[i, k] = acc[k]
-        clamps[i, 0] = n_lo
-        clamps[i, 1] = n_hi
-
-
-def _csr_kernel_py(indptr, indices, data, col_to_site, site_ptr, a_cidx, a_val, t_iml, t_lr,
-                   t_n, t_seg, t_inv, t_slope, below_zero, out, clamps, flag_lo, flag_hi):
-    ne = indptr.size - 1
-    nlt = a_val.shape[1]
-    for i in prange(ne):
-        acc = np.zeros(nlt)
-        n_lo = 0
-        n_hi = 0
-        for j in range(indptr[i], indptr[i + 1]):
-            s = col_to_site[indices[j]]
-            if s < 0:
-                continue
-            lo, hi = _site_assets(data[j], s, site_ptr, a_cidx, a_val, t_iml, t_lr, t_n,
-                                  t_seg, t_inv, t_slope, below_zero, acc, flag_lo, flag_hi)
-            n_lo += lo
-            n_hi += hi
-        for k in range(nlt):
-            out[i, k] = acc[k]
-        clamps[i, 0] = n_lo
-        clamps[i, 1] = n_hi
-
-
-def _site_kernel_py(im, site_ptr, a_cidx, a_val, t_iml, t_lr, t_n, t_seg, t_inv, t_slope,
-                    below_zero, out, clamps, flag_lo, flag_hi):
-    ns = im.size
-    nlt = a_val.shape[1]
-    for s in prange(ns):
-        acc = np.zeros(nlt)
-        lo, hi = _site_assets(im[s], s, site_ptr, a_cidx, a_val, t_iml, t_lr, t_n,
-                              t_seg, t_inv, t_slope, below_zero, acc, flag_lo, flag_hi)
-        for k in range(nlt):
-            out[s, k] = acc[k]
-        clamps[s, 0] = lo
-        clamps[s, 1] = hi
-
-
-def _sample_py(mean_ln, tau, phi, use_eta, use_eps, seed, real, event, out):
-    key = _event_key(seed, real, event)
-    shift = 0.0
-    if use_eta:
-        shift = tau * _normal(key, _ETA_SITE)
-    for s in range(mean_ln.size):
-        v = mean_ln[s] + shift
-        if use_eps:
-            v += phi[s] * _normal(key, s)
-        out[s] = math.exp(v)
-
-
-_dense_par = njit(cache=True, nogil=True, parallel=True)(_dense_kernel_py)
-_dense_ser = njit(cache=True, nogil=True)(_dense_kernel_py)
-_csr_par = njit(cache=True, nogil=True, parallel=True)(_csr_kernel_py)
-_csr_ser = njit(cache=True, nogil=True)(_csr_kernel_py)
-_site_par = njit(cache=True, nogil=True, parallel=True)(_site_kernel_py)
-_sample = njit(cache=True, nogil=True)(_sample_py)
-
-
 # ----------------------------------------------------------------------------- preparation
 @dataclass(eq=False)
 class _Assets:
@@ -651,7 +321,7 @@ def run_event_based(events: EventSet, exposure: Exposure,
     nreal = max(n_realisations, 1)
     use_var = n_realisations > 0
     parallel = workers == 1 or workers is None
-    kernel = _dense_par if parallel else _dense_ser
+    kernel = dense_par if parallel else dense_ser
     ncol = len(A.columns)
     flag_lo = np.zeros(A.order.size, np.uint8)
     flag_hi = np.zeros(A.order.size, np.uint8)
@@ -726,7 +396,7 @@ def event_losses_from_intensity(intensity: Any, exposure: Exposure,
     A = _prepare(exposure, curves, fatality_curves, time_of_day, False, None)
     blocks = [intensity] if sp.issparse(intensity) else intensity
     parallel = workers == 1 or workers is None
-    kernel = _csr_par if parallel else _csr_ser
+    kernel = csr_par if parallel else csr_ser
     flag_lo = np.zeros(A.order.size, np.uint8)
     flag_hi = np.zeros(A.order.size, np.uint8)
     col_to_site: np.ndarray | None = None
@@ -799,7 +469,7 @@ def scenario_losses(scenario: EventSet | np.ndarray, exposure: Exposure,
 
         def field_of(r: int) -> np.ndarray:
             im = np.empty(ns)
-            _sample(m[0], float(t[0]), p[0], use, use, seed, r, event, im)
+            sample(m[0], float(t[0]), p[0], use, use, seed, r, event, im)
             return im
     else:
         F = np.asarray(scenario, float)
@@ -825,7 +495,7 @@ def scenario_losses(scenario: EventSet | np.ndarray, exposure: Exposure,
     out = np.empty((ns, ncol))
     cl = np.empty((ns, 2), np.int64)
     for r in range(nreal):
-        _site_par(field_of(r), A.site_ptr, A.a_cidx, A.a_val, A.t_iml, A.t_lr, A.t_n,
+        site_par(field_of(r), A.site_ptr, A.a_cidx, A.a_val, A.t_iml, A.t_lr, A.t_n,
                   A.t_seg, A.t_inv, A.t_slope, below_min == "zero", out, cl, flag_lo, flag_hi)
         per_real[r] = out.sum(axis=0)
         site_sum += out

@@ -1,0 +1,178 @@
+"""The city's sites: the ground under it (Vs30) and the buildings on it (exposure), on the grid.
+
+Every hazard reads these, so they are made once per city (:func:`site_conditions`,
+:func:`city_exposure`) and handed to the hazards in a
+:class:`~carlcities.risk.hazards.HazardContext`.
+
+Ground motion is evaluated per *block* of k × k cells rather than per cell (500 m blocks at
+100 m cells): :func:`blocks` numbers the blocks, :func:`coarsen_sites` merges the exposure's
+assets into one per block, class and occupancy (quantities summed, position at the block
+centre), which keeps the event losses exactly when the fine assets sit at the block centres.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = ["ROCK_VS30", "read_on_grid", "blocks", "block_xy", "block_centres", "coarsen_sites",
+           "per_cell", "ground_motion_fn", "site_conditions", "city_exposure"]
+
+#: Vs30 [m/s] assumed where nothing is known about the ground (NEHRP B/C boundary, "rock")
+ROCK_VS30 = 760.0
+
+
+def read_on_grid(path: str, grid, kind: str = "fraction") -> np.ndarray:
+    """Any single-band raster onto the grid (windowed read, nodata -> NaN)."""
+    from carlcities.io.raster import read_window_float
+
+    a, tr, crs, _tags = read_window_float(path, grid)
+    return grid.resample(a, tr, crs, kind)
+
+
+def blocks(grid, k: int) -> tuple[np.ndarray, int]:
+    """Block index of every cell (blocks of k × k cells) and the number of block columns."""
+    r, c = np.indices(grid.shape)
+    bw = math.ceil(grid.width / k)
+    return (r // k) * bw + (c // k), bw
+
+
+def block_xy(grid, k: int, index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Grid coordinates [m] of the centres of k × k blocks given by their index (:func:`blocks`)."""
+    bw = math.ceil(grid.width / k)
+    x = grid.x0 + ((index % bw) * k + k / 2.0) * grid.res
+    y = grid.y0 - ((index // bw) * k + k / 2.0) * grid.res
+    return x, y
+
+
+def block_centres(grid, k: int, nb: int) -> tuple[np.ndarray, np.ndarray]:
+    """Longitude and latitude [°] of the centre of every k × k block (block index order)."""
+    from pyproj import Transformer
+
+    x, y = block_xy(grid, k, np.arange(nb))
+    lon, lat = Transformer.from_crs(grid.epsg, 4326, always_xy=True).transform(x, y)
+    return np.asarray(lon, float), np.asarray(lat, float)
+
+
+def coarsen_sites(expo, grid, k: int):
+    """The exposure with sites merged into k × k-cell blocks (position: block centre), and the
+    block index of every cell."""
+    from pyproj import Transformer
+
+    from carlcities.risk.exposure import OCCUPANCIES, QUANTITIES
+
+    blk, _ = blocks(grid, k)
+    site = blk.ravel()[expo.site]
+    # one asset per (block, class, occupancy): quantities summed
+    occ = np.zeros(len(expo), np.int64)
+    for i, o in enumerate(OCCUPANCIES):
+        occ[expo.occupancy == o] = i
+    nt, no = len(expo.taxonomies), len(OCCUPANCIES)
+    key = (site * nt + expo.taxonomy) * no + occ
+    uk, inv = np.unique(key, return_inverse=True)
+    sums = {q: np.bincount(inv, weights=getattr(expo, q), minlength=uk.size)
+            for q in QUANTITIES}
+    site = uk // (nt * no)
+    tax = (uk // no) % nt
+    occ_names = np.asarray(OCCUPANCIES)[uk % no]
+    x, y = block_xy(grid, k, site)
+    lon, lat = Transformer.from_crs(grid.epsg, 4326, always_xy=True).transform(x, y)
+    agg = replace(expo, site=site, x=x, y=y, lon=np.asarray(lon), lat=np.asarray(lat),
+                  taxonomy=tax, occupancy=occ_names, storeys=np.full(uk.size, "", "<U6"),
+                  **sums, meta=dict(expo.meta, blocks=k))
+    return agg, blk
+
+
+def per_cell(expo, grid, values: np.ndarray) -> np.ndarray:
+    """Sum an asset quantity onto the grid cells (exposure sites are flat cell indices)."""
+    out = np.bincount(expo.site, weights=values, minlength=grid.width * grid.height)
+    return out[: grid.width * grid.height].reshape(grid.shape)
+
+
+def ground_motion_fn(model: str):
+    """``gm(imt, mag, rjb, vs30)`` of a ground-motion model, with distances capped at 400 km and
+    Vs30 clipped to 150-1500 m/s (the model's range), as the loss engine calls it."""
+    from carlcities.risk.gmpe import ground_motion
+
+    def gm(imt, mag, rjb, vs30):
+        return ground_motion(model, imt, mag, np.minimum(rjb, 400.0),
+                             np.clip(vs30, 150.0, 1500.0))
+    return gm
+
+
+def site_conditions(grid, inputs: dict[str, str], dem: np.ndarray | None
+                    ) -> tuple[np.ndarray, str]:
+    """Vs30 [m/s] on the grid and where it came from: the site model (``inputs['vs30']``), else
+    the Wald & Allen 2007 slope proxy on the DEM, else rock everywhere. Cells without a value
+    are rock."""
+    from carlcities.risk.gmpe import slope_from_dem, vs30_from_slope
+
+    if inputs.get("vs30"):
+        vs30 = read_on_grid(inputs["vs30"], grid)
+        src = f"site model {Path(inputs['vs30']).name}"
+    elif dem is not None:
+        vs30 = vs30_from_slope(slope_from_dem(np.nan_to_num(dem, nan=np.nanmean(dem)), grid.res))
+        src = "Wald & Allen 2007 slope proxy on the DEM"
+    else:
+        vs30 = np.full(grid.shape, ROCK_VS30)
+        src = f"no DEM and no site model: rock ({ROCK_VS30:g} m/s) assumed"
+    return np.where(np.isfinite(vs30), vs30, ROCK_VS30), src
+
+
+def city_exposure(city, grid, inputs: dict[str, str], pop: np.ndarray, bu: np.ndarray,
+                  params: dict[str, Any], prov: list[Any]):
+    """The city's exposure (GEM CSV or built on the grid) with its classes recoded to the
+    vulnerability functions, and the loss and fatality curve sets (packaged or the user's).
+
+    Returns ``(exposure, source, curves, fatality_curves)``; ``fatality_curves`` is None when
+    the occupants model misses a class (then no fatalities are computed, and ``prov`` says so).
+    """
+    from carlcities.risk.exposure import build_exposure, read_gem_exposure_csv
+    from carlcities.risk.losses import CurveSet
+    from carlcities.risk.vulnerability import (
+        carl_function_id,
+        load_default_models,
+        load_models,
+        read_taxonomy_mapping,
+    )
+
+    if inputs.get("exposure"):
+        expo = read_gem_exposure_csv(inputs["exposure"], grid=grid)
+        expo_src = f"GEM exposure CSV {Path(inputs['exposure']).name}"
+    else:
+        expo = build_exposure(city, grid, pop, bu, country_iso3=city.country_iso3)
+        expo_src = ("GEM global exposure model (Central Asia) mixes "
+                    f"({expo.meta.get('mix_level', 'unit')} {expo.meta.get('unit', '')}) on "
+                    "the grid's population and built-up surface")
+    user_vuln = params.get("vulnerability") or {}
+    if user_vuln:
+        models = load_models(user_vuln)
+        if params.get("taxonomy_mapping"):
+            mp = read_taxonomy_mapping(params["taxonomy_mapping"])
+
+            def to_fid(t: str) -> str:
+                opts = mp.lookup(t)
+                return max(opts, key=lambda kv: kv[1])[0]
+            expo = expo.recoded(to_fid)
+    else:
+        models = load_default_models()
+        known = set(models["structural"].functions)
+        expo = expo.recoded(lambda t: t if t in known else carl_function_id(t))
+    prov.append({"step": "exposure", "source": expo_src,
+                 "fallback": bool(expo.meta.get("fallback")), "assets": len(expo)})
+    classes = list(expo.taxonomies)
+    st = models["structural"]
+    curves = CurveSet.from_functions({t: st[t] for t in classes})
+    fat_curves = None
+    if "occupants" in models:
+        oc = models["occupants"]
+        fat_curves = CurveSet.from_functions({t: oc[t] for t in classes if t in oc.functions})
+        if len(fat_curves.taxonomies) < len(classes):
+            fat_curves = None
+            prov.append({"step": "fatalities", "note": "occupants curves miss classes: no "
+                                                       "fatalities"})
+    return expo, expo_src, curves, fat_curves

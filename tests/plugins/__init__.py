@@ -1,0 +1,1 @@
+"""Hazard plugins used by the tests (not installed, registered by the tests themselves)."""
