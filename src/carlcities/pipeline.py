@@ -83,12 +83,14 @@ def software_versions() -> dict[str, str]:
 # --------------------------------------------------------------------------------------------
 # inputs
 # --------------------------------------------------------------------------------------------
-def _grid_kw(cfg: StudyConfig) -> dict[str, float]:
+def grid_kw(cfg: StudyConfig) -> dict[str, float]:
+    """The city-grid keywords of a configuration (``res_m``, ``buffer_km``, ...)."""
     return dict(res_m=cfg.grid.res_m, buffer_km=cfg.grid.buffer_km,
                 design_density=cfg.grid.design_density, size_factor=cfg.grid.size_factor)
 
 
-def _risk_params(cfg: StudyConfig) -> dict[str, Any]:
+def risk_params(cfg: StudyConfig) -> dict[str, Any]:
+    """The risk-engine parameters of a configuration, with its file paths resolved."""
     r = cfg.risk
     return dict(gmpe=r.gmpe, source_radius_km=r.source_radius_km, mmin=r.mmin,
                 realisations=r.realisations, time_of_day=r.time_of_day, years=list(r.years),
@@ -100,6 +102,9 @@ def _risk_params(cfg: StudyConfig) -> dict[str, Any]:
                                for k, v in cfg.data.vulnerability.items()},
                 taxonomy_mapping=str(resolve_path(cfg, cfg.data.taxonomy_mapping))
                 if cfg.data.taxonomy_mapping else None)
+
+
+_grid_kw, _risk_params = grid_kw, risk_params  # the old private names
 
 
 def city_inputs(cfg: StudyConfig, city: City, demo_paths: dict[str, Path] | None) -> dict[str, str]:
