@@ -82,9 +82,9 @@ def test_depth_grows_with_return_period_and_spares_high_ground(layers, cid):
     # no flood on high ground: 100 m above every river cell (more than the 500-yr stage plus
     # the relief one 100 m grid cell spans in steep terrain, where a grid cell averages a
     # wet 3" cell), or beyond the floodplain (2.5 km, or 1.5 floodplain widths) of every river
-    from carlcities.demo.generator import _local_coords
+    from carlcities.demo.common import local_coords
 
-    u, v = _local_coords(g.transform, g.width, g.height, g.crs, g)
+    u, v = local_coords(g.transform, g.width, g.height, g.crs, g)
     z = m.elevation(u, v)
     zriv = z[m.river(u, v)]
     high = z > zriv.max() + 100.0
