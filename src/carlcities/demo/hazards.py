@@ -59,6 +59,9 @@ FLOOD_NODATA = -9999.0
 FLOOD_RES_DEG = 3.0 / 3600.0
 VS30_RES_DEG = 30.0 / 3600.0
 FLOODPLAIN_M = 2500.0
+#: (row, column) step of each D8 code of :func:`carlcities.risk.mudflow.d8_directions`:
+#: 0–7 clockwise from north (N, NE, E, SE, S, SW, W, NW); rows grow southwards
+D8_OFFSETS = ((-1, 0), (-1, 1), (0, 1), (1, 1), (1, 0), (1, -1), (0, -1), (-1, -1))
 
 #: Wald & Allen (2007) Table 1, active tectonic regions: (slope [m/m], Vs30 [m/s]) class edges
 WALD_ALLEN_ACTIVE = ((1.0e-4, 180.0), (2.2e-3, 240.0), (6.3e-3, 300.0), (0.018, 360.0),
@@ -134,7 +137,7 @@ def _height_above_drainage(z: np.ndarray, river: np.ndarray, sea: np.ndarray,
     """HAND [m] (Rennó et al. 2008, Remote Sens. Environ. 112:3469–3481): each cell's
     elevation above the river cell its D8 flow path (on the depression-filled DEM) reaches
     first, ≥ 0; inf where the path leaves the raster without meeting a river."""
-    from ..risk.mudflow import _DC, _DR, d8_directions, fill_depressions
+    from ..risk.mudflow import d8_directions, fill_depressions
 
     mx, my = _metres_per_deg(lat)
     res_m = math.sqrt(FLOOD_RES_DEG * mx * FLOOD_RES_DEG * my)
@@ -146,7 +149,7 @@ def _height_above_drainage(z: np.ndarray, river: np.ndarray, sea: np.ndarray,
     flat_dir = dirs.ravel().tolist()
     flat_river = river.ravel().tolist()
     order = np.argsort(np.where(np.isfinite(zf), zf, np.inf), axis=None, kind="stable")
-    dr, dc = _DR.tolist(), _DC.tolist()
+    dr, dc = [o[0] for o in D8_OFFSETS], [o[1] for o in D8_OFFSETS]
     for idx in order.tolist():            # low to high: receivers come first
         if flat_river[idx]:
             target[idx] = flat_z[idx]
