@@ -28,11 +28,11 @@ app = typer.Typer(
          "Start with [bold]carlcities run --out out/[/bold]: it builds the synthetic demo region "
          "and runs the default study (48 cities) into out/ — store, exports, maps and reports.",
 )
+app.add_typer(run_app)  # run, demo, cities, indicators, report, init: listed first
 app.add_typer(scorecard_app, name="scorecard")
 app.add_typer(network_app)
 app.add_typer(risk_app, name="risk")
 app.add_typer(data_app, name="data")
-app.add_typer(run_app)
 
 
 def main() -> None:  # pragma: no cover

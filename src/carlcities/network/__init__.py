@@ -58,14 +58,14 @@ from .stats import (
     consolidate,
     orientation_entropy,
     orientation_order,
-    undirected,
+    undirected_edges,
 )
 
 __all__ = ["StreetGraph", "NETWORK_FILTERS", "SPEEDS_KMH", "build_graph", "simplify",
            "largest_component", "components", "consolidate", "basic_stats",
            "orientation_entropy", "orientation_order", "to_csr", "nearest_distance", "snap",
            "parse_maxspeed", "grid_graph", "BIDIRECTIONAL", "EARTH_RADIUS_M", "count_streets",
-           "subgraph", "undirected", "clean_intersections"]
+           "subgraph", "undirected_edges", "clean_intersections"]
 
-#: the old private name, until indicators/mobility.py imports :func:`undirected`
-_undirected = undirected
+#: the old private name, until indicators/mobility.py imports :func:`undirected_edges`
+_undirected = undirected_edges

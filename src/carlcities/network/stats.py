@@ -15,10 +15,10 @@ from ..errors import NetworkError
 from .graph import StreetGraph, count_streets, subgraph
 
 __all__ = ["basic_stats", "clean_intersections", "consolidate", "orientation_entropy",
-           "orientation_order", "undirected"]
+           "orientation_order", "undirected_edges"]
 
 
-def undirected(g: StreetGraph) -> np.ndarray:
+def undirected_edges(g: StreetGraph) -> np.ndarray:
     """Indices of edges of the undirected graph: reciprocal edges with the same geometry once."""
     keys: dict[tuple[int, ...], int] = {}
     gi = g.geom_idx.tolist()
@@ -77,7 +77,7 @@ def basic_stats(g: StreetGraph, *, area_m2: float | None = None,
     s["streets_per_node_counts"] = {i: int(c) for i, c in enumerate(cnt)}
     s["streets_per_node_proportions"] = {i: c / g.n for i, c in enumerate(cnt.tolist())}
     s["intersection_count"] = int((spn >= 2).sum())
-    ue = undirected(g)
+    ue = undirected_edges(g)
     s["street_length_total"] = float(g.length[ue].sum())
     s["street_segment_count"] = int(ue.size)
     s["street_length_avg"] = s["street_length_total"] / ue.size
@@ -115,7 +115,7 @@ def orientation_entropy(g: StreetGraph, num_bins: int = 36,
     Bearings of every undirected street segment (not self-loops), between its end nodes, in
     both directions; 36 bins of 10° centred on 0°, 10°, …, 350°.
     """
-    ue = undirected(g) if undirected is None else undirected
+    ue = undirected_edges(g) if undirected is None else undirected
     ue = ue[g.u[ue] != g.v[ue]]
     if ue.size == 0:
         return float("nan")
