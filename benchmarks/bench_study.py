@@ -23,7 +23,7 @@ RESULTS = Path(__file__).resolve().parent / "results"
 
 def _run(workers: int, cities, engines: list[str] | None) -> dict:
     from carlcities.config import load_config
-    from carlcities.pipeline import run_study
+    from carlcities import run_study
 
     tmp = Path(tempfile.mkdtemp(prefix="carl-bench-"))
     try:

@@ -65,3 +65,38 @@ def test_demo_writes_real_formats(tmp_path):
 def test_demo_unknown_city(tmp_path):
     r = runner.invoke(app, ["demo", "--out", str(tmp_path), "--cities", "bishkak"])
     assert r.exit_code == 2 and "bishkek" in r.output
+
+
+def test_one_error_printer_prints_message_file_fix_literally(capsys):
+    """Every command fails through cli.common.fail: exit 2, the error type, the file and the
+    fix, and square brackets in messages are printed, not read as markup."""
+    import typer
+
+    from carlcities.cli.common import fail
+    from carlcities.errors import CarlError
+
+    with pytest.raises(typer.Exit) as e:
+        fail(CarlError("bad value [x]", path="study.yaml", fix="write [bold]ok[/bold]"))
+    assert e.value.exit_code == 2
+    err = capsys.readouterr().err
+    assert "error (CarlError)" in err and "study.yaml" in err
+    assert "bad value [x]" in err and "fix: write [bold]ok[/bold]" in err
+
+
+def test_no_private_name_crosses_a_module():
+    """No module of the command line, fetch, network, demo or scorecard packages imports a
+    private (underscore) name from another module."""
+    import ast
+    from pathlib import Path
+
+    import carlcities
+
+    root = Path(carlcities.__file__).parent
+    bad = []
+    for pkg in ("cli", "fetch", "network", "demo", "scorecard", "io"):
+        for f in sorted((root / pkg).glob("*.py")):
+            for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.ImportFrom) and node.module != "__future__":
+                    bad += [f"{f.name}: {node.module}.{a.name}" for a in node.names
+                            if a.name.startswith("_") and not a.name.startswith("__")]
+    assert bad == []

@@ -20,7 +20,7 @@ from carlcities.demo import (
     generate,
     generate_city,
 )
-from carlcities.demo.generator import _local_coords
+from carlcities.demo.common import local_coords
 
 EPOCHS = (1990, 2000, 2010, 2020)
 
@@ -145,13 +145,13 @@ def test_no_builtup_or_people_at_sea(aktau_dir):
     p = _read(paths["population_2020"])[0]
     grid = city_grid(AKTAU)
     model = city_model(AKTAU, grid)
-    u, v = _local_coords(tr, b.shape[1], b.shape[0], "ESRI:54009", grid)
+    u, v = local_coords(tr, b.shape[1], b.shape[0], "ESRI:54009", grid)
     sea = model.sea(u, v)
     assert sea.sum() > 1000  # the Caspian is there, to the west
     assert np.all(b[sea] == 0) and np.all(p[sea] == 0)
     assert u[sea].mean() < 0
     z, _, _, _, dtr = _read(paths["dem"])
-    du, dv = _local_coords(dtr, z.shape[1], z.shape[0], 4326, grid)
+    du, dv = local_coords(dtr, z.shape[1], z.shape[0], 4326, grid)
     dsea = model.sea(du, dv)
     assert np.all(z[dsea] <= -27.0) and np.all(z[~dsea] > -27.0)
 

@@ -82,9 +82,9 @@ def test_depth_grows_with_return_period_and_spares_high_ground(layers, cid):
     # no flood on high ground: 100 m above every river cell (more than the 500-yr stage plus
     # the relief one 100 m grid cell spans in steep terrain, where a grid cell averages a
     # wet 3" cell), or beyond the floodplain (2.5 km, or 1.5 floodplain widths) of every river
-    from carlcities.demo.generator import _local_coords
+    from carlcities.demo.common import local_coords
 
-    u, v = _local_coords(g.transform, g.width, g.height, g.crs, g)
+    u, v = local_coords(g.transform, g.width, g.height, g.crs, g)
     z = m.elevation(u, v)
     zriv = z[m.river(u, v)]
     high = z > zriv.max() + 100.0
@@ -108,3 +108,14 @@ def test_temperature_csv_parses_and_vs30(layers):
     # Wald & Allen (2007) active: class edges map to their Vs30
     np.testing.assert_allclose(vs30_wald_allen_active(np.array([1e-5, 2.2e-3, 0.05, 0.5])),
                                [180.0, 240.0, 490.0, 760.0])
+
+
+def test_d8_offsets_follow_d8_directions():
+    """The HAND walk steps to the cell that d8_directions names, for each of the 8 codes."""
+    from carlcities.demo.hazards import D8_OFFSETS
+    from carlcities.risk.mudflow import d8_directions
+
+    for k, (dr, dc) in enumerate(D8_OFFSETS):
+        z = np.full((3, 3), 10.0)
+        z[1 + dr, 1 + dc] = 0.0
+        assert d8_directions(z, 100.0)[1, 1] == k

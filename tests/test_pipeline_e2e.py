@@ -17,7 +17,7 @@ import rasterio
 
 from carlcities.config import load_config
 from carlcities.errors import OutputDirError
-from carlcities.pipeline import run_study
+from carlcities import run_study
 from carlcities.store import connect
 
 pytestmark = pytest.mark.slow

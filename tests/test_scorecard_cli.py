@@ -7,8 +7,8 @@ import json
 import pytest
 from typer.testing import CliRunner
 
+from carlcities.cli.scorecard import scorecard_app
 from carlcities.scorecard import read_yaml
-from carlcities.scorecard.cli import scorecard_app
 from carlcities.scorecard.demo import demo_assessments, demo_survey_rows
 from carlcities.scorecard.io import write_yaml
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-__all__ = ["sha256_file", "sha256_text", "write_atomic", "write_json_atomic"]
+__all__ = ["atomic_path", "sha256_file", "sha256_text", "write_atomic", "write_json_atomic"]
 
 _CHUNK = 1 << 20
 
@@ -25,6 +27,25 @@ def sha256_file(path: str | Path) -> str:
 def sha256_text(text: str) -> str:
     """SHA-256 of a text's UTF-8 bytes (hex digest)."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """A sibling ``.part`` path to write ``path`` through (for writers that want a file name,
+    such as rasterio or netCDF4): renamed onto ``path`` when the block succeeds, deleted when
+    it fails, so a reader never sees a half-written file.
+
+    >>> with atomic_path("out.tif") as tmp:  # doctest: +SKIP
+    ...     write_geotiff(tmp)
+    """
+    path = Path(path)
+    tmp = path.with_name(path.name + ".part")
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def write_atomic(path: str | Path, data: bytes | str, encoding: str = "utf-8") -> Path:

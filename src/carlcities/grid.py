@@ -294,3 +294,9 @@ def for_city(city: Any, *, res_m: float = 100.0, buffer_km: float = 3.0,
     half = grid_half_size_m(max(pops), design_density=design_density, factor=size_factor,
                             buffer_km=buffer_km, res=res_m)
     return CityGrid.around(city.city_id, city.lon, city.lat, half, res=res_m)
+
+
+def grid_kw(cfg: Any) -> dict[str, float]:
+    """The city-grid settings of a study configuration, as :func:`for_city` takes them."""
+    return dict(res_m=cfg.grid.res_m, buffer_km=cfg.grid.buffer_km,
+                design_density=cfg.grid.design_density, size_factor=cfg.grid.size_factor)

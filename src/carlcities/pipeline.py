@@ -26,9 +26,8 @@ from . import __version__
 from .catalog import City, load_catalog
 from .config import StudyConfig, load_config, resolve_path
 from .engines import CityContext, EngineResult, order
-from .engines.form import grid_kw
 from .files import sha256_text, write_json_atomic
-from .grid import CityGrid, for_city
+from .grid import CityGrid, for_city, grid_kw
 from .indicators.rows import ValueRow
 from .inputs import city_inputs
 from .progress import Progress
@@ -207,7 +206,7 @@ def _demo_extras(engines: list[str]) -> tuple[str, ...]:
 
 def run_study(config: StudyConfig | str | Path | None = None, out: str | Path = "out", *,
               cities: list[str] | None = None, workers: int | None = None,
-              progress: bool = False, report: bool = False) -> RunSummary:
+              progress: bool = False) -> RunSummary:
     """Run the study: every selected city through the engines into ``out``.
 
     Resumes an interrupted run with the same configuration; refuses an output directory that
@@ -322,12 +321,6 @@ def run_study(config: StudyConfig | str | Path | None = None, out: str | Path = 
     manifest.update(status="complete", finished=dt.datetime.now(dt.UTC).isoformat(),
                     timings=timings)
     write_json_atomic(manifest_path, manifest)
-    if report:  # TEMPORARY until the command line builds it
-        from .report import build_report
-
-        t = time.perf_counter()
-        build_report(out)
-        record_report_time(out, time.perf_counter() - t)
     return RunSummary(run_id, out, ids, resumed, sorted(done), timings, "complete")
 
 
@@ -359,9 +352,3 @@ def _mark(store: Store, manifest_path: Path, run_id: str | None, status: str) ->
     except (OSError, ValueError):
         pass
 
-
-# names of the older conductor, until the command line moves to carlcities.cli
-from .engines.risk import risk_params as _risk_params  # noqa: E402,F401
-
-_grid_kw = grid_kw
-_Progress = Progress

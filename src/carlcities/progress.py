@@ -12,14 +12,20 @@ __all__ = ["Progress"]
 class Progress:
     """Progress bars on stderr (rich) when ``show``; every call is a no-op otherwise.
 
+    ``unit="items"`` counts steps (cities: "12/48"); ``unit="bytes"`` shows sizes and transfer
+    speed (downloads), fed with :meth:`update`.
+
     >>> p = Progress(show=False)
     >>> with p.bars():
     ...     t = p.task("cities", total=3)
     ...     p.advance(t)
     """
 
-    def __init__(self, show: bool):
+    def __init__(self, show: bool, unit: str = "items"):
+        if unit not in ("items", "bytes"):
+            raise ValueError(f"unit must be 'items' or 'bytes', not {unit!r}")
         self.show = show
+        self.unit = unit
         self._p: Any = None
 
     @contextmanager
@@ -30,15 +36,18 @@ class Progress:
         from rich.console import Console
         from rich.progress import (
             BarColumn,
+            DownloadColumn,
             MofNCompleteColumn,
             TextColumn,
             TimeElapsedColumn,
             TimeRemainingColumn,
+            TransferSpeedColumn,
         )
         from rich.progress import Progress as _Rich
 
-        with _Rich(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                   TimeElapsedColumn(), TimeRemainingColumn(),
+        middle = ((DownloadColumn(), TransferSpeedColumn()) if self.unit == "bytes"
+                  else (MofNCompleteColumn(), TimeElapsedColumn()))
+        with _Rich(TextColumn("{task.description}"), BarColumn(), *middle, TimeRemainingColumn(),
                    console=Console(stderr=True), transient=False) as p:
             self._p = p
             yield self
@@ -51,3 +60,13 @@ class Progress:
         if self._p is not None and task is not None:
             self._p.update(task, advance=n,
                            **({"description": description} if description else {}))
+
+    def update(self, task: Any, completed: int, total: int | None) -> None:
+        """Set a task's progress (``completed`` of ``total``; None = unknown)."""
+        if self._p is not None and task is not None:
+            self._p.update(task, completed=completed, total=total)
+
+    def note(self, message: str) -> None:
+        """A line printed above the bars (nothing when they are not shown)."""
+        if self._p is not None:
+            self._p.console.print(message)

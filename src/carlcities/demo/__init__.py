@@ -5,15 +5,12 @@ tiles in WGS 84), so the pipeline reads it through the same readers as real data
 Everything written here is tagged ``synthetic=true``: it is *not real* data.
 """
 
+from .common import DEMO_VERSION, DESCRIPTION, GHSL_CRS, GHSL_RES
 from .generator import (
     BUILT_DTYPE,
     BUILT_NODATA,
     DEFAULT_EPOCHS,
     DEM_DTYPE,
-    DEMO_VERSION,
-    DESCRIPTION,
-    GHSL_CRS,
-    GHSL_RES,
     POP_DTYPE,
     POP_NODATA,
     built_name,
@@ -25,9 +22,9 @@ from .generator import (
     generate_city,
     mollweide_grid,
     pop_name,
-    urban_layers,
 )
 from .terrain import CityModel, city_seed
+from .urban import urban_layers
 
 __all__ = [
     "BUILT_DTYPE",

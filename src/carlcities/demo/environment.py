@@ -38,16 +38,17 @@ and the centre; GDP follows population and lights and the country's GDP per pers
 from __future__ import annotations
 
 import math
-import os
 import zlib
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from ..files import atomic_path
+from .common import DEMO_VERSION, DESCRIPTION, synthetic_tags
+
 __all__ = ["write_environment_layers", "ENV_FILES"]
 
-DESCRIPTION = "synthetic demo data — not real"
 #: GDP per person, PPP, constant 2021 USD, about 2020 (World Bank WDI, rounded)
 GDP_PC_2020 = {"KAZ": 26000.0, "UZB": 8000.0, "KGZ": 5200.0, "TJK": 4200.0, "TKM": 15000.0}
 #: relative weight of coal in winter heating (illustrative)
@@ -136,20 +137,9 @@ def _write_tif(path: Path, bands: np.ndarray, tr, dtype: str, nodata: float | No
                                 compress="deflate")
     if nodata is not None:
         prof["nodata"] = nodata
-    tmp = path.with_name(path.name + ".part")
-    with rasterio.open(tmp, "w", **prof) as dst:
+    with atomic_path(path) as tmp, rasterio.open(tmp, "w", **prof) as dst:
         dst.write(bands.astype(dtype))
         dst.update_tags(**tags, TIFFTAG_IMAGEDESCRIPTION=DESCRIPTION)
-    os.replace(tmp, path)
-
-
-def _tags(city, product: str, **extra: Any) -> dict[str, str]:
-    from .generator import DEMO_VERSION
-
-    t = {"synthetic": "true", "city_id": city.city_id, "product": product,
-         "description": DESCRIPTION, "carlcities_demo_version": DEMO_VERSION}
-    t.update({k: str(v) for k, v in extra.items()})
-    return t
 
 
 def write_environment_layers(city, grid, out_dir: str | Path, builtup: dict[int, np.ndarray],
@@ -253,14 +243,15 @@ def write_environment_layers(city, grid, out_dir: str | Path, builtup: dict[int,
     # land cover at 3″ (≈ 100 m)
     a, tr = _to_product(lc, ptr, grid, 1 / 1200, mode=True)
     p = d / LANDCOVER_NAME.format(tile=_tile(city.lat, city.lon))
-    _write_tif(p, a, tr, "uint8", 0, _tags(city, "ESA WorldCover", resolution="100 m (real: "
-                                           "10 m)", classes="WorldCover v200 codes"))
+    _write_tif(p, a, tr, "uint8", 0,
+               synthetic_tags(city, "ESA WorldCover", resolution="100 m (real: 10 m)",
+                              classes="WorldCover v200 codes"))
     paths["landcover_2021"] = p
     # NDVI at 7.5″ (≈ 250 m), int16 × 10 000, fill −3000
     a, tr = _to_product(ndvi, ptr, grid, 1 / 480)
     a = np.where(np.isfinite(a), np.rint(a * 10000), -3000)
     p = d / ENV_FILES["ndvi_2020"]
-    _write_tif(p, a, tr, "int16", -3000, _tags(city, "MOD13Q1", scale_factor=0.0001))
+    _write_tif(p, a, tr, "int16", -3000, synthetic_tags(city, "MOD13Q1", scale_factor=0.0001))
     paths["ndvi_2020"] = p
     # PM2.5 NetCDF at 0.01°
     a, tr = _to_product(pm, ptr, grid, 0.01)
@@ -273,14 +264,14 @@ def write_environment_layers(city, grid, out_dir: str | Path, builtup: dict[int,
     gaps = rng.uniform(0, 1, a.shape) < 0.03
     k = np.where(np.isfinite(a) & ~gaps, k, 0)
     p = d / ENV_FILES["lst_2020"]
-    _write_tif(p, k, tr, "uint16", 0, _tags(city, "MOD11A2", scale_factor=0.02, units="K"))
+    _write_tif(p, k, tr, "uint16", 0, synthetic_tags(city, "MOD11A2", scale_factor=0.02, units="K"))
     paths["lst_2020"] = p
     # lights at 15″
     for y, arr in ((2014, l14), (2020, l20)):
         a, tr = _to_product(arr, ptr, grid, 1 / 240)
         p = d / ENV_FILES[f"lights_{y}"]
         _write_tif(p, np.nan_to_num(a), tr, "float32", None,
-                   _tags(city, "VIIRS VNL", units="nW/cm2/sr"))
+                   synthetic_tags(city, "VIIRS VNL", units="nW/cm2/sr"))
         paths[f"lights_{y}"] = p
     # GDP at 30″, one band per year 1990–2022 (totals kept: reproject densities then × area)
     a, tr = _to_product(gdp20 / cell_ha, ptr, grid, 1 / 120)
@@ -291,7 +282,7 @@ def write_environment_layers(city, grid, out_dir: str | Path, builtup: dict[int,
     growth = np.exp(0.045 * (years - 2020))[:, None, None]
     p = d / ENV_FILES["gdp_2020"]
     _write_tif(p, a[None] * growth, tr, "float32", -1.0,
-               _tags(city, "Kummu et al. 2025 gdpTot", units="USD PPP 2021 per cell",
+               synthetic_tags(city, "Kummu et al. 2025 gdpTot", units="USD PPP 2021 per cell",
                      bands="1990..2022"))
     paths["gdp_2020"] = p
     return paths
@@ -305,8 +296,7 @@ def _write_pm25_nc(path: Path, a: np.ndarray, tr, city) -> None:
     h, w = a.shape
     lat = tr.f + tr.e * (np.arange(h) + 0.5)
     lon = tr.c + tr.a * (np.arange(w) + 0.5)
-    tmp = path.with_name(path.name + ".part")
-    with netCDF4.Dataset(tmp, "w", format="NETCDF4") as nc:
+    with atomic_path(path) as tmp, netCDF4.Dataset(tmp, "w", format="NETCDF4") as nc:
         nc.createDimension("lat", h)
         nc.createDimension("lon", w)
         vy = nc.createVariable("lat", "f8", ("lat",))
@@ -318,9 +308,6 @@ def _write_pm25_nc(path: Path, a: np.ndarray, tr, city) -> None:
         v = nc.createVariable("PM25", "f4", ("lat", "lon"), zlib=True, fill_value=-999.0)
         v.units, v.long_name = "ug/m3", "annual mean PM2.5"
         v[:] = np.where(np.isfinite(a), a, -999.0)[::-1].astype(np.float32)
-        from .generator import DEMO_VERSION
-
         nc.setncatts({"synthetic": "true", "city_id": city.city_id, "description": DESCRIPTION,
                       "carlcities_demo_version": DEMO_VERSION,
                       "product": "V5.GL.04 HybridPM25 (synthetic look-alike)"})
-    os.replace(tmp, path)

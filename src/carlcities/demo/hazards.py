@@ -41,13 +41,13 @@ The models (synthetic, illustrative):
 from __future__ import annotations
 
 import math
-import os
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .generator import DESCRIPTION, _tags, _write
+from ..files import write_atomic
+from .common import DESCRIPTION, local_coords, synthetic_tags, write_geotiff
 
 __all__ = ["write_hazard_layers", "FLOOD_RPS", "HAZARD_FILES", "vs30_wald_allen_active",
            "flood_stage_m"]
@@ -59,6 +59,9 @@ FLOOD_NODATA = -9999.0
 FLOOD_RES_DEG = 3.0 / 3600.0
 VS30_RES_DEG = 30.0 / 3600.0
 FLOODPLAIN_M = 2500.0
+#: (row, column) step of each D8 code of :func:`carlcities.risk.mudflow.d8_directions`:
+#: 0–7 clockwise from north (N, NE, E, SE, S, SW, W, NW); rows grow southwards
+D8_OFFSETS = ((-1, 0), (-1, 1), (0, 1), (1, 1), (1, 0), (1, -1), (0, -1), (-1, -1))
 
 #: Wald & Allen (2007) Table 1, active tectonic regions: (slope [m/m], Vs30 [m/s]) class edges
 WALD_ALLEN_ACTIVE = ((1.0e-4, 180.0), (2.2e-3, 240.0), (6.3e-3, 300.0), (0.018, 360.0),
@@ -103,10 +106,8 @@ def _metres_per_deg(lat: float) -> tuple[float, float]:
 def _flood_depths(city, grid, model) -> tuple[dict[int, np.ndarray], Any]:
     from scipy import ndimage
 
-    from .generator import _local_coords
-
     tr, w, h = _product_grid(grid, FLOOD_RES_DEG)
-    u, v = _local_coords(tr, w, h, 4326, grid)
+    u, v = local_coords(tr, w, h, 4326, grid)
     z = model.elevation(u, v)
     sea = model.sea(u, v)
     river = model.river(u, v) & ~sea
@@ -136,7 +137,7 @@ def _height_above_drainage(z: np.ndarray, river: np.ndarray, sea: np.ndarray,
     """HAND [m] (Rennó et al. 2008, Remote Sens. Environ. 112:3469–3481): each cell's
     elevation above the river cell its D8 flow path (on the depression-filled DEM) reaches
     first, ≥ 0; inf where the path leaves the raster without meeting a river."""
-    from ..risk.mudflow import _DC, _DR, d8_directions, fill_depressions
+    from ..risk.mudflow import d8_directions, fill_depressions
 
     mx, my = _metres_per_deg(lat)
     res_m = math.sqrt(FLOOD_RES_DEG * mx * FLOOD_RES_DEG * my)
@@ -148,7 +149,7 @@ def _height_above_drainage(z: np.ndarray, river: np.ndarray, sea: np.ndarray,
     flat_dir = dirs.ravel().tolist()
     flat_river = river.ravel().tolist()
     order = np.argsort(np.where(np.isfinite(zf), zf, np.inf), axis=None, kind="stable")
-    dr, dc = _DR.tolist(), _DC.tolist()
+    dr, dc = [o[0] for o in D8_OFFSETS], [o[1] for o in D8_OFFSETS]
     for idx in order.tolist():            # low to high: receivers come first
         if flat_river[idx]:
             target[idx] = flat_z[idx]
@@ -212,8 +213,6 @@ def write_hazard_layers(city, grid, model, out_dir: str | Path, *,
     """
     from ..io.raster import write_cog
     from ..risk.mudflow import debris_flow_susceptibility
-    from .generator import _local_coords
-
     d = Path(out_dir) / city.city_id
     d.mkdir(parents=True, exist_ok=True)
     paths: dict[str, Path] = {}
@@ -222,36 +221,35 @@ def write_hazard_layers(city, grid, model, out_dir: str | Path, *,
     for T, a in depths.items():
         arr = np.where(a > 0, a, FLOOD_NODATA).astype(np.float32)
         p = d / HAZARD_FILES[f"flood_depth_rp{T}"]
-        _write(p, arr, tr, 4326, "float32", FLOOD_NODATA,
-               _tags(city, "flood depth (synthetic look-alike of a global flood map)",
+        write_geotiff(p, arr, tr, 4326, "float32", FLOOD_NODATA,
+               synthetic_tags(city, "flood depth (synthetic look-alike of a global flood map)",
                      return_period_yr=T, units="m", nodata_means="dry (outside the flood "
                      "extent)", stage_m=f"{flood_stage_m(T):.3f}"))
         paths[f"flood_depth_rp{T}"] = p
 
     if city.setting == "mountain_front":
-        gu, gv = _local_coords(grid.transform, grid.width, grid.height, grid.crs, grid)
+        gu, gv = local_coords(grid.transform, grid.width, grid.height, grid.crs, grid)
         z = model.elevation(gu, gv)
         mud = debris_flow_susceptibility(z, grid.res)
         p = d / HAZARD_FILES["mudflow"]
         write_cog(p, mud.classes.astype(np.uint8), grid, nodata=None,
-                  tags=_tags(city, "debris-flow susceptibility (carlcities.risk.mudflow)",
+                  tags=synthetic_tags(city, "debris-flow susceptibility (carlcities.risk.mudflow)",
                              classes="0 none, 1 low, 2 medium, 3 high",
                              apexes=len(mud.apexes), TIFFTAG_IMAGEDESCRIPTION=DESCRIPTION),
                   description=DESCRIPTION)
         paths["mudflow"] = p
 
     tr30, w30, h30 = _product_grid(grid, VS30_RES_DEG)
-    u, v = _local_coords(tr30, w30, h30, 4326, grid)
+    u, v = local_coords(tr30, w30, h30, 4326, grid)
     _, my = _metres_per_deg(grid.lat)
     slope = model.slope(u, v, h=VS30_RES_DEG * my)
     p = d / HAZARD_FILES["vs30"]
-    _write(p, vs30_wald_allen_active(slope).astype(np.float32), tr30, 4326, "float32", None,
-           _tags(city, "Vs30 from slope (Wald & Allen 2007, active tectonic)", units="m/s"))
+    write_geotiff(p, vs30_wald_allen_active(slope).astype(np.float32), tr30, 4326, "float32",
+                  None, synthetic_tags(city, "Vs30 from slope (Wald & Allen 2007, active "
+                                             "tectonic)", units="m/s"))
     paths["vs30"] = p
 
     p = d / HAZARD_FILES["tmax_daily"]
-    tmp = p.with_name(p.name + ".part")
-    tmp.write_text("\n".join(_daily_temperature(city, model)) + "\n", encoding="utf-8")
-    os.replace(tmp, p)
+    write_atomic(p, "\n".join(_daily_temperature(city, model)) + "\n")
     paths["tmax_daily"] = p
     return paths

@@ -198,7 +198,8 @@ class CityModel:
         ae, an = _unit(bearing)
         pu, pv = offset * an + along * ae, -offset * ae + along * an
         waves = tuple(float(x) for x in rng.uniform(0.6, 1.4, 3) * np.array([9000, 4000, 1800]))
-        amps = tuple(float(x) for x in meander * np.array([1.0, 0.45, 0.15]) * rng.uniform(0.6, 1.2, 3))
+        amps = tuple(float(x)
+                     for x in meander * np.array([1.0, 0.45, 0.15]) * rng.uniform(0.6, 1.2, 3))
         phases = tuple(float(x) for x in rng.uniform(0, 2 * math.pi, 3))
         return River(pu, pv, bearing, amps, waves, phases, half_width, depth, plain_width,
                      plain_depth, start)
@@ -215,10 +216,11 @@ class CityModel:
         self.rugged = SmoothNoise(rng_for(self.city_id, "rugged"), self.extent, 1800.0)
         self.tilt = 0.0
         # streams leave the range and cross the plain, flowing away from the mountains
-        for i in range(int(rng.integers(1, 3))):
+        for _ in range(int(rng.integers(1, 3))):
             off = float(rng.uniform(-0.6, 0.6) * self.R)
-            self.rivers.append(self._river(rng, (b + 180.0) % 360.0, off, float(rng.uniform(25, 45)),
-                                           float(rng.uniform(3, 8)), float(rng.uniform(80, 250)),
+            self.rivers.append(self._river(rng, (b + 180.0) % 360.0, off,
+                                           float(rng.uniform(25, 45)), float(rng.uniform(3, 8)),
+                                           float(rng.uniform(80, 250)),
                                            start=-(self.front_dist + 12000.0)))
         self.params.update(mountain_bearing_deg=b, relief_m=self.relief, rise_len_m=self.rise_len,
                            front_dist_m=self.front_dist)
@@ -226,7 +228,8 @@ class CityModel:
     def _setup_valley_basin(self) -> None:
         rng = self.rng_setting
         self.axis = float(rng.uniform(0, 180))
-        self.walls = (float(self.R * rng.uniform(0.9, 1.4) + 2000), float(self.R * rng.uniform(0.9, 1.4) + 2000))
+        self.walls = (float(self.R * rng.uniform(0.9, 1.4) + 2000),
+                      float(self.R * rng.uniform(0.9, 1.4) + 2000))
         self.ridge_h = (float(rng.uniform(500, 1500)), float(rng.uniform(500, 1500)))
         self.ridge_len = float(rng.uniform(5000, 9000))
         self.rugged = SmoothNoise(rng_for(self.city_id, "rugged"), self.extent, 1800.0)
@@ -322,7 +325,8 @@ class CityModel:
                                   (-1.0, self.walls[1], self.ridge_h[1])):
                 x = np.maximum(sign * n - wall, 0.0)
                 z = z + h * (1.0 - np.exp(-x / self.ridge_len)) * (1.0 + 0.25 * self.rugged(u, v))
-                z = z + 0.004 * np.minimum(np.maximum(sign * n, 0.0), wall)  # floor rises to the walls
+                # the floor rises to the walls
+                z = z + 0.004 * np.minimum(np.maximum(sign * n, 0.0), wall)
         elif st == "oasis":
             r = self.rivers[0]
             _, n = r.frame(u, v)

@@ -19,15 +19,10 @@ import numpy as np
 from carlcities import __version__
 from carlcities.engines import BaseEngine
 from carlcities.engines.base import CityContext, EngineResult, EpochLayers
+from carlcities.grid import grid_kw
 from carlcities.indicators.rows import ValueRow, value_row
 
 __all__ = ["ENGINE", "FormEngine", "FormProduct", "grid_kw"]
-
-
-def grid_kw(cfg: Any) -> dict[str, float]:
-    """The city-grid settings of a configuration, as :func:`carlcities.grid.for_city` takes them."""
-    return dict(res_m=cfg.grid.res_m, buffer_km=cfg.grid.buffer_km,
-                design_density=cfg.grid.design_density, size_factor=cfg.grid.size_factor)
 
 
 @dataclass

@@ -18,7 +18,6 @@ entropy. *Applied Network Science* 4:67. doi:10.1007/s41109-019-0189-1
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -222,11 +221,9 @@ def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
 
 
 def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+    from ..files import sha256_file
+
+    return sha256_file(path)
 
 
 def compute_mobility(city, grid, osm_path: str | Path | None, epochs_data: dict[int, dict],

@@ -20,7 +20,6 @@ doi:10.5258/SOTON/WP00645. Reads are windowed to the city grid (see :mod:`carlci
 
 from __future__ import annotations
 
-import hashlib
 import math
 import os
 import re
@@ -40,6 +39,7 @@ from ..errors import (
     NodataError,
     RasterError,
 )
+from ..files import atomic_path, sha256_file
 
 __all__ = ["ProductInfo", "Layer", "identify_product", "read_layer", "write_cog", "file_sha256",
            "footprint_window", "read_window", "read_window_float",
@@ -154,11 +154,7 @@ def file_sha256(path: str | Path) -> str:
     st = os.stat(path)
     key = (str(Path(path).resolve()), st.st_size, st.st_mtime_ns)
     if key not in _SHA_CACHE:
-        h = hashlib.sha256()
-        with open(path, "rb") as f:
-            for chunk in iter(lambda: f.read(1 << 20), b""):
-                h.update(chunk)
-        _SHA_CACHE[key] = h.hexdigest()
+        _SHA_CACHE[key] = sha256_file(path)
     return _SHA_CACHE[key]
 
 
@@ -322,18 +318,16 @@ def write_cog(path: str | Path, data: np.ndarray, grid, *, nodata: float | None 
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part")
     big = max(grid.width, grid.height) > 2048
-    with rasterio.open(tmp, "w", driver="COG", width=grid.width, height=grid.height, count=1,
-                       dtype=str(data.dtype), crs=grid.crs, transform=grid.transform,
-                       nodata=nodata, compress="deflate", level=1,
-                       overviews="AUTO" if big else "NONE") as dst:
+    with atomic_path(path) as tmp, rasterio.open(
+            tmp, "w", driver="COG", width=grid.width, height=grid.height, count=1,
+            dtype=str(data.dtype), crs=grid.crs, transform=grid.transform, nodata=nodata,
+            compress="deflate", level=1, overviews="AUTO" if big else "NONE") as dst:
         dst.write(data, 1)
         if tags:
             dst.update_tags(**{k: str(v) for k, v in tags.items()})
         if description:
             dst.set_band_description(1, description)
-    os.replace(tmp, path)
     return path
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ScorecardError
+from ..files import write_atomic
 from .demo import demo_assessments, demo_judgements
 from .io import read_answers
 from .model import Assessment
@@ -105,9 +106,6 @@ def run_scorecards(con, cfg, catalog, out: str | Path) -> ScorecardRun:
         exports.mkdir(parents=True, exist_ok=True)
         for name, prof in res.profiles.items():
             p = exports / f"weights_{name}.json"
-            tmp = p.with_name(f".{p.name}.part")
-            tmp.write_text(json.dumps(prof.as_json(), ensure_ascii=False, indent=1),
-                           encoding="utf-8")
-            tmp.replace(p)
+            write_atomic(p, json.dumps(prof.as_json(), ensure_ascii=False, indent=1))
             res.weight_files[name] = p
     return res

@@ -42,6 +42,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputFileError, SurveyError
+from ..files import write_atomic
 
 __all__ = [
     "CR_LIMIT", "RANDOM_INDEX", "Judgement", "WeightProfile", "ahp_weights",
@@ -413,5 +414,5 @@ def write_weights(profiles: dict[str, WeightProfile], path: str | Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     data = {"profiles": {k: v.as_json() for k, v in profiles.items()}}
-    path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    write_atomic(path, json.dumps(data, ensure_ascii=False, indent=1))
     return path

@@ -7,29 +7,21 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from ..errors import CarlError
+from .common import fail, out_console
 
 risk_app = typer.Typer(
     no_args_is_help=True, rich_markup_mode="rich",
     help="Earthquake scenarios on a city's exposure, and the historic events packaged.\n\n"
          "Example: [bold]carlcities risk scenario almaty --event verny_1887[/bold]")
-_out = Console()
-_err = Console(stderr=True)
-
-
-def _fail(exc: CarlError) -> None:
-    _err.print(f"[bold red]error[/bold red] ({type(exc).__name__}): {exc}", soft_wrap=True)
-    raise typer.Exit(code=2)
-
 
 @risk_app.command("events")
 def events_cmd(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """List the packaged historic earthquakes (use their id with `risk scenario --event`)."""
-    from .historic import load_historic
+    from ..risk.historic import load_historic
 
     evs = load_historic()
     if as_json:
@@ -46,7 +38,7 @@ def events_cmd(as_json: bool = typer.Option(False, "--json", help="Print JSON.")
         t.add_row(e.id, f"{e.name_en} / {e.name_ru}", str(e.date), f"{e.magnitude:.1f}",
                   f"{e.epicentre_lon:.2f}, {e.epicentre_lat:.2f}", f"{e.depth_km:g}",
                   ", ".join(o.city for o in e.cities))
-    _out.print(t)
+    out_console.print(t)
 
 
 @risk_app.command("scenario")
@@ -77,10 +69,12 @@ def scenario_cmd(
     fields. Demo layers are synthetic: so are the losses.
     """
     from ..catalog import load_catalog
-    from ..config import load_config
-    from ..pipeline import _grid_kw, _risk_params, city_inputs, resolve_path
-    from .historic import load_historic
-    from .run import run_scenario
+    from ..config import load_config, resolve_path
+    from ..engines.risk import risk_params
+    from ..grid import grid_kw
+    from ..inputs import city_inputs
+    from ..risk.historic import load_historic
+    from ..risk.scenario import run_scenario
 
     try:
         cfg = load_config(config)
@@ -106,21 +100,17 @@ def scenario_cmd(
 
             d = resolve_path(cfg, cfg.data.demo_dir) if cfg.data.demo_dir else demo_dir
             paths = generate(d, [c], epochs=tuple(cfg.epochs), extras=("hazards",),
-                             **_grid_kw(cfg))[c.city_id]
+                             **grid_kw(cfg))[c.city_id]
             inputs = {k: str(v) for k, v in paths.items()}
         else:
             inputs = city_inputs(cfg, c, None)
         r = run_scenario(c, inputs, magnitude=min(mag, 8.5), lon=elon, lat=elat, depth_km=dep,
-                         epochs=list(cfg.epochs), grid_kw=dict(
-                             res_m=cfg.grid.res_m, buffer_km=cfg.grid.buffer_km,
-                             design_density=cfg.grid.design_density,
-                             size_factor=cfg.grid.size_factor),
+                         epochs=list(cfg.epochs), grid_kw=grid_kw(cfg),
                          realisations=realisations, seed=cfg.risk.seed,
                          time_of_day=time_of_day, gmpe=cfg.risk.gmpe,
-                         params=_risk_params(cfg))
+                         params=risk_params(cfg))
     except CarlError as exc:
-        _fail(exc)
-        return
+        fail(exc)
     if as_json:
         typer.echo(json.dumps(r, indent=2, ensure_ascii=False, default=float))
         return
@@ -140,6 +130,6 @@ def scenario_cmd(
                                                       f"{fhi:,.0f})"),
                  ("destroyed-building equivalent", f"{r['buildings_destroyed_equiv']:,.0f}")):
         t.add_row(escape(k), v)
-    _out.print(t)
+    out_console.print(t)
     if cfg.data.source == "demo":
-        _out.print("[yellow]synthetic demo data — not real / синтетические данные[/yellow]")
+        out_console.print("[yellow]synthetic demo data — not real / синтетические данные[/yellow]")

@@ -7,26 +7,15 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from .errors import CarlError, GeometryError
+from ..errors import CarlError, GeometryError
+from .common import fail, out_console
 
 __all__ = ["network_app"]
 
 network_app = typer.Typer(add_completion=False, rich_markup_mode="rich",
                           help="Street network statistics of OpenStreetMap extracts.")
-_out = Console()
-_err = Console(stderr=True)
-
-
-def _fail(exc: CarlError) -> None:
-    from rich.markup import escape
-
-    _err.print(f"[bold red]error[/bold red] ({type(exc).__name__}): {escape(str(exc))}",
-               soft_wrap=True, highlight=False)
-    raise typer.Exit(code=2)
-
 
 def _read_boundary(path: Path):
     import geopandas as gpd
@@ -66,14 +55,13 @@ def network_stats_cmd(
     The graph is built as osmnx.graph_from_xml does: the chosen network filter, the largest
     weakly connected component, topological simplification; lengths are great-circle.
     """
-    from .indicators.mobility import network_stats
+    from ..indicators.mobility import network_stats
 
     try:
         geom = _read_boundary(boundary) if boundary is not None else None
         s = network_stats(file, boundary=geom, network=network, clean_int_tol=tolerance)
     except CarlError as exc:
-        _fail(exc)
-        return
+        fail(exc)
     if as_json:
         typer.echo(json.dumps(s, indent=2, ensure_ascii=False, default=str))
         return
@@ -90,6 +78,6 @@ def network_stats_cmd(
         elif isinstance(v, float):
             v = f"{v:,.4f}"
         t.add_row(k, str(v))
-    _out.print(t)
+    out_console.print(t)
     for n in s.get("notes", []):
-        _out.print(f"note: {n}")
+        out_console.print(f"note: {n}")

@@ -1,4 +1,4 @@
-"""The `carlcities` command line: thin — it parses, calls the library, prints."""
+"""The study commands: ``run``, ``demo``, ``cities``, ``indicators``, ``report``, ``init``."""
 
 from __future__ import annotations
 
@@ -7,43 +7,17 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from .errors import CarlError
+from ..errors import CarlError
+from .common import Progress, fail, interrupted, out_console, split_list
 
-app = typer.Typer(
-    add_completion=False, no_args_is_help=True, rich_markup_mode="rich",
-    help="carlcities — resilient and low-carbon city assessment for Central Asia.\n\n"
-         "Start with [bold]carlcities run --out out/[/bold]: it builds the synthetic demo region "
-         "and runs the default study (48 cities) into out/ — store, exports, maps and reports.",
-)
-from .scorecard.cli import scorecard_app  # noqa: E402
+__all__ = ["run_app"]
 
-app.add_typer(scorecard_app, name="scorecard")
-from .mobility_cli import network_app  # noqa: E402
-
-app.add_typer(network_app)
-from .risk.cli import risk_app  # noqa: E402
-
-app.add_typer(risk_app, name="risk")
-from .fetch import data_app  # noqa: E402
-
-app.add_typer(data_app, name="data")
-out_console = Console()
-err_console = Console(stderr=True)
+run_app = typer.Typer()  #: its commands are added to the top level of ``carlcities``
 
 
-def _fail(exc: CarlError) -> None:
-    err_console.print(f"[bold red]error[/bold red] ({type(exc).__name__}): {exc}", soft_wrap=True)
-    raise typer.Exit(code=2)
-
-
-def _ids(cities: Optional[str]) -> list[str] | None:
-    return [c.strip() for c in cities.split(",") if c.strip()] if cities else None
-
-
-@app.command()
+@run_app.command()
 def run(
     config: Optional[Path] = typer.Option(None, "--config", "-c", help="Study configuration YAML "
                                           "(make one with `carlcities init`). Without it, the "
@@ -71,17 +45,15 @@ def run(
 
       carlcities run --config study.yaml --out results/ --workers 2
     """
-    from .pipeline import run_study
+    from .. import run_study
 
     try:
-        s = run_study(config, out, cities=_ids(cities), workers=workers, progress=True,
+        s = run_study(config, out, cities=split_list(cities), workers=workers, progress=True,
                       report=not no_report)
     except CarlError as exc:
-        _fail(exc)
+        fail(exc)
     except KeyboardInterrupt:
-        err_console.print("[yellow]interrupted[/yellow]: finished cities are kept; run the same "
-                          "command again to resume.")
-        raise typer.Exit(code=130)
+        interrupted("finished cities")
     msg = f"run {s.run_id}: {len(s.cities)} cities"
     if s.resumed:
         msg += f" (resumed; {len(s.skipped)} already done)"
@@ -90,7 +62,7 @@ def run(
         out_console.print(f"report: {out / 'report' / 'index.html'}")
 
 
-@app.command()
+@run_app.command()
 def demo(
     out: Path = typer.Option(..., "--out", "-o", help="Directory for the demo data set."),
     cities: Optional[str] = typer.Option(None, "--cities", help="Comma-separated city ids "
@@ -98,31 +70,32 @@ def demo(
 ) -> None:
     """Write the synthetic demo region (real formats, flagged synthetic).
 
-    For every catalogue city: GHSL-style built-up surface and population GeoTIFFs (Mollweide, 100 m) for 1990, 2000, 2010, 2020 and a DEM (WGS 84).
+    For every catalogue city: GHSL-style built-up surface and population GeoTIFFs
+    (Mollweide, 100 m) for 1990, 2000, 2010, 2020 and a DEM (WGS 84).
 
     The files use the real products' names, formats and nodata, and carry `synthetic=true` in
     their metadata; everything derived from them is flagged synthetic. `run` builds and caches
     this by itself when no real data are configured.
     """
-    from .catalog import load_catalog
-    from .config import default_config
-    from .demo import generate
-    from .pipeline import _grid_kw, _Progress
+    from ..catalog import load_catalog
+    from ..config import default_config
+    from ..demo import generate
+    from ..grid import grid_kw
 
     cfg = default_config()
     try:
-        sel = load_catalog().select(_ids(cities))
+        sel = load_catalog().select(split_list(cities))
     except CarlError as exc:
-        _fail(exc)
-    prog = _Progress(True)
+        fail(exc)
+    prog = Progress(True)
     with prog.bars():
         task = prog.task("demo data (synthetic)", len(sel))
         generate(out, sel, epochs=tuple(cfg.epochs),
-                 progress=lambda cid: prog.advance(task, f"demo data: {cid}"), **_grid_kw(cfg))
+                 progress=lambda cid: prog.advance(task, f"demo data: {cid}"), **grid_kw(cfg))
     out_console.print(f"[green]wrote[/green] synthetic demo data for {len(sel)} cities → {out}")
 
 
-@app.command()
+@run_app.command()
 def cities(
     country: Optional[str] = typer.Option(None, "--country", help="Only this country (ISO3: KAZ, "
                                           "KGZ, TJK, TKM, UZB)."),
@@ -132,7 +105,7 @@ def cities(
 
     With the latest population, its year and source, and the basis on which each city is
     included (city proper ≥ 150,000, or wider urban area)."""
-    from .catalog import load_catalog
+    from ..catalog import load_catalog
 
     cat = [c for c in load_catalog() if not country or c.country_iso3 == country.upper()]
     if as_csv:
@@ -154,15 +127,15 @@ def cities(
     out_console.print(t)
 
 
-@app.command()
+@run_app.command()
 def indicators(
     theme: Optional[str] = typer.Option(None, "--theme", help="Only one theme (form, growth)."),
 ) -> None:
     """List the registered indicators with names in English and Russian and units.
 
-    Also whether each is computed per district. The same registry drives the pipeline, the reports and
-    docs/indicators.md."""
-    from .indicators import all_indicators
+    Also whether each is computed per district. The same registry drives the pipeline, the
+    reports and docs/indicators.md."""
+    from ..indicators import all_indicators
 
     t = Table(title="indicators / индикаторы")
     for col in ("id", "name", "название", "unit", "kind", "districts"):
@@ -173,26 +146,26 @@ def indicators(
     out_console.print(t)
 
 
-@app.command()
+@run_app.command()
 def report(
     out: Path = typer.Option(Path("out"), "--out", "-o", help="The output directory of a run."),
 ) -> None:
     """Rebuild the HTML reports from the store in OUT, without recomputing anything.
 
     Writes report/index.html and one profile per city. Pages work offline (no CDN)."""
-    from .report import build_report
+    from ..report import build_report
 
     if not (out / "study.duckdb").exists():
-        _fail(CarlError("no results store here", path=out / "study.duckdb",
+        fail(CarlError("no results store here", path=out / "study.duckdb",
                         fix="run `carlcities run --out DIR` first, or point --out at a run"))
     try:
         p = build_report(out)
     except CarlError as exc:
-        _fail(exc)
+        fail(exc)
     out_console.print(f"[green]report[/green] → {p}")
 
 
-@app.command()
+@run_app.command()
 def init(
     path: Path = typer.Argument(Path("study.yaml"), help="Where to write the configuration."),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing file."),
@@ -203,18 +176,10 @@ def init(
 
     Edit it, then: carlcities run --config study.yaml --out out/
     """
-    from .config import render_template
+    from ..config import render_template
 
     if path.exists() and not force:
-        _fail(CarlError("the file exists", path=path, fix="use --force to overwrite it, or "
+        fail(CarlError("the file exists", path=path, fix="use --force to overwrite it, or "
                                                           "choose another path"))
     path.write_text(render_template(), encoding="utf-8")
     out_console.print(f"[green]wrote[/green] {path}")
-
-
-def main() -> None:  # pragma: no cover
-    app()
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ..errors import CarlError
+from .common import fail, out_console
 
 __all__ = ["scorecard_app"]
 
@@ -22,17 +23,6 @@ scorecard_app = typer.Typer(
          "[bold]score FILE[/bold]. Stakeholder surveys (AHP pairwise comparisons and Likert "
          "priorities) become appraisal weights with [bold]survey FILE --out weights.json[/bold].",
 )
-_out = Console()
-_err = Console(stderr=True)
-
-
-def _fail(exc: CarlError) -> None:
-    from rich.markup import escape
-
-    _err.print(f"[bold red]error[/bold red] ({type(exc).__name__}): {escape(str(exc))}",
-               soft_wrap=True, highlight=False)
-    raise typer.Exit(code=2)
-
 
 def _pct(x: float | None) -> str:
     return "—" if x is None else f"{100 * x:.0f} %"
@@ -59,7 +49,7 @@ def fill(
     Example: carlcities scorecard fill osh --file osh_2024.yaml
     """
     from ..catalog import load_catalog
-    from .fill import fill as run_fill
+    from ..scorecard.fill import fill as run_fill
 
     try:
         c = load_catalog().get(city)
@@ -67,7 +57,7 @@ def fill(
         run_fill(c.city_id, path, level=level, city_name=f"{c.name_en} / {c.name_ru}",
                  respondents=respondents, console=Console())
     except CarlError as exc:
-        _fail(exc)
+        fail(exc)
 
 
 @scorecard_app.command()
@@ -86,15 +76,15 @@ def score(
 
     Example: carlcities scorecard score osh_2024.yaml bishkek.xlsx
     """
-    from .io import read_answers
-    from .questions import ESSENTIALS
-    from .recommend import recommend
-    from .scoring import change, score_assessment
+    from ..scorecard.io import read_answers
+    from ..scorecard.questions import ESSENTIALS
+    from ..scorecard.recommend import recommend
+    from ..scorecard.scoring import change, score_assessment
 
     try:
         items = [read_answers(f) for f in files]
     except CarlError as exc:
-        _fail(exc)
+        fail(exc)
     results = [score_assessment(a) for a in items]
     t = Table(title="Disaster resilience scorecard / Оценка устойчивости к бедствиям")
     t.add_column("Essential / Раздел")
@@ -105,7 +95,7 @@ def score(
         t.add_row(label, *[f"{_pct(r.rows()[k].share)} ({r.rows()[k].score}/"
                            f"{r.rows()[k].max_score})" for r in results])
     t.add_row("completeness", *[_pct(a.completeness) for a in items])
-    _out.print(t)
+    out_console.print(t)
     by_city: dict[str, list[int]] = {}
     for i, a in enumerate(items):
         by_city.setdefault(a.city_id, []).append(i)
@@ -115,16 +105,16 @@ def score(
             if items[idx[0]].assessment_date == items[idx[-1]].assessment_date:
                 continue
             d = change(results[idx[0]], results[idx[-1]])
-            _out.print(f"[bold]{cid}[/bold] change {items[idx[0]].assessment_date} → "
+            out_console.print(f"[bold]{cid}[/bold] change {items[idx[0]].assessment_date} → "
                        f"{items[idx[-1]].assessment_date}: " + ", ".join(
                            f"E{k} {100 * v:+.0f}" if k else f"total {100 * v:+.0f}"
                            for k, v in d.items() if v is not None) + " (share points)")
     for a, r in zip(items, results):
         if not a.complete:
-            _out.print(f"[yellow]{a.city_id} {a.assessment_date}: incomplete[/yellow] — "
+            out_console.print(f"[yellow]{a.city_id} {a.assessment_date}: incomplete[/yellow] — "
                        f"{a.answered}/{len(a.questions)} questions scored")
         for rec in recommend(a, r, threshold):
-            _out.print(f"[bold]{rec.priority}[/bold] {rec.city_id} E{rec.essential}: "
+            out_console.print(f"[bold]{rec.priority}[/bold] {rec.city_id} E{rec.essential}: "
                        f"{rec.text_en}\n  [dim]{rec.evidence_en}[/dim]")
 
 
@@ -149,17 +139,17 @@ def import_xlsx(
     """
     import datetime as dt
 
-    from .io import read_workbook, write_answers
+    from ..scorecard.io import read_workbook, write_answers
 
     try:
         d = dt.date.fromisoformat(date) if date else None
         a = read_workbook(file, city_id=city, assessment_date=d)
         write_answers(a, out)
     except CarlError as exc:
-        _fail(exc)
+        fail(exc)
     except ValueError:
-        _fail(CarlError(f"--date {date!r} is not a date", fix="write it as YYYY-MM-DD"))
-    _out.print(f"[green]wrote[/green] {out}: {a.city_id} {a.assessment_date}, {a.answered}/"
+        fail(CarlError(f"--date {date!r} is not a date", fix="write it as YYYY-MM-DD"))
+    out_console.print(f"[green]wrote[/green] {out}: {a.city_id} {a.assessment_date}, {a.answered}/"
                f"{len(a.questions)} scored")
 
 
@@ -175,14 +165,14 @@ def export_xlsx(
 
     Example: carlcities scorecard export-xlsx osh_2024.yaml --out osh_2024.xlsx
     """
-    from .io import read_answers, write_workbook
+    from ..scorecard.io import read_answers, write_workbook
 
     try:
         a = read_answers(file)
         write_workbook(a, out)
     except CarlError as exc:
-        _fail(exc)
-    _out.print(f"[green]wrote[/green] {out}")
+        fail(exc)
+    out_console.print(f"[green]wrote[/green] {out}")
 
 
 @scorecard_app.command()
@@ -202,12 +192,12 @@ def survey(
 
     Example: carlcities scorecard survey ministry.csv finance.xlsx --out weights.json
     """
-    from .survey import read_surveys, survey_weights, write_weights
+    from ..scorecard.survey import read_surveys, survey_weights, write_weights
 
     try:
         profiles = survey_weights(read_surveys(files))
     except CarlError as exc:
-        _fail(exc)
+        fail(exc)
     write_weights(profiles, out)
     t = Table(title="Weight profiles / Профили весов")
     t.add_column("profile")
@@ -222,14 +212,14 @@ def survey(
                   "—" if p.group_cr is None else f"{p.group_cr:.3f}",
                   "—" if p.kendall_w is None else f"{p.kendall_w:.2f}",
                   f"{len(p.respondents)} ({p.n_inconsistent})")
-    _out.print(t)
+    out_console.print(t)
     for p in profiles.values():
         for r in p.respondents:
             if r.get("consistent") is False:
-                _out.print(f"[yellow]inconsistent[/yellow] {p.profile} {r['respondent']}: "
+                out_console.print(f"[yellow]inconsistent[/yellow] {p.profile} {r['respondent']}: "
                            f"CR = {r['cr']:.2f} > 0.10 — left out of the group weights; ask "
                            "them to revisit their judgements")
-    _out.print(f"[green]wrote[/green] {out}")
+    out_console.print(f"[green]wrote[/green] {out}")
 
 
 @scorecard_app.command()
@@ -243,10 +233,10 @@ def template(
 
     Example: carlcities scorecard template --out osh.xlsx --city osh
     """
-    from .io import write_template
+    from ..scorecard.io import write_template
 
     try:
         write_template(out, level=level, city_id=city)
     except CarlError as exc:
-        _fail(exc)
-    _out.print(f"[green]wrote[/green] {out}")
+        fail(exc)
+    out_console.print(f"[green]wrote[/green] {out}")

@@ -1,0 +1,5 @@
+"""``python -m carlcities.cli``."""
+
+from . import main
+
+main()

@@ -1,0 +1,81 @@
+"""``DEST/carlcities-data.yaml``: the study configuration that points at fetched files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from .catalogue import FetchItem, Sources, fill_template
+from .manifest import MANIFEST_NAME, write_text_atomic
+
+__all__ = ["CONFIG_NAME", "write_study_config"]
+
+CONFIG_NAME = "carlcities-data.yaml"
+
+
+def write_study_config(dest: Path, sources: Sources, items: list[FetchItem],
+                       cities: list[str] | None, epochs: list[int]) -> Path:
+    """Write ``DEST/carlcities-data.yaml``: the full study template of ``carlcities init``
+    with ``cities``, ``epochs`` and the ``data:`` keys of the fetched products filled.
+
+    ``data.source`` becomes ``files`` only when both built-up and population layers are
+    there (the run needs both); otherwise it stays ``demo`` and a comment says why.
+    """
+    from ..config import load_config, render_template
+
+    present = [it for it in items if (dest / it.relpath).is_file()]
+    values: dict[str, str] = {}
+    notes: list[str] = []
+    for src in sources.products.values():
+        its = [it for it in present if it.product == src.id]
+        if not its or not src.config_key:
+            if its:
+                notes.append(f"{src.id}: fetched to {src.folder}/ but fills no setting "
+                             "(see docs/data_fetch.md)")
+            continue
+        if src.config_key in values:
+            notes.append(f"{src.id}: data.{src.config_key} already points at another product; "
+                         f"its files are in {src.folder}/")
+            continue
+        value = src.config_value or ""
+        if "{iso3" in value or "{country}" in value:
+            isos = sorted({dict(it.params).get("iso3", "") for it in its})
+            if len(isos) != 1:
+                notes.append(f"{src.id}: files for {', '.join(isos)} are in {src.folder}/, but "
+                             f"one data.{src.config_key} pattern can name one country only")
+                continue
+            value = fill_template(value, {"iso3": isos[0], "iso3_lower": isos[0].lower()})
+        values[src.config_key] = value
+    files = "builtup" in values and "population" in values
+    if not files:
+        notes.append("data.source stays 'demo': a run on files needs both data.builtup and "
+                     "data.population (fetch ghsl_built_s and ghsl_pop)")
+    set_top = {"epochs": yaml.safe_dump(list(epochs), default_flow_style=True).strip()}
+    if cities:
+        set_top["cities"] = yaml.safe_dump(list(cities), default_flow_style=True,
+                                           allow_unicode=True).strip()
+    set_data = {k: yaml.safe_dump(v, default_flow_style=True, allow_unicode=True,
+                                  width=10_000).strip().removesuffix("...").strip()
+                for k, v in values.items()}
+    set_data["source"] = "files" if files else "demo"
+    out = []
+    section = None  # the top-level key the template is in (each is written once)
+    for line in render_template().splitlines():
+        if line and not line.startswith((" ", "#")):
+            section = line.split(":", 1)[0]
+            if section in set_top:
+                line = f"{section}: {set_top.pop(section)}"
+        elif section == "data" and line.startswith("  ") and not line.startswith("  #"):
+            k = line.strip().split(":", 1)[0]
+            if k in set_data:
+                line = f"  {k}: {set_data.pop(k)}"
+        out.append(line)
+    head = ["# Written by `carlcities data fetch` — paths are relative to this file.",
+            "# Run:  carlcities run --config " + (dest / CONFIG_NAME).as_posix() + " --out out/",
+            f"# Files and their licences: {MANIFEST_NAME} beside this file."]
+    head += [f"# note: {n}" for n in notes]
+    path = dest / CONFIG_NAME
+    write_text_atomic(path, "\n".join(head + out) + "\n")
+    load_config(path)  # what we wrote must load (raises ConfigError naming the line if not)
+    return path
