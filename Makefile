@@ -29,7 +29,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/bench_growth.py
 
 docs: $(VENV)/.installed
-	$(BIN)/python -m carlcities.config
+	$(BIN)/python -m carlcities.config_docs
 	$(BIN)/python -m carlcities.indicators.docs
 
 clean:

@@ -6,15 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from carlcities import config
-from carlcities.config import (
-    SETTINGS,
-    default_config,
-    load_config,
-    render_docs,
-    render_template,
-    resolve_path,
-)
+from carlcities import config, config_docs
+from carlcities.config import SETTINGS, default_config, load_config, resolve_path
+from carlcities.config_docs import render_docs, render_template, render_types
 from carlcities.errors import ConfigError
 
 
@@ -81,20 +75,20 @@ def test_every_setting_is_documented():
 
 
 def test_docs_file_is_not_stale():
-    path = config.DOCS_PATH
-    assert path.is_file(), "docs/configuration.md is missing; run `python -m carlcities.config`"
+    path = config_docs.DOCS_PATH
+    assert path.is_file(), "docs/configuration.md is missing; run `python -m carlcities.config_docs`"
     assert path.read_text(encoding="utf-8") == render_docs(), (
-        "docs/configuration.md is stale; regenerate it with `python -m carlcities.config`")
+        "docs/configuration.md is stale; regenerate it with `python -m carlcities.config_docs`")
 
 
 def test_docs_example_is_valid(tmp_path):
-    cfg = load_config(_write(tmp_path, config.EXAMPLE))
+    cfg = load_config(_write(tmp_path, config_docs.EXAMPLE))
     assert cfg.epochs == [2000, 2020] and cfg.grid.res_m == 50.0
-    assert config.EXAMPLE.strip() in render_docs()
+    assert config_docs.EXAMPLE.strip() in render_docs()
 
 
 def test_write_docs(tmp_path):
-    out = config.write_docs(tmp_path / "docs" / "configuration.md")
+    out = config_docs.write_docs(tmp_path / "docs" / "configuration.md")
     assert out.read_text(encoding="utf-8") == render_docs()
 
 
@@ -207,3 +201,20 @@ def test_template_writes_each_section_once_so_no_edit_is_lost(tmp_path):
     for s in SETTINGS:  # every setting sits under its own section
         if s.section:
             assert s.key in yaml.safe_load(text)[s.section], s.name
+
+
+def test_settings_types_file_is_not_stale():
+    """mypy checks the engines against src/carlcities/_settings_types.py; it must match
+    SETTINGS (regenerate with `python -m carlcities.config_docs`)."""
+    assert config_docs.TYPES_PATH.read_text(encoding="utf-8") == render_types()
+
+
+def test_settings_types_name_every_setting_with_its_type():
+    from carlcities import _settings_types as T
+
+    for s in SETTINGS:
+        owner = T.StudyConfigFields if s.section is None else getattr(
+            T, s.section.capitalize() + "Settings")
+        assert s.key in owner.__annotations__, s.name
+    assert T.GridSettings.__annotations__["res_m"] == "float"
+    assert T.StudyConfigFields.__annotations__["grid"] == "GridSettings"

@@ -1,8 +1,9 @@
 """The study configuration: every setting declared once, in :data:`SETTINGS`.
 
-The pydantic models that validate the YAML file, the template written by ``carlcities init``
-and ``docs/configuration.md`` are all generated from that one declaration. Regenerate the docs
-with ``python -m carlcities.config``.
+The pydantic models that validate the YAML file, the template written by ``carlcities init``,
+``docs/configuration.md`` and the typed view of the settings (``_settings_types.py``, for
+mypy) are all generated from that one declaration (:mod:`carlcities.config_docs`; regenerate
+with ``python -m carlcities.config_docs``).
 """
 
 from __future__ import annotations
@@ -11,8 +12,6 @@ import copy
 import difflib
 import hashlib
 import json
-import sys
-import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args, get_origin
@@ -30,23 +29,8 @@ from pydantic import (
 
 from carlcities.errors import ConfigError
 
-__all__ = [
-    "DOCS_PATH", "EXAMPLE", "SECTIONS", "SETTINGS", "Setting", "StudyConfig", "default_config",
-    "load_config", "main", "render_docs", "render_template", "resolve_path", "write_docs",
-]
-
-DOCS_PATH = Path(__file__).resolve().parents[2] / "docs" / "configuration.md"
-EXAMPLE = """\
-study: {name: almaty_bishkek}
-cities: [almaty, bishkek]
-epochs: [2000, 2020]
-data:
-  source: files
-  builtup: ghsl/GHS_BUILT_S_E{epoch}_{city_id}.tif
-  population: ghsl/GHS_POP_E{epoch}_{city_id}.tif
-grid: {res_m: 50}
-"""
-
+__all__ = ["SECTIONS", "SETTINGS", "Setting", "StudyConfig", "default_config", "load_config",
+           "resolve_path", "type_text"]
 
 @dataclass(frozen=True)
 class Setting:
@@ -309,10 +293,6 @@ class _StudyBase(_Section):
     """Methods of the root configuration model."""
 
     _source_path: Path | None = PrivateAttr(default=None)
-    if TYPE_CHECKING:  # the sections are generated from SETTINGS at run time
-
-        def __getattr__(self, name: str) -> Any: ...
-
     @property
     def source_path(self) -> Path | None:
         """The YAML file this configuration was read from (None for the bundled default)."""
@@ -355,8 +335,11 @@ def _build() -> type[_StudyBase]:
     return create_model("StudyConfig", __base__=_StudyBase, **root)
 
 
-if TYPE_CHECKING:
-    StudyConfig = _StudyBase
+if TYPE_CHECKING:  # the models are built at run time; mypy sees their generated typed view
+    from carlcities._settings_types import StudyConfigFields
+
+    class StudyConfig(_StudyBase, StudyConfigFields):  # type: ignore[misc]
+        ...
 else:
     StudyConfig = _build()
 
@@ -367,20 +350,20 @@ def _rebuild(data: dict[str, Any], source_path: Path | None) -> StudyConfig:
     return cfg
 
 
-def _type_str(tp: Any) -> str:
+def type_text(tp: Any) -> str:
     """Readable name of a type annotation, e.g. ``list of integers or null``."""
     origin, args = get_origin(tp), get_args(tp)
     if origin is Annotated:
-        return _type_str(args[0])
+        return type_text(args[0])
     if origin is Literal:
         return " or ".join(repr(a) for a in args)
     if origin is list:
-        return f"list of ({_type_str(args[0])})" if get_origin(args[0]) is Literal \
-            else f"list of {_type_str(args[0])}s"
+        return f"list of ({type_text(args[0])})" if get_origin(args[0]) is Literal \
+            else f"list of {type_text(args[0])}s"
     if origin is dict:
-        return f"mapping of {_type_str(args[0])} to {_type_str(args[1])}"
+        return f"mapping of {type_text(args[0])} to {type_text(args[1])}"
     if args:  # Union
-        return " or ".join(_type_str(a) for a in args)
+        return " or ".join(type_text(a) for a in args)
     return {float: "number", int: "integer", str: "string", type(None): "null"}.get(tp, str(tp))
 
 
@@ -426,7 +409,7 @@ def _problem(err: Any, root: yaml.Node | None) -> tuple[int, str, str]:
     s = _BY_NAME[names[0]]
     unit = f" [{s.unit}]" if s.unit else ""
     got = f" (got {err['input']!r})" if not isinstance(err["input"], (dict, list)) else ""
-    return line, (f"line {line}: {dotted}: {msg}{got}; expected {_type_str(s.annotation)}{unit}"), (
+    return line, (f"line {line}: {dotted}: {msg}{got}; expected {type_text(s.annotation)}{unit}"), (
         f"correct the value, or delete the line to use the default "
         f"{json.dumps(s.default, ensure_ascii=False)}")
 
@@ -486,82 +469,3 @@ def resolve_path(cfg: StudyConfig, value: str | Path) -> Path:
         return p
     base = cfg.source_path.parent if cfg.source_path is not None else Path.cwd()
     return base / p
-
-
-def _comment(text: str, indent: str) -> list[str]:
-    return [f"{indent}# {line}" for line in textwrap.wrap(text, 92 - len(indent))]
-
-
-def render_template() -> str:
-    """The YAML written by ``carlcities init``: every setting at its default, with its help."""
-    out = ["# carlcities study configuration — конфигурация исследования",
-           "# Every setting is shown at its default; delete a line to keep the default.",
-           "# Reference: docs/configuration.md"]
-    current: str | None = None
-    # group by section in the order each first appears: a section written twice would make
-    # YAML keep only its last block (settings of one section are declared in several places)
-    order: dict[str | None, int] = {}
-    for s in SETTINGS:
-        order.setdefault(s.section, len(order))
-    for s in sorted(SETTINGS, key=lambda x: order[x.section]):
-        if s.section != current:
-            current = s.section
-            if current:
-                en, ru = SECTIONS[current]
-                out += ["", f"# {current} — {en} — {ru}", f"{current}:"]
-        indent = "  " if s.section else ""
-        unit = f" [{s.unit}]" if s.unit else ""
-        value = yaml.safe_dump({s.key: s.default}, allow_unicode=True, default_flow_style=True,
-                               width=10_000, sort_keys=False).strip()[1:-1]
-        out += ([""] if not s.section else []) + _comment(s.help + unit, indent) + [
-            f"{indent}{value}"]
-    return "\n".join(out) + "\n"
-
-
-def _rules(s: Setting) -> str:
-    parts = [f"{op} {v:g}" for op, v in ((">=", s.ge), (">", s.gt), ("<=", s.le)) if v is not None]
-    return f" Must be {' and '.join(parts)}." if parts else ""
-
-
-def render_docs() -> str:
-    """Markdown reference of every setting (``docs/configuration.md``)."""
-    out = ["# Configuration", "",
-           ("<!-- Generated by `python -m carlcities.config` from `carlcities.config.SETTINGS`; "
-            "do not edit by hand. -->"), "",
-           ("A study is described by one YAML file. `carlcities init` writes a template with "
-            "every setting at its default; any setting left out keeps its default, and a "
-            "misspelled or unknown key is an error that names the line and the nearest valid "
-            "key. Paths are relative to the configuration file. Without a file, carlcities "
-            "runs the bundled default: the Central Asia study on the demo region."), "",
-           "Example:", "", "```yaml", EXAMPLE.strip(), "```"]
-    current: Any = object()
-    for s in SETTINGS:
-        if s.section != current:
-            current = s.section
-            title = f"`{current}` — {SECTIONS[current][0]} ({SECTIONS[current][1]})" if current \
-                else "Top level"
-            out += ["", f"## {title}", "", "| Setting | Type | Default | Unit | Description |",
-                    "|---|---|---|---|---|"]
-        default = json.dumps(s.default, ensure_ascii=False)
-        out.append(f"| `{s.name}` | {_type_str(s.annotation)} | `{default}` | {s.unit} | "
-                   f"{s.help}{_rules(s)} |")
-    return "\n".join(out) + "\n"
-
-
-def write_docs(path: str | Path = DOCS_PATH) -> Path:
-    """Write :func:`render_docs` to ``path`` (default ``docs/configuration.md``)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_docs(), encoding="utf-8")
-    return path
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m carlcities.config [PATH]``: regenerate the configuration docs."""
-    argv = sys.argv[1:] if argv is None else argv
-    print(f"wrote {write_docs(argv[0] if argv else DOCS_PATH)}")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

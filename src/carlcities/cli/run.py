@@ -176,7 +176,7 @@ def init(
 
     Edit it, then: carlcities run --config study.yaml --out out/
     """
-    from ..config import render_template
+    from ..config_docs import render_template
 
     if path.exists() and not force:
         fail(CarlError("the file exists", path=path, fix="use --force to overwrite it, or "

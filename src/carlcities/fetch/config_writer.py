@@ -22,7 +22,8 @@ def write_study_config(dest: Path, sources: Sources, items: list[FetchItem],
     ``data.source`` becomes ``files`` only when both built-up and population layers are
     there (the run needs both); otherwise it stays ``demo`` and a comment says why.
     """
-    from ..config import load_config, render_template
+    from ..config import load_config
+    from ..config_docs import render_template
 
     present = [it for it in items if (dest / it.relpath).is_file()]
     values: dict[str, str] = {}
