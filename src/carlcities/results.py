@@ -41,10 +41,9 @@ plain Python rows (``None`` for missing values) for templates and JSON.
 from __future__ import annotations
 
 import datetime as dt
-import fnmatch
 import json
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -89,12 +88,19 @@ def open_study(out_dir: str | Path) -> Study:
     return Study(connect(db, read_only=True), path, owns=True)
 
 
-def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+def records(frame: pd.DataFrame, columns: Sequence[str] | None = None) -> list[dict[str, Any]]:
     """The rows of ``frame`` as plain Python dicts: ``None`` for missing values (NULL, NaN,
-    NaT, NA), Python ``int``/``float``/``bool``/``datetime`` for NumPy and pandas scalars."""
+    NaT, NA), Python ``int``/``float``/``bool``/``datetime`` for NumPy and pandas scalars.
+
+    ``columns``: exactly these keys, in this order (``None`` for a column the frame lacks,
+    e.g. one added to a table after an older store was written).
+    """
     cols = [str(c) for c in frame.columns]
-    return [{c: _plain(v) for c, v in zip(cols, row, strict=True)}
-            for row in frame.itertuples(index=False, name=None)]
+    out = [{c: _plain(v) for c, v in zip(cols, row, strict=True)}
+           for row in frame.itertuples(index=False, name=None)]
+    if columns is not None:
+        out = [{c: r.get(c) for c in columns} for r in out]
+    return out
 
 
 def _plain(v: Any) -> Any:
@@ -424,7 +430,8 @@ class Study:
         df = self._frame(table, **kw)
         if df.empty and not len(df.columns):
             return gpd.GeoDataFrame({"city_id": []}, geometry=[], crs="EPSG:4326")
-        geom = shapely.from_wkb([None if g is None else bytes(g) for g in df.pop("geom")])
+        geom = shapely.from_wkb([bytes(g) if isinstance(g, bytes | bytearray | memoryview)
+                                 else None for g in df.pop("geom")])
         return gpd.GeoDataFrame(df, geometry=geom, crs="EPSG:4326")
 
     def extents(self, city: str | Sequence[str] | None = None, *,
@@ -512,8 +519,8 @@ class Study:
         return self._frame("ghg_inventory", city=city_id)
 
     def ghg_actions(self, city_id: str | None = None) -> pd.DataFrame:
-        """Low-carbon actions with abatement, cost and uptake (``ghg_actions``)."""
-        return self._frame("ghg_actions", city=city_id, order="city_id, action_id")
+        """Low-carbon actions with abatement, cost and uptake (``ghg_actions``), as written."""
+        return self._frame("ghg_actions", city=city_id)
 
     def ghg_proxies(self, city_id: str | None = None) -> pd.DataFrame:
         """The proxies the inventory used where activity data were missing."""
