@@ -2,8 +2,8 @@
 
 Pure functions over plain inputs (the integrator wires them to the store):
 
-* :mod:`.options` — the option model and its sources (resilience library, carbon actions,
-  growth scenarios, packages);
+* :mod:`.options` — the option model and packages; its sources :mod:`.resilience` (the
+  resilience library), :mod:`.carbon_actions` and :mod:`.growth_scenarios`;
 * :mod:`.cba` — cash flows, NPV, BCR, IRR, abatement cost, Monte Carlo NPV;
 * :mod:`.mcda` — weighted sum, TOPSIS, PROMETHEE II, AHP, stakeholder profiles;
 * :mod:`.smaa` — SMAA-2 rank acceptability, central weights, confidence factors;
@@ -24,6 +24,7 @@ import numpy as np
 
 from carlcities.errors import AppraisalError
 
+from .carbon_actions import options_from_carbon_actions
 from .cba import (
     AppraisalParameters,
     CashFlows,
@@ -37,6 +38,7 @@ from .cba import (
     npv,
     npv_samples,
 )
+from .growth_scenarios import options_from_growth
 from .mcda import (
     CRITERIA,
     AHPResult,
@@ -47,19 +49,10 @@ from .mcda import (
     topsis,
     weighted_sum,
 )
-from .options import (
-    COBENEFIT_KEYS,
-    EFFECT_KEYS,
-    Effect,
-    Option,
-    combine,
-    load_resilience_options,
-    options_from_carbon_actions,
-    options_from_growth,
-    resilience_option_effects,
-)
+from .options import COBENEFIT_KEYS, EFFECT_KEYS, Effect, Option, combine
 from .portfolio import Portfolio, exclusive_groups, select_portfolio
 from .recommend import fill, format_number, load_templates, recommend_city, recommend_region
+from .resilience import load_resilience_options, resilience_option_effects
 from .sensitivity import morris_indices, npv_morris, npv_sobol, sobol_indices
 from .smaa import SMAAResult, sample_weights_around, sample_weights_uniform, smaa2
 from .typology import Typology, benchmark, city_typology, peer_groups, percentile_ranks

@@ -7,13 +7,16 @@ capacity, both 0–1) and its sources.
 
 Where options come from
 -----------------------
-* :func:`load_resilience_options` reads the disaster-risk-reduction library
-  ``data/resilience_options.yaml``; :func:`resilience_option_effects` turns one of its
-  mechanisms ("reduces earthquake EAL of MUR+ADO and MUR+CLBRS by x %") into avoided losses and
-  fatalities for one city from the risk engine's summary dict.
-* :func:`options_from_carbon_actions` reads rows of the ``ghg_actions`` store table.
-* :func:`options_from_growth` values growth scenarios against ``bau_sprawl``.
-* :func:`combine` bundles options into a package valued on all counts at once.
+* :mod:`.resilience`: :func:`~.resilience.load_resilience_options` reads the
+  disaster-risk-reduction library ``data/resilience_options.yaml``;
+  :func:`~.resilience.resilience_option_effects` turns one of its mechanisms ("reduces
+  earthquake EAL of MUR+ADO and MUR+CLBRS by x %") into avoided losses and fatalities for one
+  city from the risk engine's summary dict.
+* :mod:`.carbon_actions`: :func:`~.carbon_actions.options_from_carbon_actions` reads rows of
+  the ``ghg_actions`` store table.
+* :mod:`.growth_scenarios`: :func:`~.growth_scenarios.options_from_growth` values growth
+  scenarios against ``bau_sprawl``.
+* :func:`combine` (here) bundles options into a package valued on all counts at once.
 
 Uptake ramp
 -----------
@@ -27,13 +30,11 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
 from carlcities.errors import AppraisalError
 
@@ -46,11 +47,9 @@ __all__ = [
     "Effect",
     "Option",
     "combine",
-    "load_resilience_options",
-    "options_from_carbon_actions",
-    "options_from_growth",
-    "resilience_option_effects",
+    "spread_effect",
     "uptake",
+    "with_effects",
 ]
 
 KINDS = ("carbon", "resilience", "growth", "package")
@@ -252,367 +251,13 @@ class Option:
                     sources="; ".join(self.sources), flags="; ".join(self.flags))
 
 
-# --------------------------------------------------------------------------- resilience library
-#: quantities of the risk summary a mechanism can reduce
-QUANTITIES = ("eal_by_hazard", "eal_by_typology", "flood_eal_by_rp", "fatalities_by_hazard",
-              "fatalities_by_typology", "heat_deaths")
-_TOP_KEYS = {"id", "name_en", "name_ru", "mechanism", "effects", "cost", "lifetime_yr",
-             "ramp_yr", "feasibility", "institutional_capacity", "co_benefits", "essentials",
-             "sources", "assumptions", "confidence"}
-_EFFECT_KEYS = {"quantity", "hazard", "hazards", "typologies", "max_rp", "reduction", "low",
-                "high", "coverage"}
-_COST_KEYS = {"basis", "capex", "capex_low", "capex_high", "opex", "typologies"}
-COST_BASES = ("fixed", "per_m2", "per_capita")
-
-
-@dataclass(frozen=True)
-class ResilienceSpec:
-    """One entry of ``data/resilience_options.yaml`` (validated, not yet applied to a city)."""
-
-    id: str
-    spec: dict[str, Any]
-
-    def __getitem__(self, k: str) -> Any:
-        return self.spec[k]
-
-
-def load_resilience_options(path: str | Path | None = None) -> list[ResilienceSpec]:
-    """Read and validate the resilience option library (default: the bundled YAML).
-
-    Raises
-    ------
-    AppraisalError
-        Unknown keys, a missing field, negative costs, lifetime <= 0, a reduction outside 0–1
-        or an unknown quantity, naming the file and the option.
-    """
-    from .._datafiles import read_data_text
-
-    text, name = read_data_text(path, "data/resilience_options.yaml", "option library")
-    data = yaml.safe_load(text) or {}
-    out: list[ResilienceSpec] = []
-    seen: set[str] = set()
-    for i, o in enumerate(data.get("options") or []):
-        oid = o.get("id", f"#{i + 1}")
-        unknown = sorted(set(o) - _TOP_KEYS)
-        if unknown:
-            raise AppraisalError(f"option {oid}: unknown key(s) {', '.join(unknown)}",
-                                 path=name, fix=f"use only {', '.join(sorted(_TOP_KEYS))}")
-        miss = [k for k in ("id", "name_en", "name_ru", "mechanism", "effects", "cost",
-                            "lifetime_yr", "sources") if k not in o]
-        if miss:
-            raise AppraisalError(f"option {oid}: missing {', '.join(miss)}", path=name,
-                                 fix="give every required field (see the file header)")
-        if oid in seen:
-            raise AppraisalError(f"option {oid} is defined twice", path=name, fix="rename one")
-        seen.add(oid)
-        if not float(o["lifetime_yr"]) > 0:
-            raise AppraisalError(f"option {oid}: lifetime_yr must be > 0", path=name,
-                                 fix="give the service life in years")
-        cost = o["cost"]
-        bad = sorted(set(cost) - _COST_KEYS)
-        if bad:
-            raise AppraisalError(f"option {oid}: unknown cost key(s) {', '.join(bad)}",
-                                 path=name, fix=f"use {', '.join(sorted(_COST_KEYS))}")
-        if cost.get("basis") not in COST_BASES:
-            raise AppraisalError(f"option {oid}: cost basis {cost.get('basis')!r}", path=name,
-                                 fix=f"use one of {', '.join(COST_BASES)}")
-        for k in ("capex", "capex_low", "capex_high", "opex"):
-            if k in cost and float(cost[k]) < 0:
-                raise AppraisalError(f"option {oid}: negative cost {k} = {cost[k]}", path=name,
-                                     fix="costs are positive amounts")
-        for j, e in enumerate(o["effects"]):
-            bad = sorted(set(e) - _EFFECT_KEYS)
-            if bad:
-                raise AppraisalError(f"option {oid}: effect {j + 1}: unknown key(s) "
-                                     f"{', '.join(bad)}", path=name,
-                                     fix=f"use {', '.join(sorted(_EFFECT_KEYS))}")
-            if e.get("quantity") not in QUANTITIES:
-                raise AppraisalError(f"option {oid}: effect {j + 1}: unknown quantity "
-                                     f"{e.get('quantity')!r}", path=name,
-                                     fix=f"use one of {', '.join(QUANTITIES)}")
-            for k in ("reduction", "low", "high", "coverage"):
-                if k in e and not 0 <= float(e[k]) <= 1:
-                    raise AppraisalError(f"option {oid}: effect {j + 1}: {k} = {e[k]} outside "
-                                         "0-1", path=name, fix="give shares between 0 and 1")
-            if "reduction" not in e:
-                raise AppraisalError(f"option {oid}: effect {j + 1}: no reduction", path=name,
-                                     fix="give reduction (share of the quantity avoided)")
-        for k in ("feasibility", "institutional_capacity"):
-            if k in o and not 0 <= float(o[k]) <= 1:
-                raise AppraisalError(f"option {oid}: {k} outside 0-1", path=name,
-                                     fix="give a score between 0 and 1")
-        out.append(ResilienceSpec(oid, dict(o)))
-    if not out:
-        raise AppraisalError("the resilience option library is empty", path=name,
-                             fix="add options under `options:`")
-    return out
-
-
-def _match(keys: Iterable[str], typologies: Sequence[str]) -> list[str]:
-    """Taxonomy keys that a typology names: equal, or starting with it followed by ``/``."""
-    return [k for k in keys if any(k == t or k.startswith(t + "/") for t in typologies)]
-
-
-def _interval(summary: Mapping[str, Any], key: str, sub: str, central: float
-              ) -> tuple[float, float]:
-    iv = (summary.get(key + "_interval") or {}).get(sub)
-    return (float(iv[0]), float(iv[1])) if iv is not None else (central, central)
-
-
-def resilience_option_effects(option: ResilienceSpec, risk_summary: Mapping[str, Any], *,
-                              start_year: int = 2026) -> Option:
-    """An :class:`Option` with avoided losses and fatalities of one city.
-
-    Each mechanism effect of the library avoids ``reduction × coverage`` of one risk quantity;
-    the option's central effect is the sum over its mechanism effects. Bounds: the reduction's
-    ``low``/``high`` times the quantity's interval bounds when the summary gives them
-    (triangular distribution, mode at the central value).
-
-    Parameters
-    ----------
-    option : ResilienceSpec
-        One entry of :func:`load_resilience_options`.
-    risk_summary : mapping
-        The risk engine's city summary. Keys (all optional; a missing one contributes 0):
-
-        ``eal_usd_by_hazard``: {hazard: EAL [USD/yr]} for ``earthquake``, ``flood``,
-        ``mudflow``, ``heat``; ``eal_usd_by_typology``: {GEM taxonomy string: earthquake EAL
-        [USD/yr]}; ``flood_eal_usd_by_rp``: {return period [yr]: EAL contribution of the
-        events of that return-period band [USD/yr]}; ``fatalities_yr_by_hazard``: {hazard:
-        expected deaths [deaths/yr]}; ``fatalities_yr_by_typology``: {taxonomy: expected
-        earthquake deaths [deaths/yr]}; ``heat_excess_deaths_yr``: excess deaths from heat
-        [deaths/yr]; ``floor_area_m2_by_typology``: {taxonomy: floor area [m²]};
-        ``population`` [persons]. Any ``X_by_Y`` key may have a twin ``X_by_Y_interval``
-        {same keys: (low, high)}, and ``heat_excess_deaths_yr_interval`` a (low, high) pair.
-        A typology in the library (``MUR+ADO``) matches every taxonomy string equal to it or
-        starting with it and ``/`` (``MUR+ADO/LWAL+CDN/H:1/RES``).
-    start_year : int
-        Year of the capital spending.
-
-    Returns
-    -------
-    Option
-        ``kind = 'resilience'``; capex and opex scaled by the cost basis: ``fixed`` [USD],
-        ``per_m2`` [USD/m²] × treated floor area (coverage × floor area of the listed
-        typologies), ``per_capita`` [USD/person] × population.
-    """
-    s = option.spec
-    eal = eal_lo = eal_hi = 0.0
-    fat = fat_lo = fat_hi = 0.0
-    for e in s["effects"]:
-        red = float(e["reduction"])
-        lo_r, hi_r = float(e.get("low", red)), float(e.get("high", red))
-        cov = float(e.get("coverage", 1.0))
-        q = e["quantity"]
-        parts: list[tuple[float, float, float]] = []  # (central, low, high) of the quantity
-        if q in ("eal_by_hazard", "fatalities_by_hazard"):
-            key = "eal_usd_by_hazard" if q == "eal_by_hazard" else "fatalities_yr_by_hazard"
-            d = risk_summary.get(key) or {}
-            hz = e.get("hazards") or [e.get("hazard")]
-            for h in hz:
-                c = float(d.get(h, 0.0))
-                parts.append((c, *_interval(risk_summary, key, h, c)))
-        elif q in ("eal_by_typology", "fatalities_by_typology"):
-            key = "eal_usd_by_typology" if q == "eal_by_typology" else \
-                "fatalities_yr_by_typology"
-            d = risk_summary.get(key) or {}
-            for k in _match(d, e.get("typologies") or []):
-                c = float(d[k])
-                parts.append((c, *_interval(risk_summary, key, k, c)))
-        elif q == "flood_eal_by_rp":
-            d = risk_summary.get("flood_eal_usd_by_rp") or {}
-            for rp, v in d.items():
-                if float(rp) <= float(e.get("max_rp", math.inf)):
-                    c = float(v)
-                    parts.append((c, *_interval(risk_summary, "flood_eal_usd_by_rp", rp, c)))
-        else:  # heat_deaths
-            c = float(risk_summary.get("heat_excess_deaths_yr") or 0.0)
-            iv = risk_summary.get("heat_excess_deaths_yr_interval") or (c, c)
-            parts.append((c, float(iv[0]), float(iv[1])))
-        c = sum(p[0] for p in parts)
-        lo = sum(p[1] for p in parts)
-        hi = sum(p[2] for p in parts)
-        if q.startswith("eal") or q == "flood_eal_by_rp":
-            eal += red * cov * c
-            eal_lo += lo_r * cov * lo
-            eal_hi += hi_r * cov * hi
-        else:
-            fat += red * cov * c
-            fat_lo += lo_r * cov * lo
-            fat_hi += hi_r * cov * hi
-    effects: dict[str, Effect] = {}
-    if eal or eal_hi:
-        effects["avoided_eal_usd_yr"] = Effect(eal, min(eal_lo, eal), max(eal_hi, eal))
-    if fat or fat_hi:
-        effects["avoided_fatalities_yr"] = Effect(fat, min(fat_lo, fat), max(fat_hi, fat))
-    for k, v in (s.get("co_benefits") or {}).items():
-        key = f"{k}_score" if not k.endswith("_score") else k
-        effects[key] = Effect(float(v))
-    cost = s["cost"]
-    basis = cost["basis"]
-    flags: list[str] = []
-    if basis == "fixed":
-        scale = 1.0
-    elif basis == "per_m2":
-        floor = risk_summary.get("floor_area_m2_by_typology") or {}
-        typs = cost.get("typologies") or sorted({t for e in s["effects"]
-                                                 for t in e.get("typologies") or []})
-        cov = max((float(e.get("coverage", 1.0)) for e in s["effects"]
-                   if e.get("typologies")), default=1.0)
-        scale = cov * sum(float(floor[k]) for k in _match(floor, typs))
-        if scale == 0:
-            flags.append("no floor area of the treated typologies in the risk summary: "
-                         "capex 0")
-    else:
-        scale = float(risk_summary.get("population") or 0.0)
-        if scale == 0:
-            flags.append("no population in the risk summary: costs 0")
-    return Option(
-        option_id=option.id, kind="resilience", name_en=s["name_en"], name_ru=s["name_ru"],
-        capex_usd=float(cost.get("capex", 0.0)) * scale,
-        opex_usd_yr=float(cost.get("opex", 0.0)) * scale,
-        lifetime_yr=float(s["lifetime_yr"]), start_year=start_year,
-        ramp_yr=float(s.get("ramp_yr", 0.0)), effects=effects,
-        feasibility=float(s.get("feasibility", 1.0)),
-        institutional_capacity=float(s.get("institutional_capacity", 1.0)),
-        sources=tuple(s["sources"]), mechanism=str(s["mechanism"]),
-        flags=tuple(flags), essentials=tuple(int(x) for x in s.get("essentials") or ()))
-
-
-# ------------------------------------------------------------------------------ carbon actions
-#: confidence of a carbon action -> relative half-width of its abatement interval (assumption)
-CONFIDENCE_SPREAD = {"high": 0.15, "medium": 0.3, "low-medium": 0.4, "low": 0.5}
-#: wording of the PM2.5 co-benefit in carbon_actions.yaml -> score [0–1] (assumption)
-PM25_WORDS = (("much lower", 1.0), ("lower", 0.5), ("small", 0.25))
-
-
-def _pm25_score(text: str) -> float:
-    t = str(text).strip().lower()
-    for word, score in PM25_WORDS:
-        if t.startswith(word):
-            return score
-    return 0.0
-
-
-def options_from_carbon_actions(rows: Iterable[Mapping[str, Any]], *, start_year: int = 2025,
-                                confidence: Mapping[str, str] | None = None) -> list[Option]:
-    """Options from rows of the ``ghg_actions`` table (or :func:`apply_actions` dicts).
-
-    The abatement stream [t CO2e/yr] rises linearly from 0 in the action's start year to
-    ``abatement_2030_t`` in 2030 and to ``abatement_2050_t`` in 2050, and holds after 2050. The
-    start year is the row's ``uptake_start`` (the library default or the city's own plan) when it
-    is later than ``start_year``, else ``start_year`` (the appraisal does not reach back); an
-    action starting in or after 2030 rises from 0 at its start to ``abatement_2050_t``. Rows
-    flagged "not applicable" (a conversion already made, losses already at the target) are
-    not options and are left out.
-    Energy savings at full uptake [USD/yr] (``co_benefits.energy_savings_usd_yr``, or
-    ``savings_usd_yr``) follow the same shape (stream / its maximum). Uncertainty: triangular
-    ± a share of the central value set by the action's confidence (:data:`CONFIDENCE_SPREAD`,
-    an assumption; ``low`` when unknown). The PM2.5 co-benefit words map to a 0–1 score
-    (:data:`PM25_WORDS`, an assumption). Actions flagged as not lowering emissions are kept
-    with a flag.
-    """
-    out = []
-    conf = dict(confidence or {})
-    for r in rows:
-        aid = str(r["action_id"])
-        a30 = float(r.get("abatement_2030_t") or 0.0)
-        a50 = float(r.get("abatement_2050_t") or 0.0)
-        if str(r.get("flag") or "").startswith("not applicable"):
-            continue  # e.g. converting a CHP that already burns gas: not an option here
-        sy = start_year
-        if r.get("uptake_start") is not None:
-            sy = max(start_year, int(r["uptake_start"]))
-        years = np.arange(sy + 1, max(sy + 1, 2050) + 1)
-        if sy < 2030:
-            stream = np.interp(years, [sy, 2030, 2050], [0.0, a30, a50])
-        else:  # starts in or after 2030: from 0 at its start to the 2050 value
-            stream = np.interp(years, [sy, max(sy + 1, 2050)], [0.0, a50])
-        peak = float(np.max(np.abs(stream))) or 1.0
-        shape = stream / peak
-        cob = r.get("co_benefits") or {}
-        if isinstance(cob, str):
-            cob = json.loads(cob) if cob.strip() else {}
-        sav = float(r.get("savings_usd_yr", cob.get("energy_savings_usd_yr", 0.0)) or 0.0)
-        opex = float(r.get("opex_usd_yr") or 0.0)
-        if opex < 0:  # a net operating saving (e.g. cheaper maintenance): counted as a saving
-            sav, opex = sav - opex, 0.0
-        spread = CONFIDENCE_SPREAD.get(str(r.get("confidence") or conf.get(aid) or "low"),
-                                       0.5)
-        ref = float(stream[np.argmax(np.abs(stream))])
-        effects = {"avoided_t_co2e_yr": _spread(ref, spread, tuple(stream))}
-        if sav:
-            effects["energy_savings_usd_yr"] = _spread(sav, spread, tuple(sav * shape))
-        if "pm25" in cob:
-            effects["pm25_score"] = Effect(_pm25_score(cob["pm25"]))
-        flags = tuple(x for x in [r.get("flag")] if x)
-        src = r.get("sources") or ""
-        out.append(Option(
-            option_id=aid, kind="carbon", name_en=str(r["name_en"]), name_ru=str(r["name_ru"]),
-            capex_usd=float(r.get("capex_usd") or 0.0),
-            opex_usd_yr=opex,
-            lifetime_yr=float(r.get("lifetime_yr") or 1.0), start_year=sy,
-            effects=effects, sources=tuple(s.strip() for s in str(src).split(";") if s.strip()),
-            mechanism=str(r.get("mechanism") or r.get("resilience") or ""), flags=flags))
-    return out
-
-
-def _spread(value: float, share: float, stream: tuple[float, ...] | None = None) -> Effect:
+def spread_effect(value: float, share: float, stream: tuple[float, ...] | None = None) -> Effect:
+    """An effect of ``value`` ± ``share`` of it (a uniform interval; ``stream`` its yearly
+    values)."""
     lo, hi = sorted((value * (1 - share), value * (1 + share)))
     return Effect(value, lo, hi, stream=stream)
 
 
-# ------------------------------------------------------------------------------ growth scenarios
-BAU = "bau_sprawl"
-
-
-def options_from_growth(rows: Iterable[Mapping[str, Any]], *, start_year: int = 2025,
-                        lifetime_yr: float = 30.0, uncertainty: float = 0.3) -> list[Option]:
-    """Growth scenarios as options, valued against the ``bau_sprawl`` scenario.
-
-    Each row: ``scenario_id``, ``name_en``, ``name_ru``, ``land_take_ha`` [ha of new built-up
-    land to the horizon], ``exposed_persons`` [persons in hazard zones], ``t_co2e_yr``
-    [t CO2e/yr at the horizon]; optional ``eal_usd_yr`` [USD/yr], ``capex_usd``,
-    ``opex_usd_yr``, ``feasibility``, ``access_score`` [0–1], ``sources``.
-    Effects are BAU minus scenario (avoided land take [ha], avoided exposure [persons],
-    avoided emissions [t CO2e/yr], avoided EAL [USD/yr]); the avoided emissions and losses
-    ramp in over ``lifetime_yr`` (growth happens gradually). Uncertainty: triangular ±
-    ``uncertainty`` × value (assumption). Costs missing from a row are 0 and flagged.
-    The BAU scenario itself is not an option; the options are mutually exclusive.
-    """
-    rows = list(rows)
-    base = next((r for r in rows if r.get("scenario_id") == BAU), None)
-    if base is None:
-        raise AppraisalError(f"no {BAU!r} scenario among the growth rows",
-                             fix=f"give the business-as-usual scenario with scenario_id {BAU}")
-    out = []
-    pairs = (("avoided_land_take_ha", "land_take_ha"),
-             ("avoided_exposure_persons", "exposed_persons"),
-             ("avoided_t_co2e_yr", "t_co2e_yr"), ("avoided_eal_usd_yr", "eal_usd_yr"))
-    for r in rows:
-        if r is base:
-            continue
-        effects = {}
-        for key, col in pairs:
-            if col in r and col in base:
-                effects[key] = _spread(float(base[col]) - float(r[col]), uncertainty)
-        if "access_score" in r:
-            effects["access_score"] = Effect(float(r["access_score"]))
-        flags = () if "capex_usd" in r else ("costs of planning and regulation not estimated "
-                                             "(set to 0)",)
-        src = r.get("sources") or ()
-        out.append(Option(
-            option_id=str(r["scenario_id"]), kind="growth", name_en=str(r["name_en"]),
-            name_ru=str(r["name_ru"]), capex_usd=float(r.get("capex_usd", 0.0)),
-            opex_usd_yr=float(r.get("opex_usd_yr", 0.0)), lifetime_yr=lifetime_yr,
-            start_year=start_year, ramp_yr=lifetime_yr, effects=effects,
-            feasibility=float(r.get("feasibility", 1.0)),
-            sources=tuple([src] if isinstance(src, str) else src), flags=flags,
-            mechanism="growth scenario compared with business-as-usual sprawl"))
-    return out
-
-
-# ------------------------------------------------------------------------------------- packages
 def combine(options: Sequence[Option], option_id: str, *, name_en: str | None = None,
             name_ru: str | None = None, shared_cost_saving: float = 0.0) -> Option:
     """Bundle options into one package valued on all their counts.

@@ -1,11 +1,13 @@
 """The appraisal stage of a study: read the store, appraise every city, write the results.
 
-Runs after the cities (it needs all of them for peers and the typology) and reads the store
-only: ``ghg_actions`` (carbon options), ``risk_summary`` (resilience options valued by the
+Runs after the cities (it needs all of them for peers and the typology) and reads the other
+stages' results only through :class:`carlcities.results.Study` (over the run's connection):
+``ghg_actions`` (carbon options), ``risk_summary`` (resilience options valued by the
 risk engine's EAL and fatalities), ``indicator_values`` with ``scenario = growth:*`` (growth
 options valued against ``bau_sprawl``), ``scorecard_scores`` (the institutional capacity an
 option relies on: the mean share of the MCR2030 Essentials it carries out), and the latest
-observed indicator values (benchmarks, typology, recommendations).
+observed indicator values (benchmarks, typology, recommendations). It writes its own tables
+(:mod:`.store`) with the connection it is given.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from carlcities.results import Study, records
+
 __all__ = ["run_appraisal", "GROWTH_EPOCH"]
 
 GROWTH_EPOCH = 2050
@@ -28,26 +32,15 @@ EXTENSIVE_UNITS = frozenset({"t CO2e/yr", "USD", "USD/yr", "persons", "persons/y
                              "ha", "km", "nW/cm²/sr·km²"})
 
 
-def _rows(con, sql: str, params: list[Any]) -> list[dict[str, Any]]:
-    cur = con.execute(sql, params)
-    cols = [d[0] for d in cur.description]
-    return [dict(zip(cols, r)) for r in cur.fetchall()]
-
-
-def _has(con, table: str) -> bool:
-    return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
-                            [table]).fetchone()[0])
-
-
-def _growth_rows(con, run_id: str, city_id: str, base_year: int) -> list[dict[str, Any]]:
+def _growth_rows(study: Study, city_id: str, base_year: int) -> list[dict[str, Any]]:
     """Per growth scenario at 2050: land take since ``base_year`` (the last observed epoch),
-    people moved into hazard zones, emissions, EAL."""
-    vals = _rows(con, "SELECT scenario, indicator_id, value FROM indicator_values WHERE run_id = ? "
-                      "AND city_id = ? AND zone_id = 'city' AND scenario LIKE 'growth:%' AND "
-                      "epoch = ? AND (epoch_start IS NULL OR epoch_start = ?)",
-                 [run_id, city_id, GROWTH_EPOCH, base_year])
+    people moved into hazard zones, emissions, EAL (the city's latest results)."""
+    vals = records(study.values(city=city_id, scenario="growth:*"),
+                   ["scenario", "indicator_id", "epoch", "epoch_start", "value"])
     by: dict[str, dict[str, float]] = defaultdict(dict)
     for r in vals:
+        if r["epoch"] != GROWTH_EPOCH or r["epoch_start"] not in (None, base_year):
+            continue
         if r["value"] is not None:
             by[r["scenario"].split(":", 1)[1]][r["indicator_id"]] = float(r["value"])
     if "bau_sprawl" not in by:
@@ -74,13 +67,13 @@ def _growth_rows(con, run_id: str, city_id: str, base_year: int) -> list[dict[st
     return out
 
 
-def _latest_values(con, crun: dict[str, str], last_epoch: int) -> tuple[dict, dict]:
+def _latest_values(study: Study, last_epoch: int) -> tuple[dict, dict]:
     """{indicator: {city: value}} of the observed indicators at the last epoch (each city's
-    run in ``crun``), and units."""
-    rows = _rows(con, "SELECT city_id, run_id, indicator_id, value, unit FROM indicator_values "
-                      "WHERE zone_id = 'city' AND coalesce(scenario, 'observed') = 'observed' AND "
-                      "epoch = ? AND epoch_start IS NULL", [last_epoch])
-    rows = [r for r in rows if crun.get(r["city_id"]) == r["run_id"]]
+    latest results), and units."""
+    rows = [r for r in records(study.values(scenario="observed"),
+                               ["city_id", "indicator_id", "epoch", "epoch_start", "value",
+                                "unit"])
+            if r["epoch"] == last_epoch and r["epoch_start"] is None]
     vals: dict[str, dict[str, float | None]] = defaultdict(dict)
     units = {}
     for r in rows:
@@ -115,37 +108,32 @@ def run_appraisal(con, cfg, catalog, run_id: str) -> dict[str, Any]:
     )
     from .store import write_all
 
-    # every city's latest complete results (this run's cities and those of earlier runs), so
-    # that rerunning one city keeps the others in the peers, the typology and the report
-    crun = {r["city_id"]: r["run_id"] for r in _rows(
-        con, "SELECT city_id, run_id FROM latest_city_runs", [])}
-    for r in _rows(con, "SELECT DISTINCT city_id FROM indicator_values WHERE run_id = ?",
-                   [run_id]):
-        crun[r["city_id"]] = run_id
-    cities = sorted(crun)
+    # every city's latest results (this run's cities, written in this run's transactions, and
+    # those of earlier runs), so that rerunning one city keeps the others in the peers, the
+    # typology and the report
+    study = Study.from_connection(con)
+    cities = sorted(study.latest_runs()["city_id"])
     if not cities:
         return {"cities": 0}
     last = max(cfg.epochs)
     specs = load_resilience_options()
     profiles = load_profiles()
-    summaries: dict[str, dict[str, Any]] = {}
-    if _has(con, "risk_summary"):
-        for r in _rows(con, "SELECT city_id, run_id, summary FROM risk_summary", []):
-            if crun.get(r["city_id"]) == r["run_id"]:
-                summaries[r["city_id"]] = json.loads(r["summary"])
+    summaries = study.risk_summary()
     ess: dict[str, dict[int, float]] = defaultdict(dict)
     sc_rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    if _has(con, "scorecard_scores"):
-        for r in _rows(con, "SELECT city_id, essential, score, max_score, share, assessment_date "
-                            "FROM scorecard_scores WHERE essential > 0 ORDER BY assessment_date, "
-                            "level = 'detailed'", []):
-            if r["share"] is not None:
-                ess[r["city_id"]][int(r["essential"])] = float(r["share"])
-        for cid, d in ess.items():
-            sc_rows[cid] = [dict(essential=e, share=s) for e, s in sorted(d.items())]
-    synthetic = {r["city_id"]: bool(r["s"]) for r in _rows(
-        con, "SELECT city_id, run_id, bool_or(synthetic) AS s FROM indicator_values "
-             "GROUP BY city_id, run_id", []) if crun.get(r["city_id"]) == r["run_id"]}
+    scores = records(study.scorecards(), ["city_id", "essential", "share", "assessment_date",
+                                          "level"])
+    # the latest assessment last (a detailed one after a preliminary one of the same date)
+    scores.sort(key=lambda r: (r["assessment_date"] is None, r["assessment_date"] or 0,
+                               r["level"] == "detailed"))
+    for r in scores:
+        if r["essential"] is not None and r["essential"] > 0 and r["share"] is not None:
+            ess[r["city_id"]][int(r["essential"])] = float(r["share"])
+    for cid, d in ess.items():
+        sc_rows[cid] = [dict(essential=e, share=s) for e, s in sorted(d.items())]
+    synth = study.values(zone=None)[["city_id", "synthetic"]]
+    synthetic = {cid: bool(s.fillna(False).astype(bool).any())
+                 for cid, s in synth.groupby("city_id")["synthetic"]}
 
     tables: dict[str, list[dict[str, Any]]] = defaultdict(list)
     appraisals: dict[str, dict[str, Any]] = {}
@@ -155,9 +143,8 @@ def run_appraisal(con, cfg, catalog, run_id: str) -> dict[str, Any]:
         city = catalog.get(cid)
         params = load_parameters(city.country_iso3, discount_rate=cfg.appraisal.discount_rate)
         opts = []
-        if _has(con, "ghg_actions"):
-            acts = _rows(con, "SELECT * FROM ghg_actions WHERE run_id = ? AND city_id = ? "
-                              "ORDER BY action_id", [crun[cid], cid])
+        acts = sorted(records(study.ghg_actions(cid)), key=lambda a: a["action_id"])
+        if acts:
             opts += options_from_carbon_actions(acts)
         summ = summaries.get(cid)
         if summ:
@@ -168,7 +155,7 @@ def run_appraisal(con, cfg, catalog, run_id: str) -> dict[str, Any]:
                            if k in o.effects]
                 if any(abs(v) > 0 for v in avoided):  # co-benefits alone do not make an option
                     opts.append(o)
-        growth = _growth_rows(con, crun[cid], cid, last)
+        growth = _growth_rows(study, cid, last)
         if len(growth) > 1:
             # the growth scenarios value compact growth on every count (land, exposure,
             # emissions, EAL): the carbon library's urban-form action would count it twice
@@ -215,7 +202,7 @@ def run_appraisal(con, cfg, catalog, run_id: str) -> dict[str, Any]:
                                             objective=pf["objective"]))
 
     # benchmarks and typology over every city of the run
-    vals, units = _latest_values(con, crun, last)
+    vals, units = _latest_values(study, last)
     # intensive indicators only: totals (t CO2e/yr, USD, persons, ...) grow with city size
     vals = {k: v for k, v in vals.items() if k in REGISTRY and sum(
         x is not None for x in v.values()) >= 3 and REGISTRY[k].unit not in EXTENSIVE_UNITS}

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from . import i18n
-from .maps import DPI, FONT, FigureInfo, _figure, _save
+from .maps import DPI, FONT, FigureInfo, new_figure, save_figure
 
 __all__ = ["COUNTRY_COLOURS", "CityPoint", "RadarSeries", "Series", "ghg_macc", "ghg_map",
            "ghg_pathways", "radar", "region_map", "time_series"]
@@ -136,7 +136,7 @@ def region_map(points: list[CityPoint], out_file: Path, *, source: str) -> Figur
     kx = math.cos(math.radians((y0 + y1) / 2))
     w = 10.0
     h = min(max(w * 0.82 * (y1 - y0) / ((x1 - x0) * kx) + 0.9, 4.0), 9.0)
-    fig = _figure(w, h, layout="constrained")
+    fig = new_figure(w, h, layout="constrained")
     ax = fig.subplots()
     ax.set_facecolor("#fbfbf8")
     ax.set_xlim(x0, x1)
@@ -172,7 +172,7 @@ def region_map(points: list[CityPoint], out_file: Path, *, source: str) -> Figur
     fig.canvas.draw()   # lays the figure out once; then freeze it and place the labels
     fig.set_layout_engine("none")
     _place_labels(fig, ax, pts, sizes)
-    wpx, hpx = _save(fig, out_file, tight=True)
+    wpx, hpx = save_figure(fig, out_file, tight=True)
     return FigureInfo(
         file=out_file, kind="region_map", title_en=i18n.text("region_map"),
         title_ru=i18n.text("region_map", "ru"),
@@ -183,8 +183,8 @@ def region_map(points: list[CityPoint], out_file: Path, *, source: str) -> Figur
 
 
 def _nice_refs(pmax: float) -> list[float]:
-    refs = [float(p) for p in (100_000, 250_000, 500_000, 1_000_000, 2_000_000, 5_000_000, 10_000_000)
-            if p <= pmax]
+    refs = [float(p) for p in (100_000, 250_000, 500_000, 1_000_000, 2_000_000, 5_000_000,
+                               10_000_000) if p <= pmax]
     return refs[-3:] if len(refs) > 3 else refs
 
 
@@ -205,7 +205,7 @@ def time_series(series: list[Series], out_file: Path, *, kind: str, title_key: s
     n = len(series)
     pw, ph = 2.9, 2.45                       # panel size incl. margins [in]
     ml, mr, mt, mb = 0.55, 0.12, 0.48, 0.32  # margins [in]
-    fig = _figure(pw * n, ph)
+    fig = new_figure(pw * n, ph)
     for k, s in enumerate(series):
         ax = fig.add_axes(((k * pw + ml) / (pw * n), mb / ph,
                            (pw - ml - mr) / (pw * n), (ph - mt - mb) / ph))
@@ -229,7 +229,7 @@ def time_series(series: list[Series], out_file: Path, *, kind: str, title_key: s
         ax.yaxis.set_major_locator(_locator())
         for sp in ("top", "right"):
             ax.spines[sp].set_visible(False)
-    wpx, hpx = _save(fig, out_file)
+    wpx, hpx = save_figure(fig, out_file)
     names = "; ".join(f"{s.name_en} [{s.unit}]" for s in series)
     names_ru = "; ".join(f"{s.name_ru} [{s.unit}]" for s in series)
     return FigureInfo(
@@ -289,7 +289,7 @@ def radar(axes: list[tuple[str, str]], series: list[RadarSeries], out_file: Path
         return None
     n = len(axes)
     ang = np.linspace(0, 2 * np.pi, n, endpoint=False)
-    fig = _figure(6.4, 5.6)
+    fig = new_figure(6.4, 5.6)
     ax = fig.add_axes((0.16, 0.1, 0.68, 0.78), projection="polar")
     ax.set_theta_offset(np.pi / 2)
     ax.set_theta_direction(-1)
@@ -310,7 +310,7 @@ def radar(axes: list[tuple[str, str]], series: list[RadarSeries], out_file: Path
                        fontsize=FONT - 0.5)
     ax.tick_params(axis="x", pad=10)
     ax.grid(color="#d0d0d0", linewidth=0.6)
-    wpx, hpx = _save(fig, out_file, tight=True)
+    wpx, hpx = save_figure(fig, out_file, tight=True)
     others = ", ".join(s.label_en for s in series[1:]) or "nothing else"
     others_ru = ", ".join(s.label_ru for s in series[1:]) or "—"
     kw = {"city": city_en, "city_ru": city_ru, "others": others, "others_ru": others_ru}
@@ -340,7 +340,7 @@ def ghg_pathways(series: dict[str, tuple[list[int], list[float]]], out_file: Pat
     series = {k: v for k, v in series.items() if v[0]}
     if not series:
         return None
-    fig = _figure(7.2, 4.0)
+    fig = new_figure(7.2, 4.0)
     ax = fig.add_axes((0.11, 0.13, 0.86, 0.78))
     legend = [{"colour": "#bbbbbb", "en": i18n.text("ghg_actions_line"),
                "ru": i18n.text("ghg_actions_line", "ru"), "line": "solid"}]
@@ -357,7 +357,7 @@ def ghg_pathways(series: dict[str, tuple[list[int], list[float]]], out_file: Pat
     ax.set_ylim(bottom=0)
     ax.grid(color="#e0e0e0", linewidth=0.6)
     ax.tick_params(labelsize=FONT - 1)
-    wpx, hpx = _save(fig, out_file)
+    wpx, hpx = save_figure(fig, out_file)
     kw = {"city": city_en, "city_ru": city_ru}
     return FigureInfo(
         file=out_file, kind="ghg_pathways", title_en=i18n.text("ghg_pathway_title"),
@@ -378,7 +378,7 @@ def ghg_macc(actions: list[dict], out_file: Path, *, city_en: str, city_ru: str,
                    and (a.get("abatement_2030_t") or 0) > 0], key=lambda a: a["cost_usd_per_t"])
     if not acts:
         return None
-    fig = _figure(7.2, 4.2)
+    fig = new_figure(7.2, 4.2)
     ax = fig.add_axes((0.11, 0.13, 0.86, 0.78))
     x = 0.0
     for i, a in enumerate(acts):
@@ -395,7 +395,7 @@ def ghg_macc(actions: list[dict], out_file: Path, *, city_en: str, city_ru: str,
     ax.set_ylabel("USD/t CO2e", fontsize=FONT)
     ax.grid(axis="y", color="#e0e0e0", linewidth=0.6)
     ax.tick_params(labelsize=FONT - 1)
-    wpx, hpx = _save(fig, out_file)
+    wpx, hpx = save_figure(fig, out_file)
     kw = {"city": city_en, "city_ru": city_ru}
     return FigureInfo(
         file=out_file, kind="ghg_macc", title_en=i18n.text("ghg_macc_title"),
@@ -420,7 +420,7 @@ def ghg_map(tif: Path, out_file: Path, *, city_en: str, city_ru: str,
         a = src.read(1, masked=True).filled(np.nan).astype(float)
     if not np.isfinite(a).any() or np.nanmax(a) <= 0:
         return None
-    fig = _figure(6.0, 5.2)
+    fig = new_figure(6.0, 5.2)
     ax = fig.add_axes((0.04, 0.06, 0.78, 0.86))
     v = np.where(a > 0, a, np.nan)
     im = ax.imshow(np.log10(v), cmap="YlOrRd", interpolation="nearest")
@@ -429,7 +429,7 @@ def ghg_map(tif: Path, out_file: Path, *, city_en: str, city_ru: str,
     cb = fig.colorbar(im, cax=cax)
     cb.set_label("log10 t CO2e/cell/yr", fontsize=FONT - 1)
     cb.ax.tick_params(labelsize=FONT - 2)
-    wpx, hpx = _save(fig, out_file)
+    wpx, hpx = save_figure(fig, out_file)
     kw = {"city": city_en, "city_ru": city_ru}
     return FigureInfo(
         file=out_file, kind="ghg_map", title_en=i18n.text("ghg_map_title"),

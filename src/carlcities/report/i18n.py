@@ -234,6 +234,13 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Значения для районов города в {epoch} г.",
     ),
     "provenance": ("Provenance", "Происхождение данных"),
+    "method_notes": ("Method notes", "Примечания к методам"),
+    "method_notes_note": (
+        "What the engines noted while computing this city in the run (manifest.json, "
+        "city_notes): sources used, fallbacks and settings.",
+        "Что отметили модули при расчёте этого города (manifest.json, city_notes): "
+        "использованные источники, замены и настройки.",
+    ),
     "run_id": ("Run id", "Идентификатор расчёта"),
     "method_versions": ("Method versions", "Версии методов"),
     "value_sources": ("Sources of the values", "Источники значений"),
@@ -528,8 +535,8 @@ def bilingual(en: str, ru: str | None, *, sep: str = " / ", block: bool = False)
         return Markup("<span>{}</span>").format(en) if not block else Markup(
             '<span class="en en-line">{}</span>').format(en)
     if block:
-        return Markup('<span class="en en-line">{}</span><span class="ru ru-line" lang="ru">{}</span>'
-                      ).format(en, ru)
+        return Markup('<span class="en en-line">{}</span>'
+                      '<span class="ru ru-line" lang="ru">{}</span>').format(en, ru)
     return Markup('<span class="en">{}</span>{}<span class="ru" lang="ru">{}</span>').format(
         en, escape(sep), ru)
 

@@ -35,6 +35,8 @@ __all__ = [
     "FONT",
     "FigureInfo",
     "RasterSet",
+    "new_figure",
+    "save_figure",
     "atlas_panels",
     "density_map",
     "expansion_map",
@@ -435,7 +437,7 @@ def growth_map(rs: RasterSet, out_file: Path, *, out_dir: Path, city_en: str, ci
 
 
 # ----------------------------------------------------------------------------- matplotlib
-def _figure(w_in: float, h_in: float, *, layout: Literal["constrained"] | None = None):
+def new_figure(w_in: float, h_in: float, *, layout: Literal["constrained"] | None = None):
     """A matplotlib figure on the Agg canvas (no pyplot state)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -445,7 +447,8 @@ def _figure(w_in: float, h_in: float, *, layout: Literal["constrained"] | None =
     return fig
 
 
-def _save(fig, path: Path, *, tight: bool = False) -> tuple[int, int]:
+def save_figure(fig, path: Path, *, tight: bool = False) -> tuple[int, int]:
+    """Write ``fig`` as PNG (white background); return its size in pixels."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=DPI, facecolor="white", pil_kwargs={"compress_level": 1},
                 **({"bbox_inches": "tight", "pad_inches": 0.08} if tight else {}))

@@ -1,13 +1,12 @@
 """Report sections of the risk, growth-scenario and appraisal engines: loaders and figures.
 
-Loaders read the store only (each city's latest complete run for the risk tables and the
-indicator values; the appraisal tables of the latest run that wrote them) and return plain
-dicts that go into the HTML templates and their JSON twins unchanged.
+Loaders read the study through :mod:`carlcities.results` only (each city's latest results for
+the risk tables and the indicator values; the appraisal tables of the latest run that wrote
+them) and return plain dicts that go into the HTML templates and their JSON twins unchanged.
 """
 
 from __future__ import annotations
 
-import json
 import math
 from collections import defaultdict
 from pathlib import Path
@@ -15,8 +14,9 @@ from typing import Any
 
 import numpy as np
 
+from ..results import Study, records
 from . import i18n
-from .maps import FigureInfo, _figure, _save
+from .maps import FigureInfo, new_figure, save_figure
 
 __all__ = ["RISK_IDS", "load_appraisal", "load_risk", "load_scenarios", "risk_figures"]
 
@@ -38,15 +38,6 @@ SCENARIO_COLOURS = {"bau_sprawl": "#d62728", "compact": "#2ca02c", "tod": "#1f77
                     "risk_aware": "#9467bd"}
 
 
-def _q(con, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
-    try:
-        cur = con.execute(sql, params or [])
-    except Exception:  # noqa: BLE001 - a store written before these tables
-        return []
-    cols = [d[0] for d in cur.description]
-    return [dict(zip(cols, r)) for r in cur.fetchall()]
-
-
 def _num(v: Any) -> float | None:
     try:
         f = float(v)
@@ -55,26 +46,17 @@ def _num(v: Any) -> float | None:
     return f if math.isfinite(f) else None
 
 
-def _latest(con) -> dict[str, str]:
-    return {r["city_id"]: r["run_id"] for r in _q(con, "SELECT city_id, run_id FROM "
-                                                       "latest_city_runs")}
-
-
-def load_risk(con, names: dict[str, tuple[str, str, str]]) -> dict[str, dict[str, Any]]:
+def load_risk(study: Study, names: dict[str, tuple[str, str, str]]
+              ) -> dict[str, dict[str, Any]]:
     """Per city: key risk values, trajectories, historic scenarios, loss curves, typologies.
 
     ``names``: indicator id -> (English name, Russian name, unit) from the store.
     """
-    latest = _latest(con)
     out: dict[str, dict[str, Any]] = {}
-    vals = _q(con, "SELECT city_id, run_id, indicator_id, epoch, scenario, value, flag, "
-                   "synthetic FROM indicator_values WHERE zone_id = 'city' AND "
-                   "(indicator_id LIKE 'risk.%' OR indicator_id LIKE 'hazard.%' OR "
-                   "indicator_id LIKE 'exposure.%')")
+    vals = records(study.values(["risk.*", "hazard.*", "exposure.*"]), [
+        "city_id", "run_id", "indicator_id", "epoch", "scenario", "value", "flag", "synthetic"])
     for r in vals:
         cid = r["city_id"]
-        if latest.get(cid) != r["run_id"]:
-            continue
         c = out.setdefault(cid, {"values": {}, "trajectories": defaultdict(dict),
                                  "scenarios": [], "curves": [], "exposure": [],
                                  "synthetic": False})
@@ -85,22 +67,22 @@ def load_risk(con, names: dict[str, tuple[str, str, str]]) -> dict[str, dict[str
         elif scn.startswith("trend|"):
             c["trajectories"][(r["indicator_id"], scn.split("|", 1)[1])][int(r["epoch"])] = \
                 _num(r["value"])
-    for r in _q(con, "SELECT * FROM risk_scenarios ORDER BY year"):
+    for r in records(study.risk_scenarios()):
         c = out.get(r["city_id"])
-        if c is not None and latest.get(r["city_id"]) == r["run_id"]:
+        if c is not None:
             c["scenarios"].append({k: v for k, v in r.items() if k != "run_id"})
-    for r in _q(con, "SELECT city_id, run_id, hazard, curve, measure, x, annual_rate, "
-                     "return_period FROM risk_curves ORDER BY x"):
+    curves = records(study.risk_curves(), ["city_id", "hazard", "curve", "measure", "x",
+                                           "annual_rate", "return_period"])
+    for r in sorted(curves, key=lambda r: (r["x"] is None, r["x"] or 0.0)):
         c = out.get(r["city_id"])
-        if c is not None and latest.get(r["city_id"]) == r["run_id"]:
+        if c is not None:
             c["curves"].append({k: r[k] for k in ("hazard", "curve", "measure", "x",
                                                   "annual_rate", "return_period")})
-    for r in _q(con, "SELECT city_id, run_id, taxonomy, buildings, area_m2, value_usd, "
-                     "occupants_night, eq_eal_usd FROM risk_exposure ORDER BY value_usd DESC"):
+    for r in records(study.risk_exposure(), ["city_id", "taxonomy", "buildings", "area_m2",
+                                             "value_usd", "occupants_night", "eq_eal_usd"]):
         c = out.get(r["city_id"])
-        if c is not None and latest.get(r["city_id"]) == r["run_id"]:
-            c["exposure"].append({k: v for k, v in r.items() if k not in ("run_id",
-                                                                             "city_id")})
+        if c is not None:
+            c["exposure"].append({k: v for k, v in r.items() if k != "city_id"})
     for c in out.values():
         c["table"] = [dict(indicator_id=i, name_en=names.get(i, (i, i, ""))[0],
                            name_ru=names.get(i, (i, i, ""))[1],
@@ -118,12 +100,12 @@ def load_risk(con, names: dict[str, tuple[str, str, str]]) -> dict[str, dict[str
     return out
 
 
-def load_scenarios(con, names: dict[str, tuple[str, str, str]]) -> dict[str, dict[str, Any]]:
+def load_scenarios(study: Study, names: dict[str, tuple[str, str, str]]
+                   ) -> dict[str, dict[str, Any]]:
     """Per city: the growth scenarios' effects by epoch (``scenario = growth:<id>``)."""
-    latest = _latest(con)
     out: dict[str, dict[str, Any]] = {}
-    rows = _q(con, "SELECT city_id, run_id, indicator_id, epoch, epoch_start, scenario, value "
-                   "FROM indicator_values WHERE zone_id = 'city' AND scenario LIKE 'growth:%'")
+    rows = records(study.values(scenario="growth:*"), [
+        "city_id", "run_id", "indicator_id", "epoch", "epoch_start", "scenario", "value"])
     # pair indicators: the row from the base year (the smallest epoch_start), not the decade
     first_start: dict[tuple[str, str, str, int], int] = {}
     for r in rows:
@@ -131,7 +113,7 @@ def load_scenarios(con, names: dict[str, tuple[str, str, str]]) -> dict[str, dic
             k = (r["city_id"], r["scenario"], r["indicator_id"], int(r["epoch"]))
             first_start[k] = min(first_start.get(k, r["epoch_start"]), r["epoch_start"])
     for r in rows:
-        if latest.get(r["city_id"]) != r["run_id"] or r["indicator_id"] not in SCENARIO_IDS:
+        if r["indicator_id"] not in SCENARIO_IDS:
             continue
         k = (r["city_id"], r["scenario"], r["indicator_id"], int(r["epoch"]))
         if r["epoch_start"] is not None and r["epoch_start"] != first_start[k]:
@@ -157,26 +139,18 @@ def load_scenarios(con, names: dict[str, tuple[str, str, str]]) -> dict[str, dic
     return out
 
 
-def load_appraisal(con) -> dict[str, Any]:
+def load_appraisal(study: Study) -> dict[str, Any]:
     """The appraisal tables of the latest run that wrote them: per city and for the region."""
-    runs = _q(con, "SELECT o.run_id FROM options o JOIN runs r USING (run_id) WHERE r.status = "
-                   "'complete' GROUP BY o.run_id ORDER BY max(r.finished) DESC LIMIT 1") or \
-        _q(con, "SELECT run_id FROM options GROUP BY run_id ORDER BY run_id DESC LIMIT 1")
-    if not runs:
+    rid = study.appraisal_run_id()
+    if rid is None:
         return {"cities": {}, "region": [], "typology": []}
-    rid = runs[0]["run_id"]
-    opts = _q(con, "SELECT * FROM options WHERE run_id = ?", [rid])
-    metr = _q(con, "SELECT city_id, option_id, metric, value FROM appraisal WHERE run_id = ?",
-              [rid])
-    ra = _q(con, "SELECT city_id, option_id, rank, probability FROM rank_acceptability WHERE "
-                 "run_id = ? AND profile = 'pooled'", [rid])
-    pf = _q(con, "SELECT city_id, option_id, budget_usd, cost_usd FROM portfolio WHERE "
-                 "run_id = ?", [rid])
-    recs = _q(con, "SELECT * FROM recommendations WHERE run_id = ? ORDER BY city_id, "
-                   "CASE priority WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END, "
-                   "confidence DESC", [rid])
-    typ = _q(con, "SELECT city_id, type, k, silhouette, separating FROM typology WHERE "
-                  "run_id = ?", [rid])
+    opts = records(study.options())
+    metr = records(study.appraisal(), ["city_id", "option_id", "metric", "value"])
+    ra = records(study.rank_acceptability(profile="pooled"),
+                 ["city_id", "option_id", "rank", "probability"])
+    pf = records(study.portfolio(), ["city_id", "option_id", "budget_usd", "cost_usd"])
+    recs = records(study.recommendations())
+    typ = records(study.typology(), ["city_id", "type", "k", "silhouette", "separating"])
     m: dict[tuple[str, str], dict[str, float | None]] = defaultdict(dict)
     for r in metr:
         m[(r["city_id"], r["option_id"])][r["metric"]] = _num(r["value"])
@@ -212,15 +186,15 @@ def load_appraisal(con) -> dict[str, Any]:
     for r in recs:
         rec = {k: r[k] for k in ("rec_id", "priority", "text_en", "text_ru", "confidence",
                                  "confidence_label")}
-        rec["options"] = json.loads(r["options"] or "[]")
-        rec["evidence"] = json.loads(r["evidence"] or "[]")
+        rec["options"] = r["options"]
+        rec["evidence"] = r["evidence"]
         if r["city_id"] == "region":
             region.append(rec)
         else:
             cities.setdefault(r["city_id"], {"options": [], "recommendations": [],
                                              "run_id": rid})["recommendations"].append(rec)
     typology = [dict(city_id=r["city_id"], type=r["type"], k=r["k"],
-                     silhouette=r["silhouette"], separating=json.loads(r["separating"] or "[]"))
+                     silhouette=r["silhouette"], separating=r["separating"])
                 for r in typ]
     return {"cities": cities, "region": region, "typology": typology, "run_id": rid}
 
@@ -249,7 +223,7 @@ def loss_curve(curves: list[dict[str, Any]], out_file: Path, *, city_en: str, ci
                 if c["hazard"] == "flood" and c["curve"] == "loss")
     if not eq and not fl:
         return None
-    fig = _figure(6.8, 3.8)
+    fig = new_figure(6.8, 3.8)
     ax = fig.add_axes((0.12, 0.15, 0.84, 0.78))
     legend = []
     if eq:
@@ -267,7 +241,7 @@ def loss_curve(curves: list[dict[str, Any]], out_file: Path, *, city_en: str, ci
     ax.set_ylabel("loss [M USD] / потери [млн USD]", fontsize=8)
     ax.grid(color="#e0e0e0", linewidth=0.6, which="both")
     ax.tick_params(labelsize=7)
-    wpx, hpx = _save(fig, out_file)
+    wpx, hpx = save_figure(fig, out_file)
     return _info(out_file, "risk_lec", "risk_lec", wpx, hpx, city_en=city_en, city_ru=city_ru,
                  unit="M USD / млн USD", source=source, legend=legend,
                  extra={"earthquake": [{"return_period": t, "loss_usd": x} for t, x in eq],
@@ -285,7 +259,7 @@ def rank_chart(options: list[dict[str, Any]], out_file: Path, *, city_en: str, c
 
     n = max(len(o["ranks"]) for o in opts)
     cmap = colormaps["Blues_r"]
-    fig = _figure(7.2, 0.5 + 0.36 * len(opts))
+    fig = new_figure(7.2, 0.5 + 0.36 * len(opts))
     ax = fig.add_axes((0.36, 0.1, 0.6, 0.86))
     for i, o in enumerate(opts[::-1]):
         left = 0.0
@@ -299,7 +273,7 @@ def rank_chart(options: list[dict[str, Any]], out_file: Path, *, city_en: str, c
     ax.set_xlabel("probability of each rank (rank 1 darkest) / вероятность каждого места",
                   fontsize=7)
     ax.tick_params(labelsize=7)
-    wpx, hpx = _save(fig, out_file)
+    wpx, hpx = save_figure(fig, out_file)
     return _info(out_file, "rank_acceptability", "rank_chart", wpx, hpx, city_en=city_en,
                  city_ru=city_ru, unit="probability / вероятность", source=source,
                  extra={"options": [{"option_id": o["option_id"], "ranks": o["ranks"]}
@@ -317,7 +291,7 @@ def scenario_chart(sc: dict[str, Any], out_file: Path, *, city_en: str, city_ru:
     if not panels:
         return None
     sids = sc["scenarios"]
-    fig = _figure(7.6, 2.6)
+    fig = new_figure(7.6, 2.6)
     w = 0.84 / len(panels)
     for j, (iid, k, unit) in enumerate(panels):
         ax = fig.add_axes((0.06 + j * (w + 0.02), 0.22, w - 0.04, 0.62))
@@ -328,7 +302,7 @@ def scenario_chart(sc: dict[str, Any], out_file: Path, *, city_en: str, city_ru:
         ax.set_title(f"{rows[iid]['name_en'][:34]}\n[{unit}]", fontsize=7)
         ax.tick_params(labelsize=6)
         ax.grid(axis="y", color="#e0e0e0", linewidth=0.5)
-    wpx, hpx = _save(fig, out_file)
+    wpx, hpx = save_figure(fig, out_file)
     return _info(out_file, "growth_scenarios", "scenario_chart", wpx, hpx, city_en=city_en,
                  city_ru=city_ru, unit="", source=source,
                  extra={"epoch": sc["epoch"], "values": {r["indicator_id"]: r["values"]
@@ -349,7 +323,7 @@ def scenario_map(raster_dir: Path, sids: list[str], epoch: int, out_file: Path, 
     with rasterio.open(base[-1]) as ds:
         b0 = np.nan_to_num(ds.read(1).astype(float)) >= 0.2
     step = max(1, int(math.ceil(max(b0.shape) / 400)))
-    fig = _figure(2.3 * len(files), 2.6)
+    fig = new_figure(2.3 * len(files), 2.6)
     for j, (s, f) in enumerate(files):
         with rasterio.open(f) as ds:
             b1 = np.nan_to_num(ds.read(1).astype(float)) >= 0.2
@@ -362,7 +336,7 @@ def scenario_map(raster_dir: Path, sids: list[str], epoch: int, out_file: Path, 
         ax.imshow(img[::step, ::step], interpolation="nearest")
         ax.set_axis_off()
         ax.set_title(s, fontsize=8)
-    wpx, hpx = _save(fig, out_file)
+    wpx, hpx = save_figure(fig, out_file)
     return _info(out_file, "growth_scenarios_map", "scenario_map", wpx, hpx, city_en=city_en,
                  city_ru=city_ru, unit="", source=source, extra={"epoch": epoch})
 

@@ -1,0 +1,60 @@
+"""Options from the urban growth scenarios, valued against business-as-usual sprawl."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from carlcities.errors import AppraisalError
+
+from .options import Effect, Option, spread_effect
+
+__all__ = ["BAU", "options_from_growth"]
+
+BAU = "bau_sprawl"
+
+
+def options_from_growth(rows: Iterable[Mapping[str, Any]], *, start_year: int = 2025,
+                        lifetime_yr: float = 30.0, uncertainty: float = 0.3) -> list[Option]:
+    """Growth scenarios as options, valued against the ``bau_sprawl`` scenario.
+
+    Each row: ``scenario_id``, ``name_en``, ``name_ru``, ``land_take_ha`` [ha of new built-up
+    land to the horizon], ``exposed_persons`` [persons in hazard zones], ``t_co2e_yr``
+    [t CO2e/yr at the horizon]; optional ``eal_usd_yr`` [USD/yr], ``capex_usd``,
+    ``opex_usd_yr``, ``feasibility``, ``access_score`` [0–1], ``sources``.
+    Effects are BAU minus scenario (avoided land take [ha], avoided exposure [persons],
+    avoided emissions [t CO2e/yr], avoided EAL [USD/yr]); the avoided emissions and losses
+    ramp in over ``lifetime_yr`` (growth happens gradually). Uncertainty: triangular ±
+    ``uncertainty`` × value (assumption). Costs missing from a row are 0 and flagged.
+    The BAU scenario itself is not an option; the options are mutually exclusive.
+    """
+    rows = list(rows)
+    base = next((r for r in rows if r.get("scenario_id") == BAU), None)
+    if base is None:
+        raise AppraisalError(f"no {BAU!r} scenario among the growth rows",
+                             fix=f"give the business-as-usual scenario with scenario_id {BAU}")
+    out = []
+    pairs = (("avoided_land_take_ha", "land_take_ha"),
+             ("avoided_exposure_persons", "exposed_persons"),
+             ("avoided_t_co2e_yr", "t_co2e_yr"), ("avoided_eal_usd_yr", "eal_usd_yr"))
+    for r in rows:
+        if r is base:
+            continue
+        effects = {}
+        for key, col in pairs:
+            if col in r and col in base:
+                effects[key] = spread_effect(float(base[col]) - float(r[col]), uncertainty)
+        if "access_score" in r:
+            effects["access_score"] = Effect(float(r["access_score"]))
+        flags = () if "capex_usd" in r else ("costs of planning and regulation not estimated "
+                                             "(set to 0)",)
+        src = r.get("sources") or ()
+        out.append(Option(
+            option_id=str(r["scenario_id"]), kind="growth", name_en=str(r["name_en"]),
+            name_ru=str(r["name_ru"]), capex_usd=float(r.get("capex_usd", 0.0)),
+            opex_usd_yr=float(r.get("opex_usd_yr", 0.0)), lifetime_yr=lifetime_yr,
+            start_year=start_year, ramp_yr=lifetime_yr, effects=effects,
+            feasibility=float(r.get("feasibility", 1.0)),
+            sources=tuple([src] if isinstance(src, str) else src), flags=flags,
+            mechanism="growth scenario compared with business-as-usual sprawl"))
+    return out
