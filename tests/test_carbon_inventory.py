@@ -223,6 +223,6 @@ def test_electricity_shares_over_one_are_refused(tmp_path):
         proxy_activity(load_catalog().get("osh"), 2020, 300_000, p)
     assert "my_parameters.csv" in str(e.value) and "sum to" in str(e.value)
     # the packaged rows are consistent for every country
-    for iso, cid in (("KAZ", "astana"), ("KGZ", "osh"), ("TJK", "khujand"), ("TKM", "mary"),
+    for _iso, cid in (("KAZ", "astana"), ("KGZ", "osh"), ("TJK", "khujand"), ("TKM", "mary"),
                      ("UZB", "namangan")):
         proxy_activity(load_catalog().get(cid), 2020, 300_000, load_parameters())

@@ -178,10 +178,10 @@ def test_uptake_by_scope_city_then_country_then_default(tmp_path):
     from carlcities.carbon.actions import uptake_for
 
     f = tmp_path / "a.yaml"
-    f.write_text(_one_action((
+    f.write_text(_one_action(
         "    uptake_by_scope:\n"
         "      tashkent: {start: 2022, full: 2030, share: 0.75, source: city plan 2024}\n"
-        "      UZB: {start: 2024, full: 2035, share: 0.6, source: national plan 2023}\n")),
+        "      UZB: {start: 2024, full: 2035, share: 0.6, source: national plan 2023}\n"),
         encoding="utf-8")
     a = load_actions(f)[0]
     assert uptake_for(a, "tashkent", "UZB") == (

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from carlcities import config, config_docs
+from carlcities import config_docs
 from carlcities.config import SETTINGS, default_config, load_config, resolve_path
 from carlcities.config_docs import render_docs, render_template, render_types
 from carlcities.errors import ConfigError

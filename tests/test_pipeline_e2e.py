@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 import rasterio
 
+from carlcities import run_study
 from carlcities.config import load_config
 from carlcities.errors import OutputDirError
-from carlcities import run_study
 from carlcities.store import connect
 
 pytestmark = pytest.mark.slow

@@ -134,7 +134,8 @@ class Catalog:
             return self._by_key[k]
         close = difflib.get_close_matches(k, list(self._by_key), n=3, cutoff=0.6)
         ids = list(dict.fromkeys(self._by_key[m].city_id for m in close))
-        hint = f"did you mean {', '.join(ids)}?" if ids else "run `carlcities cities` to list the ids"
+        hint = (f"did you mean {', '.join(ids)}?" if ids
+                else "run `carlcities cities` to list the ids")
         raise UnknownCityError(f"unknown city {key!r}; {hint}", fix=hint)
 
     def select(self, keys: list[str] | None) -> list[City]:
@@ -143,7 +144,8 @@ class Catalog:
         return [self.get(k) for k in keys]
 
 
-def _read_csv(path: Path | resources.abc.Traversable, required: tuple[str, ...]) -> list[dict[str, str]]:
+def _read_csv(path: Path | resources.abc.Traversable, required: tuple[str, ...]
+              ) -> list[dict[str, str]]:
     with path.open(encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
     if not rows:

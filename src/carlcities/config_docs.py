@@ -138,8 +138,9 @@ def render_types() -> str:
         out += ["", f"class {_class_name(sec)}:", f'    """{SECTIONS[sec][0]}"""', ""]
         out += [f"    {s.key}: {_annotation_src(s.annotation)}" for s in items]
         out.append("")
-    out += ["", "class StudyConfigFields:", '    """The whole configuration: top-level settings and '
-            'one attribute per section."""', ""]
+    out += ["", "class StudyConfigFields:",
+            '    """The whole configuration: top-level settings and one attribute per '
+            'section."""', ""]
     out += [f"    {s.key}: {_annotation_src(s.annotation)}" for s in sections.get(None, [])]
     out += [f"    {sec}: {_class_name(sec)}" for sec in sections if sec is not None]
     return "\n".join(out) + "\n"

@@ -175,7 +175,8 @@ class CityGrid:
                       dst_nodata=-1, resampling=Resampling.mode)
             return dst
         data = src.astype(np.float64)
-        if src_nodata is not None and not (isinstance(src_nodata, float) and math.isnan(src_nodata)):
+        if src_nodata is not None and not (isinstance(src_nodata, float)
+                                           and math.isnan(src_nodata)):
             data = np.where(data == src_nodata, np.nan, data)
         if kind == "count":
             area = cell_areas_m2(src_transform, src_crs, data.shape)
@@ -234,7 +235,8 @@ def cell_areas_m2(transform: Affine, crs: Any, shape: tuple[int, int]) -> np.nda
         e2 = 1 - (b * b) / (a * a)
         e = math.sqrt(e2)
         # authalic radius
-        rq = a * math.sqrt((1 + (1 - e2) / (2 * e) * math.log((1 + e) / (1 - e))) / 2) if e > 0 else a
+        rq = (a * math.sqrt((1 + (1 - e2) / (2 * e) * math.log((1 + e) / (1 - e))) / 2)
+              if e > 0 else a)
         rows = np.arange(shape[0] + 1)
         lats = transform.f + transform.e * rows  # top edges [deg]
         lats = np.clip(lats, -90, 90)

@@ -69,7 +69,8 @@ class CoverageWeights:
         return self._m() @ np.nan_to_num(v, nan=0.0)
 
     def mean(self, x: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
-        """Coverage-weighted (optionally also ``weights``-weighted) mean per zone; NaN where empty."""
+        """Coverage-weighted (optionally also ``weights``-weighted) mean per zone; NaN where
+        empty."""
         xv = self._gather(x)
         ok = ~np.isnan(xv)
         w = ok.astype(np.float64)

@@ -147,8 +147,7 @@ def city_tiles(city: Any, *, epochs: Iterable[int] = (), grid: dict[str, float] 
                ) -> list[str]:
     """GHSL tiles covering the study square of a catalogue city (sized as the run sizes it)."""
     from ..config import default_config
-    from ..grid import for_city
-    from ..grid import grid_kw
+    from ..grid import for_city, grid_kw
 
     kw = grid if grid is not None else grid_kw(default_config())
     g = for_city(city, epochs=list(epochs), **kw)

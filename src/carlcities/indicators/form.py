@@ -229,7 +229,8 @@ def saturation(builtup_extent_ha: float, extent_ha: float) -> IndicatorResult:
     unit="ratio",
     inputs=("openness_sum", "builtup_cells_extent"),
     reference=ATLAS,
-    method="mean over built-up cells in the extent of the open share (1 − b) of their walking circle",
+    method="mean over built-up cells in the extent of the open share (1 − b) of their walking "
+           "circle",
 )
 def openness(openness_sum: float, builtup_cells_extent: float) -> IndicatorResult:
     """Openness index [ratio] = Σ(1 − b) / Σ weights over built-up cells in the extent.

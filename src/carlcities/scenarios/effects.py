@@ -62,10 +62,10 @@ def scenario_effects(city: Any, grid: Any, base: Site | BaseLayers, allocated: A
     scenario's ``no_build`` ones); ``params`` may give ``street_density_observed_km_per_km2``
     [km/km²], ``source`` (text of the inputs) and the form settings.
     """
-    from carlcities.indicators.aggregates import zone_aggregates
     from carlcities.indicators import atlas as A
     from carlcities.indicators import evaluate
     from carlcities.indicators import scenario as _scn  # noqa: F401  (registration)
+    from carlcities.indicators.aggregates import zone_aggregates
     from carlcities.indicators.registry import REGISTRY
     from carlcities.zonal import whole_grid_weights
 
