@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict
 
 import numpy as np
 from affine import Affine
@@ -71,7 +71,7 @@ class CityGrid:
     height: int
     lon: float
     lat: float
-    meta: dict[str, Any] = field(default_factory=dict, compare=False)
+    meta: dict[Any, Any] = field(default_factory=dict, compare=False)
 
     # -- construction -------------------------------------------------------------------
     @classmethod
@@ -205,7 +205,7 @@ class CityGrid:
         key = ("_inside", tuple(src_transform)[:6], shape, src_crs.to_wkt())
         if key not in self.meta:
             cols, rows = np.meshgrid(np.arange(shape[1]) + 0.5, np.arange(shape[0]) + 0.5)
-            x, y = src_transform * (cols, rows)
+            x, y = src_transform * (cols, rows)  # type: ignore[operator]  # Affine maps arrays
             if src_crs != self.crs:
                 x, y = Transformer.from_crs(src_crs, self.crs, always_xy=True).transform(x, y)
             left, bottom, right, top = self.bounds
@@ -268,7 +268,7 @@ def _areal_scale(transform: Affine, crs: CRS, shape: tuple[int, int], step: int 
     proj = _proj(crs.to_wkt())
     h, w = shape
     # equal-area projections (Mollweide, LAEA, ...): scale 1 everywhere — check the corners
-    cx, cy = transform * (np.array([0.5, w - 0.5, 0.5, w - 0.5, w / 2]),
+    cx, cy = transform * (np.array([0.5, w - 0.5, 0.5, w - 0.5, w / 2]),  # type: ignore[operator]
                           np.array([0.5, 0.5, h - 0.5, h - 0.5, h / 2]))
     k0 = np.asarray(proj.get_factors(*proj(cx, cy, inverse=True)).areal_scale)
     if np.all(np.abs(k0 - 1.0) < 1e-12):
@@ -276,7 +276,7 @@ def _areal_scale(transform: Affine, crs: CRS, shape: tuple[int, int], step: int 
     rows = np.unique(np.r_[np.arange(0, h, step), h - 1]).astype(float)
     cols = np.unique(np.r_[np.arange(0, w, step), w - 1]).astype(float)
     cc, rr = np.meshgrid(cols + 0.5, rows + 0.5)
-    x, y = transform * (cc, rr)
+    x, y = transform * (cc, rr)  # type: ignore[operator]  # Affine maps arrays
     lon, lat = proj(x, y, inverse=True)
     k = np.asarray(proj.get_factors(lon, lat).areal_scale, dtype=np.float64)
     if not np.all(np.isfinite(k)):
@@ -298,7 +298,16 @@ def for_city(city: Any, *, res_m: float = 100.0, buffer_km: float = 3.0,
     return CityGrid.around(city.city_id, city.lon, city.lat, half, res=res_m)
 
 
-def grid_kw(cfg: Any) -> dict[str, float]:
+class GridKw(TypedDict):
+    """The keyword arguments of :func:`for_city` that come from the ``grid`` settings."""
+
+    res_m: float
+    buffer_km: float
+    design_density: float
+    size_factor: float
+
+
+def grid_kw(cfg: Any) -> GridKw:
     """The city-grid settings of a study configuration, as :func:`for_city` takes them."""
-    return dict(res_m=cfg.grid.res_m, buffer_km=cfg.grid.buffer_km,
-                design_density=cfg.grid.design_density, size_factor=cfg.grid.size_factor)
+    return GridKw(res_m=cfg.grid.res_m, buffer_km=cfg.grid.buffer_km,
+                  design_density=cfg.grid.design_density, size_factor=cfg.grid.size_factor)

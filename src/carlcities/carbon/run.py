@@ -6,6 +6,7 @@ actions (abatement, cost per tonne, MACC) → emission maps → store rows.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,12 +43,12 @@ class CarbonResult:
     pathways: dict[str, Any] = field(default_factory=dict)
 
 
-def _base_epoch(epochs_data: dict[int, dict], base_year: int) -> int | None:
+def _base_epoch(epochs_data: Mapping[int, Any], base_year: int) -> int | None:
     eps = sorted(e for e in epochs_data if e <= base_year) or sorted(epochs_data)
     return eps[-1] if eps else None
 
 
-def compute_city_carbon(city, grid, epochs_data: dict[int, dict], form_values: dict[str, float],
+def compute_city_carbon(city, grid, epochs_data: Mapping[int, Any], form_values: dict[str, float],
                         params: dict, user_activity: str | None = None) -> CarbonResult:
     """GPC inventory, pathways, actions, MACC and maps of one city.
 

@@ -59,7 +59,9 @@ class FormEngine(BaseEngine):
         prov: list[dict[str, Any]] = []
         fs = cfg.form
 
-        wts, zone_ids, zone_rows = whole_grid_weights(grid.shape), ["city"], []
+        wts: Any = whole_grid_weights(grid.shape)
+        zone_ids: list[str] = ["city"]
+        zone_rows: list[dict[str, Any]] = []
         if ctx.districts:
             wts, zone_ids, zone_rows, zprov = _district_zones(ctx, wts)
             prov.append(zprov)

@@ -40,6 +40,7 @@ Zanaga, D. et al. (2022). ESA WorldCover 10 m 2021 v200. doi:10.5281/zenodo.7254
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -346,7 +347,7 @@ def _parse_inputs(inputs: dict[str, str]) -> dict[str, dict[int, str]]:
     return {r: dict(sorted(d.items())) for r, d in out.items()}
 
 
-def compute_environment(grid, inputs: dict[str, str], epochs_data: dict[int, dict],
+def compute_environment(grid, inputs: dict[str, str], epochs_data: Mapping[int, Any],
                         weights, zone_ids: list[str], params: dict | None = None) -> EnvResult:
     """Read the environment and economy layers of one city and evaluate both themes.
 

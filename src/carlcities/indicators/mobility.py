@@ -18,6 +18,7 @@ entropy. *Applied Network Science* 4:67. doi:10.1007/s41109-019-0189-1
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -226,7 +227,7 @@ def _sha256(path: Path) -> str:
     return sha256_file(path)
 
 
-def compute_mobility(city, grid, osm_path: str | Path | None, epochs_data: dict[int, dict],
+def compute_mobility(city, grid, osm_path: str | Path | None, epochs_data: Mapping[int, Any],
                      weights, zone_ids: list[str], params: dict | None = None
                      ) -> MobilityResult:
     """Street network and access to destinations of one city, for the latest epoch.

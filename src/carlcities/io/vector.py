@@ -10,6 +10,7 @@ import unicodedata
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..errors import CoverageError, CRSError, GeometryError, InputFileError, ReprojectionWarning
 from .raster import file_sha256
@@ -31,7 +32,7 @@ def slug(text: str) -> str:
 class Zones:
     """Zones in the grid's CRS: a GeoDataFrame with ``zone_id``, ``name_en``, ``name_ru``."""
 
-    frame: object  # geopandas.GeoDataFrame
+    frame: Any  # geopandas.GeoDataFrame
     path: str
     sha256: str
     notes: list[str] = field(default_factory=list)

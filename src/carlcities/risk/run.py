@@ -28,6 +28,7 @@ caller passes overrides both.
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -86,7 +87,7 @@ def _merge_summary(into: dict[str, Any], part: dict[str, Any]) -> None:
             into[k] = v
 
 
-def compute_city_risk(city, grid, inputs: dict[str, str], epochs_data: dict[int, dict],
+def compute_city_risk(city, grid, inputs: dict[str, str], epochs_data: Mapping[int, Any],
                       weights, zone_ids: list[str], params: dict[str, Any]) -> RiskResult:
     """Exposure, hazards, losses and lives of one city (see the module docstring)."""
     from carlcities.indicators import evaluate

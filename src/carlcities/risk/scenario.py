@@ -7,6 +7,7 @@ through the vulnerability curves; the intensity at the centre comes from Bindi e
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -24,7 +25,8 @@ __all__ = ["run_scenario"]
 
 def run_scenario(city, inputs: dict[str, str], *, magnitude: float, lon: float, lat: float,
                  depth_km: float = 10.0, epochs: list[int] | None = None,
-                 grid_kw: dict[str, Any] | None = None, realisations: int = 50, seed: int = 0,
+                 grid_kw: Mapping[str, Any] | None = None, realisations: int = 50,
+                 seed: int = 0,
                  time_of_day: str = "night", gmpe: str = "bssa2014",
                  params: dict[str, Any] | None = None) -> dict[str, Any]:
     """Losses of one rupture (a point source) for a city, on today's exposure.
