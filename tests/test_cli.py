@@ -100,3 +100,17 @@ def test_no_private_name_crosses_a_module():
                     bad += [f"{f.name}: {node.module}.{a.name}" for a in node.names
                             if a.name.startswith("_") and not a.name.startswith("__")]
     assert bad == []
+
+
+def test_engines_lists_builtins_in_run_order_with_their_tables():
+    from typer.testing import CliRunner
+
+    from carlcities.cli import app
+
+    r = CliRunner().invoke(app, ["engines"], env={"COLUMNS": "200"})
+    assert r.exit_code == 0, r.output
+    lines = [ln for ln in r.output.splitlines() if ln.startswith("│ ")]
+    names = [ln.split("│")[1].strip() for ln in lines if ln.split("│")[1].strip()]
+    assert names[0] == "form" and names[-1] == "scenarios"
+    risk = next(ln for ln in lines if ln.split("│")[1].strip() == "risk")
+    assert "flood_depth_rp*" in risk and "risk_curves" in risk

@@ -3,7 +3,8 @@
 One module per command group, all sharing :mod:`carlcities.cli.common` (the consoles, the one
 error printer, option parsing) and :class:`carlcities.progress.Progress`:
 
-* :mod:`~carlcities.cli.run` — ``run``, ``demo``, ``cities``, ``indicators``, ``report``, ``init``
+* :mod:`~carlcities.cli.run` — ``run``, ``demo``, ``cities``, ``indicators``, ``engines``,
+  ``report``, ``init``
 * :mod:`~carlcities.cli.data` — ``data sources``, ``data fetch``
 * :mod:`~carlcities.cli.scorecard` — ``scorecard …``
 * :mod:`~carlcities.cli.risk` — ``risk events``, ``risk scenario``
@@ -28,7 +29,7 @@ app = typer.Typer(
          "Start with [bold]carlcities run --out out/[/bold]: it builds the synthetic demo region "
          "and runs the default study (48 cities) into out/ — store, exports, maps and reports.",
 )
-app.add_typer(run_app)  # run, demo, cities, indicators, report, init: listed first
+app.add_typer(run_app)  # run, demo, cities, indicators, engines, report, init: listed first
 app.add_typer(scorecard_app, name="scorecard")
 app.add_typer(network_app)
 app.add_typer(risk_app, name="risk")

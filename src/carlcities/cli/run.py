@@ -1,4 +1,5 @@
-"""The study commands: ``run``, ``demo``, ``cities``, ``indicators``, ``report``, ``init``."""
+"""The study commands: ``run``, ``demo``, ``cities``, ``indicators``, ``engines``, ``report``,
+``init``."""
 
 from __future__ import annotations
 
@@ -143,6 +144,33 @@ def indicators(
     for ind in all_indicators(theme):
         t.add_row(ind.id, ind.name_en, ind.name_ru, ind.unit, ind.kind,
                   "yes" if ind.zonal else "no")
+    out_console.print(t)
+
+
+@run_app.command()
+def engines() -> None:
+    """List the engines a run can use: built-in and installed plug-ins, in run order.
+
+    Each engine names the settings section it owns, what it needs (it cannot run without),
+    what it uses when enabled (it runs after them), the input roles it reads and the store
+    tables it adds. Plug-ins come from the `carlcities.engines` entry-point group
+    (docs/architecture.md says how to write one); list them in run.engines to use them."""
+    import re
+
+    from ..engines import order, registered
+
+    try:
+        reg = registered()
+        ordered = order([n for n in reg if n != "form"])
+    except CarlError as exc:
+        fail(exc)
+    t = Table(title="engines / модули расчёта")
+    for col in ("engine", "settings", "needs", "uses", "inputs", "tables", "from"):
+        t.add_column(col)
+    for e in ordered:
+        tables = sorted(set(re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", e.ddl or "")))
+        t.add_row(e.name, e.section or "", ", ".join(e.needs), ", ".join(e.uses),
+                  ", ".join(e.inputs), ", ".join(tables), type(e).__module__.split(".")[0])
     out_console.print(t)
 
 

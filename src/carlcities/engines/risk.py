@@ -32,7 +32,13 @@ class RiskEngine(BaseEngine):
     name = "risk"
     section = "risk"
     needs = ("form",)
-    inputs = ("dem", "vs30", "exposure", "flood_depth_rp*", "mudflow", "tmax_daily")
+
+    @property
+    def inputs(self) -> tuple[str, ...]:  # type: ignore[override]
+        """The input roles of the registered hazards (earthquake, flood, mudflow, heat, ...)."""
+        from carlcities.risk.hazards import hazard_roles
+
+        return hazard_roles()
 
     @property
     def ddl(self) -> str:  # type: ignore[override]
