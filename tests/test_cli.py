@@ -83,25 +83,6 @@ def test_one_error_printer_prints_message_file_fix_literally(capsys):
     assert "bad value [x]" in err and "fix: write [bold]ok[/bold]" in err
 
 
-def test_no_private_name_crosses_a_module():
-    """No module of the command line, fetch, network, demo or scorecard packages imports a
-    private (underscore) name from another module."""
-    import ast
-    from pathlib import Path
-
-    import carlcities
-
-    root = Path(carlcities.__file__).parent
-    bad = []
-    for pkg in ("cli", "fetch", "network", "demo", "scorecard", "io"):
-        for f in sorted((root / pkg).glob("*.py")):
-            for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
-                if isinstance(node, ast.ImportFrom) and node.module != "__future__":
-                    bad += [f"{f.name}: {node.module}.{a.name}" for a in node.names
-                            if a.name.startswith("_") and not a.name.startswith("__")]
-    assert bad == []
-
-
 def test_engines_lists_builtins_in_run_order_with_their_tables():
     from typer.testing import CliRunner
 

@@ -3,8 +3,7 @@
 The public API, listed explicitly.
 """
 
-__version__ = "0.1.0"
-
+from ._version import __version__  # noqa: E402
 from .catalog import Catalog, City, load_catalog  # noqa: E402
 from .config import StudyConfig, default_config, load_config  # noqa: E402
 from .errors import CarlError  # noqa: E402

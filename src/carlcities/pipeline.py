@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from . import __version__
+from ._version import __version__
 from .catalog import City, load_catalog
 from .config import StudyConfig, load_config, resolve_path
 from .engines import CityContext, EngineResult, order

@@ -69,7 +69,7 @@ def compute_city_carbon(city, grid, epochs_data: Mapping[int, Any], form_values:
     user_activity : str, optional
         CSV/XLSX of activity data replacing proxies line by line.
     """
-    from carlcities.indicators.registry import REGISTRY, _to_value
+    from carlcities.indicators.registry import REGISTRY, to_value
 
     def evaluate(inp: dict[str, Any], ids: list[str]) -> dict[str, Any]:
         """The registered ghg indicators whose inputs are all in ``inp`` (registry order)."""
@@ -77,7 +77,7 @@ def compute_city_carbon(city, grid, epochs_data: Mapping[int, Any], form_values:
         for iid in ids:
             ind = REGISTRY[iid]
             if all(inp.get(k) is not None for k in ind.inputs):
-                out[iid] = _to_value(ind.func(**{k: inp[k] for k in ind.inputs}))
+                out[iid] = to_value(ind.func(**{k: inp[k] for k in ind.inputs}))
         return out
 
     gwp = str(params.get("gwp", "ar5"))

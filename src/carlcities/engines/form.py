@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from carlcities import __version__
+from carlcities._version import __version__
 from carlcities.engines import BaseEngine
 from carlcities.engines.base import CityContext, EngineResult, EpochLayers
 from carlcities.grid import grid_kw

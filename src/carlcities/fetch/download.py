@@ -12,7 +12,7 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
-from .. import __version__
+from .._version import __version__
 from ..errors import ChecksumError, DestinationError, DownloadError, RemoteNotFoundError
 from ..files import sha256_file
 

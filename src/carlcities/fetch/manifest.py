@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .. import __version__
+from .._version import __version__
 from ..errors import DestinationError, FetchError
 from ..files import sha256_file, write_atomic
 from .catalogue import FetchItem

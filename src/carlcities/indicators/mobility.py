@@ -447,9 +447,9 @@ def compute_mobility(city, grid, osm_path: str | Path | None, epochs_data: Mappi
     cons, _ = consolidate(gs, p["consolidate_m"])
     inter = cons.street_count >= 2
     layers["zone_intersections"] = _count_on_grid(grid, cons.x[inter], cons.y[inter])
-    from carlcities.network import _undirected
+    from carlcities.network import undirected_edges
 
-    ue = _undirected(gs)
+    ue = undirected_edges(gs)
     mx = (gs.x[gs.u[ue]] + gs.x[gs.v[ue]]) / 2
     my = (gs.y[gs.u[ue]] + gs.y[gs.v[ue]]) / 2
     layers["zone_street_km"] = _count_on_grid(grid, mx, my, gs.length[ue] / 1e3)

@@ -23,6 +23,7 @@ __all__ = [
     "all_indicators",
     "divide",
     "percent",
+    "to_value",
     "evaluate",
     "indicator",
     "log_ratio",
@@ -195,7 +196,7 @@ def all_indicators(theme: str | None = None) -> list[Indicator]:
     )
 
 
-def _to_value(result: Any) -> Value:
+def to_value(result: Any) -> Value:
     if isinstance(result, tuple):
         value, flag = result
     else:
@@ -254,5 +255,5 @@ def evaluate(
             continue
         if not all(inputs.get(name) is not None for name in ind.inputs):
             continue
-        out[ind.id] = _to_value(ind.func(**{name: inputs[name] for name in ind.inputs}))
+        out[ind.id] = to_value(ind.func(**{name: inputs[name] for name in ind.inputs}))
     return out

@@ -68,4 +68,3 @@ __all__ = ["StreetGraph", "NETWORK_FILTERS", "SPEEDS_KMH", "build_graph", "simpl
            "subgraph", "undirected_edges", "clean_intersections"]
 
 #: the old private name, until indicators/mobility.py imports :func:`undirected_edges`
-_undirected = undirected_edges

@@ -4,14 +4,11 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..results import Study, records
 from . import charts, i18n
 from .numbers import median
-
-if TYPE_CHECKING:
-    from .data import ReportData
 
 __all__ = ["load_scorecards", "radar_job"]
 
@@ -97,8 +94,11 @@ def load_scorecards(study: Study) -> dict[str, dict[str, Any]]:
 
 
 
-def radar_job(study: ReportData, cid: str, c: dict[str, Any]) -> dict[str, Any] | None:
-    """The radar chart's data: latest assessment, the previous one and the regional median."""
+def radar_job(study: Any, cid: str, c: dict[str, Any]) -> dict[str, Any] | None:
+    """The radar chart's data: latest assessment, the previous one and the regional median.
+
+    ``study`` is the report's :class:`~carlcities.report.data.ReportData` (not imported here:
+    that module imports this one)."""
     sc = study.scorecards.get(cid)
     if not sc:
         return None
