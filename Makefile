@@ -1,11 +1,11 @@
 # Two commands for a fresh machine:
 #   make run   — create .venv, install from PyPI, run the default study into out/
-#   make test  — create .venv, install with test extras, run every test (slow ones included)
+#   make test  — create .venv, install with test extras, ruff, mypy, every test (slow ones too)
 PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test test-fast bench docs clean
+.PHONY: run test test-fast lint bench docs clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -16,7 +16,11 @@ $(VENV)/.installed: pyproject.toml
 run: $(VENV)/.installed
 	$(BIN)/carlcities run --out out/
 
-test: $(VENV)/.installed
+lint: $(VENV)/.installed
+	$(BIN)/ruff check src tests
+	$(BIN)/mypy src/carlcities
+
+test: lint
 	$(BIN)/python -m pytest -q
 
 test-fast: $(VENV)/.installed

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -9,7 +10,10 @@ import pytest
 import rasterio
 from affine import Affine
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+#: the real shared data files: ``../shared/data`` beside the repository, or the directory
+#: named by ``CARLCITIES_SHARED_DATA`` (a git worktree elsewhere, another checkout)
+SHARED = Path(os.environ.get("CARLCITIES_SHARED_DATA")
+              or Path(__file__).resolve().parents[2] / "shared" / "data")
 
 
 def shared_file(rel: str) -> Path:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -12,8 +10,9 @@ from carlcities.carbon.actions import ActionError, load_actions, uptake
 from carlcities.carbon.macc import annualised_capex, cost_per_tonne, macc
 from carlcities.catalog import load_catalog
 
-EMISSIONS = Path(__file__).resolve().parents[2] / "shared" / "data" / "emissions" / \
-    "EDGARv7.0_GHG_AR4_AR5.xlsx"
+from .conftest import SHARED
+
+EMISSIONS = SHARED / "emissions" / "EDGARv7.0_GHG_AR4_AR5.xlsx"
 CAPITALS = ("astana", "bishkek", "dushanbe", "ashgabat", "tashkent")
 
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-from .errors import InputFileError
+from .errors import CarlError, InputFileError
 
 __all__ = ["read_data_text"]
 
 
 def read_data_text(path: str | Path | None, packaged: str, what: str, *,
-                   package: str = "carlcities", error: type[Exception] = InputFileError
+                   package: str = "carlcities", error: type[CarlError] = InputFileError
                    ) -> tuple[str, str]:
     """Text of ``path``, or of the packaged ``package``/``packaged`` when ``path`` is None,
     and the name to cite in messages. An unreadable ``path`` raises ``error`` naming the file

@@ -33,13 +33,13 @@ class Problems:
 
     def settle(self) -> None:
         """Warn for every soft problem, then raise the first hard one (mentioning the rest)."""
-        for cls, msg in self.soft:
-            warnings.warn(f"{self.path}: {msg}", cls, stacklevel=3)
+        for wcls, msg in self.soft:
+            warnings.warn(f"{self.path}: {msg}", wcls, stacklevel=3)
         if self.hard:
-            cls, msg, fix = self.hard[0]
+            ecls, msg, fix = self.hard[0]
             if len(self.hard) > 1:
                 msg += "; also: " + "; ".join(m for _, m, _ in self.hard[1:])
-            raise cls(msg, path=self.path, fix=fix)
+            raise ecls(msg, path=self.path, fix=fix)
 
 
 def check_population(values: np.ndarray, path: str, nodata_mask: np.ndarray | None = None) -> None:

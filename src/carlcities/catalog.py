@@ -146,7 +146,9 @@ class Catalog:
 
 def _read_csv(path: Path | resources.abc.Traversable, required: tuple[str, ...]
               ) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as f:
+    # typeshed's Traversable.open lists only encoding/errors, but the protocol passes text
+    # options such as newline on to io.TextIOWrapper (importlib.resources.abc docs)
+    with path.open(encoding="utf-8", newline="") as f:  # type: ignore[call-overload]
         rows = list(csv.DictReader(f))
     if not rows:
         raise CatalogError("catalogue file is empty", path=str(path),

@@ -230,8 +230,11 @@ class Study:
         fall back to the latest complete run (else the latest run, else the last run id that
         wrote values) for every city that has values in it.
         """
-        if "latest_city_runs" in self.tables() and self.con.execute(
-                "SELECT count(*) FROM run_cities").fetchone()[0]:
+        n_city_runs = 0
+        if "latest_city_runs" in self.tables():
+            row = self.con.execute("SELECT count(*) FROM run_cities").fetchone()
+            n_city_runs = row[0] if row else 0
+        if n_city_runs:
             return self.con.execute("SELECT city_id, run_id, finished FROM latest_city_runs "
                                     "ORDER BY city_id").df()
         run = self._fallback_run()
@@ -278,7 +281,8 @@ class Study:
 
     # -- the core reader -------------------------------------------------------------------
     def _frame(self, table: str, *, city: str | Sequence[str] | None = None,
-               latest: bool = True, where: Where = (), order: str | None = None,
+               latest: bool = True, where: Sequence[tuple[str, list[Any]]] = (),
+               order: str | None = None,
                exclude: Sequence[str] = ()) -> pd.DataFrame:
         """Rows of ``table`` (empty frame when the store lacks it), restricted to the latest
         results when ``latest`` (see the module docstring), in ``order`` (else as stored)."""

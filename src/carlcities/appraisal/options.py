@@ -139,12 +139,15 @@ class Effect:
     def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
         """``n`` draws of the full-uptake value [unit/yr]."""
         if self.dist == "normal":
+            assert self.sd is not None  # __post_init__: a normal effect has sd
             return rng.normal(self.value, self.sd, n)
-        if self.dist == "triangular":
-            if self.high == self.low:
-                return np.full(n, float(self.value))
-            return rng.triangular(self.low, self.value, self.high, n)
-        if self.dist == "uniform":
+        if self.dist in ("triangular", "uniform"):
+            # __post_init__: both effects have low and high
+            assert self.low is not None and self.high is not None
+            if self.dist == "triangular":
+                if self.high == self.low:
+                    return np.full(n, float(self.value))
+                return rng.triangular(self.low, self.value, self.high, n)
             return rng.uniform(self.low, self.high, n)
         return np.full(n, float(self.value))
 

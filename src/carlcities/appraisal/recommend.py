@@ -263,12 +263,12 @@ def _appraisal_recs(city_id: str, city_w: Mapping[str, Any], appraisal: Mapping[
             ev_n = _ev(city_id, npv["value"], "USD", "appraisal", metric="npv_usd",
                        option_id=oid)
             conf = float(p["value"]) if p else 0.5
-            ev = [ev_b, ev_n] + ([_ev(city_id, p["value"], "probability", "appraisal",
-                                      metric="p_npv_positive", option_id=oid)] if p else [])
+            evs = [ev_b, ev_n] + ([_ev(city_id, p["value"], "probability", "appraisal",
+                                       metric="p_npv_positive", option_id=oid)] if p else [])
             out.append(_rec(f"{city_id}:best_bcr:{oid}", "best_bcr",
                             "high" if bcr >= rules["bcr_high"] else "medium", conf,
                             {**city_w, "option": names[oid]}, {"bcr": ev_b, "npv": ev_n},
-                            ev, [oid], t, city_id))
+                            evs, [oid], t, city_id))
     firsts = [r for r in appraisal["rank_acceptability"]
               if r["rank"] == 1 and r.get("profile", "pooled") == "pooled"]
     # an option whose costs were not estimated (0) ranks high for that reason alone: it is

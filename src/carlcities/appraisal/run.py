@@ -129,8 +129,8 @@ def run_appraisal(con, cfg, catalog, run_id: str) -> dict[str, Any]:
     for r in scores:
         if r["essential"] is not None and r["essential"] > 0 and r["share"] is not None:
             ess[r["city_id"]][int(r["essential"])] = float(r["share"])
-    for cid, d in ess.items():
-        sc_rows[cid] = [dict(essential=e, share=s) for e, s in sorted(d.items())]
+    for cid, by_ess in ess.items():
+        sc_rows[cid] = [dict(essential=e, share=s) for e, s in sorted(by_ess.items())]
     synth = study.values(zone=None)[["city_id", "synthetic"]]
     synthetic = {cid: bool(s.fillna(False).astype(bool).any())
                  for cid, s in synth.groupby("city_id")["synthetic"]}
@@ -183,10 +183,10 @@ def run_appraisal(con, cfg, catalog, run_id: str) -> dict[str, Any]:
             sob = npv_sobol(next(o for o in opts if o.option_id == top), params, n=256,
                             seed=seed + i)
             for par, d in sob.items():
-                for k in ("S1", "ST"):
-                    v = d.get(k)
+                for index in ("S1", "ST"):
+                    v = d.get(index)
                     a["appraisal"].append(dict(city_id=cid, option_id=top,
-                                               metric=f"sobol_{k}:{par}", unit="index",
+                                               metric=f"sobol_{index}:{par}", unit="index",
                                                value=None if v is None or not math.isfinite(v)
                                                else float(v)))
         for o in a["options"]:

@@ -88,7 +88,7 @@ def sample_weights_uniform(n: int, m: int, rng: np.random.Generator) -> np.ndarr
     return rng.dirichlet(np.ones(m), size=n)
 
 
-def sample_weights_around(weights: Sequence[float], concentration: float, n: int,
+def sample_weights_around(weights: Sequence[float] | np.ndarray, concentration: float, n: int,
                           rng: np.random.Generator) -> np.ndarray:
     """``n`` weight vectors from Dirichlet(κ·w̄): mean w̄, variance w̄ⱼ(1 − w̄ⱼ)/(κ + 1).
 

@@ -157,8 +157,8 @@ def uptake_for(action: Action, city_id: str, country: str) -> tuple[dict[str, An
 def _stocks(act: Activity, inv: Inventory, params: Parameters, city) -> dict[str, float]:
     d = act.drivers
     cid, iso = city.city_id, city.country_iso3
-    storeys = np.mean([params.number(f"storeys_{k}", cid, iso) for k in
-                       ("urban", "suburban", "rural")])
+    storeys = float(np.mean([params.number(f"storeys_{k}", cid, iso) for k in
+                             ("urban", "suburban", "rural")]))
     dh = d.get("dh_share", 0.0)
     return dict(
         dh_heat_mwh=act.total(activity="district_heat"),
@@ -203,13 +203,14 @@ def apply_actions(actions: list[Action], inv: Inventory, act: Activity, bau: Pat
     dh_fuel = F.fuel(params.text("dh_fuel", cid, iso)).id
     out: list[dict[str, Any]] = []
     for a in actions:
-        streams = sum((bau.streams.get(s, np.zeros(len(years))) for s in a["streams"]),
-                      np.zeros(len(years)))
+        streams: np.ndarray = sum((bau.streams.get(s, np.zeros(len(years)))
+                                   for s in a["streams"]), np.zeros(len(years)))
         base = streams[0] if len(streams) else 0.0
         stock = stocks[a["stock"]]
         m = a["model"]
         flag = None
-        sav = np.zeros(len(years))  # USD/yr at full adoption of the whole stock
+        # USD/yr at full adoption of the whole stock (a float where the stream is 0)
+        sav: np.ndarray | float = np.zeros(len(years))
         if m == "reduce" or m == "lighting":
             eff = float(a.get("effect", 0.0))
             if m == "lighting":

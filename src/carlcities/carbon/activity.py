@@ -157,7 +157,8 @@ def _floor_area(city, pop: float, grid_data: dict[str, Any] | None, params: Para
     cid, iso = city.city_id, city.country_iso3
     info: dict[str, Any] = {}
     old_share = 1.0
-    grid_res = grid_com = None
+    grid_res: float | None = None
+    grid_com: float | None = None
     if grid_data is not None and grid_data.get("builtup") is not None:
         from carlcities.indicators import atlas as A
 
@@ -184,7 +185,7 @@ def _floor_area(city, pop: float, grid_data: dict[str, Any] | None, params: Para
     else:
         p_first = grid_data.get("population_first") if grid_data else None
         old_share = min(1.0, p_first / pop) if p_first else 1.0
-    if method == "builtup" and grid_res is not None:
+    if method == "builtup" and grid_res is not None and grid_com is not None:  # set together
         res, com = grid_res, float(grid_com)
         info.update(method="built-up surface × storeys by Atlas class")
     else:
@@ -218,11 +219,11 @@ def proxy_activity(city, year: int, population: float, params: Parameters,
         lines.append(ActivityLine(sector, subsector, activity, fuel, float(value), unit, vclass,
                                   source="; ".join(srcs), proxy=True, proxies=srcs, note=note))
 
-    allused: list[dict[str, Any]] = []
+    allused: list[list[dict[str, Any]]] = []
 
     def U() -> list[dict[str, Any]]:
         lst: list[dict[str, Any]] = []
-        allused.append(lst)  # type: ignore[arg-type]
+        allused.append(lst)
         return lst
 
     # --- buildings: heat --------------------------------------------------------------
@@ -337,9 +338,9 @@ def proxy_activity(city, year: int, population: float, params: Parameters,
     add("waste", "wastewater", "population_served", "", population, "person", [])
     # the flat list of proxies: each default once, with what it stood in for
     seen: set[tuple[str, str]] = set()
-    proxies = []
+    proxies: list[dict[str, Any]] = []
     for lst in allused:
-        for rec in lst:  # type: ignore[union-attr]
+        for rec in lst:
             k = (rec["key"], rec["scope"])
             if k not in seen:
                 seen.add(k)

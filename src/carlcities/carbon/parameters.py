@@ -200,7 +200,7 @@ class Parameters:
         return out
 
 
-def _record(lk: Lookup, value: Any, unit: str, stands_for: str) -> dict[str, Any]:
+def _record(lk: Lookup, value: Any, unit: str | None, stands_for: str) -> dict[str, Any]:
     p = lk.param
     return dict(key=p.key, value=value, unit=unit or p.unit, level=lk.level,
                 scope=p.country, fallback=lk.is_fallback, source=p.source,

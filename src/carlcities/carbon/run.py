@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -20,6 +20,9 @@ from carlcities.carbon.inventory import SECTOR_IDS, compute_inventory
 from carlcities.carbon.macc import macc
 from carlcities.carbon.parameters import load_parameters
 from carlcities.carbon.pathways import SCENARIOS, pathway
+
+if TYPE_CHECKING:
+    from carlcities._epochs import EpochData
 
 __all__ = ["CarbonResult", "compute_city_carbon", "METHOD_VERSION"]
 
@@ -43,12 +46,13 @@ class CarbonResult:
     pathways: dict[str, Any] = field(default_factory=dict)
 
 
-def _base_epoch(epochs_data: Mapping[int, Any], base_year: int) -> int | None:
+def _base_epoch(epochs_data: Mapping[int, EpochData], base_year: int) -> int | None:
     eps = sorted(e for e in epochs_data if e <= base_year) or sorted(epochs_data)
     return eps[-1] if eps else None
 
 
-def compute_city_carbon(city, grid, epochs_data: Mapping[int, Any], form_values: dict[str, float],
+def compute_city_carbon(city, grid, epochs_data: Mapping[int, EpochData],
+                        form_values: dict[str, float],
                         params: dict, user_activity: str | None = None) -> CarbonResult:
     """GPC inventory, pathways, actions, MACC and maps of one city.
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 import zlib
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 from scipy import ndimage
@@ -274,7 +275,8 @@ class CityModel:
 
     # -- fields ------------------------------------------------------------------------------
     def texture(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
-        return sum(amp * f(u, v) for f, amp in self._tex)
+        # _tex has three layers, so sum() never returns its start value 0
+        return cast(np.ndarray, sum(amp * f(u, v) for f, amp in self._tex))
 
     def _seaward(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
         """Sea-coast cities: distance inland from the shore [m] (negative at sea)."""

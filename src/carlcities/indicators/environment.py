@@ -42,11 +42,14 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from carlcities.indicators.registry import IndicatorResult, divide, indicator, percent
+
+if TYPE_CHECKING:
+    from carlcities._epochs import EpochData
 
 __all__ = ["EnvResult", "environment_settings", "WHO_AQG", "WHO_INTERIM", "LST_THRESHOLDS",
            "compute_environment", "green_access_mask", "rural_ring", "nearest_epoch"]
@@ -347,7 +350,7 @@ def _parse_inputs(inputs: dict[str, str]) -> dict[str, dict[int, str]]:
     return {r: dict(sorted(d.items())) for r, d in out.items()}
 
 
-def compute_environment(grid, inputs: dict[str, str], epochs_data: Mapping[int, Any],
+def compute_environment(grid, inputs: dict[str, str], epochs_data: Mapping[int, EpochData],
                         weights, zone_ids: list[str], params: dict | None = None) -> EnvResult:
     """Read the environment and economy layers of one city and evaluate both themes.
 

@@ -21,11 +21,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from carlcities.indicators.registry import IndicatorResult, divide, indicator
+
+if TYPE_CHECKING:
+    from carlcities._epochs import EpochData
 
 __all__ = ["MobilityResult", "mobility_settings", "compute_mobility", "network_stats"]
 
@@ -164,6 +167,8 @@ def network_stats(path: str | Path, *, boundary: Any = None, network: str = "all
         import osmium
 
         box = None
+        lon: float | None = None
+        lat: float | None = None
         try:
             box = osmium.io.Reader(str(path), osmium.osm.osm_entity_bits.NOTHING).header().box()
         except Exception:  # noqa: BLE001 - the reader raises below with a clear error
@@ -173,9 +178,7 @@ def network_stats(path: str | Path, *, boundary: Any = None, network: str = "all
             lat = (box.bottom_left.lat + box.top_right.lat) / 2
         elif bpoly is not None:
             lon, lat = bpoly.centroid.x, bpoly.centroid.y
-        else:
-            lon = lat = None
-        if lon is None:
+        if lon is None or lat is None:  # set together above
             osm0 = read_osm(path, 4326)
             lon, lat = float(np.median(osm0.x)), float(np.median(osm0.y))
         epsg = utm_epsg(lon, lat)
@@ -227,7 +230,7 @@ def _sha256(path: Path) -> str:
     return sha256_file(path)
 
 
-def compute_mobility(city, grid, osm_path: str | Path | None, epochs_data: Mapping[int, Any],
+def compute_mobility(city, grid, osm_path: str | Path | None, epochs_data: Mapping[int, EpochData],
                      weights, zone_ids: list[str], params: dict | None = None
                      ) -> MobilityResult:
     """Street network and access to destinations of one city, for the latest epoch.

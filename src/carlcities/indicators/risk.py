@@ -27,6 +27,8 @@ EUR 28552 EN.
 
 from __future__ import annotations
 
+from typing import Any
+
 from carlcities.indicators.registry import IndicatorResult, divide, indicator
 
 __all__: list[str] = []  # indicators are reached through the registry
@@ -52,6 +54,7 @@ def _passthrough(iid: str, en: str, ru: str, unit: str, inp: str, ref: str, meth
 
 
 # -- hazard ----------------------------------------------------------------------------------
+_a: tuple[Any, ...]  # _passthrough's arguments: 7 to 9 of them, per table below
 for _a in (
     ("hazard.eq_pga475_rock", "Peak ground acceleration on rock, 475-year return period",
      "Пиковое ускорение грунта на скальном основании, период повторяемости 475 лет", "g",

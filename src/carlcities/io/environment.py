@@ -51,6 +51,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Hashable
 from pathlib import Path
 from typing import Any
 
@@ -231,7 +232,12 @@ def read_netcdf(path: str | Path, grid, role: str, *, year: int | None = None,
                               path=path, fix="name the variable, or export it with gdal_translate "
                                              "NETCDF:FILE:VAR out.tif")
         da = ds[names[0]]
-        ydim, xdim = _xy_dims(da)
+        dims = _xy_dims(da)
+        if dims is None:  # a variable named in the config without spatial dimensions
+            raise RasterError(f"variable '{names[0]}' has no lat/lon or y/x dimensions "
+                              f"(dimensions {tuple(str(d) for d in da.dims)})", path=path,
+                              fix="name a gridded variable (ncdump -h FILE lists them)")
+        ydim, xdim = dims
         # the CRS
         crs = None
         gm = da.attrs.get("grid_mapping")
@@ -319,7 +325,7 @@ def _xy_dims(da) -> tuple[str, str] | None:
     return None
 
 
-def _time_index(ds, dim: str, year: int) -> int | None:
+def _time_index(ds, dim: Hashable, year: int) -> int | None:
     """Index along ``dim`` whose value is ``year`` (as a number or a CF 'years/days since')."""
     if dim not in ds.variables:
         return None

@@ -244,7 +244,9 @@ def read_osm(path: str | Path, epsg: int, *, bounds: tuple[float, float, float, 
         except Exception:  # noqa: BLE001 - a header without a box is fine
             pass
         for obj in fp:
-            if obj.is_node():
+            # isinstance is what pyosmium's is_node()/is_way()/is_area() do; it narrows the
+            # Node | Way | Relation | Area | Changeset union for the type checker
+            if isinstance(obj, osmium.osm.Node):
                 types = destination_types_of(obj.tags)
                 if types and obj.location.valid():
                     for t in types:
@@ -254,7 +256,7 @@ def read_osm(path: str | Path, epsg: int, *, bounds: tuple[float, float, float, 
                         d_osm_type.append("n")
                         d_osm_id.append(obj.id)
                         d_rings.append(None)
-            elif obj.is_way():
+            elif isinstance(obj, osmium.osm.Way):
                 tags = obj.tags
                 if "highway" in tags:
                     wt = {k: tags[k] for k in WAY_TAGS if k in tags}
@@ -262,11 +264,13 @@ def read_osm(path: str | Path, epsg: int, *, bounds: tuple[float, float, float, 
                         ids = [n.ref for n in obj.nodes]
                         lons = [n.lon for n in obj.nodes]
                         lats = [n.lat for n in obj.nodes]
-                        runs = [(ids, lons, lats)]
+                        runs: list[tuple[list[int], list[float], list[float]]] = [
+                            (ids, lons, lats)]
                     except osmium.InvalidLocationError:
                         # nodes missing from the extract: keep the runs of located nodes
                         bad_locations += 1
-                        runs, cur = [], ([], [], [])
+                        runs = []
+                        cur: tuple[list[int], list[float], list[float]] = ([], [], [])
                         for nd in obj.nodes:
                             if nd.location.valid():
                                 cur[0].append(nd.ref)
@@ -299,7 +303,7 @@ def read_osm(path: str | Path, epsg: int, *, bounds: tuple[float, float, float, 
                             d_osm_type.append("w")
                             d_osm_id.append(obj.id)
                             d_rings.append(None)
-            elif obj.is_area():
+            elif isinstance(obj, osmium.osm.Area):
                 types = destination_types_of(obj.tags)
                 if not types:
                     continue
@@ -514,7 +518,7 @@ def read_gtfs_stop_headways(path: str | Path, *, start_h: float = 7.0, end_h: fl
         with cf:
             cal = list(csv.DictReader(cf))
         days = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-        per_service = {}
+        per_service: dict[str, int] = {}
         for s in trips_service.values():
             per_service[s] = per_service.get(s, 0) + 1
         load = {d: sum(per_service.get(r["service_id"], 0) for r in cal if r.get(d) == "1")
@@ -530,8 +534,8 @@ def read_gtfs_stop_headways(path: str | Path, *, start_h: float = 7.0, end_h: fl
                 continue
             if best is not None and trips_service.get(r["trip_id"]) not in best:
                 continue
-            h, m, s = (int(x) for x in t.strip().split(":"))
-            sec = h * 3600 + m * 60 + s
+            h, m, sc = (int(x) for x in t.strip().split(":"))
+            sec = h * 3600 + m * 60 + sc
             if lo <= sec < hi:
                 counts[r["stop_id"]] = counts.get(r["stop_id"], 0) + 1
     n = np.array([counts.get(i, 0) for i in ids], dtype=np.float64)

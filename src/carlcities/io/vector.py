@@ -10,10 +10,13 @@ import unicodedata
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ..errors import CoverageError, CRSError, GeometryError, InputFileError, ReprojectionWarning
 from .raster import file_sha256
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 __all__ = ["Zones", "read_zones", "slug"]
 
@@ -32,7 +35,7 @@ def slug(text: str) -> str:
 class Zones:
     """Zones in the grid's CRS: a GeoDataFrame with ``zone_id``, ``name_en``, ``name_ru``."""
 
-    frame: Any  # geopandas.GeoDataFrame
+    frame: gpd.GeoDataFrame
     path: str
     sha256: str
     notes: list[str] = field(default_factory=list)

@@ -86,8 +86,8 @@ def risk_overview(study: ReportData) -> dict[str, Any]:
 def growth_overview(study: ReportData) -> dict[str, Any]:
     """Index table: land take and new residents in hazard zones by growth scenario."""
     sids: list[str] = []
-    for sc in study.scenarios.values():
-        sids += [s for s in sc["scenarios"] if s not in sids]
+    for scs in study.scenarios.values():
+        sids += [s for s in scs["scenarios"] if s not in sids]
     rows = []
     for cid, c in study.cities.items():
         sc = study.scenarios.get(cid)

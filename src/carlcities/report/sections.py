@@ -68,21 +68,21 @@ def load_risk(study: Study, names: dict[str, tuple[str, str, str]]
             c["trajectories"][(r["indicator_id"], scn.split("|", 1)[1])][int(r["epoch"])] = \
                 _num(r["value"])
     for r in records(study.risk_scenarios()):
-        c = out.get(r["city_id"])
-        if c is not None:
-            c["scenarios"].append({k: v for k, v in r.items() if k != "run_id"})
+        cr = out.get(r["city_id"])
+        if cr is not None:
+            cr["scenarios"].append({k: v for k, v in r.items() if k != "run_id"})
     curves = records(study.risk_curves(), ["city_id", "hazard", "curve", "measure", "x",
                                            "annual_rate", "return_period"])
     for r in sorted(curves, key=lambda r: (r["x"] is None, r["x"] or 0.0)):
-        c = out.get(r["city_id"])
-        if c is not None:
-            c["curves"].append({k: r[k] for k in ("hazard", "curve", "measure", "x",
+        cr = out.get(r["city_id"])
+        if cr is not None:
+            cr["curves"].append({k: r[k] for k in ("hazard", "curve", "measure", "x",
                                                   "annual_rate", "return_period")})
     for r in records(study.risk_exposure(), ["city_id", "taxonomy", "buildings", "area_m2",
                                              "value_usd", "occupants_night", "eq_eal_usd"]):
-        c = out.get(r["city_id"])
-        if c is not None:
-            c["exposure"].append({k: v for k, v in r.items() if k != "city_id"})
+        cr = out.get(r["city_id"])
+        if cr is not None:
+            cr["exposure"].append({k: v for k, v in r.items() if k != "city_id"})
     for c in out.values():
         c["table"] = [dict(indicator_id=i, name_en=names.get(i, (i, i, ""))[0],
                            name_ru=names.get(i, (i, i, ""))[1],

@@ -92,12 +92,12 @@ def _curves(path: str) -> tuple[tuple[str, tuple[np.ndarray, np.ndarray]], ...]:
     out = []
     for occ, v in pts.items():
         v.sort()
-        d = np.array([a for a, _ in v])
-        y = np.array([b for _, b in v])
-        if np.any(np.diff(d) <= 0) or np.any(np.diff(y) < 0):
+        depth = np.array([a for a, _ in v])
+        dmg = np.array([b for _, b in v])
+        if np.any(np.diff(depth) <= 0) or np.any(np.diff(dmg) < 0):
             raise HazardError(f"curve {occ!r}: depths repeated or damage decreasing", path=p,
                               fix="one row per depth; damage must not fall with depth")
-        out.append((occ, (d, y)))
+        out.append((occ, (depth, dmg)))
     return tuple(out)
 
 

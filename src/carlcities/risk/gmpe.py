@@ -119,6 +119,7 @@ def bindi2011_intensity(mag, r_epi_km, depth_km=None, *, form: str = "hypocentra
             f"{BINDI2011_MAX_REPI_KM:.0f} [km]",
             fix="give epicentral distances in kilometres (not degrees or metres)",
         )
+    h: np.ndarray | float
     if h_fixed is None:
         if depth_km is None:
             raise HazardError(

@@ -140,16 +140,17 @@ def read_daily_temperature(path: str | Path) -> HeatSeries:
             raise HazardError(f"line {lines[0][0]}: no '{col}' column (header {header})",
                               path=p, fix="name the columns date, tmax [°C] (tmin, tmean "
                                           "optional)")
-    ix = {h: header.index(h) for h in ("date", "tmax", "tmin", "tmean") if h in header}
+    ix: dict[str, int] = {h: header.index(h) for h in ("date", "tmax", "tmin", "tmean")
+                          if h in header}
     dates: list[np.datetime64] = []
     cols: dict[str, list[float]] = {h: [] for h in ix if h != "date"}
     for (lineno, _), row in zip(lines[1:], rd):
         try:
-            d = np.datetime64(row[ix["date"]].strip(), "D")
+            day = np.datetime64(row[ix["date"]].strip(), "D")
         except (ValueError, IndexError) as exc:
             raise HazardError(f"line {lineno}: date {row[:1]} is not YYYY-MM-DD", path=p,
                               fix="write ISO dates, e.g. 2020-07-15") from exc
-        dates.append(d)
+        dates.append(day)
         for h in cols:
             s = row[ix[h]].strip() if ix[h] < len(row) else ""
             if s == "" or s.lower() in ("na", "nan"):
@@ -282,8 +283,10 @@ def population_65plus(population: np.ndarray | float, country_iso3: str | None =
                                                                country_iso3 or "?")
     if not 0 <= s <= 100:
         raise HazardError(f"share 65+ {s} % outside 0–100", fix="give a percentage")
+    # a plain bool: np.isscalar's TypeGuard would retype population as any numpy scalar
+    scalar = bool(np.isscalar(population))
     return np.asarray(population, dtype=np.float64) * s / 100.0 \
-        if not np.isscalar(population) else float(population) * s / 100.0
+        if not scalar else float(population) * s / 100.0
 
 
 def relative_risk(tmax_c: np.ndarray, mmt_c: float, beta: float | None = None) -> np.ndarray:

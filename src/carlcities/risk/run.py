@@ -31,7 +31,7 @@ import copy
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -39,6 +39,9 @@ from carlcities.risk.hazards import HazardContext, HazardOutcome, registered_haz
 from carlcities.risk.scenario import run_scenario
 from carlcities.risk.sites import city_exposure, per_cell, site_conditions
 from carlcities.risk.vulnerability import GEM_PREFIX
+
+if TYPE_CHECKING:
+    from carlcities._epochs import EpochData
 
 __all__ = ["ENGINE_DEFAULTS", "RiskResult", "compute_city_risk", "risk_defaults",
            "run_scenario"]
@@ -87,7 +90,7 @@ def _merge_summary(into: dict[str, Any], part: dict[str, Any]) -> None:
             into[k] = v
 
 
-def compute_city_risk(city, grid, inputs: dict[str, str], epochs_data: Mapping[int, Any],
+def compute_city_risk(city, grid, inputs: dict[str, str], epochs_data: Mapping[int, EpochData],
                       weights, zone_ids: list[str], params: dict[str, Any]) -> RiskResult:
     """Exposure, hazards, losses and lives of one city (see the module docstring)."""
     from carlcities.indicators import evaluate

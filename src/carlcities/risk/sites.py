@@ -19,6 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from carlcities.errors import VulnerabilityError
+
 __all__ = ["ROCK_VS30", "read_on_grid", "blocks", "block_xy", "block_centres", "coarsen_sites",
            "per_cell", "ground_motion_fn", "site_conditions", "city_exposure"]
 
@@ -153,9 +155,17 @@ def city_exposure(city, grid, inputs: dict[str, str], pop: np.ndarray, bu: np.nd
         models = load_models(user_vuln)
         if params.get("taxonomy_mapping"):
             mp = read_taxonomy_mapping(params["taxonomy_mapping"])
+            unknown = sorted({t for t in expo.taxonomies if mp.lookup(t) is None})
+            if unknown:
+                more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+                raise VulnerabilityError(
+                    f"{len(unknown)} exposure taxonomies are not in the taxonomy mapping: "
+                    f"{', '.join(repr(u) for u in unknown[:5])}{more}", path=mp.path,
+                    fix="add rows for them to the mapping CSV (data.taxonomy_mapping)")
 
             def to_fid(t: str) -> str:
                 opts = mp.lookup(t)
+                assert opts is not None  # every taxonomy was checked above
                 return max(opts, key=lambda kv: kv[1])[0]
             expo = expo.recoded(to_fid)
     else:

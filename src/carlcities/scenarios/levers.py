@@ -80,8 +80,11 @@ class DensityTarget(_Model):
 
     def at(self, today_density: float, years_from_base: float) -> float:
         """Density of new land [persons/ha] ``years_from_base`` [yr] after the base year."""
-        d = self.persons_per_ha if self.persons_per_ha is not None else \
-            self.multiplier * today_density
+        if self.persons_per_ha is not None:
+            d = self.persons_per_ha
+        else:
+            assert self.multiplier is not None  # _one_of: exactly one of the two is given
+            d = self.multiplier * today_density
         return float(d) * math.exp(self.annual_change * years_from_base)
 
 

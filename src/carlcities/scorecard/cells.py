@@ -152,7 +152,8 @@ class Collector:
     """Collects (where, what, fix) problems and raises them all at once."""
 
     def __init__(self, path: Path, kind: type[ScorecardError] = ScorecardError):
-        self.path, self.kind, self.items = path, kind, []  # type: ignore[var-annotated]
+        self.path, self.kind = path, kind
+        self.items: list[tuple[str, str, str]] = []
 
     def add(self, where: str, what: str, fix: str) -> None:
         self.items.append((where, what, fix))

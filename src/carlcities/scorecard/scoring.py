@@ -110,8 +110,8 @@ def find_gaps(a: Assessment, result: ScoreResult | None = None, threshold: float
     for e, s in r.essentials.items():
         if s.share is None or s.share >= threshold:
             continue
-        scored = [(q.id, a.score_of(q.id)) for q in a.questions
-                  if q.essential == e and a.score_of(q.id) is not None]
+        scored = [(q.id, v) for q in a.questions
+                  if q.essential == e and (v := a.score_of(q.id)) is not None]
         low = min(v for _q, v in scored)
         cut = max(low, int(s.share * a.max_score))
         cited = [(q, v) for q, v in scored if v <= cut]
@@ -144,6 +144,6 @@ def institutional_capacity(result: ScoreResult) -> float | None:
     A city that is organised, funded and staffed for resilience can carry out more demanding
     options; the appraisal uses this value as its institutional-capacity criterion.
     """
-    vals = [result.essentials[e].share for e in CAPACITY_ESSENTIALS]
-    vals = [v for v in vals if v is not None]
+    shares = [result.essentials[e].share for e in CAPACITY_ESSENTIALS]
+    vals = [v for v in shares if v is not None]
     return sum(vals) / len(vals) if vals else None

@@ -34,6 +34,7 @@ import itertools
 import json
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -256,7 +257,7 @@ def read_survey(path: str | Path) -> list[Judgement]:
     return out
 
 
-def read_surveys(paths: list[str | Path]) -> list[Judgement]:
+def read_surveys(paths: Sequence[str | Path]) -> list[Judgement]:
     """Read several survey files and check that no respondent answers twice."""
     js = [j for p in paths for j in read_survey(p)]
     _check_duplicates(js)

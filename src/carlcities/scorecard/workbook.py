@@ -107,13 +107,13 @@ def write_workbook(a: Assessment, path: str | Path) -> Path:
         sh.add_data_validation(dv)
         for i, q in enumerate(questions(a.level, e.number), start=3):
             ans = a.answers.get(q.id)
-            vals = {"question_id": q.id, "essential": q.essential, "topic": q.topic_en,
-                    "question": q.text_en, "question_ru": q.text_ru,
-                    "score": None if ans is None else ans.score,
-                    "evidence": "" if ans is None else ans.evidence,
-                    "respondents": "" if ans is None else "; ".join(ans.respondents)}
+            qvals = {"question_id": q.id, "essential": q.essential, "topic": q.topic_en,
+                     "question": q.text_en, "question_ru": q.text_ru,
+                     "score": None if ans is None else ans.score,
+                     "evidence": "" if ans is None else ans.evidence,
+                     "respondents": "" if ans is None else "; ".join(ans.respondents)}
             for j, k in enumerate(order, start=1):
-                cell = sh.cell(i, j, vals[k] if vals[k] != "" else None)
+                cell = sh.cell(i, j, qvals[k] if qvals[k] != "" else None)
                 if k in ("question", "question_ru", "evidence"):
                     cell.alignment = Alignment(wrap_text=True, vertical="top")
             dv.add(sh.cell(i, sc))

@@ -49,9 +49,11 @@ def critical_facilities(osm_path: str | Path | None, grid: Any) -> CriticalFacil
     ``school``, ``fire_station``); the building class is *assumed* per type
     (:data:`FACILITY_TYPOLOGY`, recorded in ``meta``). ``osm_path=None`` gives an empty set.
     """
-    empty = CriticalFacilities(*(np.empty(0, dtype=d) for d in
-                                 ("<U12", float, float, float, float, np.int64, "<U10",
-                                  np.int64)),
+    empty = CriticalFacilities(type=np.empty(0, dtype="<U12"), x=np.empty(0, dtype=float),
+                               y=np.empty(0, dtype=float), lon=np.empty(0, dtype=float),
+                               lat=np.empty(0, dtype=float), site=np.empty(0, dtype=np.int64),
+                               taxonomy=np.empty(0, dtype="<U10"),
+                               osm_id=np.empty(0, dtype=np.int64),
                                meta=dict(source="none", typology_assumption=FACILITY_TYPOLOGY))
     if osm_path is None:
         return empty

@@ -48,7 +48,7 @@ def derive_typology_mix(gem_dir: str | Path) -> list[dict[str, Any]]:
     rows_out: list[dict[str, Any]] = []
     units = {u: c for c, u in CITY_UNITS.items()}
     for country, iso in COUNTRY_ISO3.items():
-        recs = []
+        recs: list[tuple[dict[str, str], str, str]] = []
         for occ in OCCUPANCIES:
             fn = gem_dir / country / f"Exposure_{occ}_{country}_Adm1.csv"
             recs.extend((r, occ, fn.name) for r in read_gem_rows(fn))

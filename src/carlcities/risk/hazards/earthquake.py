@@ -75,7 +75,7 @@ class Earthquake:
     """Earthquake hazard and risk (see the module docstring)."""
 
     name = "earthquake"
-    roles = ("vs30", "exposure", "dem")
+    roles: tuple[str, ...] = ("vs30", "exposure", "dem")
     section = "earthquake"
     damage_model = ("vulnerability curves per building class (OpenQuake NRML 0.5; packaged "
                     "Hazus-based curves by default)")

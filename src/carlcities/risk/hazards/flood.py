@@ -12,7 +12,7 @@ and scale the value with the projected population.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -41,7 +41,7 @@ class Flood:
     """Riverine and pluvial flood from depth maps (see the module docstring)."""
 
     name = "flood"
-    roles = ("flood_depth_rp*",)
+    roles: tuple[str, ...] = ("flood_depth_rp*",)
     section = "flood"
     damage_model = "JRC global flood depth-damage functions, Asia (Huizinga et al. 2017)"
 
@@ -90,8 +90,10 @@ class Flood:
         rps = sorted(depths)
         wts = [eal_from_return_periods(rps, [1.0 if j == k else 0.0 for j in range(len(rps))],
                                        lower_tail=LOWER_TAIL) for k in range(len(rps))]
-        o.eal_per_value = sum(w * damage_fraction(np.nan_to_num(depths[T]), "residential")
-                              for w, T in zip(wts, rps))
+        # one map at least (paths is not empty), so sum() never returns its start value 0
+        o.eal_per_value = cast(np.ndarray, sum(
+            w * damage_fraction(np.nan_to_num(depths[T]), "residential")
+            for w, T in zip(wts, rps)))
         o.summary = dict(eal_usd_by_hazard={"flood": fr.eal_usd},
                          flood_eal_usd_by_rp=_bands({T: fr.loss_usd[T]
                                                      for T in fr.return_periods}))

@@ -47,7 +47,7 @@ class Heat:
     """Heat hazard and its deaths (see the module docstring)."""
 
     name = "heat"
-    roles = ("tmax_daily",)
+    roles: tuple[str, ...] = ("tmax_daily",)
     section = "heat"
     damage_model = ("exposure-response function over the minimum-mortality temperature "
                     "(relative risk per degree above it)")

@@ -25,7 +25,7 @@ class Mudflow:
     """Mudflow exposure (see the module docstring)."""
 
     name = "mudflow"
-    roles = ("mudflow", "dem")
+    roles: tuple[str, ...] = ("mudflow", "dem")
     section = "mudflow"
     damage_model = "none: people and value in run-out corridors (exposure only)"
 

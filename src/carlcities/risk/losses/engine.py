@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -343,7 +344,7 @@ def run_event_based(events: EventSet, exposure: Exposure,
         return out, cl
 
     bounds = [(lo, min(lo + chunk, ne)) for lo in range(0, ne, chunk)]
-    res = _run_chunks([lambda b=b: task(*b) for b in bounds], workers)
+    res = _run_chunks([partial(task, *b) for b in bounds], workers)
     losses = np.concatenate([r[0] for r in res], axis=1) if res else np.zeros((nreal, 0, ncol))
     clamps = np.concatenate([r[1] for r in res], axis=1) if res else np.zeros((nreal, 0, 2))
     elt = EventLossTable(events.event_id, events.rate, A.columns, losses,
@@ -426,7 +427,7 @@ def event_losses_from_intensity(intensity: Any, exposure: Exposure,
     else:
         blocks = list(blocks)
         task(blocks[0][:0])  # set the column map once, outside the threads
-        res = _run_chunks([lambda b=b: task(b) for b in blocks], workers)
+        res = _run_chunks([partial(task, b) for b in blocks], workers)
     losses = np.concatenate([r[0] for r in res]) if res else np.zeros((0, len(A.columns)))
     clamps = np.concatenate([r[1] for r in res]) if res else np.zeros((0, 2), np.int64)
     return losses, A.columns, _clamp_summary(clamps, flag_lo, flag_hi)
