@@ -43,7 +43,6 @@ from __future__ import annotations
 import argparse
 import csv
 import hashlib
-import math
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
