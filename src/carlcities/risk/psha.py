@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
@@ -76,10 +75,16 @@ BRANCHES: tuple[Branch, ...] = tuple(
         SOURCE_BRANCHES, MMAX_BRANCHES, B_BRANCHES, GMPE_BRANCHES))
 
 
-@lru_cache(maxsize=2)
-def _near_fault_cells(model_id: int) -> np.ndarray:
-    model = sources.load_source_model()
-    return near_fault_mask(load_fault_sources(), model.lon, model.lat)
+_NEAR: dict[tuple[str, int, float, float], np.ndarray] = {}
+
+
+def _near_fault_cells(model) -> np.ndarray:
+    """Grid cells within the fault buffer (cached per model and fault set)."""
+    faults = load_fault_sources()
+    key = (model.source, model.lon.size, float(model.rate.sum()), float(len(faults)))
+    if key not in _NEAR:
+        _NEAR[key] = near_fault_mask(faults, model.lon, model.lat)
+    return _NEAR[key]
 
 
 def _concat(parts: list[EventSet]) -> EventSet:
@@ -124,9 +129,8 @@ def _branch_set(model, lon, lat, br: Branch, *, radius_km: float, mmin: float,
 def branch_event_sets(lon: float, lat: float, *, radius_km: float = 300.0, mmin: float = 5.0,
                       model=None) -> list[tuple[Branch, EventSet | None]]:
     """Every branch's event set for a site (None where a branch has no source in range)."""
-    packaged = model is None
-    model = sources.load_source_model() if packaged else model
-    near = _near_fault_cells(0) if packaged else None
+    model = sources.load_source_model() if model is None else model
+    near = _near_fault_cells(model)
     return [(br, _branch_set(model, lon, lat, br, radius_km=radius_km, mmin=mmin, near=near))
             for br in BRANCHES]
 
@@ -135,9 +139,8 @@ def central_event_set(lon: float, lat: float, *, radius_km: float = 300.0, mmin:
                       model=None) -> EventSet:
     """The event set of the central branch (grid+faults, Mmax and b at their best estimates):
     the one the event-based loss engine samples."""
-    packaged = model is None
-    model = sources.load_source_model() if packaged else model
-    near = _near_fault_cells(0) if packaged else None
+    model = sources.load_source_model() if model is None else model
+    near = _near_fault_cells(model)
     br = Branch("grid+faults", 0.0, 0.0, "bssa2014", 1.0)
     es = _branch_set(model, lon, lat, br, radius_km=radius_km, mmin=mmin, near=near)
     if es is None:
