@@ -25,10 +25,10 @@ import numpy as np
 
 
 def extent_polygon(mask, grid):
+    import geopandas as gpd
     from rasterio.features import shapes
     from shapely.geometry import shape
     from shapely.ops import unary_union
-    import geopandas as gpd
 
     polys = [shape(g) for g, v in shapes(mask.astype("uint8"), mask=mask,
                                          transform=grid.transform) if v == 1]
@@ -51,8 +51,12 @@ def main() -> None:
     from carlcities.indicators import atlas as A
     from carlcities.io.raster import read_layer
     from carlcities.risk.exposure import CITY_UNITS, build_exposure
-    from carlcities.risk.exposure.emca import (emca_csv_path, emca_exposure, emca_totals_in,
-                                               read_emca)
+    from carlcities.risk.exposure.emca import (
+        emca_csv_path,
+        emca_exposure,
+        emca_totals_in,
+        read_emca,
+    )
 
     cities = sorted(load_catalog(), key=lambda c: -c.population)[: a.n]
     cache: dict = {}

@@ -124,6 +124,7 @@ def load_calibration_events(path: str | Path | None = None) -> tuple[
     events = []
     for i, r in enumerate(doc.get("events") or []):
         where = f"events[{i}] ({r.get('id')})"
+        base: dict[str, Any]
         if r.get("historic_id"):
             h = hist.get(r["historic_id"])
             if h is None:
@@ -203,10 +204,9 @@ def event_exposure(ev: CalibrationEvent, ppb: dict[str, float], indoor: dict[str
     for s in ev.settlements:
         for lon, lat, w in _points(s):
             for k, share in s.mix.items():
-                res = s.population * w * share
-                if res > 0:
-                    rows.append((len({(r[1], r[2]) for r in rows} | {(lon, lat)}) - 1, lon, lat,
-                                 classes.index(k), res, res / ppb[k], s.vs30))
+                n = s.population * w * share
+                if n > 0:
+                    rows.append((0, lon, lat, classes.index(k), n, n / ppb[k], s.vs30))
     site_of: dict[tuple[float, float], int] = {}
     site = np.array([site_of.setdefault((r[1], r[2]), len(site_of)) for r in rows])
     res = np.array([r[4] for r in rows])
@@ -215,8 +215,9 @@ def event_exposure(ev: CalibrationEvent, ppb: dict[str, float], indoor: dict[str
     z = np.zeros(len(rows))
     vs = np.zeros(len(site_of))
     vs[site] = [r[6] for r in rows]
-    expo = Exposure(site=site, x=z * np.nan, y=z * np.nan, lon=[r[1] for r in rows],
-                    lat=[r[2] for r in rows], taxonomy=[r[3] for r in rows],
+    expo = Exposure(site=site, x=z * np.nan, y=z * np.nan, lon=np.array([r[1] for r in rows]),
+                    lat=np.array([r[2] for r in rows]),
+                    taxonomy=np.array([r[3] for r in rows], np.int64),
                     taxonomies=classes, occupancy=np.full(len(rows), "Res"), buildings=bld,
                     floor_area_m2=z, value_structural=bld, value_nonstructural=z,
                     value_contents=z, occupants_day=occ, occupants_night=occ,

@@ -225,7 +225,7 @@ def _area_share(cells: EmcaCells, polygon: Any, epsg: int) -> np.ndarray:
     return np.clip(share, 0.0, 1.0)
 
 
-def emca_totals_in(cells: EmcaCells, polygon: Any, epsg: int) -> dict[str, float]:
+def emca_totals_in(cells: EmcaCells, polygon: Any, epsg: int) -> dict[str, Any]:
     """Buildings, occupants [persons] and value [USD] of the EMCA cells inside ``polygon``
     (EPSG:4326), each cell weighted by the share of its area inside (uniform density within a
     cell); also the totals by carlcities class (``by_class``)."""
