@@ -90,7 +90,8 @@ def criteria_samples(options: Sequence[Option], params: AppraisalParameters, n: 
     Effects are drawn from their distributions; NPV and BCR follow from the same draws
     (:func:`~.cba.npv_samples`); the avoided EAL, fatalities and emissions criteria are the
     full-uptake annual values. The capex is drawn from the option's interval
-    (:meth:`~.options.Option.capex_samples`: log-uniform when unknown). Where PV(costs) = 0 (BCR undefined) the BCR criterion takes the
+    (:meth:`~.options.Option.capex_samples`: log-uniform when unknown). Where PV(costs) = 0
+    (BCR undefined) the BCR criterion takes the
     largest finite BCR of that sample (such an option is at least as good as the best).
     ``co_benefits``: mean of the option's :data:`~.options.COBENEFIT_KEYS` scores (0 where
     absent); ``feasibility``: mean of feasibility and institutional capacity. Both fixed.
@@ -272,8 +273,8 @@ def breakeven_capex(option: Option, params: AppraisalParameters) -> float:
     the operating costs alone exceed the benefits."""
     import dataclasses
 
-    base = dict(capex_low=None, capex_high=None, cost_known=True)
-    m0 = appraise_option(dataclasses.replace(option, capex_usd=0.0, **base), params)
-    m1 = appraise_option(dataclasses.replace(option, capex_usd=1.0, **base), params)
+    m0, m1 = (appraise_option(dataclasses.replace(option, capex_usd=c, capex_low=None,
+                                                  capex_high=None, cost_known=True), params)
+              for c in (0.0, 1.0))
     per_usd = m1["pv_costs_usd"] - m0["pv_costs_usd"]
     return float((m0["pv_benefits_usd"] - m0["pv_costs_usd"]) / per_usd)

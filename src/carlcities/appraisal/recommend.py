@@ -241,7 +241,7 @@ def recommend_city(city_id: str, city_name: tuple[str, str], *,
                                                                            _unit(unit))},
             {"value": ev_v, "pct": ev_p, "n_peers": ev_n, "median": ev_m},
             [ev_v, ev_p, ev_n, ev_m], [], t, city_id,
-            **dict(zip(("lever", "body"), _lever(t, theme)))))
+            lever=_lever(t, theme)[0], body=_lever(t, theme)[1]))
     if appraisal:
         recs += _appraisal_recs(city_id, city_w, appraisal, rules, t)
     opt_by_ess: dict[int, list[str]] = {}
@@ -263,7 +263,7 @@ def recommend_city(city_id: str, city_name: tuple[str, str], *,
                          max(1.0 - 0.4 * synthetic, 0.1),
                          {**city_w, "essential": (es.name_en, es.name_ru)}, {"share": ev},
                          [ev], opt_by_ess.get(n, []), t, city_id,
-                         **dict(zip(("lever", "body"), _lever(t, "scorecard")))))
+                         lever=_lever(t, "scorecard")[0], body=_lever(t, "scorecard")[1]))
     # strengths: the few most marked ones (rules.max_strengths), not every good percentile
     strengths = sorted((r for r in recs if r["template"] == "strength"),
                        key=lambda r: -r["evidence"][1]["value"])
@@ -402,5 +402,6 @@ def recommend_region(appraisals: Mapping[str, Mapping[str, Any]], *,
         recs.append(_rec(f"region:region_gap:{ind}", "region_gap", "medium",
                          cnt / cities_with[ind], {"indicator": _names(ind, indicator_names)},
                          {"count": ev_c, "n_cities": ev_n}, [ev_c, ev_n], [], t, None,
-                         **dict(zip(("lever", "body"), _lever(t, ind.split(".", 1)[0])))))
+                         lever=_lever(t, ind.split(".", 1)[0])[0],
+                         body=_lever(t, ind.split(".", 1)[0])[1]))
     return recs
