@@ -484,6 +484,15 @@ STRINGS.update({
         "занимает каждое место (первое — самое тёмное)."),
     "recommendations": ("Recommendations", "Рекомендации"),
     "rec_confidence": ("confidence", "уверенность"),
+    "rec_lever": ("lever", "инструмент"),
+    "rec_body": ("responsible", "ответственный"),
+    "cost_unknown": ("cost unknown: not ranked", "стоимость неизвестна: не ранжируется"),
+    "measure_next": ("What to measure next", "Что измерить дальше"),
+    "measure_next_note": (
+        "Gaps in the data and options whose cost must be known before they can be compared: "
+        "not policies, but what to find out first.",
+        "Пробелы в данных и меры, стоимость которых нужно узнать, прежде чем их сравнивать: "
+        "это не политика, а то, что нужно выяснить в первую очередь."),
     "rec_evidence": ("evidence", "основание"),
     "regional_recommendations": ("Regional recommendations", "Региональные рекомендации"),
     "typology": ("Typology of cities", "Типология городов"),
