@@ -184,3 +184,16 @@ def test_calibration_city_scale_events_within_factor_three_except_spitak():
     assert not df.loc["spitak_1988", "within"]
     # Tashkent 1966 and Ashgabat 1948 are separated by more than a factor 10
     assert df.loc["ashgabat_1948", "deaths"] > 10 * df.loc["tashkent_1966", "deaths"]
+
+
+def test_packaged_calibration_results_match_a_fresh_replay():
+    """The table the report reads (risk/data/calibration_results.csv) is what
+    `carlcities risk calibrate --write` gives now: rerun it after changing the model."""
+    from carlcities.risk.calibration import calibration_table, packaged_results
+
+    pk = packaged_results()
+    df = calibration_table(realisations=200, seed=0)
+    assert set(pk) == set(df["event"])
+    for r in df.to_dict(orient="records"):
+        assert pk[r["event"]]["deaths"] == pytest.approx(r["deaths"], rel=1e-4)
+        assert bool(pk[r["event"]]["within"]) == bool(r["within"])

@@ -38,10 +38,16 @@ import yaml
 
 from carlcities.errors import HazardError
 
-__all__ = ["CalibrationEvent", "Settlement", "DEFAULT_PATH", "load_calibration_events",
-           "event_exposure", "replay", "calibration_table", "FACTOR"]
+__all__ = ["CalibrationEvent", "Settlement", "DEFAULT_PATH", "RESULTS_PATH",
+           "load_calibration_events", "event_exposure", "event_rupture", "replay",
+           "calibration_table", "packaged_results", "RESULT_COLUMNS", "FACTOR"]
 
 DEFAULT_PATH = Path(__file__).with_name("data") / "calibration_events.yaml"
+#: the packaged table of ``carlcities risk calibrate --write`` (read by the report)
+RESULTS_PATH = Path(__file__).with_name("data") / "calibration_results.csv"
+RESULT_COLUMNS = ("event", "exposure_year", "city_scale", "deaths", "deaths_lo", "deaths_hi",
+                  "collapses", "collapses_lo", "collapses_hi", "destroyed_equiv", "pager",
+                  "recorded_low", "recorded_high", "ratio", "within")
 #: modelled deaths within [low / FACTOR, high × FACTOR] of the recorded range pass
 FACTOR = 3.0
 
@@ -339,3 +345,14 @@ def calibration_table(path: str | Path | None = None, *, realisations: int = 200
     df["ratio"] = np.where(m < lo, m / lo, np.where(m > hi, m / hi, 1.0))
     df["within"] = (m >= lo / FACTOR) & (m <= hi * FACTOR)
     return df
+
+
+def packaged_results(path: str | Path | None = None) -> dict[str, dict[str, Any]]:
+    """The packaged calibration table (:data:`RESULTS_PATH`, written by
+    ``carlcities risk calibrate --write`` with 200 fields, seed 0) by event id; {} when the file
+    is absent. The test suite checks it against a fresh :func:`calibration_table`."""
+    p = Path(path) if path else RESULTS_PATH
+    if not p.exists():
+        return {}
+    df = pd.read_csv(p)
+    return {str(r["event"]): r for r in df.to_dict(orient="records")}
