@@ -67,10 +67,23 @@ def load_risk(study: Study, names: dict[str, tuple[str, str, str]]
         elif scn.startswith("trend|"):
             c["trajectories"][(r["indicator_id"], scn.split("|", 1)[1])][int(r["epoch"])] = \
                 _num(r["value"])
+    from ..risk.calibration import FACTOR, packaged_results
+
+    replayed = packaged_results()
     for r in records(study.risk_scenarios()):
         cr = out.get(r["city_id"])
         if cr is not None:
-            cr["scenarios"].append({k: v for k, v in r.items() if k != "run_id"})
+            e = {k: v for k, v in r.items() if k != "run_id"}
+            # the same event replayed on the exposure of its time (carlcities risk calibrate)
+            cal = replayed.get(str(e.get("event_id")))
+            if cal is not None:
+                e.update(deaths_then_model=float(cal["deaths"]),
+                         deaths_then_lo=float(cal["deaths_lo"]),
+                         deaths_then_hi=float(cal["deaths_hi"]),
+                         deaths_then_low=float(cal["recorded_low"]),
+                         deaths_then_high=float(cal["recorded_high"]),
+                         deaths_then_within=bool(cal["within"]), calibration_factor=FACTOR)
+            cr["scenarios"].append(e)
     curves = records(study.risk_curves(), ["city_id", "hazard", "curve", "measure", "x",
                                            "annual_rate", "return_period"])
     for r in sorted(curves, key=lambda r: (r["x"] is None, r["x"] or 0.0)):
