@@ -78,7 +78,7 @@ METRIC_UNITS = {
     "pv_energy_savings_usd": "USD", "npv_p05_usd": "USD", "npv_p95_usd": "USD",
     "p_npv_positive": "probability", "co_benefits": "index 0-1", "feasibility": "index 0-1",
     "capex_low_usd": "USD", "capex_high_usd": "USD", "cost_unknown": "boolean",
-    "breakeven_capex_usd": "USD", "first_if_costed:pooled": "probability",
+    "breakeven_capex_usd": "USD", "first_if_costed:pooled": "%",
     **EFFECT_KEYS,
 }
 
@@ -249,7 +249,8 @@ def appraise_city(options: Sequence[Option], params: AppraisalParameters,
         for u in unranked:
             p1 = float(res.acceptability[ids.index(u["option_id"]), 0])
             u["first_if_costed"] = p1
-            add(u["option_id"], "first_if_costed:pooled", p1)
+            # stored in % so that a recommendation cites the stored value as it prints it
+            add(u["option_id"], "first_if_costed:pooled", round(100 * p1, 1))
 
     ranked_opts = [options[i] for i in keep]
     total = sum(o.capex_usd for o in ranked_opts)

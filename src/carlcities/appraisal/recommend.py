@@ -345,7 +345,6 @@ def _appraisal_recs(city_id: str, city_w: Mapping[str, Any], appraisal: Mapping[
         lo, hi = m(oid, "capex_low_usd"), m(oid, "capex_high_usd")
         if be is None or p1 is None or lo is None or hi is None:
             continue
-        p1 = dict(p1, value=round(100 * p1["value"], 1), unit="%")
         out.append(_rec(f"{city_id}:cost_first:{oid}", "cost_first", "medium", 1.0,
                         {**city_w, "option": names[oid], "needs": (u["needs"], u["needs"])},
                         {"breakeven": be, "prob": p1, "capex_lo": lo, "capex_hi": hi},
