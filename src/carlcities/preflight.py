@@ -23,7 +23,7 @@ from typing import Any
 
 from .catalog import Catalog, City
 from .config import StudyConfig, resolve_path
-from .errors import CarlError, InputFileError, OSMError, PreflightError
+from .errors import CarlError, InputFileError, OSMError, PreflightError, ScorecardError
 
 __all__ = ["CheckReport", "check_inputs", "preflight"]
 
@@ -174,11 +174,16 @@ def check_inputs(cfg: StudyConfig, cities: list[City], catalog: Catalog) -> Chec
         from .scorecard.io import read_answers
 
         for key, f in d.scorecards.items():
-            _try(rep, f"data.scorecards.{key}", partial(catalog.get, key),
-                 "use a city id from `carlcities cities`")
+            city = _try(rep, f"data.scorecards.{key}", partial(catalog.get, key),
+                        "use a city id from `carlcities cities`")
             p = resolve_path(cfg, f)
-            _try(rep, p, partial(read_answers, p),
-                 "fix the answers file, or start again from `carlcities scorecard template`")
+            a = _try(rep, p, partial(read_answers, p),
+                     "fix the answers file, or start again from `carlcities scorecard template`")
+            if a is not None and city is not None and a.city_id and a.city_id != city.city_id:
+                rep.problems.append(ScorecardError(
+                    f"the file answers for city {a.city_id!r}, but data.scorecards lists it "
+                    f"under {city.city_id!r}", path=p,
+                    fix="correct city_id in the file or the key in the config"))
     if d.surveys:
         from .scorecard.survey import read_surveys
 
