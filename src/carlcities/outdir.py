@@ -97,12 +97,18 @@ def _read_json(path: Path) -> dict[str, Any] | None:
 
 def staged_runs(out: str | Path) -> list[tuple[Path, dict[str, Any]]]:
     """Staging areas of runs that did not commit (failed, killed, disk full), newest first,
-    with their manifests."""
+    with their manifests. Only the lock holder calls it: a staging area without a manifest
+    is removed."""
     root = Path(out) / RUNS_DIR
     found = []
     for d in root.glob("*/") if root.is_dir() else []:
+        if d.name.startswith(".") or (d / COMMIT_MARK).exists():
+            continue
         m = _read_json(d / "manifest.json")
-        if m is None or m.get("status") == "complete" or (d / COMMIT_MARK).exists():
+        if m is None:  # stopped before its manifest (a full disk): nothing to resume
+            shutil.rmtree(d, ignore_errors=True)
+            continue
+        if m.get("status") == "complete":
             continue
         if not (d / "study.duckdb").exists():
             continue
@@ -149,8 +155,12 @@ def prepare_stage(out: Path, stage: Path, *, recompute: set[str], store_file: st
     staged = stage / store_file
     if store.exists() and not staged.exists():
         part = staged.with_name(staged.name + ".part")
-        shutil.copyfile(store, part)
-        os.replace(part, staged)
+        try:
+            shutil.copyfile(store, part)
+            os.replace(part, staged)
+        except BaseException:
+            part.unlink(missing_ok=True)
+            raise
     rasters = stage / "rasters"
     rasters.mkdir(exist_ok=True)
     committed = out / "rasters"

@@ -235,9 +235,15 @@ def run_study(config: StudyConfig | str | Path | None = None, out: str | Path = 
 
     city_files = preflight(cfg, selected, catalog)  # every problem at once, nothing touched
     with WriterLock(out):
-        roll_forward(out)
-        return _run_locked(cfg, out, engines, catalog, selected, city_files, workers,
-                           progress, report, force, note)
+        try:
+            roll_forward(out)
+            return _run_locked(cfg, out, engines, catalog, selected, city_files, workers,
+                               progress, report, force, note)
+        except Exception as exc:
+            err = _disk_full(exc, out)
+            if err is not None:
+                raise err from exc
+            raise
 
 
 def _committed_manifest(out: Path) -> dict[str, Any]:
@@ -414,8 +420,6 @@ def _stages(cfg: StudyConfig, out: Path, stage: Path, store: Store, engines: lis
     if report and fresh("report"):
         from .report import build_report
 
-        manifest["status"] = "complete"
-        write_json_atomic(manifest_path, manifest)
         t = time.perf_counter()
         build_report(stage)
         done("report", t)
