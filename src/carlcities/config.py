@@ -497,3 +497,12 @@ def resolve_path(cfg: StudyConfig, value: str | Path) -> Path:
         return p
     base = cfg.source_path.parent if cfg.source_path is not None else Path.cwd()
     return base / p
+
+
+if __name__ == "__main__":  # the older name of the generator: still works, says where it went
+    import runpy
+    import sys
+
+    print("note: `python -m carlcities.config` is now `python -m carlcities.config_docs`",
+          file=sys.stderr)
+    runpy.run_module("carlcities.config_docs", run_name="__main__")
