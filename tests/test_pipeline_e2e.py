@@ -279,8 +279,13 @@ def test_rerun_some_cities_keeps_the_others(three, tmp_path, demo_dir):
     s0, out = three
     work = tmp_path / "out"
     shutil.copytree(out, work)
-    s1 = run_study(load_config(_cfg(tmp_path, demo_dir)), work, cities=["osh"], workers=1)
-    assert s1.run_id != s0.run_id
+    # unchanged: nothing to do
+    s_same = run_study(load_config(_cfg(tmp_path, demo_dir)), work, cities=CITIES, workers=1)
+    assert s_same.status == "unchanged" and s_same.run_id == s0.run_id
+    # one city again, forced: it is recomputed, the others kept
+    s1 = run_study(load_config(_cfg(tmp_path, demo_dir)), work, cities=["osh"], workers=1,
+                   force=True)
+    assert s1.run_id != s0.run_id and s1.skipped == []
     csv = pd.read_csv(work / "exports" / "indicator_values.csv")
     assert set(csv.city_id) == set(CITIES)
     assert set(csv[csv.city_id == "osh"].run_id) == {s1.run_id}
