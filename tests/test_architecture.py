@@ -14,7 +14,7 @@ MAX_LINES = 600
 #: from stages before it (cli and the package facade sit on top and may import anything)
 STAGES = [
     {"errors", "_version", "files", "progress", "_schema", "_settings_types", "_datafiles",
-     "_validate", "zonal", "grid", "config", "config_docs", "catalog"},
+     "_validate", "zonal", "grid", "config", "config_docs", "catalog", "outdir"},
     {"io", "network", "fetch", "inputs"},
     {"indicators"},
     {"engines", "risk", "carbon", "scenarios", "scorecard", "store"},
@@ -23,7 +23,7 @@ STAGES = [
     # the demo region writes inputs with the engines' own science (terrain, mudflow fans):
     # it sits above them, and only the conductor and the command line call it
     {"demo"},
-    {"pipeline", "report"},
+    {"pipeline", "report", "preflight", "runplan"},
 ]
 
 

@@ -47,10 +47,19 @@ def test_defaults_are_not_shared_between_configs():
     assert SETTINGS[4].default == [1990, 2000, 2010, 2020]
 
 
-def test_empty_file_gives_defaults(tmp_path):
-    cfg = load_config(_write(tmp_path, ""))
-    assert cfg.model_dump() == default_config().model_dump()
-    assert cfg.source_path == (tmp_path / "study.yaml").resolve()
+@pytest.mark.parametrize("text", ["", "# only a comment\n", "---\n"])
+def test_an_empty_file_is_refused_not_run_as_the_whole_study(tmp_path, text):
+    with pytest.raises(ConfigError, match="empty") as e:
+        load_config(_write(tmp_path, text))
+    assert "study.yaml" in str(e.value) and "carlcities init" in str(e.value)
+
+
+@pytest.mark.parametrize("text,line", [("grid:\n  res_m: 100\n  res_m: 50\n", 3),
+                                       ("cities: [osh]\ncities: [mary]\n", 2)])
+def test_a_duplicate_key_is_refused_with_both_lines(tmp_path, text, line):
+    with pytest.raises(ConfigError, match=f"line {line}: the key .* twice") as e:
+        load_config(_write(tmp_path, text))
+    assert "fix:" in str(e.value)
 
 
 def test_template_round_trips_to_default(tmp_path):

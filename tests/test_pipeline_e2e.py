@@ -174,13 +174,13 @@ def test_resume_after_kill(tmp_path, demo_dir):
             "almaty,osh,aktau,bishkek", "--workers", "1", "--no-report"]
     proc = subprocess.Popen([sys.executable, "-m", "carlcities.cli", *args],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    manifest = out / "manifest.json"
     deadline = time.time() + 300
     done = 0
     while time.time() < deadline and proc.poll() is None:
         try:
-            done = len(json.loads(manifest.read_text(encoding="utf-8"))["city_seconds"])
-        except (OSError, ValueError, KeyError):
+            staged = next((out / "runs").glob("*/manifest.json"))
+            done = len(json.loads(staged.read_text(encoding="utf-8"))["city_seconds"])
+        except (OSError, ValueError, KeyError, StopIteration):
             done = 0
         if done >= 1:
             break
@@ -188,13 +188,13 @@ def test_resume_after_kill(tmp_path, demo_dir):
     assert proc.poll() is None, "the run ended before it could be killed"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
-    # the last good results are readable
-    con = connect(out / "study.duckdb", read_only=True)
+    # nothing was committed: no store, no manifest at the top; the run's own work is staged
+    assert not (out / "study.duckdb").exists() and not (out / "manifest.json").exists()
+    stage = staged.parent
+    con = connect(stage / "study.duckdb", read_only=True)
     run_id, status = con.execute("SELECT run_id, status FROM runs").fetchone()
     kept = {r[0] for r in con.execute("SELECT city_id FROM run_cities").fetchall()}
     assert status == "running" and len(kept) >= 1
-    n_kept = con.execute("SELECT count(*) FROM indicator_values").fetchone()[0]
-    assert n_kept > 0
     con.close()
     # the same command resumes
     r = _cli(*args)
@@ -207,9 +207,10 @@ def test_resume_after_kill(tmp_path, demo_dir):
               .fetchall()}
     assert cities == {"almaty", "osh", "aktau", "bishkek"}
     con.close()
-    m = json.loads(manifest.read_text(encoding="utf-8"))
+    m = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert m["status"] == "complete" and m["resumed"] is True
     assert {i["city_id"] for i in m["inputs"]} == cities
+    assert m == json.loads((out / "runs" / run_id / "manifest.json").read_text("utf-8"))
 
 
 def test_bad_config_cli(tmp_path):
@@ -261,9 +262,11 @@ def test_bad_input_keeps_previous_results(three, tmp_path, demo_dir):
     assert r.returncode == 2
     assert "GHS_POP_E2010" in r.stderr and "fix:" in r.stderr
     assert {p: _sha(p) for p in keep} == keep
+    # found by the check before the run: nothing was started or written
+    assert "before any city" in r.stderr or "GHS_POP_E2010" in r.stderr
     con = connect(work / "study.duckdb", read_only=True)
     statuses = [r[0] for r in con.execute("SELECT status FROM runs ORDER BY started").fetchall()]
-    assert statuses == ["complete", "failed"]
+    assert statuses == ["complete"]
     con.close()
 
 
@@ -276,8 +279,13 @@ def test_rerun_some_cities_keeps_the_others(three, tmp_path, demo_dir):
     s0, out = three
     work = tmp_path / "out"
     shutil.copytree(out, work)
-    s1 = run_study(load_config(_cfg(tmp_path, demo_dir)), work, cities=["osh"], workers=1)
-    assert s1.run_id != s0.run_id
+    # unchanged: nothing to do
+    s_same = run_study(load_config(_cfg(tmp_path, demo_dir)), work, cities=CITIES, workers=1)
+    assert s_same.status == "unchanged" and s_same.run_id == s0.run_id
+    # one city again, forced: it is recomputed, the others kept
+    s1 = run_study(load_config(_cfg(tmp_path, demo_dir)), work, cities=["osh"], workers=1,
+                   force=True)
+    assert s1.run_id != s0.run_id and s1.skipped == []
     csv = pd.read_csv(work / "exports" / "indicator_values.csv")
     assert set(csv.city_id) == set(CITIES)
     assert set(csv[csv.city_id == "osh"].run_id) == {s1.run_id}

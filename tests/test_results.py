@@ -38,7 +38,8 @@ def make_store(out: Path) -> Path:
                 [T0, T0 + dt.timedelta(hours=1)])
     con.execute("INSERT INTO runs VALUES ('run-b', 'tiny', ?, ?, 'complete', 'x', '{}')",
                 [T0 + dt.timedelta(days=1), T0 + dt.timedelta(days=1, hours=1)])
-    con.executemany("INSERT INTO run_cities VALUES (?, ?, 'complete', ?, 1.0)", [
+    con.executemany("INSERT INTO run_cities (run_id, city_id, status, finished, seconds) "
+                    "VALUES (?, ?, 'complete', ?, 1.0)", [
         ["run-a", "almaty", T0 + dt.timedelta(minutes=10)],
         ["run-a", "bishkek", T0 + dt.timedelta(minutes=20)],
         ["run-b", "almaty", T0 + dt.timedelta(days=1, minutes=10)]])

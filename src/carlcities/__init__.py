@@ -11,29 +11,18 @@ from .grid import CityGrid, for_city  # noqa: E402
 
 
 def run_study(config=None, out="out", *, cities=None, workers=None, progress=False,
-              report=True):
-    """Run the study into ``out`` and build its HTML report from the store.
+              report=True, force=False, say=None):
+    """Run the study into ``out``: check every input, compute in a staging area, build the
+    HTML report from the staged store (``report=False`` skips it) and swap everything into
+    place only when the whole run succeeded (:func:`carlcities.pipeline.run_study`).
 
-    The cities, scorecards, appraisal and exports are :func:`carlcities.pipeline.run_study`;
-    the report (``report=False`` skips it) is :func:`carlcities.report.build_report`, which
-    reads the store only. Returns the pipeline's :class:`~carlcities.pipeline.RunSummary`.
+    Returns the pipeline's :class:`~carlcities.pipeline.RunSummary`; its ``status`` is
+    ``"unchanged"`` when nothing changed since the last complete run (``force`` recomputes).
     """
-    import time
-
-    from .pipeline import record_report_time
     from .pipeline import run_study as _run
 
-    summary = _run(config, out, cities=cities, workers=workers, progress=progress)
-    if report:
-        from .report import build_report
-
-        t = time.perf_counter()
-        build_report(out)
-        seconds = time.perf_counter() - t
-        record_report_time(out, seconds)
-        summary.timings["report"] = round(seconds, 3)
-        summary.timings["total"] = round(summary.timings.get("total", 0.0) + seconds, 3)
-    return summary
+    return _run(config, out, cities=cities, workers=workers, progress=progress, report=report,
+                force=force, say=say)
 
 
 __all__ = ["__version__", "Catalog", "City", "load_catalog", "StudyConfig", "default_config",

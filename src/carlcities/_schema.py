@@ -22,6 +22,7 @@ CREATE TABLE IF NOT EXISTS run_cities (
     status VARCHAR,              -- complete
     finished TIMESTAMP,
     seconds DOUBLE,
+    city_key VARCHAR,            -- sha256 of the city's settings and input files (reuse)
     PRIMARY KEY (run_id, city_id)
 );
 CREATE TABLE IF NOT EXISTS cities (

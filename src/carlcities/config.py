@@ -414,13 +414,38 @@ def _problem(err: Any, root: yaml.Node | None) -> tuple[int, str, str]:
         f"{json.dumps(s.default, ensure_ascii=False)}")
 
 
+def _no_duplicate_keys(node: yaml.Node | None, path: Path) -> None:
+    """A key given twice in one mapping is an error (YAML keeps the last one silently)."""
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[str, int] = {}
+        for k, v in node.value:
+            key = str(k.value)
+            line = k.start_mark.line + 1
+            if key in seen:
+                raise ConfigError(f"line {line}: the key {key!r} is given twice (first on line "
+                                  f"{seen[key]})", path=path,
+                                  fix="keep one of the two lines (YAML would silently use the "
+                                      "last)")
+            seen[key] = line
+            _no_duplicate_keys(v, path)
+    elif isinstance(node, yaml.SequenceNode):
+        for v in node.value:
+            _no_duplicate_keys(v, path)
+
+
 def _parse(path: Path) -> tuple[Any, yaml.Node | None]:
     if not path.is_file():
         raise ConfigError("configuration file not found", path=path,
                           fix="check the path, or run `carlcities init` to write a template")
-    text = path.read_text(encoding="utf-8")
     try:
-        return yaml.safe_load(text), yaml.compose(text)
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"not a UTF-8 text file (byte {exc.start})", path=path,
+                          fix="save the configuration as UTF-8 YAML") from None
+    try:
+        root = yaml.compose(text)
+        _no_duplicate_keys(root, path)
+        return yaml.safe_load(text), root
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         where = f"line {mark.line + 1}: " if mark else ""
@@ -440,7 +465,10 @@ def load_config(path: str | Path | None = None) -> StudyConfig:
     path = Path(path)
     data, root = _parse(path)
     if data is None:
-        data = {}
+        raise ConfigError("the configuration file is empty", path=path,
+                          fix="write the settings to change into it (`carlcities init` writes "
+                              "a template with every setting), or leave out --config to run the "
+                              "bundled study")
     if not isinstance(data, dict):
         raise ConfigError(f"line 1: the top level must be a mapping of settings, not "
                           f"{type(data).__name__}", path=path,

@@ -24,6 +24,7 @@ __all__ = [
     "GeometryError",
     "StoreError",
     "OutputDirError",
+    "PreflightError",
     "CarlWarning",
     "ReprojectionWarning",
     "DefaultUsedWarning",
@@ -119,6 +120,21 @@ class StoreError(CarlError, RuntimeError):
 
 class OutputDirError(StoreError):
     """The output directory belongs to another study or cannot be written."""
+
+
+class PreflightError(CarlError, ValueError):
+    """The check before a run found problems in its inputs; ``problems`` holds each one (a
+    :class:`CarlError` naming its file and fix). Nothing was written."""
+
+    def __init__(self, problems: list[CarlError]):
+        self.problems = list(problems)
+        n = len(self.problems)
+        lines = [f"{n} problem{'s' if n != 1 else ''} found before any city started "
+                 "(nothing was written):"]
+        for i, p in enumerate(self.problems, 1):
+            text = str(p).replace("\n", "\n     ")
+            lines.append(f"  {i}. {text}")
+        super().__init__("\n".join(lines))
 
 
 class CarlWarning(UserWarning):

@@ -15,7 +15,7 @@ import json
 import platform
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,8 @@ from ._version import __version__
 from .catalog import City, load_catalog
 from .config import StudyConfig, load_config, resolve_path
 from .engines import CityContext, EngineResult, order
-from .files import sha256_text, write_json_atomic
+from .errors import CarlError, OutputDirError
+from .files import write_json_atomic
 from .grid import CityGrid, for_city, grid_kw
 from .indicators.rows import ValueRow
 from .inputs import city_inputs
@@ -206,13 +207,22 @@ def _demo_extras(engines: list[str]) -> tuple[str, ...]:
 
 def run_study(config: StudyConfig | str | Path | None = None, out: str | Path = "out", *,
               cities: list[str] | None = None, workers: int | None = None,
-              progress: bool = False) -> RunSummary:
+              progress: bool = False, report: bool = False, force: bool = False,
+              say: Callable[[str], None] | None = None) -> RunSummary:
     """Run the study: every selected city through the engines into ``out``.
 
-    Resumes an interrupted run with the same configuration; refuses an output directory that
-    holds another study's store before touching anything. The HTML report is not built here
-    (``carlcities run`` and :func:`carlcities.run_study` build it from the store).
+    Checks every input first (:func:`carlcities.preflight.preflight`), then works in the run's
+    staging area ``OUT/runs/RUN_ID/`` under the output directory's writer lock, and swaps the
+    store, rasters, exports, report (``report=True``) and manifest into place only when the
+    whole run succeeded (:mod:`carlcities.outdir`). A failed or killed run leaves the last
+    complete run's files as they were and resumes with the same call: cities whose settings
+    and inputs are unchanged are reused (:mod:`carlcities.runplan`), stages finished with the
+    same run key are skipped. Nothing changed since the last complete run: nothing is done
+    (``status == "unchanged"``) unless ``force``.
     """
+    from .outdir import WriterLock, roll_forward
+
+    note = say or (lambda _m: None)
     cfg = config if isinstance(config, StudyConfig) else load_config(config)
     out = Path(out)
     Store.check_owner(out, cfg.study.name)
@@ -221,134 +231,258 @@ def run_study(config: StudyConfig | str | Path | None = None, out: str | Path = 
     selected = catalog.select(cities or cfg.cities)
     for cid in cfg.data.districts:
         catalog.get(cid)
-    ids = [c.city_id for c in selected]
-    workers = workers or cfg.run.workers
-    timings: dict[str, float] = {}
-    t_all = time.perf_counter()
-    out.mkdir(parents=True, exist_ok=True)
-    run_key = sha256_text(cfg.sha256() + ",".join(ids))
-    manifest_path = out / "manifest.json"
-    store = Store(out / STORE_FILE, study=cfg.study.name, engines=engines)
-    run_id: str | None = None
+    from .preflight import preflight
+
+    city_files = preflight(cfg, selected, catalog)  # every problem at once, nothing touched
+    with WriterLock(out):
+        try:
+            roll_forward(out)
+            return _run_locked(cfg, out, engines, catalog, selected, city_files, workers,
+                               progress, report, force, note)
+        except Exception as exc:
+            err = _disk_full(exc, out)
+            if err is not None:
+                raise err from exc
+            raise
+
+
+def _committed_manifest(out: Path) -> dict[str, Any]:
     try:
-        run_id = store.resumable_run(run_key)
-        resumed = run_id is not None
-        done = store.done_cities(run_id) if run_id else set()
-        old_inputs: list[dict[str, Any]] = []
-        if resumed and manifest_path.exists():
-            try:
-                old = json.loads(manifest_path.read_text(encoding="utf-8"))
-                if old.get("run_id") == run_id:
-                    old_inputs = [i for i in old.get("inputs", []) if i.get("city_id") in done]
-                    timings.update(dict(old.get("timings", {}).items()))
-            except (OSError, ValueError):
-                pass
-        if not run_id:
-            run_id = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + \
-                uuid.uuid4().hex[:6]
+        m = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return m if isinstance(m, dict) else {}
+
+
+def _run_locked(cfg: StudyConfig, out: Path, engines: list, catalog: Any, selected: list[City],
+                city_files: dict[str, dict[str, str]] | None, workers: int | None,
+                progress: bool, report: bool, force: bool,
+                note: Callable[[str], None]) -> RunSummary:
+    from .outdir import commit, discard_stage, stage_dir, staged_runs
+    from .outdir import prepare_stage as _prepare
+    from .runplan import cap_workers, city_key, run_key
+
+    ids = [c.city_id for c in selected]
+    t_all = time.perf_counter()
+    keys = {c.city_id: city_key(cfg, c, (city_files or {}).get(c.city_id)) for c in selected}
+    rkey = run_key(cfg, keys, report=report)
+    committed = _committed_manifest(out)
+    if not force and committed.get("status") == "complete" and committed.get("run_key") == rkey \
+            and (out / STORE_FILE).exists() and (not report or (out / "report").is_dir()):
+        return RunSummary(str(committed.get("run_id")), out, ids, False, ids, {}, "unchanged")
+    # resume the newest staged run made on top of the committed one; older ones are stale
+    base = committed.get("run_id") if committed.get("status") == "complete" else None
+    stage: Path | None = None
+    old: dict[str, Any] = {}
+    for st, m in staged_runs(out):
+        if stage is None and m.get("base_run") == base and m.get("study") == cfg.study.name:
+            stage, old = st, m
+        else:
+            discard_stage(st)
+    resumed = stage is not None
+    run_id = str(old["run_id"]) if resumed else \
+        dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
+    stage = stage or stage_dir(out, run_id)
+    _prepare(out, stage, recompute=set(), store_file=STORE_FILE)  # the store copy first
+    manifest_path = stage / "manifest.json"
+    store = Store(stage / STORE_FILE, study=cfg.study.name, engines=engines)
+    manifest: dict[str, Any] = {}
+    try:
+        reuse = store.reusable(keys, run_id if force else None)
+        todo = [c for c in selected if c.city_id not in reuse]
+        _prepare(out, stage, recompute={c.city_id for c in todo}, store_file=STORE_FILE)
+        timings: dict[str, float] = dict(old.get("timings", {})) if resumed else {}
         software = software_versions()
-        store.start_run(run_id, cfg.study.name, run_key, software)
+        store.start_run(run_id, cfg.study.name, rkey, software)
         store.set_meta(title_en=cfg.study.title_en, title_ru=cfg.study.title_ru,
                        config_sha256=cfg.sha256())
         from .indicators import all_indicators
 
         store.write_indicators(all_indicators())
-        manifest: dict[str, Any] = dict(
+        prev_inputs = [i for i in committed.get("inputs", []) + old.get("inputs", [])
+                       if i.get("city_id") in reuse]
+        inputs_kept = list({json.dumps(i, sort_keys=True): i for i in prev_inputs}.values())
+        n_workers, cap_note = cap_workers(workers or cfg.run.workers, len(todo))
+        if cap_note and (workers or cfg.run.workers) > 1 and len(todo) > 1:
+            note(cap_note)
+        manifest = dict(
             run_id=run_id, status="running", study=cfg.study.name,
-            started=dt.datetime.now(dt.UTC).isoformat(), finished=None,
-            resumed=resumed, config=cfg.model_dump(mode="json"), config_sha256=cfg.sha256(),
+            started=old.get("started") or dt.datetime.now(dt.UTC).isoformat(), finished=None,
+            resumed=resumed, base_run=base, run_key=rkey, config=cfg.model_dump(mode="json"),
+            config_sha256=cfg.sha256(),
             config_path=str(cfg.source_path) if cfg.source_path else None,
-            cities=ids, engines=[e.name for e in engines], inputs=list(old_inputs),
-            software=software, timings=timings, city_seconds={})
+            cities=ids, engines=[e.name for e in engines], reused=dict(sorted(reuse.items())),
+            city_keys=keys, inputs=inputs_kept, software=software, timings=timings,
+            city_seconds={k: v for k, v in old.get("city_seconds", {}).items() if k in reuse},
+            workers=n_workers, workers_note=cap_note, stages=dict(old.get("stages", {})),
+            manifest=f"runs/{run_id}/manifest.json")
+        if old.get("city_notes"):
+            manifest["city_notes"] = {k: v for k, v in old["city_notes"].items() if k in reuse}
         write_json_atomic(manifest_path, manifest)
-        todo = [c for c in selected if c.city_id not in done]
-        prog = Progress(progress)
-        with prog.bars():
-            # stage 1: inputs
-            t = time.perf_counter()
-            demo: dict[str, Any] | None = None
-            if cfg.data.source == "demo":
-                demo_dir = resolve_path(cfg, cfg.data.demo_dir) if cfg.data.demo_dir else \
-                    out / "demo"
-                demo = dict(dir=str(demo_dir), epochs=tuple(cfg.epochs), grid=grid_kw(cfg),
-                            extras=_demo_extras(list(cfg.run.engines)))
-                inputs: dict[str, dict[str, str] | None] = {c.city_id: None for c in todo}
-            else:  # real files: check every path before heavy work starts
-                inputs = {c.city_id: city_inputs(cfg, c, None) for c in todo}
-            timings["inputs"] = round(time.perf_counter() - t, 3)
-            # stage 2: cities
-            t = time.perf_counter()
-            districts = {cid: str(resolve_path(cfg, p)) for cid, p in cfg.data.districts.items()}
-            task = prog.task("cities" + (" (synthetic demo data)" if demo else ""), len(todo))
-            by_name = {e.name: e for e in engines}
-            for res in _execute(todo, cfg, inputs, str(out), run_id, districts, workers,
-                                cfg.run.scheduler, demo):
-                store.write_city(run_id, res, writers=[(by_name[n], r) for n, r in res.tables])
-                manifest["inputs"].extend(res.inputs)
-                manifest["city_seconds"][res.city.city_id] = round(res.seconds, 3)
-                if res.notes:
-                    manifest.setdefault("city_notes", {})[res.city.city_id] = res.notes
-                write_json_atomic(manifest_path, manifest)
-                prog.advance(task, f"cities: {res.city.city_id}")
-            timings["cities"] = round(time.perf_counter() - t, 3)
-            # stage 3: qualitative inputs (MCR2030 scorecards, stakeholder surveys)
-            t = time.perf_counter()
-            from .scorecard import run_scorecards
-
-            run_scorecards(store.con, cfg, catalog, out)
-            timings["scorecards"] = round(time.perf_counter() - t, 3)
-            # stage 3b: appraisal of the options, benchmarks, typology, recommendations
-            if cfg.run.appraisal:
-                t = time.perf_counter()
-                from .appraisal.run import run_appraisal
-
-                manifest["appraisal"] = run_appraisal(store.con, cfg, catalog, run_id)
-                timings["appraisal"] = round(time.perf_counter() - t, 3)
-            # stage 4: exports
-            t = time.perf_counter()
-            store.export(out, run_id)
-            timings["exports"] = round(time.perf_counter() - t, 3)
-        store.finish_run(run_id, "complete")
+        _stages(cfg, out, stage, store, engines, catalog, todo, city_files, run_id, rkey,
+                n_workers, progress, report, manifest, manifest_path, timings)
+        store.close()
+        timings["total"] = round(time.perf_counter() - t_all, 3)
+        manifest.update(status="complete", finished=dt.datetime.now(dt.UTC).isoformat(),
+                        timings=timings)
+        write_json_atomic(manifest_path, manifest)
+        commit(out, stage)
     except KeyboardInterrupt:
-        _mark(store, manifest_path, run_id, "interrupted")
+        _mark(store, manifest_path, manifest, "interrupted", None)
         raise
-    except BaseException:
-        _mark(store, manifest_path, run_id, "failed")
+    except BaseException as exc:
+        err = _disk_full(exc, stage)
+        _mark(store, manifest_path, manifest, "failed", err or exc)
+        if err is not None:
+            raise err from exc
         raise
     finally:
         store.close()
-    timings["total"] = round(time.perf_counter() - t_all, 3)
-    manifest.update(status="complete", finished=dt.datetime.now(dt.UTC).isoformat(),
-                    timings=timings)
-    write_json_atomic(manifest_path, manifest)
-    return RunSummary(run_id, out, ids, resumed, sorted(done), timings, "complete")
+    return RunSummary(run_id, out, ids, resumed, sorted(reuse), timings, "complete")
 
 
-def record_report_time(out: str | Path, seconds: float) -> None:
-    """Add the report stage's time to the manifest of the run in ``out`` (best effort)."""
-    path = Path(out) / "manifest.json"
+def _stages(cfg: StudyConfig, out: Path, stage: Path, store: Store, engines: list,
+            catalog: Any, todo: list[City], city_files: dict[str, dict[str, str]] | None,
+            run_id: str, rkey: str, workers: int, progress: bool, report: bool,
+            manifest: dict[str, Any], manifest_path: Path, timings: dict[str, float]) -> None:
+    """The stages of a run, in its staging area: cities, scorecards, appraisal, exports,
+    report. A stage finished before with the same run key (and no city computed since) is
+    skipped on resume."""
+    stages: dict[str, str] = manifest["stages"]
+    if todo:
+        stages.clear()
+
+    def fresh(name: str) -> bool:
+        return stages.get(name) != rkey
+
+    def done(name: str, t0: float) -> None:
+        timings[name] = round(time.perf_counter() - t0, 3)
+        stages[name] = rkey
+        write_json_atomic(manifest_path, manifest)
+
+    prog = Progress(progress)
+    with prog.bars():
+        # stage 1: inputs (checked by the preflight; the demo builds its own per city)
+        t = time.perf_counter()
+        demo: dict[str, Any] | None = None
+        inputs: dict[str, dict[str, str] | None]
+        if cfg.data.source == "demo":
+            demo_dir = resolve_path(cfg, cfg.data.demo_dir) if cfg.data.demo_dir else \
+                out / "demo"
+            demo = dict(dir=str(demo_dir), epochs=tuple(cfg.epochs), grid=grid_kw(cfg),
+                        extras=_demo_extras(list(cfg.run.engines)))
+            inputs = {c.city_id: None for c in todo}
+        else:
+            inputs = {c.city_id: (city_files or {}).get(c.city_id) or city_inputs(cfg, c, None)
+                      for c in todo}
+        timings["inputs"] = round(time.perf_counter() - t, 3)
+        # stage 2: cities
+        t = time.perf_counter()
+        districts = {cid: str(resolve_path(cfg, p)) for cid, p in cfg.data.districts.items()}
+        task = prog.task("cities" + (" (synthetic demo data)" if demo else ""), len(todo))
+        by_name = {e.name: e for e in engines}
+        keys = manifest["city_keys"]
+        for res in _execute(todo, cfg, inputs, str(stage), run_id, districts, workers,
+                            cfg.run.scheduler, demo):
+            cid = res.city.city_id
+            store.write_city(run_id, res, writers=[(by_name[n], r) for n, r in res.tables],
+                             key=keys[cid])
+            manifest["inputs"] = [i for i in manifest["inputs"] if i.get("city_id") != cid]
+            manifest["inputs"].extend(res.inputs)
+            manifest["city_seconds"][cid] = round(res.seconds, 3)
+            if res.notes:
+                manifest.setdefault("city_notes", {})[cid] = res.notes
+            write_json_atomic(manifest_path, manifest)
+            prog.advance(task, f"cities: {cid}")
+        timings["cities"] = round(time.perf_counter() - t, 3)
+        # stage 3: qualitative inputs (MCR2030 scorecards, stakeholder surveys)
+        if fresh("scorecards"):
+            t = time.perf_counter()
+            from .scorecard import run_scorecards
+
+            run_scorecards(store.con, cfg, catalog, stage)
+            done("scorecards", t)
+        # stage 3b: appraisal of the options, benchmarks, typology, recommendations
+        if cfg.run.appraisal and fresh("appraisal"):
+            t = time.perf_counter()
+            from .appraisal.run import run_appraisal
+
+            manifest["appraisal"] = run_appraisal(store.con, cfg, catalog, run_id)
+            done("appraisal", t)
+        # stage 4: exports
+        if fresh("exports"):
+            t = time.perf_counter()
+            store.export(stage, run_id)
+            done("exports", t)
+    store.finish_run(run_id, "complete")
+    store.close()  # checkpointed: the staged file is whole before the report reads it
+    # stage 5: the report, read from the staged store, written into the staging area
+    if report and fresh("report"):
+        from .report import build_report
+
+        t = time.perf_counter()
+        build_report(stage)
+        done("report", t)
+
+
+def rebuild_report(out: str | Path) -> Path:
+    """Rebuild ``OUT/report`` from the committed store: built in ``OUT/runs/.report/`` and
+    renamed into place, so a failure leaves the old report as it was. The caller holds the
+    output directory's :class:`~carlcities.outdir.WriterLock`."""
+    import shutil
+
+    from .outdir import RUNS_DIR
+    from .report import build_report
+
+    out = Path(out)
+    work = out / RUNS_DIR / ".report"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
     try:
-        m = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return
-    t = m.setdefault("timings", {})
-    t["report"] = round(seconds, 3)
-    t["total"] = round(float(t.get("total", 0.0)) + seconds, 3)
-    write_json_atomic(path, m)
+        build_report(out, dest=work / "report")
+        old = work / "previous"
+        if (out / "report").exists():
+            (out / "report").rename(old)
+        (work / "report").rename(out / "report")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return out / "report" / "index.html"
 
 
-def _mark(store: Store, manifest_path: Path, run_id: str | None, status: str) -> None:
+def _disk_full(exc: BaseException, stage: Path) -> CarlError | None:
+    """A full disk (OSError ENOSPC, or DuckDB's "No space left") as an :class:`OutputDirError`
+    naming the directory and the fix; None for any other error."""
+    import errno
+
+    text = str(exc)
+    if isinstance(exc, CarlError):
+        return None
+    if (isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)) or \
+            "No space left on device" in text or "not enough space" in text.lower():
+        return OutputDirError(
+            "the disk is full: the run stopped; the last complete results are untouched and "
+            "this run's finished cities are kept in its staging area", path=stage,
+            fix="free disk space on that filesystem (or choose another --out), then run the "
+                "same command again to resume")
+    return None
+
+
+def _mark(store: Store, manifest_path: Path, manifest: dict[str, Any], status: str,
+          exc: BaseException | None) -> None:
+    """Record a run's end in its staged store and manifest (best effort while failing)."""
+    run_id = manifest.get("run_id")
     if not run_id:
         return
     try:
-        store.finish_run(run_id, status)
+        store.close()
+        with Store(store.path) as st:
+            st.finish_run(run_id, status)
     except Exception:  # noqa: BLE001 - best effort while failing
         pass
     try:
-        m = json.loads(manifest_path.read_text(encoding="utf-8"))
-        if m.get("run_id") == run_id:
-            m["status"] = status
-            write_json_atomic(manifest_path, m)
+        manifest.update(status=status, finished=dt.datetime.now(dt.UTC).isoformat())
+        if exc is not None:
+            manifest["error"] = f"{type(exc).__name__}: {exc}"
+        write_json_atomic(manifest_path, manifest)
     except (OSError, ValueError):
         pass
-

@@ -73,6 +73,7 @@ class Store:
         self.con = connect(self.path, read_only=read_only)
         if not read_only:
             self.con.execute(DDL)
+            self.con.execute("ALTER TABLE run_cities ADD COLUMN IF NOT EXISTS city_key VARCHAR")
             for eng in engines:
                 eng.ensure_tables(self.con)
             if study is not None:
@@ -142,6 +143,16 @@ class Store:
                                 "status = 'complete'", [run_id]).fetchall()
         return {r[0] for r in rows}
 
+    def reusable(self, keys: dict[str, str], run_id: str | None = None) -> dict[str, str]:
+        """City -> run id of the cities whose latest finished result has the key given now
+        (their settings and inputs are unchanged); only results of ``run_id`` when given."""
+        rows = self.con.execute(
+            "SELECT rc.city_id, rc.run_id, rc.city_key FROM run_cities rc "
+            "JOIN latest_city_runs l USING (city_id, run_id) WHERE rc.status = 'complete'"
+        ).fetchall()
+        return {c: r for c, r, k in rows
+                if k is not None and keys.get(c) == k and (run_id is None or r == run_id)}
+
     # -- definitions --------------------------------------------------------------------------
     def write_indicators(self, indicators) -> None:
         self.con.execute("BEGIN")
@@ -152,7 +163,8 @@ class Store:
         self.con.execute("COMMIT")
 
     # -- one city, one transaction -----------------------------------------------------------
-    def write_city(self, run_id: str, result, writers: list | tuple = ()) -> None:
+    def write_city(self, run_id: str, result, writers: list | tuple = (),
+                   key: str | None = None) -> None:
         """Write everything one city produced in one transaction.
 
         ``writers``: (engine, engine result) pairs; each engine writes its own tables with
@@ -205,8 +217,9 @@ class Store:
                              z["source"], z["note"], z["wkb"]])
             for engine, payload in writers:
                 engine.write(con, run_id, c.city_id, payload)
-            con.execute("INSERT OR REPLACE INTO run_cities VALUES (?, ?, 'complete', ?, ?)",
-                        [run_id, c.city_id, _now(), result.seconds])
+            con.execute("INSERT OR REPLACE INTO run_cities (run_id, city_id, status, finished, "
+                        "seconds, city_key) VALUES (?, ?, 'complete', ?, ?, ?)",
+                        [run_id, c.city_id, _now(), result.seconds, key])
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")

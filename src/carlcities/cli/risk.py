@@ -94,6 +94,7 @@ def scenario_cmd(
             if magnitude is None or lon is None or lat is None:
                 raise CarlError("give --event or all of --magnitude, --lon and --lat",
                                 fix="e.g. --magnitude 7.0 --lon 76.9 --lat 43.1")
+            _check_rupture(magnitude, lon, lat, depth)
             mag, elon, elat, dep = magnitude, lon, lat, depth
         if cfg.data.source == "demo":
             from ..demo import generate
@@ -174,3 +175,25 @@ def calibrate_cmd(
                   f"{r.collapses:,.0f} ({r.collapses_lo:,.0f}-{r.collapses_hi:,.0f})", rec_c,
                   ("yes" if r.within else "no") + ("" if r.city_scale else " (rural)"))
     out_console.print(t)
+
+
+#: the magnitudes the ground-motion models were fitted for: BSSA14 (Boore, Stewart, Seyhan and
+#: Atkinson 2014, Earthquake Spectra 30(3), doi:10.1193/070113EQS184M) is valid for M 3-8.5
+#: (strike-slip and reverse); larger magnitudes are computed at 8.5 (the scenario says so)
+_MAG_RANGE = (3.0, 9.5)
+
+
+def _check_rupture(magnitude: float, lon: float, lat: float, depth: float) -> None:
+    """Refuse a rupture outside the Earth or the models, naming the option and the value."""
+    lo, hi = _MAG_RANGE
+    checks = [("--magnitude", magnitude, lo, hi, "moment magnitude Mw, e.g. --magnitude 7.0"),
+              ("--lon", lon, -180.0, 180.0, "the epicentre's longitude in degrees east "
+               "(WGS 84), e.g. --lon 76.9"),
+              ("--lat", lat, -90.0, 90.0, "the epicentre's latitude in degrees north (WGS 84), "
+               "e.g. --lat 43.1"),
+              ("--depth", depth, 0.0, 700.0, "the hypocentral depth in km, e.g. --depth 10")]
+    import math
+
+    for opt, value, a, b, what in checks:
+        if not math.isfinite(value) or not a <= value <= b:
+            raise CarlError(f"{opt} {value:g} is outside {a:g}..{b:g}", fix=f"give {what}")

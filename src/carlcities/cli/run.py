@@ -10,8 +10,8 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from ..errors import CarlError
-from .common import Progress, fail, interrupted, out_console, split_list
+from ..errors import CarlError, ConfigError
+from .common import Progress, err_console, fail, interrupted, out_console, split_list
 
 __all__ = ["run_app"]
 
@@ -29,14 +29,20 @@ def run(
                                          "names, e.g. almaty,tashkent,osh (default: all)."),
     workers: Optional[int] = typer.Option(None, "--workers", "-w", min=1,
                                           help="Parallel worker processes (default: run.workers "
-                                               "from the config)."),
+                                               "from the config; capped by the CPU cores and "
+                                               "the memory available)."),
     no_report: bool = typer.Option(False, "--no-report", help="Skip the HTML reports."),
+    force: bool = typer.Option(False, "--force", help="Recompute every city and stage even when "
+                               "nothing changed since the last complete run."),
 ) -> None:
-    """Run the study: catalogue → city grids → layers → indicators → store → exports → reports.
+    """Run the study: check → cities → scorecards → appraisal → exports → reports → commit.
 
-    An interrupted run (Ctrl-C, or the machine going down) keeps every finished city; run the
-    same command again and it resumes where it stopped. An output directory that holds another
-    study's store is refused, and nothing in it is touched.
+    Every input is checked before any city starts (`carlcities check` does only that). The run
+    works in OUT/runs/RUN_ID/ and swaps its store, rasters, exports, report and manifest into
+    place only when it succeeded: a failed, killed or disk-full run leaves the last complete
+    results exactly as they were. Run the same command again and it resumes: cities whose
+    settings and inputs are unchanged are reused. With nothing changed it does nothing
+    (--force recomputes). One run writes into OUT at a time; others may read it meanwhile.
 
     Examples:
 
@@ -48,19 +54,69 @@ def run(
     """
     from .. import run_study
 
+    ids = split_list(cities)
+    if cities is not None and not ids:
+        fail(ConfigError(f"--cities {cities!r} names no city", fix="give comma-separated city "
+                         "ids or names (`carlcities cities` lists them), or leave --cities out "
+                         "to run every city of the study"))
     try:
-        s = run_study(config, out, cities=split_list(cities), workers=workers, progress=True,
-                      report=not no_report)
+        s = run_study(config, out, cities=ids, workers=workers, progress=True,
+                      report=not no_report, force=force,
+                      say=lambda m: err_console.print(f"[yellow]note[/yellow]: {m}",
+                                                      highlight=False))
     except CarlError as exc:
         fail(exc)
     except KeyboardInterrupt:
         interrupted("finished cities")
+    if s.status == "unchanged":
+        out_console.print(f"[green]up to date[/green]: nothing changed since run {s.run_id} "
+                          f"→ {out} (--force recomputes)")
+        return
     msg = f"run {s.run_id}: {len(s.cities)} cities"
-    if s.resumed:
-        msg += f" (resumed; {len(s.skipped)} already done)"
+    if s.skipped:
+        msg += f" ({'resumed; ' if s.resumed else ''}{len(s.skipped)} reused unchanged)"
+    elif s.resumed:
+        msg += " (resumed)"
     out_console.print(f"[green]done[/green] {msg} in {s.timings.get('total', 0):.1f} s → {out}")
     if not no_report:
         out_console.print(f"report: {out / 'report' / 'index.html'}")
+
+
+@run_app.command()
+def check(
+    config: Optional[Path] = typer.Option(None, "--config", "-c", help="Study configuration "
+                                          "YAML (default: the bundled study)."),
+    cities: Optional[str] = typer.Option(None, "--cities", help="Comma-separated city ids or "
+                                         "names (default: the study's)."),
+) -> None:
+    """Check every input a run would read, and report every problem at once.
+
+    Rasters (CRS, nodata, coverage of each city, the blocks over it read), districts (CRS,
+    validity, overlap), OSM and GTFS files, scorecards, surveys, workbooks, activity,
+    override, catalogue and vulnerability files. Writes nothing. Exit code 0: all good;
+    2: problems, each with its file, line or cell and the fix.
+    """
+    from ..catalog import load_catalog
+    from ..config import load_config
+    from ..engines import order
+    from ..errors import PreflightError
+    from ..preflight import check_inputs
+
+    ids = split_list(cities)
+    if cities is not None and not ids:
+        fail(ConfigError(f"--cities {cities!r} names no city", fix="give comma-separated city "
+                         "ids or names, or leave --cities out"))
+    try:
+        cfg = load_config(config)
+        order(list(cfg.run.engines))
+        catalog = load_catalog()
+        rep = check_inputs(cfg, catalog.select(ids or cfg.cities), catalog)
+    except CarlError as exc:
+        fail(exc)
+    if rep.problems:
+        fail(PreflightError(rep.problems) if len(rep.problems) > 1 else rep.problems[0])
+    out_console.print(f"[green]ok[/green]: {len(rep.checked)} inputs checked in "
+                      f"{rep.seconds:.1f} s; no problems")
 
 
 @run_app.command()
@@ -181,13 +237,15 @@ def report(
     """Rebuild the HTML reports from the store in OUT, without recomputing anything.
 
     Writes report/index.html and one profile per city. Pages work offline (no CDN)."""
-    from ..report import build_report
+    from ..outdir import WriterLock
+    from ..pipeline import rebuild_report
 
     if not (out / "study.duckdb").exists():
         fail(CarlError("no results store here", path=out / "study.duckdb",
                         fix="run `carlcities run --out DIR` first, or point --out at a run"))
     try:
-        p = build_report(out)
+        with WriterLock(out):
+            p = rebuild_report(out)
     except CarlError as exc:
         fail(exc)
     out_console.print(f"[green]report[/green] → {p}")

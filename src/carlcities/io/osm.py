@@ -503,9 +503,28 @@ def read_gtfs_stop_headways(path: str | Path, *, start_h: float = 7.0, end_h: fl
                              fix="give a complete GTFS feed")
     with f:
         rows = list(csv.DictReader(f))
+    for col in ("stop_id", "stop_lon", "stop_lat"):
+        if rows and col not in rows[0]:
+            raise InputFileError(f"stops.txt has no {col} column", path=path,
+                                 fix="give a GTFS feed whose stops.txt has stop_id, stop_lat "
+                                     "and stop_lon")
     ids = [r["stop_id"] for r in rows]
-    lon = np.array([float(r["stop_lon"]) for r in rows])
-    lat = np.array([float(r["stop_lat"]) for r in rows])
+    coords = []
+    for i, r in enumerate(rows, start=2):  # line 1 is the header
+        try:
+            x, y = float(r["stop_lon"]), float(r["stop_lat"])
+        except (TypeError, ValueError):
+            raise InputFileError(f"stops.txt line {i}: stop_lat/stop_lon "
+                                 f"{r.get('stop_lat')!r}/{r.get('stop_lon')!r} are not numbers",
+                                 path=path, fix="write decimal degrees (WGS 84), e.g. 42.87 / "
+                                                "74.59") from None
+        if not (-180 <= x <= 180 and -90 <= y <= 90):
+            raise InputFileError(f"stops.txt line {i}: stop_lat/stop_lon {y:g}/{x:g} are "
+                                 "outside the Earth", path=path,
+                                 fix="write decimal degrees (WGS 84), latitude first")
+        coords.append((x, y))
+    lon = np.array([c[0] for c in coords], dtype=float)
+    lat = np.array([c[1] for c in coords], dtype=float)
     trips_service: dict[str, str] = {}
     tf = open_table("trips.txt")
     if tf is not None:
@@ -528,13 +547,18 @@ def read_gtfs_stop_headways(path: str | Path, *, start_h: float = 7.0, end_h: fl
     counts: dict[str, int] = {}
     lo, hi = start_h * 3600, end_h * 3600
     with st:
-        for r in csv.DictReader(st):
+        for line, r in enumerate(csv.DictReader(st), start=2):
             t = r.get("departure_time") or r.get("arrival_time")
             if not t:
                 continue
             if best is not None and trips_service.get(r["trip_id"]) not in best:
                 continue
-            h, m, sc = (int(x) for x in t.strip().split(":"))
+            try:
+                h, m, sc = (int(x) for x in t.strip().split(":"))
+            except ValueError:
+                raise InputFileError(f"stop_times.txt line {line}: time {t!r} is not HH:MM:SS",
+                                     path=path, fix="write times as HH:MM:SS (after midnight "
+                                                    "past 24:00:00)") from None
             sec = h * 3600 + m * 60 + sc
             if lo <= sec < hi:
                 counts[r["stop_id"]] = counts.get(r["stop_id"], 0) + 1

@@ -148,7 +148,8 @@ def _workers(n_jobs: int) -> int:
 
 
 
-def build_report(out_dir: Path, *, progress: ProgressFn | None = None) -> Path:
+def build_report(out_dir: Path, *, progress: ProgressFn | None = None,
+                 dest: Path | None = None) -> Path:
     """Write the regional comparison and one profile per city into ``OUT/report/``.
 
     Parameters
@@ -157,6 +158,8 @@ def build_report(out_dir: Path, *, progress: ProgressFn | None = None) -> Path:
         ``OUT/rasters/CITY/*.tif`` are read when present (a city without rasters still gets a
         page, with a note instead of maps).
     progress : called with a short message as each part is done.
+    dest : the report directory to write (default ``OUT/report``); a staging directory that
+        is renamed onto ``OUT/report`` afterwards keeps its links (they are relative).
 
     Returns
     -------
@@ -174,7 +177,7 @@ def build_report(out_dir: Path, *, progress: ProgressFn | None = None) -> Path:
     peer_stats(study)
     say(f"read the store: {len(study.cities)} cities, {len(study.values)} values")
 
-    report = out_dir / "report"
+    report = Path(dest) if dest is not None else out_dir / "report"
     img = report / "img"
     cities_dir = report / "cities"
     for d in (img, cities_dir):

@@ -168,13 +168,15 @@ def read_workbook(path: str | Path, *, city_id: str | None = None,
     sheets; in each, a header row with at least *Question ID* and *Score* (English or Russian,
     any order, anywhere in the first 40 rows). Extra sheets and columns are ignored.
     """
+    import zipfile
+
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
     path = open_check(Path(path))
     try:
         wb = load_workbook(path, data_only=True)
-    except (InvalidFileException, OSError, KeyError, ValueError) as exc:
+    except (InvalidFileException, OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
         raise InputFileError(f"not a readable Excel workbook ({exc})", path=path,
                              fix="save it as .xlsx from Excel or LibreOffice") from None
     col = Collector(path, WorkbookError)

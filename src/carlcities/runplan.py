@@ -1,0 +1,142 @@
+"""What a run must do: the fingerprint of each city's inputs and settings, the key of the whole
+run ("nothing changed"), and the number of worker processes the machine can hold.
+
+A city is reused (not recomputed) when the key of its latest finished result equals the key
+computed now: the settings that reach the engines, the city's own input files (content
+fingerprints), and the software version. The run key adds everything after the cities
+(scorecards, surveys, appraisal settings): when it equals the last complete run's key, the run
+has nothing to do.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from ._version import __version__
+from .catalog import City
+from .config import StudyConfig, resolve_path
+from .files import sha256_file
+
+__all__ = ["MEM_PER_WORKER_GB", "cap_workers", "city_key", "fingerprint", "run_key"]
+
+#: settings that do not reach a city's engines (run-level, after-the-cities, titles)
+_NOT_CITY = {("cities",), ("run", "workers"), ("run", "scheduler"), ("run", "appraisal"),
+             ("study", "title_en"), ("study", "title_ru"), ("data", "scorecards"),
+             ("data", "surveys")}
+_NOT_CITY_SECTIONS = {"scorecard", "appraisal"}
+#: data settings that map a city id to its own file: only the city's entry counts
+_PER_CITY = ("districts", "activity", "gtfs")
+#: single files every city reads
+_SHARED_FILES = ("population_overrides", "earthquake_catalogue", "taxonomy_mapping")
+_WHOLE_FILE_LIMIT = 64 << 20
+#: peak resident memory of one city worker [GiB], measured on the demo study (about 0.7 GiB
+#: per worker for 6 cities with every engine; 1 GiB leaves room for larger cities)
+MEM_PER_WORKER_GB = 1.0
+
+
+def fingerprint(path: str | Path) -> str:
+    """Content fingerprint of a file or folder: SHA-256 of files up to 64 MiB; for larger files
+    the size, modification time and SHA-256 of the first and last MiB (hashing a 2 GB GHSL
+    tile on every run would cost seconds per city). Missing: ``"missing"``."""
+    p = Path(path)
+    if p.is_dir():
+        h = hashlib.sha256()
+        for x in sorted(x for x in p.rglob("*") if x.is_file()):
+            h.update(f"{x.relative_to(p)}:{fingerprint(x)};".encode())
+        return h.hexdigest()
+    try:
+        st = p.stat()
+    except OSError:
+        return "missing"
+    if st.st_size <= _WHOLE_FILE_LIMIT:
+        return sha256_file(p)
+    h = hashlib.sha256(f"{st.st_size}:{st.st_mtime_ns}".encode())
+    with open(p, "rb") as f:
+        h.update(f.read(1 << 20))
+        f.seek(-(1 << 20), os.SEEK_END)
+        h.update(f.read(1 << 20))
+    return h.hexdigest()
+
+
+def _city_settings(cfg: StudyConfig, city_id: str) -> dict[str, Any]:
+    data = cfg.model_dump(mode="json")
+    for sec in _NOT_CITY_SECTIONS:
+        data.pop(sec, None)
+    for path in _NOT_CITY:
+        node = data
+        for part in path[:-1]:
+            node = node.get(part, {})
+        node.pop(path[-1], None)
+    for key in _PER_CITY:
+        data["data"][key] = data["data"].get(key, {}).get(city_id)
+    return data
+
+
+def city_key(cfg: StudyConfig, city: City, inputs: dict[str, str] | None) -> str:
+    """The key of one city's work: settings that reach its engines, its input files'
+    fingerprints, the software version."""
+    files: dict[str, str] = {}
+    for role, p in sorted((inputs or {}).items()):
+        files[role] = fingerprint(p)
+    d = cfg.data
+    for key in _PER_CITY:
+        f = getattr(d, key).get(city.city_id)
+        if f:
+            files[key] = fingerprint(resolve_path(cfg, f))
+    for key in _SHARED_FILES:
+        f = getattr(d, key)
+        if f:
+            files[key] = fingerprint(resolve_path(cfg, f))
+    for cat, f in sorted(d.vulnerability.items()):
+        files[f"vulnerability:{cat}"] = fingerprint(resolve_path(cfg, f))
+    text = json.dumps({"city": city.city_id, "settings": _city_settings(cfg, city.city_id),
+                       "files": files, "carlcities": __version__}, sort_keys=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def run_key(cfg: StudyConfig, keys: dict[str, str], *, report: bool) -> str:
+    """The key of the whole run: every setting, each city's key, the scorecard and survey
+    files' fingerprints, and whether a report is built."""
+    files = {f"scorecard:{k}": fingerprint(resolve_path(cfg, f))
+             for k, f in sorted(cfg.data.scorecards.items())}
+    files |= {f"survey:{i}": fingerprint(resolve_path(cfg, f))
+              for i, f in enumerate(cfg.data.surveys)}
+    text = json.dumps({"config": cfg.sha256(), "cities": keys, "files": files,
+                       "report": report, "carlcities": __version__}, sort_keys=True)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _available_gib() -> float | None:
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) / (1 << 20)
+    except OSError:
+        return None
+    return None
+
+
+def cap_workers(requested: int, tasks: int) -> tuple[int, str | None]:
+    """Workers for ``tasks`` cities: at most the usable CPU cores, the memory available for
+    :data:`MEM_PER_WORKER_GB` each, and the number of tasks. Returns (workers, a note saying
+    why fewer than requested, or None)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else \
+        (os.cpu_count() or 1)
+    mem = _available_gib()
+    by_mem = max(1, int(mem // MEM_PER_WORKER_GB)) if mem is not None else requested
+    n = max(1, min(requested, cores, by_mem, max(tasks, 1)))
+    if n >= requested:
+        return n, None
+    why = []
+    if requested > cores:
+        why.append(f"{cores} usable CPU cores")
+    if mem is not None and requested > by_mem:
+        why.append(f"{mem:.1f} GiB memory available ({MEM_PER_WORKER_GB:g} GiB per worker)")
+    if requested > tasks:
+        why.append(f"{tasks} cities to compute")
+    return n, f"--workers {requested} capped to {n}: " + ", ".join(why)
