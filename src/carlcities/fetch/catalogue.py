@@ -376,7 +376,8 @@ def manual_products(products: list[str] | None, sources: Sources) -> list[Source
             if sources.get(p).selection == "manual"]
 
 
-def index_items(src: Source, index_path: Path, cities: dict[str, tuple[float, ...]],
+def index_items(src: Source, index_path: Path,
+                cities: dict[str, tuple[float, float, float, float]],
                 checksums: dict[str, str] | None = None) -> list[FetchItem]:
     """The tiles of an ``index_tiles`` product that the cities need, read from its tile index
     (GeoJSON: one feature per tile with properties ``id`` and ``name`` and the tile's polygon),
