@@ -42,7 +42,8 @@ def test_format_number():
 
 def test_missing_template_variable_raises():
     with pytest.raises(AppraisalError, match=r"no value for \{prob\}"):
-        fill("first_rank", words={"city": ("A", "А"), "option": ("O", "О")}, numbers={})
+        fill("first_rank", words={"city": ("A", "А"), "option": ("O", "О"),
+                                  "body": ("city", "город")}, numbers={})
     with pytest.raises(AppraisalError, match="unknown template"):
         fill("poem", words={}, numbers={})
 
@@ -138,26 +139,103 @@ def test_template_file_is_bilingual():
         assert f_en == f_ru, tid
 
 
-def test_an_option_without_cost_estimate_is_reported_lower_and_less_sure():
-    from carlcities.appraisal import recommend_city
+def _costed_and_unknown():
+    """Two costed options and one whose cost is unknown but whose benefits are huge."""
+    eff = {"avoided_eal_usd_yr": Effect(1e6, 0.8e6, 1.2e6)}
+    opts = [Option("a", "resilience", "A", "А", 3e6, 0, 30, 2025, effects=eff),
+            Option("b", "carbon", "B", "Б", 6e6, 0, 30, 2025, effects=eff),
+            Option("g", "growth", "G", "Г", 1e6, 0, 30, 2025, capex_low=1e5, capex_high=1e7,
+                   cost_known=False, cost_needs="planning costs",
+                   effects={"avoided_eal_usd_yr": Effect(1e8, 0.5e8, 1.5e8)})]
+    res = appraise_city(opts, load_parameters("KGZ"), load_profiles(), 3, city_id="x",
+                        n_samples=400)
+    return opts, res
 
-    def appraisal(flags):
-        return {"options": [{"option_id": "a", "name_en": "A", "name_ru": "А"},
-                            {"option_id": "b", "name_en": "B", "name_ru": "Б"}],
-                "appraisal": [],
-                "rank_acceptability": [
-                    {"option_id": "a", "rank": 1, "probability": 0.8, "profile": "pooled"},
-                    {"option_id": "b", "rank": 1, "probability": 0.2, "profile": "pooled"}],
-                "flags": flags}
 
-    plain = [r for r in recommend_city("x", ("X", "Х"), appraisal=appraisal([]))
-             if r["template"] == "first_rank"][0]
-    costless = [r for r in recommend_city("x", ("X", "Х"), appraisal=appraisal(
-        ["a: costs of planning and regulation not estimated (set to 0)"]))
-        if r["template"] == "first_rank"][0]
-    assert plain["priority"] == "high" and plain["confidence"] == pytest.approx(0.8)
-    assert costless["priority"] == "medium" and costless["confidence"] == pytest.approx(0.4)
-    assert "80" in costless["text_en"]  # the probability itself is still cited as it is
+def test_an_option_with_unknown_cost_is_never_ranked_but_listed_with_its_breakeven():
+    from carlcities.appraisal import appraise_option, breakeven_capex
+
+    opts, res = _costed_and_unknown()
+    ranked = {r["option_id"] for r in res["rank_acceptability"]}
+    assert ranked == {"a", "b"}  # g would win on benefits alone: it is not ranked at all
+    assert "g" not in res["portfolio"]["selected"]
+    (u,) = res["unranked"]
+    assert u["option_id"] == "g" and u["needs"] == "planning costs"
+    # with its cost drawn from the wide interval it would rank first almost always
+    assert u["first_if_costed"] > 0.9
+    # the break-even capex makes the central NPV zero (hand check through the CBA itself)
+    import dataclasses
+    be = breakeven_capex(opts[2], load_parameters("KGZ"))
+    at_be = dataclasses.replace(opts[2], capex_usd=be, capex_low=None, capex_high=None,
+                                cost_known=True)
+    assert appraise_option(at_be, load_parameters("KGZ"))["npv_usd"] == pytest.approx(
+        0.0, abs=1e-3 * be)
+    recs = recommend_city("x", ("X", "Х"), appraisal=res, options=opts)
+    firsts = [r for r in recs if r["template"] == "first_rank"]
+    assert firsts and all("g" not in r["options"] for r in firsts)
+    (cf,) = [r for r in recs if r["template"] == "cost_first"]
+    assert cf["section"] == "measure_next" and "planning costs" in cf["text_en"]
+    printed, allowed = _numbers_from_evidence(cf)
+    assert set(printed) <= allowed
+    for r in recs:
+        if r["section"] == "policy":
+            assert r["body"] in ("city", "ministry", "utility") and r["lever_en"]
+
+
+def test_unknown_cost_needs_a_wide_interval_never_zero():
+    with pytest.raises(AppraisalError, match="wide interval"):
+        Option("g", "growth", "G", "Г", 0.0, 0, 30, 2025, cost_known=False)
+    with pytest.raises(AppraisalError, match="wide interval"):
+        Option("g", "growth", "G", "Г", 2e5, 0, 30, 2025, capex_low=1e5, capex_high=5e5,
+               cost_known=False)
+    with pytest.raises(AppraisalError, match="contain"):
+        Option("a", "carbon", "A", "А", 1e5, 0, 30, 2025, capex_low=2e5, capex_high=5e5)
+
+
+def test_growth_options_without_costs_are_unknown_not_zero():
+    from carlcities.appraisal import options_from_growth
+
+    rows = [dict(scenario_id="bau_sprawl", name_en="B", name_ru="Б", land_take_ha=100.0,
+                 exposed_persons=50.0),
+            dict(scenario_id="compact", name_en="C", name_ru="К", land_take_ha=40.0,
+                 exposed_persons=20.0)]
+    (o,) = options_from_growth(rows, unknown_capex=(1e5, 1e8))
+    assert not o.cost_known and o.capex_usd == pytest.approx(1e5 ** 0.5 * 1e8 ** 0.5)
+    assert o.capex_usd > 0 and o.cost_needs
+    draws = o.capex_samples(20000, __import__("numpy").random.default_rng(0))
+    assert draws.min() >= 1e5 and draws.max() <= 1e8
+    # log-uniform: the median is the geometric mean
+    assert float(__import__("numpy").median(draws)) == pytest.approx(o.capex_usd, rel=0.1)
+
+
+def test_capex_interval_widens_the_npv_interval():
+    eff = {"avoided_eal_usd_yr": Effect(1e6)}
+    fixed = Option("a", "carbon", "A", "А", 5e6, 0, 30, 2025, effects=eff)
+    ranged = Option("b", "carbon", "B", "Б", 5e6, 0, 30, 2025, effects=eff, capex_low=3e6,
+                    capex_high=9e6)
+    res = appraise_city([fixed, ranged], load_parameters("KGZ"), load_profiles(), 1,
+                        city_id="x", n_samples=2000)
+    m = {(r["option_id"], r["metric"]): r["value"] for r in res["appraisal"]}
+    assert m[("a", "npv_p05_usd")] == pytest.approx(m[("a", "npv_p95_usd")])
+    assert m[("b", "npv_p05_usd")] < m[("b", "npv_usd")] - 1e6
+    assert m[("b", "capex_low_usd")] == 3e6 and m[("b", "capex_high_usd")] == 9e6
+
+
+def test_data_gaps_go_to_what_to_measure_next_not_to_policy():
+    row = dict(indicator_id="environment.lst_coverage", city_id="kulob", value=40.0,
+               higher_is="better", peer_group="m", region_pct=5.0, peer_pct=5.0,
+               region_standing=5.0, peer_standing=5.0, n_peer=10, n_region=12,
+               peer_median=95.0, region_median=95.0, unit="%")
+    recs = recommend_city("kulob", ("Kulob", "Куляб"), benchmark_rows=[row])
+    (r,) = recs
+    assert r["template"] == "data_gap" and r["section"] == "measure_next"
+    assert "target" not in r["text_en"]
+    good = dict(row, peer_standing=95.0, region_standing=95.0)
+    assert recommend_city("kulob", ("Kulob", "Куляб"), benchmark_rows=[good]) == []
+    policy = recommend_city("kulob", ("Kulob", "Куляб"),
+                            benchmark_rows=[dict(row, indicator_id="access.park_500m")])
+    assert policy[0]["section"] == "policy" and policy[0]["body"] == "city"
+    assert policy[0]["lever_en"] in policy[0]["text_en"]
 
 
 def test_only_the_most_marked_strengths_are_reported():

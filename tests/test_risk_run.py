@@ -173,6 +173,9 @@ def test_a_quiet_city_gets_zero_losses_not_a_crash(bishkek, monkeypatch):
                             np.array([7.0]), b=1.0, b_sigma=0.0, mref=5.5, n_events=1,
                             source="toy")
     monkeypatch.setattr(src, "load_source_model", lambda path=None: quiet)
+    import carlcities.risk.psha as psha  # no fault or intermediate-depth source either
+    monkeypatch.setattr(psha, "load_fault_sources", lambda path=None: ())
+    monkeypatch.setattr(psha, "intraslab_event_set", lambda *a, **k: None)
     pop, bu = _city_layers(grid)
     res = compute_city_risk(city, grid, {}, {2020: dict(population=pop, builtup=bu)},
                             whole_grid_weights(grid.shape), ["city"],

@@ -60,7 +60,7 @@ from .typology import Typology, benchmark, city_typology, peer_groups, percentil
 __all__ = [
     "AHPResult", "AppraisalParameters", "CRITERIA", "CashFlows", "Effect", "Option",
     "Portfolio", "Profile", "SMAAResult", "Typology", "abatement_cost", "ahp",
-    "annuity_factor", "appraise_city", "appraise_option", "benchmark",
+    "annuity_factor", "appraise_city", "breakeven_capex", "appraise_option", "benchmark",
     "capital_recovery_factor", "cash_flows", "city_typology", "combine", "criteria_samples",
     "exclusive_groups", "fill", "format_number", "irr", "load_parameters", "load_profiles",
     "load_resilience_options", "load_templates", "morris_indices", "npv", "npv_morris",
@@ -77,6 +77,8 @@ METRIC_UNITS = {
     "pv_avoided_eal_usd": "USD", "pv_avoided_fatalities": "USD", "pv_avoided_t_co2e": "USD",
     "pv_energy_savings_usd": "USD", "npv_p05_usd": "USD", "npv_p95_usd": "USD",
     "p_npv_positive": "probability", "co_benefits": "index 0-1", "feasibility": "index 0-1",
+    "capex_low_usd": "USD", "capex_high_usd": "USD", "cost_unknown": "boolean",
+    "breakeven_capex_usd": "USD", "first_if_costed:pooled": "probability",
     **EFFECT_KEYS,
 }
 
@@ -87,7 +89,9 @@ def criteria_samples(options: Sequence[Option], params: AppraisalParameters, n: 
 
     Effects are drawn from their distributions; NPV and BCR follow from the same draws
     (:func:`~.cba.npv_samples`); the avoided EAL, fatalities and emissions criteria are the
-    full-uptake annual values. Where PV(costs) = 0 (BCR undefined) the BCR criterion takes the
+    full-uptake annual values. The capex is drawn from the option's interval
+    (:meth:`~.options.Option.capex_samples`: log-uniform when unknown). Where PV(costs) = 0
+    (BCR undefined) the BCR criterion takes the
     largest finite BCR of that sample (such an option is at least as good as the best).
     ``co_benefits``: mean of the option's :data:`~.options.COBENEFIT_KEYS` scores (0 where
     absent); ``feasibility``: mean of feasibility and institutional capacity. Both fixed.
@@ -98,7 +102,10 @@ def criteria_samples(options: Sequence[Option], params: AppraisalParameters, n: 
     npvs = {}
     for i, o in enumerate(options):
         draws = {k: e.sample(n, rng) for k, e in o.effects.items()}
-        s = npv_samples(o, params, draws=draws)
+        scale: np.ndarray | float = 1.0
+        if o.capex_low is not None and o.capex_usd > 0:
+            scale = o.capex_samples(n, rng) / o.capex_usd
+        s = npv_samples(o, params, draws=draws, capex_scale=scale)
         npvs[o.option_id] = s["npv_usd"]
         x[:, i, crit.index("npv_usd")] = s["npv_usd"]
         x[:, i, crit.index("bcr")] = s["bcr"]
@@ -143,7 +150,11 @@ def appraise_city(options: Sequence[Option], params: AppraisalParameters,
         probability, profile) for every profile, ``pooled`` (equal mixture of the consistent
         profiles) and ``uniform`` (no preference information); ``central_weights``:
         (city_id, profile, option_id, criterion, weight); ``portfolio``: selected ids, value
-        [USD], cost [USD], budget [USD]; ``flags``: list of str.
+        [USD], cost [USD], budget [USD]; ``flags``: list of str; ``unranked``: the options
+        whose cost is unknown (``cost_known=False``): capex interval, the break-even capex
+        (:func:`breakeven_capex`), what would have to be known, and ``first_if_costed``, the
+        pooled first-rank acceptability when their costs are drawn from the wide interval.
+        They take no rank, no central weights and no place in the portfolio.
     """
     if not options:
         raise AppraisalError(f"{city_id}: no options to appraise",
@@ -182,6 +193,24 @@ def appraise_city(options: Sequence[Option], params: AppraisalParameters,
         add(oid, "npv_p05_usd", float(np.percentile(s, 5)))
         add(oid, "npv_p95_usd", float(np.percentile(s, 95)))
         add(oid, "p_npv_positive", float((s > 0).mean()))
+    unranked: list[dict[str, Any]] = []
+    for o in options:
+        if o.capex_low is not None:
+            add(o.option_id, "capex_low_usd", o.capex_low)
+            add(o.option_id, "capex_high_usd", o.capex_high)
+        if not o.cost_known:
+            add(o.option_id, "cost_unknown", 1.0)
+            be = breakeven_capex(o, params)
+            add(o.option_id, "breakeven_capex_usd", be)
+            unranked.append(dict(city_id=city_id, option_id=o.option_id, name_en=o.name_en,
+                                 name_ru=o.name_ru, capex_low_usd=o.capex_low,
+                                 capex_high_usd=o.capex_high, breakeven_capex_usd=be,
+                                 needs=o.cost_needs))
+    # an option whose cost is unknown is never ranked: the ranking is over the costed ones
+    keep = [i for i, o in enumerate(options) if o.cost_known]
+    rids = [ids[i] for i in keep]
+    if unranked:
+        flags.append("not ranked, cost unknown: " + ", ".join(u["option_id"] for u in unranked))
 
     usable = {}
     for pid, p in profiles.items():
@@ -200,9 +229,11 @@ def appraise_city(options: Sequence[Option], params: AppraisalParameters,
 
     ra, cw = [], []
     for pid, w in weight_sets.items():
-        res = smaa2(x, w, types, rng=g)
-        for i, oid in enumerate(ids):
-            for r in range(len(ids)):
+        if not rids:
+            break
+        res = smaa2(x[:, keep, :], w, types, rng=g)
+        for i, oid in enumerate(rids):
+            for r in range(len(rids)):
                 ra.append(dict(city_id=city_id, option_id=oid, rank=r + 1,
                                probability=float(res.acceptability[i, r]), profile=pid))
             add(oid, f"smaa_confidence:{pid}", res.confidence[i])
@@ -210,16 +241,40 @@ def appraise_city(options: Sequence[Option], params: AppraisalParameters,
                 for j, c in enumerate(crit):
                     cw.append(dict(city_id=city_id, profile=pid, option_id=oid, criterion=c,
                                    weight=float(res.central_weights[i, j])))
+    if unranked:
+        # what the SMAA says when the unknown costs are drawn from their wide intervals:
+        # information for the list of options to cost, never a rank
+        key = "pooled" if "pooled" in weight_sets else "uniform"
+        res = smaa2(x, weight_sets[key], types, rng=g)
+        for u in unranked:
+            p1 = float(res.acceptability[ids.index(u["option_id"]), 0])
+            u["first_if_costed"] = p1
+            add(u["option_id"], "first_if_costed:pooled", p1)
 
-    total = sum(o.capex_usd for o in options)
+    ranked_opts = [options[i] for i in keep]
+    total = sum(o.capex_usd for o in ranked_opts)
     budget = float(budget_usd if budget_usd is not None else
                    params.values.get("budget_share_capex", 0.5) * total)
-    vals = [central[o.option_id]["npv_usd"] for o in options]
-    pf = select_portfolio(ids, vals, [o.capex_usd for o in options], budget,
-                          groups=exclusive_groups(options), must_include=must_include)
+    vals = [central[o.option_id]["npv_usd"] for o in ranked_opts]
+    pf = select_portfolio(rids, vals, [o.capex_usd for o in ranked_opts], budget,
+                          groups=exclusive_groups(ranked_opts),
+                          must_include=[m for m in must_include if m in rids])
     return dict(
         options=[{"city_id": city_id, **o.as_row()} for o in options],
         appraisal=rows, rank_acceptability=ra, central_weights=cw,
         portfolio=dict(city_id=city_id, selected=list(pf.selected), value_usd=pf.value,
                        cost_usd=pf.cost_usd, budget_usd=pf.budget_usd, objective="npv_usd"),
-        criteria=crit, n_samples=n, flags=flags)
+        criteria=crit, n_samples=n, flags=flags, unranked=unranked)
+
+
+def breakeven_capex(option: Option, params: AppraisalParameters) -> float:
+    """The capital cost [USD] at which the option's central NPV is 0: (PV(B) − PV(opex)) /
+    PV(capex schedule per USD) — what its cost would have to stay below to pay. Negative when
+    the operating costs alone exceed the benefits."""
+    import dataclasses
+
+    m0, m1 = (appraise_option(dataclasses.replace(option, capex_usd=c, capex_low=None,
+                                                  capex_high=None, cost_known=True), params)
+              for c in (0.0, 1.0))
+    per_usd = m1["pv_costs_usd"] - m0["pv_costs_usd"]
+    return float((m0["pv_benefits_usd"] - m0["pv_costs_usd"]) / per_usd)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -9,13 +10,20 @@ from carlcities.errors import AppraisalError
 
 from .options import Effect, Option, spread_effect
 
-__all__ = ["BAU", "options_from_growth"]
+__all__ = ["BAU", "COST_NEEDS", "options_from_growth"]
 
 BAU = "bau_sprawl"
 
 
+#: what would have to be known to cost a growth policy
+COST_NEEDS = ("cost of planning and enforcing the policy (plans, development control staff), "
+              "trunk infrastructure and service extension per hectare of new land by urban "
+              "form, and land acquisition or compensation where building is restricted")
+
+
 def options_from_growth(rows: Iterable[Mapping[str, Any]], *, start_year: int = 2025,
-                        lifetime_yr: float = 30.0, uncertainty: float = 0.3) -> list[Option]:
+                        lifetime_yr: float = 30.0, uncertainty: float = 0.3,
+                        unknown_capex: tuple[float, float] = (1e5, 1e8)) -> list[Option]:
     """Growth scenarios as options, valued against the ``bau_sprawl`` scenario.
 
     Each row: ``scenario_id``, ``name_en``, ``name_ru``, ``land_take_ha`` [ha of new built-up
@@ -25,7 +33,10 @@ def options_from_growth(rows: Iterable[Mapping[str, Any]], *, start_year: int = 
     Effects are BAU minus scenario (avoided land take [ha], avoided exposure [persons],
     avoided emissions [t CO2e/yr], avoided EAL [USD/yr]); the avoided emissions and losses
     ramp in over ``lifetime_yr`` (growth happens gradually). Uncertainty: triangular ±
-    ``uncertainty`` × value (assumption). Costs missing from a row are 0 and flagged.
+    ``uncertainty`` × value (assumption). A row without ``capex_usd`` has an **unknown cost**:
+    never 0, but the wide interval ``unknown_capex`` (low, high) [USD], drawn log-uniformly by
+    the Monte Carlo and the SMAA, and the option is not ranked (:func:`..appraise_city`);
+    ``capex_low``/``capex_high`` in a row give an estimated cost its interval.
     The BAU scenario itself is not an option; the options are mutually exclusive.
     """
     rows = list(rows)
@@ -46,12 +57,21 @@ def options_from_growth(rows: Iterable[Mapping[str, Any]], *, start_year: int = 
                 effects[key] = spread_effect(float(base[col]) - float(r[col]), uncertainty)
         if "access_score" in r:
             effects["access_score"] = Effect(float(r["access_score"]))
-        flags = () if "capex_usd" in r else ("costs of planning and regulation not estimated "
-                                             "(set to 0)",)
+        costed = "capex_usd" in r
+        flags = () if costed else ("cost unknown: " + COST_NEEDS,)
+        if costed:
+            capex = float(r["capex_usd"])
+            cost: dict[str, Any] = {}
+            if "capex_low" in r and "capex_high" in r:
+                cost = dict(capex_low=float(r["capex_low"]), capex_high=float(r["capex_high"]))
+        else:
+            lo, hi = unknown_capex
+            capex = math.sqrt(lo * hi)
+            cost = dict(capex_low=lo, capex_high=hi, cost_known=False, cost_needs=COST_NEEDS)
         src = r.get("sources") or ()
         out.append(Option(
             option_id=str(r["scenario_id"]), kind="growth", name_en=str(r["name_en"]),
-            name_ru=str(r["name_ru"]), capex_usd=float(r.get("capex_usd", 0.0)),
+            name_ru=str(r["name_ru"]), capex_usd=capex, **cost,
             opex_usd_yr=float(r.get("opex_usd_yr", 0.0)), lifetime_yr=lifetime_yr,
             start_year=start_year, ramp_yr=lifetime_yr, effects=effects,
             feasibility=float(r.get("feasibility", 1.0)),

@@ -191,6 +191,17 @@ class Option:
         Caveats (e.g. "costs not estimated").
     essentials : tuple of int
         MCR2030 scorecard Essentials the option carries out (used by the recommendations).
+    capex_low, capex_high : float or None
+        Interval of the capital cost [USD]; the Monte Carlo and SMAA draw the capex from it
+        (triangular with mode ``capex_usd`` when the cost is estimated; log-uniform when it is
+        unknown). None: the capex is certain.
+    cost_known : bool
+        False when no estimate of the cost exists: the option then needs a wide interval
+        (``capex_low`` > 0, ``capex_high`` >= 10 × ``capex_low``, ``capex_usd`` their
+        geometric mean) and is never ranked (it goes to the list of options whose cost must
+        be known first, :func:`carlcities.appraisal.appraise_city`).
+    cost_needs : str
+        What would have to be known to cost the option (shown with the unranked options).
     """
 
     option_id: str
@@ -210,6 +221,10 @@ class Option:
     parts: tuple[str, ...] = ()
     flags: tuple[str, ...] = ()
     essentials: tuple[int, ...] = ()
+    capex_low: float | None = None
+    capex_high: float | None = None
+    cost_known: bool = True
+    cost_needs: str = ""
 
     def __post_init__(self) -> None:
         where = f"option {self.option_id}"
@@ -228,11 +243,37 @@ class Option:
             v = getattr(self, k)
             if not 0 <= v <= 1:
                 raise AppraisalError(f"{where}: {k} = {v} must lie in 0-1", fix="rescale to 0-1")
+        lo, hi = self.capex_low, self.capex_high
+        if (lo is None) != (hi is None):
+            raise AppraisalError(f"{where}: give both capex_low and capex_high or neither",
+                                 fix="state the capital cost interval [USD]")
+        if lo is not None and hi is not None:
+            if not (math.isfinite(lo) and math.isfinite(hi) and 0 <= lo <= self.capex_usd <= hi):
+                raise AppraisalError(
+                    f"{where}: capex interval {lo}-{hi} must be finite, >= 0 and contain "
+                    f"capex_usd = {self.capex_usd}", fix="give capex_low <= capex_usd <= "
+                    "capex_high")
+        if not self.cost_known:
+            if lo is None or hi is None or not (lo > 0 and hi >= 10 * lo):
+                raise AppraisalError(
+                    f"{where}: an unknown cost needs a wide interval (capex_low > 0, "
+                    "capex_high >= 10 x capex_low), never 0",
+                    fix="give the range a cost could plausibly take, and cost_needs")
         bad = sorted(set(self.effects) - set(EFFECT_KEYS))
         if bad:
             raise AppraisalError(f"{where}: unknown effect(s) {', '.join(bad)}",
                                  fix=f"use {', '.join(EFFECT_KEYS)}")
         object.__setattr__(self, "effects", dict(self.effects))
+
+    def capex_samples(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        """``n`` draws of the capital cost [USD]: log-uniform over the interval when the cost
+        is unknown, triangular (mode ``capex_usd``) when estimated, else fixed."""
+        lo, hi = self.capex_low, self.capex_high
+        if lo is None or hi is None or hi == lo:
+            return np.full(n, float(self.capex_usd))
+        if not self.cost_known:
+            return np.exp(rng.uniform(math.log(lo), math.log(hi), n))
+        return rng.triangular(lo, self.capex_usd, hi, n)
 
     def effect(self, key: str) -> float:
         """Central full-uptake value of an effect (0 when the option has none)."""
@@ -251,7 +292,9 @@ class Option:
                     effects=json.dumps({k: {"value": e.value, "low": e.low, "high": e.high,
                                             "sd": e.sd, "dist": e.dist}
                                         for k, e in self.effects.items()}),
-                    sources="; ".join(self.sources), flags="; ".join(self.flags))
+                    sources="; ".join(self.sources), flags="; ".join(self.flags),
+                    capex_low_usd=self.capex_low, capex_high_usd=self.capex_high,
+                    cost_known=self.cost_known, cost_needs=self.cost_needs)
 
 
 def spread_effect(value: float, share: float, stream: tuple[float, ...] | None = None) -> Effect:
@@ -331,7 +374,26 @@ def combine(options: Sequence[Option], option_id: str, *, name_en: str | None = 
         mechanism="package: " + "; ".join(o.mechanism or o.name_en for o in options),
         parts=tuple(o.option_id for o in options),
         flags=tuple(dict.fromkeys(f for o in options for f in o.flags)),
-        essentials=tuple(sorted({e for o in options for e in o.essentials})))
+        essentials=tuple(sorted({e for o in options for e in o.essentials})),
+        **_package_interval(options, capex, shared_cost_saving))
+
+
+def _package_interval(options: Sequence[Option], capex: float, s: float) -> dict[str, Any]:
+    """Capex interval of a package: the parts' bounds added with the same cost-sharing rule;
+    unknown when any part's cost is unknown."""
+    if all(o.capex_low is None for o in options):
+        return {}
+    los = [o.capex_low if o.capex_low is not None else o.capex_usd for o in options]
+    his = [o.capex_high if o.capex_high is not None else o.capex_usd for o in options]
+    lo = sum(los) - s * (sum(los) - max(los))
+    hi = sum(his) - s * (sum(his) - max(his))
+    known = all(o.cost_known for o in options)
+    needs = "; ".join(o.cost_needs for o in options if not o.cost_known)
+    if not known:
+        capex = math.sqrt(lo * hi)
+        hi = max(hi, 10 * lo)
+    return dict(capex_low=min(lo, capex), capex_high=max(hi, capex), cost_known=known,
+                cost_needs=needs)
 
 
 def _bounds(e: Effect) -> tuple[float, float]:

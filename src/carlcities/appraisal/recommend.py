@@ -142,15 +142,34 @@ def _names(indicator_id: str, given: Mapping[str, tuple[str, str]] | None) -> tu
     return (ind.name_en, ind.name_ru) if ind is not None else (indicator_id, indicator_id)
 
 
+#: templates of the "what to measure next" section (data, not policy)
+MEASURE_NEXT = ("data_gap", "cost_first")
+#: responsible body types, as printed
+BODIES = {"city": ("city administration", "городская администрация"),
+          "ministry": ("national ministry", "профильное министерство"),
+          "utility": ("utility", "коммунальное предприятие")}
+
+
+def _lever(t: Mapping[str, Any], theme: str) -> tuple[tuple[str, str], str]:
+    """(lever (en, ru), body type) of an indicator theme (``levers`` of the template file)."""
+    lv = (t.get("levers") or {})
+    d = lv.get(theme) or lv.get("default") or {"en": "", "ru": "", "body": "city"}
+    return (str(d["en"]), str(d["ru"])), str(d.get("body", "city"))
+
+
 def _rec(rec_id: str, template: str, priority: str, conf: float, words: Mapping[str, Any],
          numbers: Mapping[str, dict[str, Any]], evidence: list[dict[str, Any]],
-         options: Sequence[str], t: Mapping[str, Any], city_id: str | None) -> dict[str, Any]:
+         options: Sequence[str], t: Mapping[str, Any], city_id: str | None, *,
+         lever: tuple[str, str] = ("", ""), body: str = "") -> dict[str, Any]:
+    words = {**words, "lever": lever, "body": BODIES.get(body, (body, body))}
     en, ru = fill(template, words=words, numbers=numbers, templates=t)
     conf = max(0.0, min(1.0, conf))
     return dict(rec_id=rec_id, city_id=city_id, template=template, priority=priority,
                 text_en=en, text_ru=ru, confidence=round(conf, 3),
                 confidence_label=confidence_label(conf), options=list(options),
-                evidence=evidence)
+                evidence=evidence,
+                section="measure_next" if template in MEASURE_NEXT else "policy",
+                lever_en=lever[0], lever_ru=lever[1], body=body)
 
 
 def recommend_city(city_id: str, city_name: tuple[str, str], *,
@@ -193,7 +212,12 @@ def recommend_city(city_id: str, city_name: tuple[str, str], *,
         st = float(r[f"{group}_standing"])
         ind = r["indicator_id"]
         theme = ind.split(".", 1)[0]
-        if st <= rules["gap_pct"]:
+        data_ind = ind in set(t.get("data_indicators") or ())
+        if data_ind and st > rules["gap_pct"]:
+            continue  # good data coverage is no policy strength
+        if st <= rules["gap_pct"] and data_ind:
+            tid, prio = "data_gap", "medium"
+        elif st <= rules["gap_pct"]:
             tid = themes.get(theme, "indicator_gap")
             prio = "high" if st <= rules["high_pct"] or tid != "indicator_gap" else "medium"
         elif st >= rules["strength_pct"] and theme not in themes:
@@ -216,7 +240,8 @@ def recommend_city(city_id: str, city_name: tuple[str, str], *,
             {**city_w, "indicator": _names(ind, indicator_names), "unit": (_unit(unit),
                                                                            _unit(unit))},
             {"value": ev_v, "pct": ev_p, "n_peers": ev_n, "median": ev_m},
-            [ev_v, ev_p, ev_n, ev_m], [], t, city_id))
+            [ev_v, ev_p, ev_n, ev_m], [], t, city_id,
+            lever=_lever(t, theme)[0], body=_lever(t, theme)[1]))
     if appraisal:
         recs += _appraisal_recs(city_id, city_w, appraisal, rules, t)
     opt_by_ess: dict[int, list[str]] = {}
@@ -237,7 +262,8 @@ def recommend_city(city_id: str, city_name: tuple[str, str], *,
         recs.append(_rec(f"{city_id}:scorecard_gap:{n}", "scorecard_gap", prio,
                          max(1.0 - 0.4 * synthetic, 0.1),
                          {**city_w, "essential": (es.name_en, es.name_ru)}, {"share": ev},
-                         [ev], opt_by_ess.get(n, []), t, city_id))
+                         [ev], opt_by_ess.get(n, []), t, city_id,
+                         lever=_lever(t, "scorecard")[0], body=_lever(t, "scorecard")[1]))
     # strengths: the few most marked ones (rules.max_strengths), not every good percentile
     strengths = sorted((r for r in recs if r["template"] == "strength"),
                        key=lambda r: -r["evidence"][1]["value"])
@@ -250,13 +276,39 @@ def recommend_city(city_id: str, city_name: tuple[str, str], *,
 def _appraisal_recs(city_id: str, city_w: Mapping[str, Any], appraisal: Mapping[str, Any],
                     rules: Mapping[str, Any], t: Mapping[str, Any]) -> list[dict[str, Any]]:
     out = []
-    names = {o["option_id"]: (o["name_en"], o["name_ru"]) for o in appraisal["options"]}
+    opts = {o["option_id"]: o for o in appraisal["options"]}
+    names = {k: (o["name_en"], o["name_ru"]) for k, o in opts.items()}
     metric = {(r["option_id"], r["metric"]): r for r in appraisal["appraisal"]}
+    bodies = t.get("bodies") or {}
+    unknown = {u["option_id"] for u in appraisal.get("unranked", ())}
+
+    def m(oid: str, key: str) -> dict[str, Any] | None:
+        r = metric.get((oid, key))
+        if r is None or r["value"] is None or not math.isfinite(r["value"]):
+            return None
+        return _ev(city_id, r["value"], r["unit"], "appraisal", metric=key, option_id=oid)
+
+    def ranges(oid: str) -> dict[str, dict[str, Any]]:
+        """Capital-cost range and the 90 % NPV interval of an option, as evidence items."""
+        cap = _ev(city_id, opts[oid]["capex_usd"], "USD", "options", metric="capex_usd",
+                  option_id=oid)
+        out = {"capex_lo": m(oid, "capex_low_usd") or cap,
+               "capex_hi": m(oid, "capex_high_usd") or cap}
+        lo, hi = m(oid, "npv_p05_usd"), m(oid, "npv_p95_usd")
+        if lo is not None and hi is not None:
+            out.update(npv_lo=lo, npv_hi=hi)
+        return out
+
+    def body(oid: str) -> str:
+        return str(bodies.get(opts[oid].get("kind", ""), "city"))
+
     bcrs = [(r["value"], r["option_id"]) for r in appraisal["appraisal"]
-            if r["metric"] == "bcr" and r["value"] is not None and math.isfinite(r["value"])]
+            if r["metric"] == "bcr" and r["value"] is not None and math.isfinite(r["value"])
+            and r["option_id"] not in unknown]
     if bcrs:
         bcr, oid = max(bcrs)
-        if bcr >= 1:
+        rg = ranges(oid)
+        if bcr >= 1 and "npv_lo" in rg:
             npv = metric[(oid, "npv_usd")]
             p = metric.get((oid, "p_npv_positive"))
             ev_b = _ev(city_id, bcr, "ratio", "appraisal", metric="bcr", option_id=oid)
@@ -267,14 +319,12 @@ def _appraisal_recs(city_id: str, city_w: Mapping[str, Any], appraisal: Mapping[
                                        metric="p_npv_positive", option_id=oid)] if p else [])
             out.append(_rec(f"{city_id}:best_bcr:{oid}", "best_bcr",
                             "high" if bcr >= rules["bcr_high"] else "medium", conf,
-                            {**city_w, "option": names[oid]}, {"bcr": ev_b, "npv": ev_n},
-                            evs, [oid], t, city_id))
+                            {**city_w, "option": names[oid]}, {"bcr": ev_b, "npv": ev_n, **rg},
+                            evs + list(rg.values()), [oid], t, city_id,
+                            lever=names[oid], body=body(oid)))
     firsts = [r for r in appraisal["rank_acceptability"]
-              if r["rank"] == 1 and r.get("profile", "pooled") == "pooled"]
-    # an option whose costs were not estimated (0) ranks high for that reason alone: it is
-    # still reported, one priority step lower and with half the confidence
-    costless = {f.split(":", 1)[0] for f in appraisal.get("flags", ())
-                if "not estimated" in f or "costs 0" in f}
+              if r["rank"] == 1 and r.get("profile", "pooled") == "pooled"
+              and r["option_id"] not in unknown]
     if firsts:
         best = max(firsts, key=lambda r: (r["probability"], r["option_id"]))
         b = float(best["probability"])
@@ -283,13 +333,24 @@ def _appraisal_recs(city_id: str, city_w: Mapping[str, Any], appraisal: Mapping[
                  metric="rank_acceptability_1", option_id=oid)
         prio = "high" if b >= rules["prob_high"] else \
             "medium" if b >= rules["prob_medium"] else "low"
-        conf = b
-        if oid in costless:
-            prio = {"high": "medium", "medium": "low"}.get(prio, "low")
-            conf = b / 2
-        out.append(_rec(f"{city_id}:first_rank:{oid}", "first_rank", prio, conf,
-                        {**city_w, "option": names[oid]}, {"prob": ev}, [ev], [oid], t,
-                        city_id))
+        rg = ranges(oid)
+        if "npv_lo" in rg:
+            out.append(_rec(f"{city_id}:first_rank:{oid}", "first_rank", prio, b,
+                            {**city_w, "option": names[oid]}, {"prob": ev, **rg},
+                            [ev, *rg.values()], [oid], t, city_id, lever=names[oid],
+                            body=body(oid)))
+    for u in appraisal.get("unranked", ()):
+        oid = u["option_id"]
+        be, p1 = m(oid, "breakeven_capex_usd"), m(oid, "first_if_costed:pooled")
+        lo, hi = m(oid, "capex_low_usd"), m(oid, "capex_high_usd")
+        if be is None or p1 is None or lo is None or hi is None:
+            continue
+        p1 = dict(p1, value=round(100 * p1["value"], 1), unit="%")
+        out.append(_rec(f"{city_id}:cost_first:{oid}", "cost_first", "medium", 1.0,
+                        {**city_w, "option": names[oid], "needs": (u["needs"], u["needs"])},
+                        {"breakeven": be, "prob": p1, "capex_lo": lo, "capex_hi": hi},
+                        [be, p1, lo, hi], [oid], t, city_id, lever=names[oid],
+                        body=body(oid)))
     return out
 
 
@@ -309,8 +370,10 @@ def recommend_region(appraisals: Mapping[str, Mapping[str, Any]], *,
     names: dict[str, tuple[str, str]] = {}
     for _cid, a in appraisals.items():
         names.update({o["option_id"]: (o["name_en"], o["name_ru"]) for o in a["options"]})
+        unknown = {u["option_id"] for u in a.get("unranked", ())}
         firsts = [r for r in a["rank_acceptability"]
-                  if r["rank"] == 1 and r.get("profile", "pooled") == "pooled"]
+                  if r["rank"] == 1 and r.get("profile", "pooled") == "pooled"
+                  and r["option_id"] not in unknown]
         if firsts:
             tops[max(firsts, key=lambda r: (r["probability"], r["option_id"]))["option_id"]] += 1
     n_c = len(appraisals)
@@ -321,11 +384,12 @@ def recommend_region(appraisals: Mapping[str, Mapping[str, Any]], *,
         ev_n = _ev(None, n_c, "count", "rank_acceptability", metric="cities_appraised")
         recs.append(_rec(f"region:region_first:{oid}", "region_first", "medium", cnt / n_c,
                          {"option": names[oid]}, {"count": ev_c, "n_cities": ev_n},
-                         [ev_c, ev_n], [oid], t, None))
+                         [ev_c, ev_n], [oid], t, None, lever=names[oid], body="ministry"))
     gaps: Counter[str] = Counter()
     cities_with: Counter[str] = Counter()
+    data_ind = set(t.get("data_indicators") or ())
     for r in benchmark_rows:
-        if r.get("peer_standing") is None:
+        if r.get("peer_standing") is None or r["indicator_id"] in data_ind:
             continue
         cities_with[r["indicator_id"]] += 1
         if r["peer_standing"] <= rules["gap_pct"]:
@@ -337,5 +401,7 @@ def recommend_region(appraisals: Mapping[str, Mapping[str, Any]], *,
         ev_n = _ev(None, cities_with[ind], "count", "benchmark", metric=f"{ind}:cities")
         recs.append(_rec(f"region:region_gap:{ind}", "region_gap", "medium",
                          cnt / cities_with[ind], {"indicator": _names(ind, indicator_names)},
-                         {"count": ev_c, "n_cities": ev_n}, [ev_c, ev_n], [], t, None))
+                         {"count": ev_c, "n_cities": ev_n}, [ev_c, ev_n], [], t, None,
+                         lever=_lever(t, ind.split(".", 1)[0])[0],
+                         body=_lever(t, ind.split(".", 1)[0])[1]))
     return recs

@@ -130,8 +130,13 @@ def _interval(summary: Mapping[str, Any], key: str, sub: str, central: float
 
 
 def resilience_option_effects(option: ResilienceSpec, risk_summary: Mapping[str, Any], *,
-                              start_year: int = 2026) -> Option:
+                              start_year: int = 2026,
+                              unknown_capex: tuple[float, float] | None = None) -> Option:
     """An :class:`Option` with avoided losses and fatalities of one city.
+
+    ``unknown_capex`` (low, high) [USD]: the wide interval used when the cost cannot be
+    sized (no floor area or population in the summary); the option is then not ranked.
+    Cost intervals of the library (``capex_low``/``capex_high`` per unit) scale like the capex.
 
     Each mechanism effect of the library avoids ``reduction × coverage`` of one risk quantity;
     the option's central effect is the sum over its mechanism effects. Bounds: the reduction's
@@ -232,18 +237,32 @@ def resilience_option_effects(option: ResilienceSpec, risk_summary: Mapping[str,
         scale = cov * sum(float(floor[k]) for k in _match(floor, typs))
         if scale == 0:
             flags.append("no floor area of the treated typologies in the risk summary: "
-                         "capex 0")
+                         "cost unknown")
     else:
         scale = float(risk_summary.get("population") or 0.0)
         if scale == 0:
-            flags.append("no population in the risk summary: costs 0")
+            flags.append("no population in the risk summary: cost unknown")
+    interval: dict[str, Any] = {}
+    if scale == 0 and basis != "fixed":
+        # the cost cannot be sized: a wide interval, never 0, and the option is not ranked
+        lo, hi = unknown_capex if unknown_capex else (1e4, 1e8)
+        interval = dict(capex_low=lo, capex_high=hi, cost_known=False,
+                        cost_needs=("floor area of the treated building types"
+                                    if basis == "per_m2" else "population served"))
+        capex = math.sqrt(lo * hi)
+    else:
+        capex = float(cost.get("capex", 0.0)) * scale
+        if "capex_low" in cost and "capex_high" in cost:
+            interval = dict(capex_low=float(cost["capex_low"]) * scale,
+                            capex_high=float(cost["capex_high"]) * scale)
     return Option(
         option_id=option.id, kind="resilience", name_en=s["name_en"], name_ru=s["name_ru"],
-        capex_usd=float(cost.get("capex", 0.0)) * scale,
+        capex_usd=capex,
         opex_usd_yr=float(cost.get("opex", 0.0)) * scale,
         lifetime_yr=float(s["lifetime_yr"]), start_year=start_year,
         ramp_yr=float(s.get("ramp_yr", 0.0)), effects=effects,
         feasibility=float(s.get("feasibility", 1.0)),
         institutional_capacity=float(s.get("institutional_capacity", 1.0)),
         sources=tuple(s["sources"]), mechanism=str(s["mechanism"]),
-        flags=tuple(flags), essentials=tuple(int(x) for x in s.get("essentials") or ()))
+        flags=tuple(flags), essentials=tuple(int(x) for x in s.get("essentials") or ()),
+        **interval)

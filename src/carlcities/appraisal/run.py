@@ -142,6 +142,11 @@ def run_appraisal(con, cfg, catalog, run_id: str) -> dict[str, Any]:
     for i, cid in enumerate(cities):
         city = catalog.get(cid)
         params = load_parameters(city.country_iso3, discount_rate=cfg.appraisal.discount_rate)
+        pop = city.population_at(last)[0]
+        # the wide interval of an unknown cost [USD]: shares of the city's annual GDP
+        gdp = pop * params.values["gdp_per_capita_usd"]
+        lo_hi = params.ranges.get("unknown_cost_share_gdp", (1e-4, 1e-2))
+        unknown = (lo_hi[0] * gdp, lo_hi[1] * gdp)
         opts = []
         acts = sorted(records(study.ghg_actions(cid)), key=lambda a: a["action_id"])
         if acts:
@@ -149,7 +154,7 @@ def run_appraisal(con, cfg, catalog, run_id: str) -> dict[str, Any]:
         summ = summaries.get(cid)
         if summ:
             for s in specs:
-                o = resilience_option_effects(s, summ)
+                o = resilience_option_effects(s, summ, unknown_capex=unknown)
                 avoided = [o.effects[k].value for k in ("avoided_eal_usd_yr",
                                                         "avoided_fatalities_yr")
                            if k in o.effects]
@@ -161,7 +166,7 @@ def run_appraisal(con, cfg, catalog, run_id: str) -> dict[str, Any]:
             # emissions, EAL): the carbon library's urban-form action would count it twice
             opts = [o for o in opts if o.mechanism != "urban_form"
                     and o.option_id not in URBAN_FORM_ACTIONS]
-            opts += options_from_growth(growth)
+            opts += options_from_growth(growth, unknown_capex=unknown)
         if not opts:
             continue
         shares = ess.get(cid, {})
@@ -169,7 +174,6 @@ def run_appraisal(con, cfg, catalog, run_id: str) -> dict[str, Any]:
             es = [shares[e] for e in getattr(o, "essentials", ()) if e in shares]
             if es:
                 opts[k] = dataclasses.replace(o, institutional_capacity=float(np.mean(es)))
-        pop = city.population_at(last)[0]
         budget = cfg.appraisal.budget_share_gdp * pop * params.values["gdp_per_capita_usd"]
         a = appraise_city(opts, params, profiles, np.random.default_rng([seed, i]), city_id=cid,
                           budget_usd=budget, n_samples=cfg.appraisal.smaa_samples)

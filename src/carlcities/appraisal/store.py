@@ -12,7 +12,10 @@
 ``benchmark``           every city's percentile rank per indicator, in the region and among peers;
 ``typology``            the type of each city and the indicators that separate the types;
 ``recommendations``     per city and for the region (``city_id`` = 'region'), with the store
-                        rows each one cites in ``evidence`` (JSON).
+                        rows each one cites in ``evidence`` (JSON); ``section`` is ``policy``
+                        or ``measure_next`` (data gaps, options whose cost must be known
+                        first); policies name their lever and the body type (city,
+                        ministry, utility).
 """
 
 from __future__ import annotations
@@ -60,9 +63,13 @@ CREATE TABLE IF NOT EXISTS typology (
 CREATE TABLE IF NOT EXISTS recommendations (
     run_id VARCHAR, city_id VARCHAR, rec_id VARCHAR, priority VARCHAR, template VARCHAR,
     text_en VARCHAR, text_ru VARCHAR, confidence DOUBLE, confidence_label VARCHAR,
-    options VARCHAR, evidence VARCHAR
+    options VARCHAR, evidence VARCHAR, section VARCHAR, lever_en VARCHAR, lever_ru VARCHAR,
+    body VARCHAR
 );
 """
+#: columns added since the first version of a table (older stores get them, NULL)
+ADDED = tuple(("recommendations", c, "VARCHAR") for c in ("section", "lever_en", "lever_ru",
+                                                          "body"))
 
 TABLES = ("options", "appraisal", "rank_acceptability", "central_weights", "portfolio",
           "benchmark", "typology", "recommendations")
@@ -81,13 +88,14 @@ _COLS = {
                   "peer_standing", "n_region", "n_peer", "peer_median", "region_median"),
     "typology": ("run_id", "city_id", "type", "k", "silhouette", "separating"),
     "recommendations": ("run_id", "city_id", "rec_id", "priority", "template", "text_en",
-                        "text_ru", "confidence", "confidence_label", "options", "evidence"),
+                        "text_ru", "confidence", "confidence_label", "options", "evidence",
+                        "section", "lever_en", "lever_ru", "body"),
 }
 
 
 def ensure_tables(con) -> None:
     """Create the appraisal tables if they do not exist (idempotent)."""
-    apply_ddl(con, DDL)
+    apply_ddl(con, DDL, ADDED)
 
 
 def _cell(v: Any) -> Any:

@@ -18,6 +18,7 @@ from carlcities.carbon.allocate import allocate
 from carlcities.carbon.factors import GWP_REFERENCE
 from carlcities.carbon.inventory import SECTOR_IDS, compute_inventory
 from carlcities.carbon.macc import macc
+from carlcities.carbon.national import city_caps, group_totals, scale_activity
 from carlcities.carbon.parameters import load_parameters
 from carlcities.carbon.pathways import SCENARIOS, pathway
 
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 
 __all__ = ["CarbonResult", "compute_city_carbon", "METHOD_VERSION"]
 
-METHOD_VERSION = "carbon@1"
+METHOD_VERSION = "carbon@2"  # 2: proxies capped by the national totals (carbon.national)
 SECTOR_STEP = 5  # sub-sector values of the pathways every SECTOR_STEP years
 
 
@@ -124,6 +125,25 @@ def compute_city_carbon(city, grid, epochs_data: Mapping[int, EpochData],
     prov.extend(act.provenance)
     # --- inventory -------------------------------------------------------------------------
     inv = compute_inventory(act, city, P, gwp=gwp, chp_method=chp)
+    # top-down consistency: no group above the city's share of the national total
+    caps = city_caps(city, base_year)
+    got = group_totals(inv.rows)
+    factors = {g: c["cap_t"] / got[g] for g, c in caps.items() if got[g] > c["cap_t"] > 0}
+    national = []
+    for g, c in caps.items():
+        national.append(dict(step="national_constraint", group=g, bottom_up_t=got[g],
+                             cap_t=c["cap_t"], national_t=c["national_t"],
+                             national_year=c["year"], share_max=c["share_max"],
+                             factor=factors.get(g, 1.0), source=c["source"][:200]))
+    if factors:
+        act = scale_activity(act, factors)
+        inv = compute_inventory(act, city, P, gwp=gwp, chp_method=chp)
+        after = group_totals(inv.rows)
+        inv.notes.append("national constraint (carbon.national): " + "; ".join(
+            f"{g} {got[g]:,.0f} → {after[g]:,.0f} t CO2e (cap {caps[g]['cap_t']:,.0f}, "
+            f"{100 * caps[g]['share_max']:.0f} % of the national total shared by the "
+            f"country's catalogue cities by population)" for g in sorted(factors)))
+    prov.extend(national)
     prov.append(dict(step="inventory", notes=inv.notes))
     src = "GPC BASIC from carbon_parameters.csv proxies" + (
         f"; user activity {user_activity}" if user_activity else "") + (

@@ -143,15 +143,20 @@ def calibrate_cmd(
                                      "fields per event."),
     seed: int = typer.Option(0, "--seed", help="Seed of the ground-motion fields."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    write: bool = typer.Option(False, "--write", help="Also write the packaged table read by "
+                               "the report (risk/data/calibration_results.csv)."),
 ) -> None:
     """Replay the region's damaging earthquakes on the exposure of their time: modelled deaths
     and collapses (5-95 %) beside the recorded ranges and the USGS PAGER estimate."""
-    from ..risk.calibration import FACTOR, calibration_table
+    from ..risk.calibration import FACTOR, RESULT_COLUMNS, RESULTS_PATH, calibration_table
 
     try:
         df = calibration_table(events, realisations=realisations, seed=seed)
     except CarlError as exc:
         fail(exc)
+    if write:
+        df[list(RESULT_COLUMNS)].to_csv(RESULTS_PATH, index=False, float_format="%.6g")
+        out_console.print(f"written {RESULTS_PATH}")
     if as_json:
         typer.echo(df.to_json(orient="records", force_ascii=False, indent=2))
         return

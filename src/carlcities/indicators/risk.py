@@ -33,9 +33,11 @@ from carlcities.indicators.registry import IndicatorResult, divide, indicator
 
 __all__: list[str] = []  # indicators are reached through the registry
 
-PSHA = ("classical PSHA over the city's stochastic event set (Gutenberg-Richter area source "
-        "fitted to the earthquake catalogue, Weichert 1980); Boore et al. 2014 on rock "
-        "(Vs30 = 760 m/s)")
+PSHA = ("classical PSHA, mean of an 18-branch logic tree (source model: smoothed seismicity "
+        "with or without moment-balanced fault sources, plus Hindu Kush-Pamir intermediate "
+        "depth; Mmax; b-value); Boore et al. 2014 on rock (Vs30 = 760 m/s); "
+        "eq-source-model 2.0")
+PSHA_FRACTILE = PSHA.replace("mean of", "weighted fractile of")
 EB = ("event-based risk: stochastic event set x exposure x vulnerability with sampled "
       "between- and within-event ground-motion variability (OpenQuake convention, Silva et al. "
       "2014)")
@@ -63,6 +65,18 @@ for _a in (
     ("hazard.eq_pga2475_rock", "Peak ground acceleration on rock, 2,475-year return period",
      "Пиковое ускорение грунта на скальном основании, период повторяемости 2475 лет", "g",
      "risk_pga2475_g", PSHA, "PGA with 2 % probability of exceedance in 50 years [g]"),
+    ("hazard.eq_pga475_rock_p16", "PGA on rock, 475 years, 16 % fractile",
+     "ПУГ на скальном основании, 475 лет, квантиль 16 %", "g", "risk_pga475_p16_g",
+     PSHA_FRACTILE, "16 % fractile hazard curve of the logic tree, read at 475 years [g]"),
+    ("hazard.eq_pga475_rock_p84", "PGA on rock, 475 years, 84 % fractile",
+     "ПУГ на скальном основании, 475 лет, квантиль 84 %", "g", "risk_pga475_p84_g",
+     PSHA_FRACTILE, "84 % fractile hazard curve of the logic tree, read at 475 years [g]"),
+    ("hazard.eq_pga2475_rock_p16", "PGA on rock, 2,475 years, 16 % fractile",
+     "ПУГ на скальном основании, 2475 лет, квантиль 16 %", "g", "risk_pga2475_p16_g",
+     PSHA_FRACTILE, "16 % fractile hazard curve of the logic tree, read at 2475 years [g]"),
+    ("hazard.eq_pga2475_rock_p84", "PGA on rock, 2,475 years, 84 % fractile",
+     "ПУГ на скальном основании, 2475 лет, квантиль 84 %", "g", "risk_pga2475_p84_g",
+     PSHA_FRACTILE, "84 % fractile hazard curve of the logic tree, read at 2475 years [g]"),
     ("hazard.eq_msk475", "Macroseismic intensity, 475-year return period",
      "Макросейсмическая интенсивность, период повторяемости 475 лет", "MSK-64",
      "risk_msk475", "classical PSHA with the Bindi et al. 2011 intensity prediction equation "

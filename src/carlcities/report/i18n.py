@@ -403,6 +403,11 @@ STRINGS.update({
     "risk_deaths_pager": ("deaths today, USGS PAGER empirical model",
                           "погибшие сегодня, эмпирическая модель USGS PAGER"),
     "risk_deaths_then": ("deaths then, whole event", "погибло тогда, всё событие"),
+    "risk_deaths_then_model": ("deaths then, modelled on the exposure of the time (5–95 %)",
+                               "погибло тогда по модели на застройке того времени (5–95 %)"),
+    "risk_within": ("within ×3 of the record", "в пределах ×3 от факта"),
+    "risk_yes": ("yes", "да"),
+    "risk_no": ("no", "нет"),
     "risk_trajectories": ("Risk to 2050", "Риск до 2050 года"),
     "risk_climate": ("climate", "климат"),
     "risk_by_class": ("Buildings by class", "Здания по типам"),
@@ -484,6 +489,15 @@ STRINGS.update({
         "занимает каждое место (первое — самое тёмное)."),
     "recommendations": ("Recommendations", "Рекомендации"),
     "rec_confidence": ("confidence", "уверенность"),
+    "rec_lever": ("lever", "инструмент"),
+    "rec_body": ("responsible", "ответственный"),
+    "cost_unknown": ("cost unknown: not ranked", "стоимость неизвестна: не ранжируется"),
+    "measure_next": ("What to measure next", "Что измерить дальше"),
+    "measure_next_note": (
+        "Gaps in the data and options whose cost must be known before they can be compared: "
+        "not policies, but what to find out first.",
+        "Пробелы в данных и меры, стоимость которых нужно узнать, прежде чем их сравнивать: "
+        "это не политика, а то, что нужно выяснить в первую очередь."),
     "rec_evidence": ("evidence", "основание"),
     "regional_recommendations": ("Regional recommendations", "Региональные рекомендации"),
     "typology": ("Typology of cities", "Типология городов"),

@@ -67,10 +67,23 @@ def load_risk(study: Study, names: dict[str, tuple[str, str, str]]
         elif scn.startswith("trend|"):
             c["trajectories"][(r["indicator_id"], scn.split("|", 1)[1])][int(r["epoch"])] = \
                 _num(r["value"])
+    from ..risk.calibration import FACTOR, packaged_results
+
+    replayed = packaged_results()
     for r in records(study.risk_scenarios()):
         cr = out.get(r["city_id"])
         if cr is not None:
-            cr["scenarios"].append({k: v for k, v in r.items() if k != "run_id"})
+            e = {k: v for k, v in r.items() if k != "run_id"}
+            # the same event replayed on the exposure of its time (carlcities risk calibrate)
+            cal = replayed.get(str(e.get("event_id")))
+            if cal is not None:
+                e.update(deaths_then_model=float(cal["deaths"]),
+                         deaths_then_lo=float(cal["deaths_lo"]),
+                         deaths_then_hi=float(cal["deaths_hi"]),
+                         deaths_then_low=float(cal["recorded_low"]),
+                         deaths_then_high=float(cal["recorded_high"]),
+                         deaths_then_within=bool(cal["within"]), calibration_factor=FACTOR)
+            cr["scenarios"].append(e)
     curves = records(study.risk_curves(), ["city_id", "hazard", "curve", "measure", "x",
                                            "annual_rate", "return_period"])
     for r in sorted(curves, key=lambda r: (r["x"] is None, r["x"] or 0.0)):
@@ -166,7 +179,8 @@ def load_appraisal(study: Study) -> dict[str, Any]:
     cities: dict[str, dict[str, Any]] = {}
     for o in opts:
         cid = o["city_id"]
-        c = cities.setdefault(cid, {"options": [], "recommendations": [], "run_id": rid})
+        c = cities.setdefault(cid, {"options": [], "recommendations": [], "measure_next": [],
+                                    "run_id": rid})
         mm = m[(cid, o["option_id"])]
         c["options"].append(dict(
             option_id=o["option_id"], kind=o["kind"], name_en=o["name_en"], name_ru=o["name_ru"],
@@ -177,7 +191,10 @@ def load_appraisal(study: Study) -> dict[str, Any]:
             avoided_fatalities_yr=mm.get("avoided_fatalities_yr"),
             avoided_t_co2e_yr=mm.get("avoided_t_co2e_yr"),
             p_first=first.get((cid, o["option_id"])), ranks=ranks.get((cid, o["option_id"]), []),
-            in_portfolio=o["option_id"] in selected[cid]))
+            in_portfolio=o["option_id"] in selected[cid],
+            cost_unknown=bool(mm.get("cost_unknown")),
+            capex_low_usd=mm.get("capex_low_usd"), capex_high_usd=mm.get("capex_high_usd"),
+            breakeven_capex_usd=mm.get("breakeven_capex_usd")))
     for cid, c in cities.items():
         c["options"].sort(key=lambda o: -(o["p_first"] or 0.0))
         b = budget.get(cid)
@@ -186,13 +203,16 @@ def load_appraisal(study: Study) -> dict[str, Any]:
     for r in recs:
         rec = {k: r[k] for k in ("rec_id", "priority", "text_en", "text_ru", "confidence",
                                  "confidence_label")}
+        rec.update({k: r.get(k) for k in ("lever_en", "lever_ru", "body")})
+        section = r.get("section") or "policy"
         rec["options"] = r["options"]
         rec["evidence"] = r["evidence"]
         if r["city_id"] == "region":
             region.append(rec)
         else:
-            cities.setdefault(r["city_id"], {"options": [], "recommendations": [],
-                                             "run_id": rid})["recommendations"].append(rec)
+            c = cities.setdefault(r["city_id"], {"options": [], "recommendations": [],
+                                                 "measure_next": [], "run_id": rid})
+            c["measure_next" if section == "measure_next" else "recommendations"].append(rec)
     typology = [dict(city_id=r["city_id"], type=r["type"], k=r["k"],
                      silhouette=r["silhouette"], separating=r["separating"])
                 for r in typ]

@@ -38,10 +38,16 @@ import yaml
 
 from carlcities.errors import HazardError
 
-__all__ = ["CalibrationEvent", "Settlement", "DEFAULT_PATH", "load_calibration_events",
-           "event_exposure", "replay", "calibration_table", "FACTOR"]
+__all__ = ["CalibrationEvent", "Settlement", "DEFAULT_PATH", "RESULTS_PATH",
+           "load_calibration_events", "event_exposure", "event_rupture", "replay",
+           "calibration_table", "packaged_results", "RESULT_COLUMNS", "FACTOR"]
 
 DEFAULT_PATH = Path(__file__).with_name("data") / "calibration_events.yaml"
+#: the packaged table of ``carlcities risk calibrate --write`` (read by the report)
+RESULTS_PATH = Path(__file__).with_name("data") / "calibration_results.csv"
+RESULT_COLUMNS = ("event", "exposure_year", "city_scale", "deaths", "deaths_lo", "deaths_hi",
+                  "collapses", "collapses_lo", "collapses_hi", "destroyed_equiv", "pager",
+                  "recorded_low", "recorded_high", "ratio", "within")
 #: modelled deaths within [low / FACTOR, high × FACTOR] of the recorded range pass
 FACTOR = 3.0
 
@@ -81,6 +87,8 @@ class CalibrationEvent:
     source: str
     country_iso3: str | None = None
     not_shaking: str | None = None
+    #: finite rupture: {strike_deg, length_km (default Wells & Coppersmith 1994), source}
+    rupture: dict[str, Any] | None = None
 
 
 def _num(path, where, key, v, lo=-math.inf, hi=math.inf) -> float:
@@ -174,7 +182,20 @@ def load_calibration_events(path: str | Path | None = None) -> tuple[
         if r.get("time") not in indoor:
             raise HazardError(f"{where}: time {r.get('time')!r} has no indoor share",
                               path=path, fix=f"use one of {sorted(indoor)}")
-        events.append(CalibrationEvent(
+        rup = r.get("rupture")
+        if rup is not None:
+            if not isinstance(rup, dict) or "strike_deg" not in rup or not rup.get("source"):
+                raise HazardError(f"{where}: rupture needs strike_deg and source", path=path,
+                                  fix="give rupture: {strike_deg: ..., source: ...}")
+            rup = dict(rup, strike_deg=_num(path, where, "rupture.strike_deg",
+                                            rup["strike_deg"], 0, 360))
+            for key, lo, hi in (("centre_lon", -180, 180), ("centre_lat", -90, 90)):
+                if key in rup:
+                    rup[key] = _num(path, where, f"rupture.{key}", rup[key], lo, hi)
+            if "length_km" in rup:
+                rup["length_km"] = _num(path, where, "rupture.length_km", rup["length_km"],
+                                        0.1, 1500)
+        events.append(CalibrationEvent(rupture=rup,
             id=str(r["id"]), exposure_year=int(r["exposure_year"]), time=str(r["time"]),
             city_scale=bool(r.get("city_scale", False)), deaths=dict(d),
             collapses=r.get("collapses"), settlements=tuple(setts),
@@ -225,31 +246,54 @@ def event_exposure(ev: CalibrationEvent, ppb: dict[str, float], indoor: dict[str
     return expo, vs, res
 
 
+def event_rupture(ev: CalibrationEvent):
+    """The event's :class:`~carlcities.risk.losses.LineRupture` (centred on the epicentre, along
+    the recorded strike, length given or from Wells & Coppersmith 1994), or None (point)."""
+    from carlcities.risk.losses import LineRupture, wells_coppersmith_length_km
+
+    if not ev.rupture:
+        return None
+    length = float(ev.rupture.get("length_km") or wells_coppersmith_length_km(ev.magnitude))
+    return LineRupture(float(ev.rupture.get("centre_lon", ev.lon)),
+                       float(ev.rupture.get("centre_lat", ev.lat)),
+                       float(ev.rupture["strike_deg"]), length)
+
+
 def replay(ev: CalibrationEvent, ppb: dict[str, float], indoor: dict[str, float], *,
-           realisations: int = 200, seed: int = 0, models=None) -> dict[str, Any]:
-    """Modelled deaths and collapses of one event on its exposure (module docstring)."""
+           realisations: int = 200, seed: int = 0, models=None,
+           casualty: dict[str, Any] | None = None, finite_fault: bool = True
+           ) -> dict[str, Any]:
+    """Modelled deaths and collapses of one event on its exposure (module docstring).
+
+    ``casualty``: keyword arguments of
+    :func:`~carlcities.risk.vulnerability.carl_casualty_curves` (``imt``, ``scale``, ``beta``,
+    ``collapse``) to try other values than the calibrated ones; ``finite_fault=False``
+    replays every event as a point source."""
     from carlcities.risk.historic import HistoricEvent, scenario_intensity_at
     from carlcities.risk.losses import CurveSet, EventSet, scenario_losses
     from carlcities.risk.pager import expected_fatalities, load_pager_models
     from carlcities.risk.sites import ground_motion_fn
-    from carlcities.risk.vulnerability import carl_collapse_curves, load_default_models
+    from carlcities.risk.vulnerability import carl_casualty_curves, load_default_models
 
     models = models or load_default_models()
     expo, vs, residents = event_exposure(ev, ppb, indoor)
     st = models["structural"]
-    oc = models["occupants"]
-    col = carl_collapse_curves()
+    cas = dict(casualty or {})
+    cimt = str(cas.get("imt", "SA(1.0)"))
+    oc, col = carl_casualty_curves(**cas)
     loss_c = CurveSet.from_functions({t: st[t] for t in expo.taxonomies})
     fat_c = CurveSet.from_functions({t: oc[t] for t in expo.taxonomies})
     col_c = CurveSet.from_functions({t: col[t] for t in expo.taxonomies})
+    rup = event_rupture(ev) if finite_fault else None
     one = EventSet(event_id=np.array([0]), rate=np.array([0.0]),
                    mag=np.array([min(ev.magnitude, 8.5)]), lon=np.array([ev.lon]),
                    lat=np.array([ev.lat]))
     gm = ground_motion_fn("bssa2014")
     tod = "night" if ev.time == "night" else "day"
-    kw = dict(imt="PGA", vs30=vs, n_realisations=realisations, seed=seed, below_min="zero")
-    r = scenario_losses(one, expo, loss_c, gm, fatality_curves=fat_c, time_of_day=tod, **kw)
-    c = scenario_losses(one, expo, col_c, gm, **kw)
+    kw = dict(vs30=vs, n_realisations=realisations, seed=seed, below_min="zero", rupture=rup)
+    r = scenario_losses(one, expo, loss_c, gm, imt=loss_c.imt or "PGA", **kw)
+    c = scenario_losses(one, expo, col_c, gm, imt=cimt, fatality_curves=fat_c,
+                        time_of_day=tod, **kw)
     h = HistoricEvent(id=ev.id, name_en=ev.name_en, name_ru=ev.name_ru,
                       date=_dt.date(ev.exposure_year, 1, 1), magnitude=ev.magnitude,
                       magnitude_type="", magnitude_source="", epicentre_lon=ev.lon,
@@ -264,8 +308,9 @@ def replay(ev: CalibrationEvent, ppb: dict[str, float], indoor: dict[str, float]
     return dict(event=ev.id, name_en=ev.name_en, name_ru=ev.name_ru, magnitude=ev.magnitude,
                 exposure_year=ev.exposure_year, time=ev.time, city_scale=ev.city_scale,
                 population=float(residents.sum()), buildings=float(expo.buildings.sum()),
-                msk_max=float(msk.max()), deaths=r.fatalities_mean,
-                deaths_lo=r.fatalities_interval[0], deaths_hi=r.fatalities_interval[1],
+                msk_max=float(msk.max()), deaths=c.fatalities_mean,
+                deaths_lo=c.fatalities_interval[0], deaths_hi=c.fatalities_interval[1],
+                rupture_km=(rup.length_km if rup else 0.0),
                 collapses=c.buildings_mean, collapses_lo=c.buildings_interval[0],
                 collapses_hi=c.buildings_interval[1], destroyed_equiv=r.buildings_mean,
                 pager=f_pager, recorded_low=float(ev.deaths["low"]),
@@ -288,14 +333,26 @@ def _country(ev: CalibrationEvent) -> str:
 
 
 def calibration_table(path: str | Path | None = None, *, realisations: int = 200,
-                      seed: int = 0, models=None) -> pd.DataFrame:
+                      seed: int = 0, models=None, casualty: dict[str, Any] | None = None,
+                      finite_fault: bool = True) -> pd.DataFrame:
     """One row per event (:func:`replay`), with ``ratio`` = modelled deaths / the recorded
     range's nearest end (1 inside it) and ``within`` = inside [low / 3, high × 3]."""
     events, ppb, indoor, _ = load_calibration_events(path)
-    rows = [replay(e, ppb, indoor, realisations=realisations, seed=seed, models=models)
-            for e in events]
+    rows = [replay(e, ppb, indoor, realisations=realisations, seed=seed, models=models,
+                   casualty=casualty, finite_fault=finite_fault) for e in events]
     df = pd.DataFrame(rows)
     lo, hi, m = df["recorded_low"], df["recorded_high"], df["deaths"]
     df["ratio"] = np.where(m < lo, m / lo, np.where(m > hi, m / hi, 1.0))
     df["within"] = (m >= lo / FACTOR) & (m <= hi * FACTOR)
     return df
+
+
+def packaged_results(path: str | Path | None = None) -> dict[str, dict[str, Any]]:
+    """The packaged calibration table (:data:`RESULTS_PATH`, written by
+    ``carlcities risk calibrate --write`` with 200 fields, seed 0) by event id; {} when the file
+    is absent. The test suite checks it against a fresh :func:`calibration_table`."""
+    p = Path(path) if path else RESULTS_PATH
+    if not p.exists():
+        return {}
+    df = pd.read_csv(p)
+    return {str(r["event"]): r for r in df.to_dict(orient="records")}

@@ -43,7 +43,6 @@ from __future__ import annotations
 import argparse
 import csv
 import hashlib
-import math
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -228,35 +227,44 @@ def model_from_catalogues(paths: tuple[str, ...]) -> SourceModel:
 
 
 def event_set_for(model: SourceModel, lon: float, lat: float, *, radius_km: float = 300.0,
-                  mmin: float = 5.0, mag_step: float = 0.1, depth_km: float = 10.0) -> EventSet:
+                  mmin: float = 5.0, mag_step: float = 0.1, depth_km: float = 10.0,
+                  b: float | None = None, mmax=None, mcap=None) -> EventSet:
     """Point-source events of the cells within ``radius_km`` of (lon, lat).
 
     Each cell's truncated Gutenberg-Richter distribution (regional b, the cell's Mmax, rate of
     M >= mref scaled to M >= mmin) is cut into bins of ``mag_step`` represented by their centre.
-    Raises HazardError when no cell lies within the radius.
+    ``b`` and ``mmax`` (one value per cell of the model) replace the model's (logic-tree
+    branches); ``mcap`` (one value per cell) drops the events above it while keeping the
+    cell's distribution below (events carried by fault sources). Raises HazardError when no
+    cell lies within the radius.
     """
     d = haversine_km(model.lon, model.lat, lon, lat)
     near = d <= radius_km
     if not near.any():
         raise HazardError(f"no seismic source cell within {radius_km:g} km of ({lon:.2f}, "
                           f"{lat:.2f})", fix="widen risk.source_radius_km")
-    b = model.b
-    mags, lons, lats, rates = [], [], [], []
-    for x, y, r_ref, mmax in zip(model.lon[near], model.lat[near], model.rate[near],
-                                 model.mmax[near]):
-        # N(>= m) = A (10^-b m - 10^-b mmax) with N(>= mref) = r_ref
-        A = r_ref / (10 ** (-b * model.mref) - 10 ** (-b * mmax))
-        nb = max(1, int(math.ceil((mmax - mmin) / mag_step - 1e-9)))
-        edges = np.minimum(mmin + mag_step * np.arange(nb + 1), mmax)
-        cum = A * (10 ** (-b * edges) - 10 ** (-b * mmax))
-        br = cum[:-1] - cum[1:]
-        mags.append(0.5 * (edges[:-1] + edges[1:]))
-        rates.append(br)
-        lons.append(np.full(nb, x))
-        lats.append(np.full(nb, y))
-    mag = np.concatenate(mags)
-    return EventSet(mag=mag, lon=np.concatenate(lons), lat=np.concatenate(lats),
-                    depth_km=np.full(mag.size, float(depth_km)), rate=np.concatenate(rates),
+    b = model.b if b is None else float(b)
+    cell_mmax = model.mmax if mmax is None else np.minimum(np.asarray(mmax, float), MMAX_CAP)
+    cell_cap = cell_mmax if mcap is None else np.minimum(np.asarray(mcap, float), cell_mmax)
+    lon_c, lat_c, r_ref = model.lon[near], model.lat[near], model.rate[near]
+    mmax_c, cap = cell_mmax[near], cell_cap[near]
+    # N(>= m) = A (10^-b m - 10^-b mmax) with N(>= mref) = r_ref, cut at cap; bins of
+    # mag_step from mmin, the last one ending at the cell's cap
+    amp = r_ref / (10 ** (-b * model.mref) - 10 ** (-b * mmax_c))
+    nb = np.maximum(1, np.ceil((cap - mmin) / mag_step - 1e-9).astype(int))
+    k = np.arange(int(nb.max()) + 1)
+    edges = np.minimum(mmin + mag_step * k[None, :], cap[:, None])
+    cum = amp[:, None] * (10 ** (-b * edges) - 10 ** (-b * mmax_c[:, None]))
+    br = cum[:, :-1] - cum[:, 1:]
+    use = (k[None, :-1] < nb[:, None]) & (cap[:, None] > mmin)
+    if not use.any():
+        raise HazardError(f"no seismic source cell within {radius_km:g} km of ({lon:.2f}, "
+                          f"{lat:.2f}) above M {mmin:g}", fix="lower risk.mmin")
+    mids = 0.5 * (edges[:, :-1] + edges[:, 1:])
+    rows = np.nonzero(use)[0]
+    mag = mids[use]
+    return EventSet(mag=mag, lon=lon_c[rows], lat=lat_c[rows],
+                    depth_km=np.full(mag.size, float(depth_km)), rate=br[use],
                     rupture_length_km=wells_coppersmith_rld_km(mag))
 
 

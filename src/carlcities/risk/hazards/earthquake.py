@@ -85,12 +85,14 @@ class Earthquake:
 
         p, city = ctx.params, ctx.city
         o = HazardOutcome(intensity_unit="g")
+        from carlcities.risk import psha
+
         cat = p.get("catalogue")
         model = sources.model_from_catalogues(tuple(cat)) if cat else sources.load_source_model()
         try:
-            es = sources.event_set_for(model, city.lon, city.lat,
-                                       radius_km=float(p["source_radius_km"]),
-                                       mmin=float(p["mmin"]))
+            es = psha.central_event_set(city.lon, city.lat,
+                                        radius_km=float(p["source_radius_km"]),
+                                        mmin=float(p["mmin"]), model=model if cat else None)
         except Exception as exc:  # noqa: BLE001 - HazardError: no source near the city
             o.provenance.append({"step": "earthquake", "note": str(exc).splitlines()[0]})
             for k in ("hazard.eq_pga475_rock", "hazard.eq_pga2475_rock", "hazard.eq_msk475",
@@ -100,8 +102,9 @@ class Earthquake:
             o.summary = _summary({}, ctx.fatality_curves)
             return o
         o.provenance.append({"step": "seismic sources", "source": model.source,
-                             "b": model.b, "events": len(es)})
-        _centre_hazard(ctx, es, o)
+                             "b": model.b, "events": len(es),
+                             "method_version": psha.METHOD_VERSION})
+        _centre_hazard(ctx, es, o, model if cat else None)
         eq = _event_based(ctx, es, o)
         o.state["eq"] = eq
         o.eal_by_typology = dict(eq["eal_by_class"])
@@ -139,19 +142,30 @@ def _summary(eq: dict[str, Any], fat_curves) -> dict[str, Any]:
         eq_losses_rp={str(k): v for k, v in eq.get("rp", {}).items()})
 
 
-def _centre_hazard(ctx: HazardContext, es, o: HazardOutcome) -> None:
-    """Classical hazard curves at the city centre on rock: PGA and MSK-64 at 475 and 2475 yr."""
+def _centre_hazard(ctx: HazardContext, es, o: HazardOutcome, model=None) -> None:
+    """Classical hazard at the city centre on rock: PGA at 475 and 2475 yr from the logic
+    tree (mean and 16/84 % fractiles, :mod:`carlcities.risk.psha`), MSK-64 at 475 yr on the
+    central branch's event set."""
+    from carlcities.risk import psha
     from carlcities.risk.seismicity import hazard_curve, level_at_return_period
 
     city = ctx.city
-    pga_levels = np.geomspace(1e-3, 4.0, 80)
     msk_levels = np.arange(3.0, 12.01, 0.05)
-    lam = hazard_curve(es, city.lon, city.lat, "PGA", pga_levels, model=ctx.params["gmpe"],
-                       vs30=ROCK_VS30, rupture="line_random_strike")
+    h = psha.site_hazard(city.lon, city.lat, radius_km=float(ctx.params["source_radius_km"]),
+                         mmin=float(ctx.params["mmin"]), vs30=ROCK_VS30, model=model)
+    pga_levels, lam = h["levels"], h["mean"]
     lam_m = hazard_curve(es, city.lon, city.lat, "MSK", msk_levels, rupture="line_random_strike")
     for key, iid, lv, lm, T, log in (
             ("risk_pga475_g", "hazard.eq_pga475_rock", pga_levels, lam, 475.0, True),
+            ("risk_pga475_p16_g", "hazard.eq_pga475_rock_p16", pga_levels, h["p16"], 475.0,
+             True),
+            ("risk_pga475_p84_g", "hazard.eq_pga475_rock_p84", pga_levels, h["p84"], 475.0,
+             True),
             ("risk_pga2475_g", "hazard.eq_pga2475_rock", pga_levels, lam, 2475.0, True),
+            ("risk_pga2475_p16_g", "hazard.eq_pga2475_rock_p16", pga_levels, h["p16"], 2475.0,
+             True),
+            ("risk_pga2475_p84_g", "hazard.eq_pga2475_rock_p84", pga_levels, h["p84"], 2475.0,
+             True),
             ("risk_msk475", "hazard.eq_msk475", msk_levels, lam_m, 475.0, False)):
         if lm[0] < 1.0 / T:  # even the lowest level is rarer than 1/T: below the range
             o.undefined[iid] = (f"undefined: hazard below {lv[0]:g} "

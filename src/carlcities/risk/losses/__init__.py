@@ -53,9 +53,17 @@ from .engine import (
     scenario_losses,
     stream_blocks,
 )
-from .inputs import LOSS_TYPES, CurveSet, EventSet, epicentral_distance_km
+from .inputs import (
+    LOSS_TYPES,
+    CurveSet,
+    EventSet,
+    LineRupture,
+    epicentral_distance_km,
+    wells_coppersmith_length_km,
+)
 
 __all__ = [
+    "LineRupture", "wells_coppersmith_length_km",
     "CurveSet", "EventSet", "EventLossTable", "EventBasedResult", "ScenarioResult",
     "run_event_based", "scenario_losses", "event_losses_from_intensity", "default_chunk_events",
     "epicentral_distance_km", "LOSS_TYPES", "stream_blocks",

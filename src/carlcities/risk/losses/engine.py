@@ -439,7 +439,8 @@ def scenario_losses(scenario: EventSet | np.ndarray, exposure: Exposure,
                     gm: Callable[..., tuple[Any, Any, Any]] | None = None, *,
                     imt: str | None = None, vs30: Any = None, n_realisations: int = 100,
                     seed: int = 0, fatality_curves: CurveSet | None = None,
-                    time_of_day: str = "night", below_min: str = "clamp") -> ScenarioResult:
+                    time_of_day: str = "night", below_min: str = "clamp",
+                    rupture: Any = None) -> ScenarioResult:
     """Losses of one named scenario (a rupture, or given ground-motion fields).
 
     ``scenario``: an :class:`EventSet` of one event (ground motion from ``gm`` with
@@ -450,6 +451,10 @@ def scenario_losses(scenario: EventSet | np.ndarray, exposure: Exposure,
     Returns :class:`ScenarioResult`: mean loss [USD] and its 5–95 % interval across
     realisations, fatalities [persons], equivalent completely damaged buildings, per-site
     mean loss ratio [-] (for maps) and clamp counts.
+
+    ``rupture``: an object with ``rjb_km(site_lon, site_lat)`` (e.g. :class:`LineRupture`)
+    giving the Joyner–Boore distance of a finite rupture; default the epicentral distance
+    (point source).
 
     References: Silva et al. (2014) (scenario risk in OpenQuake).
     """
@@ -462,7 +467,9 @@ def scenario_losses(scenario: EventSet | np.ndarray, exposure: Exposure,
             raise RiskInputError("a scenario rupture needs one event, a gm model and an imt",
                                  fix="pass EventSet of one event with gm=... and imt=...")
         v30 = _vs30_sites(vs30, A)
-        rjb = epicentral_distance_km(scenario.lon, scenario.lat, A.site_lon, A.site_lat)
+        rjb = (epicentral_distance_km(scenario.lon, scenario.lat, A.site_lon, A.site_lat)
+               if rupture is None else
+               np.asarray(rupture.rjb_km(A.site_lon, A.site_lat), float).reshape(1, ns))
         m, t, p = _check_gm(*gm(imt, scenario.mag, rjb, v30), 1, ns)
         nreal = max(n_realisations, 1)
         use = n_realisations > 0

@@ -59,7 +59,8 @@ def _truncated_sf(z, trunc: float):
 
 def hazard_curve(event_set: EventSet, site_lon: float, site_lat: float, imt: str, levels, *,
                  model: str = "bssa2014", vs30: float = 760.0, rupture: str = "point",
-                 truncation: float = TRUNCATION_SIGMA, mechanism: str = "unspecified"):
+                 truncation: float = TRUNCATION_SIGMA, mechanism: str = "unspecified",
+                 return_poe: bool = False):
     """Annual exceedance rate λ(x) = Σₑ rateₑ · P(IM > x | e) at one site [1/yr].
 
     Spectral IMTs ("PGA", "SA(0.3)", "SA(0.6)", "SA(1.0)") [g] use the ground-motion model
@@ -72,7 +73,9 @@ def hazard_curve(event_set: EventSet, site_lon: float, site_lat: float, imt: str
 
     Returns
     -------
-    ndarray of λ(levels) [1/yr], monotone non-increasing in the level.
+    ndarray of λ(levels) [1/yr], monotone non-increasing in the level; with
+    ``return_poe=True`` the matrix P(IM > x | e) (n_events × n_levels) instead, so that
+    logic-tree branches that differ only in their rates share it (λ = rate @ P).
     """
     x = np.asarray(levels, dtype=float)
     if x.ndim != 1 or x.size < 2 or np.any(np.diff(x) <= 0):
@@ -93,6 +96,8 @@ def hazard_curve(event_set: EventSet, site_lon: float, site_lat: float, imt: str
         sig = np.sqrt(tau**2 + phi**2)[:, 0]
         z = (np.log(x)[None, :] - mean_ln[:, 0][:, None]) / sig[:, None]
     p = _truncated_sf(z, truncation)
+    if return_poe:
+        return p
     return (event_set.rate[:, None] * p).sum(axis=0)
 
 
