@@ -18,7 +18,7 @@ STAGES = [
     {"io", "network", "fetch", "inputs"},
     {"indicators"},
     {"engines", "risk", "carbon", "scenarios", "scorecard", "store"},
-    {"results"},
+    {"results", "coverage"},
     {"appraisal"},
     # the demo region writes inputs with the engines' own science (terrain, mudflow fans):
     # it sits above them, and only the conductor and the command line call it

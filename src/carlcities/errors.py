@@ -268,5 +268,18 @@ class DestinationError(FetchError):
     """The destination folder cannot be created or written (permissions, full disk, ...)."""
 
 
+class CredentialError(FetchError):
+    """A publisher that asks for a login (NASA Earthdata, the EOG night-lights portal, ...)
+    got none, or refused the one given (HTTP 401/403). The message names the environment
+    variables or the ``~/.netrc`` machine that are read, and the publisher's sign-up page;
+    the credential itself is never written to a message, a log or the manifest."""
+
+
+class ProductFileError(FetchError):
+    """A downloaded file is not what the product publishes (not a GeoTIFF, not a ZIP, not
+    the JSON of a point service): it is kept aside, and the message names the product."""
+
+
 __all__ += ["DataSourceError", "UnknownProductError", "FetchError", "DownloadError",
-            "RemoteNotFoundError", "ChecksumError", "DestinationError"]
+            "RemoteNotFoundError", "ChecksumError", "DestinationError", "CredentialError",
+            "ProductFileError"]

@@ -118,3 +118,59 @@ def fetch_cmd(
               f"already current → {dest}", soft_wrap=True)
     out_console.print(f"configuration: {r.config_path}", soft_wrap=True)
     out_console.print(f"run: carlcities run --config {r.config_path} --out out/", soft_wrap=True)
+
+
+@data_app.command("check")
+def check_cmd(
+    config: Path = typer.Option(..., "--config", "-c", help="The study configuration, e.g. "
+                                "data/carlcities-data.yaml written by `data fetch`."),
+    cities: str | None = typer.Option(None, "--cities", help="Comma-separated city ids "
+                                      "(default: the configuration's cities)."),
+) -> None:
+    """What the configured data will measure, before any computation: for each city, each
+    input role (present, stood in by a fallback, or missing), the engines that will run,
+    and what this study could not measure with the product that would add it.
+
+      carlcities data check --config data/carlcities-data.yaml
+    """
+    from ..config import load_config
+    from ..coverage import coverage
+
+    try:
+        cfg = load_config(config)
+        cov = coverage(cfg, split_list(cities))
+    except CarlError as exc:
+        fail(exc)
+    out_console.print(render_coverage(cov), soft_wrap=True)
+
+
+def render_coverage(cov) -> str:  # type: ignore[no-untyped-def]
+    """The matrix as text: roles × cities, engines × cities, then what is not measured."""
+    from ..coverage import ROLES
+
+    mark = {"present": "yes", "fallback": "fallback", "missing": "-"}
+    ids = [c.city_id for c in cov.cities]
+    w = max([len(i) for i in ids] + [9])
+    lines = [f"coverage of the configured data ({cov.source}) / покрытие данными",
+             "", f"{'input role':<22}" + "".join(f"{i:>{w + 2}}" for i in ids)]
+    for info in ROLES:
+        lines.append(f"{info.role:<22}" + "".join(
+            f"{mark[c.roles[info.role]]:>{w + 2}}" for c in cov.cities))
+    lines += ["", f"{'engine':<22}" + "".join(f"{i:>{w + 2}}" for i in ids)]
+    for name in cov.cities[0].engines if cov.cities else []:
+        lines.append(f"{name:<22}" + "".join(
+            f"{c.engines[name].split(':')[0]:>{w + 2}}" for c in cov.cities))
+    for c in cov.cities:
+        if c.error:
+            lines.append(f"{c.city_id}: the run stops: {c.error}")
+    lines += ["", "what this study could not measure, and how to add it / "
+              "что исследование не может измерить и как это добавить"]
+    nm = cov.not_measured()
+    if not nm:
+        lines.append("  nothing: every role is there or has a fallback")
+    for role, (cs, inds, prods) in nm.items():
+        how = ("carlcities data fetch --products " + ",".join(prods)) if prods else \
+            f"give data.{role} by hand"
+        lines.append(f"  {role} ({', '.join(cs)}): {len(inds)} indicators, e.g. "
+                     f"{', '.join(inds[:3])} → {how}")
+    return "\n".join(lines)

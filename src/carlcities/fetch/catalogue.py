@@ -18,9 +18,10 @@ import yaml
 
 from ..errors import DataSourceError, UnknownProductError
 
-__all__ = ["GHSL_COLS", "GHSL_LEFT", "GHSL_ROWS", "GHSL_STEP", "GHSL_TOP", "SOURCES_PATH",
-           "FetchItem", "Source", "Sources", "city_tiles", "fill_template", "ghsl_tiles",
-           "load_sources", "mirror_url", "plan", "read_checksums"]
+__all__ = ["ACCESS", "GHSL_COLS", "GHSL_LEFT", "GHSL_ROWS", "GHSL_STEP", "GHSL_TOP",
+           "SOURCES_PATH", "FetchItem", "Source", "Sources", "city_bounds", "city_tiles",
+           "expand_products", "fill_template", "ghsl_tiles", "index_items", "latlon_tiles",
+           "load_sources", "manual_products", "mirror_url", "plan", "read_checksums"]
 
 SOURCES_PATH = "data/data_sources.yaml"  #: inside the package
 
@@ -29,7 +30,12 @@ SOURCES_PATH = "data/data_sources.yaml"  #: inside the package
 GHSL_LEFT, GHSL_TOP, GHSL_STEP = -18_041_000.0, 9_000_000.0, 1_000_000.0
 GHSL_ROWS, GHSL_COLS = 18, 36
 
-_SELECTIONS = ("ghsl_tiles", "country", "country_epoch", "single")
+_SELECTIONS = ("ghsl_tiles", "country", "country_epoch", "single", "latlon_tiles", "years",
+               "city_point", "index_tiles", "manual")
+#: how a product is reached: open (anonymous HTTP), registration (a free login the publisher
+#: asks for: carlcities reads it from ~/.netrc or environment variables), manual (no stable
+#: address: the user downloads the named files from the landing page)
+ACCESS = ("open", "registration", "manual")
 
 
 @dataclass(frozen=True)
@@ -58,6 +64,19 @@ class Source:
     config_value: str | None = None
     default: bool = False
     sha256: dict[str, str] = field(default_factory=dict)
+    access: str = "open"
+    auth: str | None = None
+    roles: tuple[str, ...] = ()
+    version: str = ""
+    resolution: str = ""
+    coverage: str = ""
+    bbox: tuple[float, float, float, float] | None = None
+    tile_deg: float | None = None
+    tile_format: str | None = None
+    index_url: str | None = None
+    convert: str | None = None
+    file_pattern: str = ""
+    url_note: str = ""
 
 
 @dataclass(frozen=True)
@@ -111,7 +130,17 @@ def load_sources(path: str | Path | None = None) -> Sources:
         if e["selection"] not in _SELECTIONS:
             raise DataSourceError(f"{where}: unknown selection {e['selection']!r}", path=origin,
                                   fix=f"use one of {', '.join(_SELECTIONS)}")
-        if e["selection"] in ("ghsl_tiles", "country_epoch") and not e.get("epochs"):
+        if e.get("access", "open") not in ACCESS:
+            raise DataSourceError(f"{where}: unknown access {e['access']!r}", path=origin,
+                                  fix=f"use one of {', '.join(ACCESS)}")
+        if e["selection"] == "latlon_tiles" and not (e.get("tile_deg") and e.get("tile_format")):
+            raise DataSourceError(f"{where}: selection latlon_tiles needs tile_deg and "
+                                  "tile_format", path=origin, fix="give the tile size in "
+                                  "degrees and the name format of a tile")
+        if e["selection"] == "index_tiles" and not e.get("index_url"):
+            raise DataSourceError(f"{where}: selection index_tiles needs index_url",
+                                  path=origin, fix="give the address of the tile index")
+        if e["selection"] in ("ghsl_tiles", "country_epoch", "years") and not e.get("epochs"):
             raise DataSourceError(f"{where}: selection {e['selection']} needs epochs",
                                   path=origin, fix="list the years the product has")
         kw = dict(e)
@@ -120,6 +149,9 @@ def load_sources(path: str | Path | None = None) -> Sources:
         kw["sha256"] = {str(k): str(v).lower() for k, v in (e.get("sha256") or {}).items()}
         kw["url_verified"] = bool(e["url_verified"])
         kw["default"] = bool(e.get("default", False))
+        kw["roles"] = tuple(str(r) for r in e.get("roles") or ())
+        if e.get("bbox") is not None:
+            kw["bbox"] = tuple(float(x) for x in e["bbox"])
         unknown = set(kw) - set(Source.__dataclass_fields__)
         if unknown:
             raise DataSourceError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}",
@@ -143,15 +175,53 @@ def ghsl_tiles(bounds: tuple[float, float, float, float]) -> list[str]:
     return [f"R{r}_C{c}" for r in range(r0, r1 + 1) for c in range(c0, c1 + 1)]
 
 
-def city_tiles(city: Any, *, epochs: Iterable[int] = (), grid: dict[str, float] | None = None
-               ) -> list[str]:
-    """GHSL tiles covering the study square of a catalogue city (sized as the run sizes it)."""
+def city_bounds(city: Any, crs: str, *, epochs: Iterable[int] = (),
+                grid: dict[str, float] | None = None) -> tuple[float, float, float, float]:
+    """Bounds in ``crs`` of the study square of a catalogue city (sized as the run sizes it)."""
     from ..config import default_config
     from ..grid import for_city, grid_kw
 
     kw = grid if grid is not None else grid_kw(default_config())
     g = for_city(city, epochs=list(epochs), **kw)
-    return ghsl_tiles(g.footprint("ESRI:54009"))
+    return tuple(g.footprint(crs))  # type: ignore[return-value]
+
+
+def city_tiles(city: Any, *, epochs: Iterable[int] = (), grid: dict[str, float] | None = None
+               ) -> list[str]:
+    """GHSL tiles covering the study square of a catalogue city (sized as the run sizes it)."""
+    return ghsl_tiles(city_bounds(city, "ESRI:54009", epochs=epochs, grid=grid))
+
+
+def latlon_tiles(bounds: tuple[float, float, float, float], deg: float, fmt: str) -> list[str]:
+    """Names of the ``deg``-degree tiles (named by their south-west corner) covering
+    ``bounds`` = (west, south, east, north) in degrees: ``fmt`` is a format string with
+    ``ns``, ``lat``, ``ew``, ``lon`` (the corner's absolute degrees), e.g. WorldCover's
+    ``{ns}{lat:02d}{ew}{lon:03d}`` (N42E072) or Copernicus DEM's
+    ``{ns}{lat:02d}_00_{ew}{lon:03d}_00``."""
+    w, s, e, n = bounds
+    eps = 1e-9
+    out = []
+    la = math.floor(s / deg) * deg
+    while la < n - eps:
+        lo = math.floor(w / deg) * deg
+        while lo < e - eps:
+            out.append(fmt.format(ns="N" if la >= 0 else "S", lat=int(round(abs(la))),
+                                  ew="E" if lo >= 0 else "W", lon=int(round(abs(lo)))))
+            lo += deg
+        la += deg
+    return out
+
+
+def _covers(src: Source, city: Any) -> None:
+    if src.bbox is None:
+        return
+    w, s, e, n = src.bbox
+    if not (w <= city.lon <= e and s <= city.lat <= n):
+        raise DataSourceError(
+            f"{src.id} does not cover {city.city_id} ({city.lat:.2f}, {city.lon:.2f}): its "
+            f"coverage is {src.coverage or src.bbox}",
+            fix=f"leave {src.id} out of --products for this city and use another product of "
+                f"the same role (`carlcities data sources`), or give the layer by hand")
 
 
 @dataclass(frozen=True)
@@ -199,19 +269,23 @@ def _check_epochs(src: Source, epochs: list[int]) -> None:
 
 def plan(cities: list[str] | None = None, products: list[str] | None = None, *,
          epochs: list[int] | None = None, sources: Sources | None = None,
-         checksums: dict[str, str] | None = None, catalog: Any = None) -> list[FetchItem]:
+         checksums: dict[str, str] | None = None, catalog: Any = None,
+         years: list[int] | None = None) -> list[FetchItem]:
     """The files that ``cities`` (ids or names; None = every catalogue city) need for
     ``products`` (ids; None = the catalogue's defaults), for ``epochs`` (None = the default
-    configuration's epochs). ``checksums`` maps file names to expected sha256 (they win over
-    the catalogue's). Raises :class:`UnknownCityError`, :class:`UnknownProductError`,
-    :class:`DataSourceError`."""
+    configuration's epochs; ``years``, None = its ``data.env_years``, for the yearly
+    environment products). Products with ``selection: manual`` have no download address and
+    are left out (:func:`manual_products` lists them). ``checksums`` maps file names to
+    expected sha256 (they win over the catalogue's). Raises :class:`UnknownCityError`,
+    :class:`UnknownProductError`, :class:`DataSourceError`."""
     from ..catalog import load_catalog
     from ..config import default_config
 
     sources = sources or load_sources()
-    chosen = [sources.get(p) for p in (products or sources.defaults)]
+    chosen = [sources.get(p) for p in expand_products(products, sources)]
     sel = (catalog or load_catalog()).select(cities)
     epochs = list(epochs) if epochs else list(default_config().epochs)
+    years = list(years) if years else list(default_config().data.env_years)
     checksums = {k: v.lower() for k, v in (checksums or {}).items()}
     items: dict[str, dict[str, Any]] = {}
 
@@ -232,7 +306,37 @@ def plan(cities: list[str] | None = None, products: list[str] | None = None, *,
 
     grid_epochs = sorted(set(epochs))
     for src in chosen:
-        if src.selection == "ghsl_tiles":
+        for city in sel:
+            _covers(src, city)
+        if src.selection == "manual":
+            continue
+        if src.selection == "latlon_tiles":
+            assert src.tile_deg and src.tile_format
+            for city in sel:
+                b = city_bounds(city, "EPSG:4326", epochs=grid_epochs)
+                for tile in latlon_tiles(b, src.tile_deg, src.tile_format):
+                    add(src, {"tile": tile}, [city.city_id])
+        elif src.selection == "years":
+            ys = [y for y in years if y in src.epochs]
+            if not ys:
+                raise DataSourceError(
+                    f"{src.id} has no layer for the years {', '.join(map(str, years))}",
+                    fix=f"set data.env_years to years among {', '.join(map(str, src.epochs))}")
+            for y in ys:
+                add(src, {"epoch": y, "year": y}, [c.city_id for c in sel])
+        elif src.selection == "city_point":
+            for city in sel:
+                add(src, {"city_id": city.city_id, "lat": f"{city.lat:.4f}",
+                          "lon": f"{city.lon:.4f}"}, [city.city_id])
+        elif src.selection == "index_tiles":
+            assert src.index_url
+            name = urllib.parse.urlsplit(src.index_url).path.rsplit("/", 1)[-1]
+            rel = f"{src.folder}/{name}"
+            items.setdefault(rel, dict(product=src.id, url=src.index_url, relpath=rel,
+                                       cities=[c.city_id for c in sel],
+                                       params=(("index", "1"),), licence=src.licence,
+                                       url_verified=src.url_verified, sha256=None))
+        elif src.selection == "ghsl_tiles":
             _check_epochs(src, epochs)
             for city in sel:
                 for tile in city_tiles(city, epochs=grid_epochs):
@@ -250,6 +354,82 @@ def plan(cities: list[str] | None = None, products: list[str] | None = None, *,
         else:  # single
             add(src, {}, [c.city_id for c in sel])
     return [FetchItem(**{**d, "cities": tuple(d["cities"])}) for d in items.values()]
+
+
+def expand_products(products: list[str] | None, sources: Sources) -> list[str]:
+    """Product ids asked for: None = the defaults; ``all`` = every product with a download
+    address (not the manual ones)."""
+    if not products:
+        return sources.defaults
+    out: list[str] = []
+    for p in products:
+        if p == "all":
+            out += [s.id for s in sources.products.values() if s.selection != "manual"]
+        else:
+            out.append(p)
+    return list(dict.fromkeys(out))
+
+
+def manual_products(products: list[str] | None, sources: Sources) -> list[Source]:
+    """The asked-for products that have no download address (``selection: manual``)."""
+    return [sources.get(p) for p in expand_products(products, sources)
+            if sources.get(p).selection == "manual"]
+
+
+def index_items(src: Source, index_path: Path,
+                cities: dict[str, tuple[float, float, float, float]],
+                checksums: dict[str, str] | None = None) -> list[FetchItem]:
+    """The tiles of an ``index_tiles`` product that the cities need, read from its tile index
+    (GeoJSON: one feature per tile with properties ``id`` and ``name`` and the tile's polygon),
+    for each variant (return period). ``cities`` maps city ids to (west, south, east, north)."""
+    import json
+
+    try:
+        feats = json.loads(index_path.read_text(encoding="utf-8"))["features"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise DataSourceError(f"the tile index of {src.id} cannot be read ({exc})",
+                              path=index_path, fix="delete it and run the command again; if "
+                              f"it persists, check {src.id}'s index_url") from None
+    tiles: list[tuple[str, str, tuple[float, float, float, float]]] = []
+    for f in feats:
+        props = f.get("properties") or {}
+        tid = props.get("id", props.get("tile_id", props.get("ID")))
+        name = props.get("name", props.get("tile_name", props.get("NAME")))
+        xy = [pt for ring in _rings(f.get("geometry") or {}) for pt in ring]
+        if tid is None or name is None or not xy:
+            continue
+        xs, ys = [p[0] for p in xy], [p[1] for p in xy]
+        tiles.append((str(tid), str(name), (min(xs), min(ys), max(xs), max(ys))))
+    checksums = checksums or {}
+    out: dict[str, FetchItem] = {}
+    for cid, (w, s, e, n) in cities.items():
+        hit = [t for t in tiles if t[2][0] < e and t[2][2] > w and t[2][1] < n and t[2][3] > s]
+        if not hit:
+            raise DataSourceError(f"{src.id} has no tile over {cid} (its index lists "
+                                  f"{len(tiles)} tiles)", path=index_path,
+                                  fix=f"leave {src.id} out for this city, or give data."
+                                      f"{src.config_key} by hand")
+        for tid, name, _ in hit:
+            for combo in _variant_combos(src):
+                v = {"tile_id": tid, "tile_name": name, **combo}
+                url = fill_template(src.url_template, v)
+                fname = urllib.parse.unquote(urllib.parse.urlsplit(url).path.rsplit("/", 1)[-1])
+                rel = f"{src.folder}/{fname}"
+                old = out.get(rel)
+                cs = tuple(dict.fromkeys((old.cities if old else ()) + (cid,)))
+                out[rel] = FetchItem(src.id, url, rel, cs, tuple(sorted(v.items())),
+                                     src.licence, src.url_verified,
+                                     checksums.get(fname) or src.sha256.get(fname))
+    return list(out.values())
+
+
+def _rings(geom: dict[str, Any]) -> list[list[list[float]]]:
+    c = geom.get("coordinates") or []
+    if geom.get("type") == "Polygon":
+        return list(c)
+    if geom.get("type") == "MultiPolygon":
+        return [r for poly in c for r in poly]
+    return []
 
 
 def _variant_combos(src: Source) -> list[dict[str, str]]:

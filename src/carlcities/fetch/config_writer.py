@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from .catalogue import FetchItem, Sources, fill_template
+from .catalogue import FetchItem, Source, Sources, fill_template
 from .manifest import MANIFEST_NAME, write_text_atomic
 
 __all__ = ["CONFIG_NAME", "write_study_config"]
@@ -15,7 +15,8 @@ CONFIG_NAME = "carlcities-data.yaml"
 
 
 def write_study_config(dest: Path, sources: Sources, items: list[FetchItem],
-                       cities: list[str] | None, epochs: list[int]) -> Path:
+                       cities: list[str] | None, epochs: list[int],
+                       manual: list[Source] | None = None) -> Path:
     """Write ``DEST/carlcities-data.yaml``: the full study template of ``carlcities init``
     with ``cities``, ``epochs`` and the ``data:`` keys of the fetched products filled.
 
@@ -26,7 +27,7 @@ def write_study_config(dest: Path, sources: Sources, items: list[FetchItem],
     from ..config_docs import render_template
 
     present = [it for it in items if (dest / it.relpath).is_file()]
-    values: dict[str, str] = {}
+    values: dict[str, str | list[int]] = {}
     notes: list[str] = []
     for src in sources.products.values():
         its = [it for it in present if it.product == src.id]
@@ -48,6 +49,12 @@ def write_study_config(dest: Path, sources: Sources, items: list[FetchItem],
                 continue
             value = fill_template(value, {"iso3": isos[0], "iso3_lower": isos[0].lower()})
         values[src.config_key] = value
+        rps = sorted({int(dict(it.params)["rp"]) for it in its if "rp" in dict(it.params)})
+        if rps and "{rp}" in value:
+            values["flood_return_periods"] = rps  # type: ignore[assignment]
+    for src in manual or []:
+        notes.append(f"{src.id} has no download address: get {src.file_pattern or src.format} "
+                     f"from {src.landing_page}, then set data.{src.config_key}")
     files = "builtup" in values and "population" in values
     if not files:
         notes.append("data.source stays 'demo': a run on files needs both data.builtup and "

@@ -21,8 +21,9 @@ __all__ = ["USER_AGENT", "download", "head_size"]
 USER_AGENT = f"carlcities/{__version__} (+https://github.com/; data fetch)"
 
 
-def _request(url: str, *, method: str = "GET", start: int = 0, timeout: float):
-    headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "identity"}
+def _request(url: str, *, method: str = "GET", start: int = 0, timeout: float,
+             extra: dict[str, str] | None = None):
+    headers = {"User-Agent": USER_AGENT, "Accept-Encoding": "identity", **(extra or {})}
     if start:
         headers["Range"] = f"bytes={start}-"
     return urllib.request.urlopen(urllib.request.Request(url, headers=headers, method=method),
@@ -37,10 +38,11 @@ def _total_from(resp, start: int) -> int | None:
     return int(cl) + start if cl is not None else None
 
 
-def head_size(url: str, *, timeout: float = 30.0) -> tuple[int | None, str | None]:
+def head_size(url: str, *, timeout: float = 30.0, headers: dict[str, str] | None = None
+              ) -> tuple[int | None, str | None]:
     """(size in bytes or None, a note when the size could not be had) — for the dry run."""
     try:
-        with _request(url, method="HEAD", timeout=timeout) as r:
+        with _request(url, method="HEAD", timeout=timeout, extra=headers) as r:
             cl = r.headers.get("Content-Length")
             return (int(cl) if cl is not None else None), None
     except urllib.error.HTTPError as exc:
@@ -52,14 +54,16 @@ def head_size(url: str, *, timeout: float = 30.0) -> tuple[int | None, str | Non
 def download(url: str, target: Path, *, expected_sha256: str | None = None,
              retries: int = 4, backoff: float = 1.0, timeout: float = 60.0,
              on_progress: Callable[[int, int | None], None] | None = None,
-             chunk: int = 1 << 16) -> tuple[int, str]:
+             chunk: int = 1 << 16, headers: dict[str, str] | None = None,
+             product: str | None = None) -> tuple[int, str]:
     """Download ``url`` to ``target`` through ``target.part``; return (size, sha256).
 
     A ``.part`` already there is resumed with an HTTP Range request (a server that ignores
     it sends the whole file, which then replaces the part). Network errors, timeouts and 5xx
     answers are retried ``retries`` times, waiting ``backoff``·2^k seconds. The file appears
     at ``target`` only complete and, when ``expected_sha256`` is given, matching it.
-    ``on_progress(done, total)`` is called as bytes arrive.
+    ``on_progress(done, total)`` is called as bytes arrive. ``headers`` (a login) are sent
+    with each request and never appear in an error; ``product`` names the product in errors.
 
     Raises :class:`RemoteNotFoundError` (404, 410), :class:`DownloadError` (other HTTP errors,
     network failure after the retries, a short file), :class:`ChecksumError`,
@@ -75,7 +79,7 @@ def download(url: str, target: Path, *, expected_sha256: str | None = None,
     while True:
         start = part.stat().st_size if part.exists() else 0
         try:
-            total = _fetch_once(url, part, start, timeout, on_progress, chunk)
+            total = _fetch_once(url, part, start, timeout, on_progress, chunk, headers)
             break
         except _RangeMismatch as exc:
             part.unlink(missing_ok=True)  # the next try asks for the whole file
@@ -90,9 +94,21 @@ def download(url: str, target: Path, *, expected_sha256: str | None = None,
             if exc.code == 416 and start:  # the part is as long as (or longer than) the file
                 part.unlink(missing_ok=True)
                 continue
+            what = f"{product}: " if product else ""
+            if exc.code in (401, 403):
+                from ..errors import CredentialError
+
+                raise CredentialError(
+                    f"{what}HTTP {exc.code}: the server refused "
+                    + ("the login given" if headers else "access without a login"),
+                    url=url, path=target,
+                    fix="check the login for this publisher (`carlcities data sources` "
+                        "names it; docs/data_fetch.md, 'Logins'): an expired token or a "
+                        "wrong password; then run the same command again") from None
             if exc.code in (404, 410):
                 raise RemoteNotFoundError(
-                    f"HTTP {exc.code}: the file is not at this address", url=url, path=target,
+                    f"{what}HTTP {exc.code}: the file is not at this address", url=url,
+                    path=target,
                     fix="check the product's url_template in data_sources.yaml (is it "
                         "url_verified?), the epoch and the --base-url mirror; or download the "
                         "file from its landing page by hand") from None
@@ -146,8 +162,9 @@ class _RangeMismatch(Exception):
 
 
 def _fetch_once(url: str, part: Path, start: int, timeout: float,
-                on_progress: Callable[[int, int | None], None] | None, chunk: int) -> int | None:
-    with _request(url, start=start, timeout=timeout) as resp:
+                on_progress: Callable[[int, int | None], None] | None, chunk: int,
+                headers: dict[str, str] | None = None) -> int | None:
+    with _request(url, start=start, timeout=timeout, extra=headers) as resp:
         status = getattr(resp, "status", 200)
         if start and status == 206:
             cr = resp.headers.get("Content-Range", "")

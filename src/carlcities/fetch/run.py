@@ -9,9 +9,19 @@ from pathlib import Path
 
 from ..errors import DestinationError
 from ..progress import Progress
-from .catalogue import FetchItem, Sources, load_sources, mirror_url, plan
+from .catalogue import (
+    FetchItem,
+    Sources,
+    city_bounds,
+    index_items,
+    load_sources,
+    manual_products,
+    mirror_url,
+    plan,
+)
 from .config_writer import write_study_config
-from .derived import postprocess
+from .credentials import auth_headers
+from .derived import check_file, postprocess
 from .download import download, head_size
 from .manifest import MANIFEST_NAME, is_current, now_utc, read_manifest, write_manifest
 
@@ -43,7 +53,8 @@ def fetch(cities: list[str] | None = None, products: list[str] | None = None,
           dest: str | Path = "data", *, base_url: str | None = None, dry_run: bool = False,
           epochs: list[int] | None = None, checksums: dict[str, str] | None = None,
           retries: int = 4, backoff: float = 1.0, timeout: float = 60.0,
-          progress: bool = False, sources: Sources | None = None) -> FetchResult:
+          progress: bool = False, sources: Sources | None = None,
+          years: list[int] | None = None) -> FetchResult:
     """Download what ``cities`` need of ``products`` into ``dest`` and write the study
     configuration ``dest/carlcities-data.yaml`` (see the module docstring).
 
@@ -58,12 +69,19 @@ def fetch(cities: list[str] | None = None, products: list[str] | None = None,
     epochs = sorted(set(epochs)) if epochs else list(default_config().epochs)
     cat = load_catalog()
     items = plan(cities, products, epochs=epochs, sources=sources, checksums=checksums,
-                 catalog=cat)
+                 catalog=cat, years=years)
     dest = Path(dest)
     res = FetchResult(dest=dest, items=items, dry_run=dry_run)
+    for src in manual_products(products, sources):
+        res.notes[src.id] = (f"no download address: get {src.file_pattern or src.format} from "
+                             f"{src.landing_page} and set data.{src.config_key}")
+    # logins first: a missing one stops the command before anything is downloaded
+    headers = {p: auth_headers(sources.get(p).auth or "", p)
+               for p in dict.fromkeys(it.product for it in items) if sources.get(p).auth}
     if dry_run:
         for it in items:
-            size, note = head_size(mirror_url(it.url, base_url), timeout=timeout)
+            size, note = head_size(mirror_url(it.url, base_url), timeout=timeout,
+                                   headers=headers.get(it.product))
             res.sizes[it.relpath] = size
             if note:
                 res.notes[it.relpath] = note
@@ -79,32 +97,46 @@ def fetch(cities: list[str] | None = None, products: list[str] | None = None,
                                    "permissions") from None
     manifest = read_manifest(dest)
     prog = Progress(progress, unit="bytes")
+    sel = {c.city_id: c for c in cat.select(cities)}
+    queue = list(items)
     with prog.bars():
-        for it in items:
+        while queue:
+            it = queue.pop(0)
             entry = manifest["files"].get(it.relpath)
+            src = sources.get(it.product)
             if is_current(dest, it, entry):
                 res.skipped.append(it.relpath)
                 res.sizes[it.relpath] = entry["size"] if entry else None
                 prog.note(f"[dim]current[/dim] {it.relpath}")
-                continue
-            url = mirror_url(it.url, base_url)
-            size, sha = download(url, dest / it.relpath, expected_sha256=it.sha256,
-                                 retries=retries, backoff=backoff, timeout=timeout,
-                                 on_progress=_bar(prog, it.name))
-            manifest = copy.deepcopy(manifest)
-            manifest["files"][it.relpath] = {
-                "product": it.product, "url": url, "catalogue_url": it.url, "size": size,
-                "sha256": sha, "fetched": now_utc(), "licence": it.licence,
-                "url_verified": it.url_verified, "cities": list(it.cities),
-                "expected_sha256": it.sha256}
-            write_manifest(dest, manifest)
-            res.downloaded.append(it.relpath)
-            res.sizes[it.relpath] = size
+            else:
+                url = mirror_url(it.url, base_url)
+                size, sha = download(url, dest / it.relpath, expected_sha256=it.sha256,
+                                     retries=retries, backoff=backoff, timeout=timeout,
+                                     on_progress=_bar(prog, it.name),
+                                     headers=headers.get(it.product), product=it.product)
+                check_file(dest / it.relpath, product=it.product, url=url, fmt=src.format)
+                manifest = copy.deepcopy(manifest)
+                manifest["files"][it.relpath] = {
+                    "product": it.product, "url": url, "catalogue_url": it.url, "size": size,
+                    "sha256": sha, "fetched": now_utc(), "licence": it.licence,
+                    "url_verified": it.url_verified, "cities": list(it.cities),
+                    "expected_sha256": it.sha256, "params": dict(it.params),
+                    "access": src.access}
+                write_manifest(dest, manifest)
+                res.downloaded.append(it.relpath)
+                res.sizes[it.relpath] = size
+            if dict(it.params).get("index"):  # a tile index: the tiles the cities need next
+                bounds = {cid: city_bounds(sel[cid], "EPSG:4326", epochs=epochs)
+                          for cid in it.cities if cid in sel}
+                more = index_items(src, dest / it.relpath, bounds, checksums)
+                queue = more + queue
+                res.items = res.items + more
     if not (dest / MANIFEST_NAME).exists():
         write_manifest(dest, manifest)
-    res.derived = postprocess(dest, sources, items)
+    res.derived = postprocess(dest, sources, res.items)
     city_ids = [c.city_id for c in cat.select(cities)] if cities else []
-    res.config_path = write_study_config(dest, sources, items, city_ids or None, epochs)
+    res.config_path = write_study_config(dest, sources, res.items, city_ids or None, epochs,
+                                         manual=manual_products(products, sources))
     return res
 
 
