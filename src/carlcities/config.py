@@ -105,7 +105,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("data.source", str, "demo", choices=("demo", "files"), help="Where the input layers "
             "come from: demo = the synthetic demo region; files = the path patterns below."),
     Setting("data.demo_dir", _Path, None, help="Directory where the demo data set is written and "
-            "cached; null = OUT/demo inside the output directory."),
+            "cached; null = a cache shared by every run of this user, "
+            "$CARLCITIES_CACHE_DIR/demo (default ~/.cache/carlcities/demo), or OUT/demo when it "
+            "cannot be created."),
     Setting("data.builtup", _Path, None, help="Path pattern of the built-up surface rasters (GHSL "
             "GHS-BUILT-S); may contain {epoch} and {city_id}. Relative paths are relative to this "
             "file."),

@@ -146,6 +146,15 @@ def city_task(city: City, cfg: StudyConfig, inputs: dict[str, str] | None, out_d
     return res
 
 
+#: glibc malloc settings of the local Dask workers. Dask's nanny sets
+#: MALLOC_TRIM_THRESHOLD_=65536, which also turns glibc's dynamic mmap threshold off: every
+#: allocation over 128 KiB (each numpy array of a city grid) is then mmap'd and unmapped, and
+#: touched page by page again (tens of millions of minor faults, ~100 s of system time in the
+#: default study). Measured in benchmarks/bench_workers.py (results/workers.json).
+WORKER_MALLOC: dict[str, str] = {"MALLOC_TRIM_THRESHOLD_": str(256 << 20),
+                                 "MALLOC_MMAP_THRESHOLD_": str(64 << 20)}
+
+
 def _execute(todo: list[City], cfg: StudyConfig, inputs: dict[str, dict[str, str] | None],
              out_dir: str, run_id: str, districts: dict[str, str], workers: int,
              scheduler: str | None, demo: dict[str, Any] | None = None
@@ -162,13 +171,17 @@ def _execute(todo: list[City], cfg: StudyConfig, inputs: dict[str, dict[str, str
 
     from distributed import Client, LocalCluster, as_completed
 
+    import dask
+
     cluster = None
     if scheduler:
         client = Client(scheduler)
     else:
-        cluster = LocalCluster(n_workers=min(workers, len(todo)), threads_per_worker=1,
-                               processes=True, dashboard_address=None,
-                               silence_logs=logging.ERROR)
+        env = dict(dask.config.get("distributed.nanny.pre-spawn-environ", {}) or {})
+        with dask.config.set({"distributed.nanny.pre-spawn-environ": {**env, **WORKER_MALLOC}}):
+            cluster = LocalCluster(n_workers=min(workers, len(todo)), threads_per_worker=1,
+                                   processes=True, dashboard_address=None,
+                                   silence_logs=logging.ERROR)
         client = Client(cluster)
     try:
         # largest cities first, so the last task to finish is a small one
@@ -367,10 +380,14 @@ def _stages(cfg: StudyConfig, out: Path, stage: Path, store: Store, engines: lis
         demo: dict[str, Any] | None = None
         inputs: dict[str, dict[str, str] | None]
         if cfg.data.source == "demo":
+            from .demo.cache import demo_cache_dir
+
+            extras = _demo_extras(list(cfg.run.engines))
+            # generated once, then kept between runs (demo.cache); OUT/demo when no cache
             demo_dir = resolve_path(cfg, cfg.data.demo_dir) if cfg.data.demo_dir else \
-                out / "demo"
+                demo_cache_dir(cfg.epochs, grid_kw(cfg), extras) or out / "demo"
             demo = dict(dir=str(demo_dir), epochs=tuple(cfg.epochs), grid=grid_kw(cfg),
-                        extras=_demo_extras(list(cfg.run.engines)))
+                        extras=extras)
             inputs = {c.city_id: None for c in todo}
         else:
             inputs = {c.city_id: (city_files or {}).get(c.city_id) or city_inputs(cfg, c, None)
@@ -421,7 +438,7 @@ def _stages(cfg: StudyConfig, out: Path, stage: Path, store: Store, engines: lis
         from .report import build_report
 
         t = time.perf_counter()
-        build_report(stage)
+        build_report(stage, previous=out / "report")  # unchanged figures are reused
         done("report", t)
 
 

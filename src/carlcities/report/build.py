@@ -23,7 +23,7 @@ from typing import Any
 from markupsafe import Markup
 
 from ..results import open_study
-from . import charts, i18n, maps, profile, regional, scorecard
+from . import charts, figcache, i18n, maps, profile, regional, scorecard
 from .data import (
     CHART_SERIES,
     ENV_THEMES,
@@ -149,7 +149,7 @@ def _workers(n_jobs: int) -> int:
 
 
 def build_report(out_dir: Path, *, progress: ProgressFn | None = None,
-                 dest: Path | None = None) -> Path:
+                 dest: Path | None = None, previous: Path | None = None) -> Path:
     """Write the regional comparison and one profile per city into ``OUT/report/``.
 
     Parameters
@@ -160,6 +160,8 @@ def build_report(out_dir: Path, *, progress: ProgressFn | None = None,
     progress : called with a short message as each part is done.
     dest : the report directory to write (default ``OUT/report``); a staging directory that
         is renamed onto ``OUT/report`` afterwards keeps its links (they are relative).
+    previous : the report built last (default ``OUT/report``): a figure whose inputs are
+        unchanged since is taken from it instead of drawn again (:mod:`.figcache`).
 
     Returns
     -------
@@ -175,17 +177,36 @@ def build_report(out_dir: Path, *, progress: ProgressFn | None = None,
         extra = {cid: {"engine_sections": engine_sections(results, cid),
                        "method_notes": method_notes(manifest, cid)} for cid in study.cities}
     peer_stats(study)
+    run = _run_json(study)
     say(f"read the store: {len(study.cities)} cities, {len(study.values)} values")
 
     report = Path(dest) if dest is not None else out_dir / "report"
     img = report / "img"
     cities_dir = report / "cities"
+    prev_img = (Path(previous) if previous is not None else out_dir / "report") / "img"
+    aside = report / ".img-previous"
+    if aside.exists():
+        shutil.rmtree(aside)
+    if prev_img.is_dir() and prev_img.resolve() == img.resolve():
+        img.rename(aside)                   # rebuilt in place: reuse from the old images
+        prev_img = aside
     for d in (img, cities_dir):
         if d.exists():
             shutil.rmtree(d)
         d.mkdir(parents=True)
+    figcache.configure(img, prev_img if prev_img.is_dir() else None, str(run["run_id"]))
+    try:
+        return _build(out_dir, report, img, cities_dir, study, extra, run, say, t0)
+    finally:
+        figcache.configure(None)
+        if aside.exists():
+            shutil.rmtree(aside)
+
+
+def _build(out_dir: Path, report: Path, img: Path, cities_dir: Path, study: ReportData,
+           extra: dict[str, Any], run: dict[str, Any],
+           say: ProgressFn, t0: float) -> Path:
     env = _env()
-    run = _run_json(study)
     sj = _study_json(study)
     generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     manifest_exists = (out_dir / "manifest.json").is_file()
@@ -209,7 +230,9 @@ def build_report(out_dir: Path, *, progress: ProgressFn | None = None,
             "appraisal": study.appraisal["cities"].get(cid)})
     workers = _workers(len(jobs))
     figures = _map_jobs(profile.city_figures, jobs, workers)
-    say(f"drew the city figures ({len(jobs)} cities, {workers} worker(s))")
+    reused, drawn = figcache.count_reused(img)
+    say(f"drew the city figures ({len(jobs)} cities, {workers} worker(s)): {drawn} drawn, "
+        f"{reused} unchanged since the last report")
 
     # --- index
     cols = regional.key_columns(study)

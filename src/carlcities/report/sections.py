@@ -16,6 +16,7 @@ import numpy as np
 
 from ..results import Study, records
 from . import i18n
+from .figcache import cached
 from .maps import FigureInfo, new_figure, save_figure
 
 __all__ = ["RISK_IDS", "load_appraisal", "load_risk", "load_scenarios", "risk_figures"]
@@ -233,6 +234,7 @@ def _info(out_file: Path, kind: str, key: str, wpx: int, hpx: int, *, city_en: s
         legend=legend or [])
 
 
+@cached
 def loss_curve(curves: list[dict[str, Any]], out_file: Path, *, city_en: str, city_ru: str,
                source: str) -> FigureInfo | None:
     """Loss exceedance curve: loss [USD] against return period [yr] (earthquake event-based,
@@ -268,6 +270,7 @@ def loss_curve(curves: list[dict[str, Any]], out_file: Path, *, city_en: str, ci
                         "flood": [{"return_period": t, "loss_usd": x} for t, x in fl]})
 
 
+@cached
 def rank_chart(options: list[dict[str, Any]], out_file: Path, *, city_en: str, city_ru: str,
                source: str, top: int = 10) -> FigureInfo | None:
     """Rank acceptability (SMAA-2, pooled stakeholder profiles): for the options most often
@@ -300,6 +303,7 @@ def rank_chart(options: list[dict[str, Any]], out_file: Path, *, city_en: str, c
                                     for o in opts]})
 
 
+@cached
 def scenario_chart(sc: dict[str, Any], out_file: Path, *, city_en: str, city_ru: str,
                    source: str) -> FigureInfo | None:
     """Growth scenarios side by side in the last epoch: land take [ha], new residents in the
@@ -329,6 +333,7 @@ def scenario_chart(sc: dict[str, Any], out_file: Path, *, city_en: str, city_ru:
                                                          for r in sc["table"]}})
 
 
+@cached
 def scenario_map(raster_dir: Path, sids: list[str], epoch: int, out_file: Path, *,
                  city_en: str, city_ru: str, source: str) -> FigureInfo | None:
     """Where each scenario puts the growth: built-up land in the base year (grey) and the new
