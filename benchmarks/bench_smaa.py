@@ -50,9 +50,9 @@ def _data():
 def main() -> int:
     from pymcdm.methods import TOPSIS
     from pymcdm.normalizations import vector_normalization
+    from smaa_loop import smaa2_loop
 
     from carlcities.appraisal import smaa as S
-    from smaa_loop import smaa2_loop
 
     x, w, t = _data()
     top = TOPSIS(vector_normalization)

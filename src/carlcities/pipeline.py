@@ -169,9 +169,8 @@ def _execute(todo: list[City], cfg: StudyConfig, inputs: dict[str, dict[str, str
         return
     import logging
 
-    from distributed import Client, LocalCluster, as_completed
-
     import dask
+    from distributed import Client, LocalCluster, as_completed
 
     cluster = None
     if scheduler:

@@ -20,7 +20,7 @@ import functools
 import hashlib
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +51,7 @@ def _code_sha() -> str:
     return h.hexdigest()
 
 
-def demo_cache_dir(epochs: Sequence[int], grid: dict[str, Any], extras: Sequence[str],
+def demo_cache_dir(epochs: Sequence[int], grid: Mapping[str, Any], extras: Sequence[str],
                    root: Path | None = None) -> Path | None:
     """The cache folder for these settings (created), or None when it cannot be created."""
     key = json.dumps({"epochs": sorted(int(e) for e in epochs),
