@@ -111,7 +111,7 @@ class MobilitySettings:
 class RunSettings:
     """running"""
 
-    workers: int
+    workers: int | None
     engines: list[str]
     appraisal: bool
     scheduler: str | None

@@ -204,7 +204,9 @@ SETTINGS: tuple[Setting, ...] = (
             "the access shares, each 500 or 1000 (15 minutes is always reported)."),
     Setting("mobility.green_min_ha", float, 0.5, "ha", ge=0, help="Smallest public green "
             "space counted for access to green space within 15 minutes."),
-    Setting("run.workers", int, 2, ge=1, help="Number of local worker processes."),
+    Setting("run.workers", int | None, None, ge=1, help="Number of local worker processes; "
+            "null = as many as the usable CPU cores, the available memory (1 GiB per worker) "
+            "and the cities allow (the estimate is in manifest.json, workers_estimate)."),
     Setting("run.engines", list[str], ["environment", "mobility", "carbon", "risk", "scenarios"],
             help="Theme engines run after urban form and growth: environment and economy (green "
             "space, PM2.5, heat, night lights), mobility and access (OSM street network), carbon "
