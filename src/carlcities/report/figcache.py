@@ -34,7 +34,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-__all__ = ["cached", "configure", "count_reused"]
+__all__ = ["cached", "configure", "count_reused", "register_info"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 _RUN = "\x00run\x00"
@@ -50,6 +50,15 @@ class _Build:
 
 
 _CTX: _Build | None = None
+#: the figure description class (:class:`~.maps.FigureInfo`, registered by :mod:`.maps`, which
+#: imports this module: no import back)
+_INFO_CLS: Any = None
+
+
+def register_info(cls: type) -> None:
+    """Name the dataclass a figure function returns (called once by :mod:`.maps`)."""
+    global _INFO_CLS
+    _INFO_CLS = cls
 
 
 class _Unstable(Exception):
@@ -189,9 +198,9 @@ def _reuse(ident: str, key: str, ctx: _Build) -> tuple[bool, Any]:
         _link(ctx.previous / f, ctx.img / f)
     info = entry.get("info")
     if info is not None:
-        from .maps import FigureInfo
-
-        info = FigureInfo(**_load(info, ctx))
+        if _INFO_CLS is None:
+            return False, None
+        info = _INFO_CLS(**_load(info, ctx))
     _record(ident, dict(entry, reused=True), ctx)
     return True, info
 

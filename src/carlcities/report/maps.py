@@ -29,7 +29,7 @@ import numpy as np
 
 from .._schema import ATLAS_CLASSES, GROWTH_CLASSES
 from . import i18n
-from .figcache import cached
+from .figcache import cached, register_info
 
 __all__ = [
     "DPI",
@@ -91,6 +91,9 @@ class FigureInfo:
     legend: list[dict[str, str]] = field(default_factory=list)  # colour, en, ru (, line)
     colorbar: dict[str, Any] | None = None                      # gradient, ticks, label
     scale: dict[str, Any] | None = None                         # km, label, percent
+
+
+register_info(FigureInfo)
 
 
 @dataclass
