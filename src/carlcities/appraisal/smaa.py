@@ -170,7 +170,7 @@ class _Utility:
         # TOPSIS per sample (Hwang & Yoon 1981, as :func:`.mcda.topsis`), all samples at once.
         # With w ≥ 0 the ideal point of v = r·w is w·(ideal point of r), so
         # S±² = Σⱼ wⱼ² (rᵢⱼ − r±ⱼ)²: the squared distances per criterion are weight-independent.
-        norm = np.sqrt((values ** 2).sum(axis=1))                       # K × m
+        norm = np.sqrt(np.einsum("kij,kij->kj", values, values))        # K × m
         r = values / np.where(norm > 0, norm, 1.0)[:, None, :]          # K × a × m
         hi, lo = r.max(axis=1), r.min(axis=1)
         dp = r - np.where(types > 0, hi, lo)[:, None, :]
@@ -214,7 +214,14 @@ def _closeness(sp2: np.ndarray, sm2: np.ndarray) -> np.ndarray:
 def _ranks(util: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Rank of each option (0 = best) per sample; ties broken at random."""
     tie = rng.random(util.shape)
-    order = np.lexsort((tie, -util), axis=-1)      # primary key: −utility
+    neg = -util
+    # a stable sort by −utility is the same order wherever a sample has no tied utilities;
+    # the samples with ties are sorted again with the tie-breaking draws
+    order = np.argsort(neg, axis=-1, kind="stable")
+    srt = np.take_along_axis(neg, order, axis=-1)
+    tied = (srt[:, 1:] == srt[:, :-1]).any(axis=-1)
+    if tied.any():
+        order[tied] = np.lexsort((tie[tied], neg[tied]), axis=-1)
     ranks = np.empty_like(order)
     k = np.arange(util.shape[0])[:, None]
     ranks[k, order] = np.arange(util.shape[1])[None, :]
