@@ -48,6 +48,16 @@ def city_inputs(cfg: StudyConfig, city: City, demo_paths: dict[str, Path] | None
             p = resolve_path(cfg, str(cfg.data.flood_depth).format(city_id=city.city_id, rp=rp))
             if p.exists():
                 out[f"flood_depth_rp{rp}"] = str(p)
+    if cfg.data.hazard_curves:  # authoritative earthquake hazard
+        p = resolve_path(cfg, str(cfg.data.hazard_curves).format(city_id=city.city_id))
+        if p.exists():
+            out["hazard_curves"] = str(p)
+    if cfg.data.hazard_maps:
+        for rp in cfg.data.hazard_return_periods:
+            p = resolve_path(cfg, str(cfg.data.hazard_maps).format(city_id=city.city_id, rp=rp))
+            if p.exists():
+                out["hazard_maps" if "{rp}" not in str(cfg.data.hazard_maps)
+                    else f"hazard_map_rp{rp}"] = str(p)
     for role in ("mudflow", "vs30", "tmax_daily", "exposure"):  # optional hazard inputs
         pat = getattr(cfg.data, role)
         if pat:
