@@ -17,8 +17,8 @@ from carlcities.risk.seismicity.events import EventSet, build_event_set, fit_cit
 from carlcities.risk.seismicity.recurrence import GRParams
 
 __all__ = [
-    "hazard_curve", "hazard_curves_sites", "return_period_from_poe", "level_at_return_period", "city_hazard",
-    "TRUNCATION_SIGMA"
+    "hazard_curve", "hazard_curves_sites", "return_period_from_poe", "level_at_return_period",
+    "city_hazard", "TRUNCATION_SIGMA"
 ]
 
 
