@@ -336,6 +336,19 @@ def test_fetch_then_run_every_engine_on_two_real_layout_cities(www, tmp_path, mo
         for ind in ("risk.flood_eal", "hazard.heat_days_35", "hazard.vs30_median",
                     "economy.gdp_total", "economy.lights_sum", "environment.green_share"):
             assert ind in set(v["indicator_id"]), ind
+    # what could not be measured, in the manifest and on each city page (English, Russian)
+    cov = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["coverage"]
+    for c in CITIES:
+        st = cov["cities"][c]["roles"]
+        assert st["vs30"] == st["flood_depth"] == st["gdp"] == "present"
+        assert st["pm25"] == st["lst"] == "missing" and st["exposure"] == "fallback"
+    from carlcities.report.build import build_report
+
+    build_report(out)
+    page = (out / "report/cities/osh.html").read_text(encoding="utf-8")
+    assert 'id="coverage"' in page and "Что это исследование не смогло измерить" in page
+    assert 'data-role="pm25" data-state="missing"' in page and 'data-role="vs30"' not in page
+    assert "ACAG" in page and "https://sites.wustl.edu/acag/" in page
 
 
 def test_missing_login_names_the_sign_up_page(www, tmp_path, monkeypatch):

@@ -37,6 +37,7 @@ from .data import (
     percentile_ranks,
     slug,
 )
+from .coverage import coverage_sections
 from .engine_sections import engine_sections, method_notes
 from .numbers import fmt_number, median
 
@@ -172,8 +173,10 @@ def build_report(out_dir: Path, *, progress: ProgressFn | None = None,
     with open_study(out_dir) as results:
         study = load(results)
         manifest = results.manifest()
+        cover = coverage_sections(results, manifest)
         extra = {cid: {"engine_sections": engine_sections(results, cid),
-                       "method_notes": method_notes(manifest, cid)} for cid in study.cities}
+                       "method_notes": method_notes(manifest, cid),
+                       "coverage": cover.get(cid)} for cid in study.cities}
     peer_stats(study)
     say(f"read the store: {len(study.cities)} cities, {len(study.values)} values")
 
@@ -319,7 +322,7 @@ def build_report(out_dir: Path, *, progress: ProgressFn | None = None,
                                      "html_ru": None if e["html_ru"] is None
                                      else str(e["html_ru"])}
                                     for e in extra[cid]["engine_sections"]],
-                "method_notes": extra[cid]["method_notes"]}
+                "method_notes": extra[cid]["method_notes"], "coverage": extra[cid]["coverage"]}
         html = env.get_template("city.html").render(
             **base, page="city", root="../", city=city_json, figs=fj, blocks=epoch_blocks,
             growth=pair_blocks,
