@@ -24,6 +24,7 @@ from markupsafe import Markup
 
 from ..results import open_study
 from . import charts, i18n, maps, profile, regional, scorecard
+from .coverage import coverage_sections
 from .data import (
     CHART_SERIES,
     ENV_THEMES,
@@ -37,7 +38,6 @@ from .data import (
     percentile_ranks,
     slug,
 )
-from .coverage import coverage_sections
 from .engine_sections import engine_sections, method_notes
 from .numbers import fmt_number, median
 
@@ -174,9 +174,10 @@ def build_report(out_dir: Path, *, progress: ProgressFn | None = None,
         study = load(results)
         manifest = results.manifest()
         cover = coverage_sections(results, manifest)
-        extra = {cid: {"engine_sections": engine_sections(results, cid),
-                       "method_notes": method_notes(manifest, cid),
-                       "coverage": cover.get(cid)} for cid in study.cities}
+        extra: dict[str, dict[str, Any]] = {
+            cid: {"engine_sections": engine_sections(results, cid),
+                  "method_notes": method_notes(manifest, cid), "coverage": cover.get(cid)}
+            for cid in study.cities}
     peer_stats(study)
     say(f"read the store: {len(study.cities)} cities, {len(study.values)} values")
 
