@@ -75,8 +75,7 @@ class Earthquake:
     """Earthquake hazard and risk (see the module docstring)."""
 
     name = "earthquake"
-    roles: tuple[str, ...] = ("vs30", "exposure", "dem", "hazard_curves", "hazard_maps",
-                              "hazard_map_rp*")
+    roles: tuple[str, ...] = ("vs30", "exposure", "dem", "hazard_curves", "hazard_map*")
     section = "earthquake"
     damage_model = ("vulnerability curves per building class (OpenQuake NRML 0.5; packaged "
                     "Hazus-based curves by default)")
