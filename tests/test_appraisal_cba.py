@@ -268,6 +268,32 @@ def test_sobol_on_linear_functions():
         sobol_indices(lambda x: x[:, 0], {"a": (0, 1)}, n=100)
 
 
+def test_sobol_of_a_constant_output_is_zero_not_an_error():
+    """The rehearsal's failure (issue 17): an option whose NPV depends on no parameter (no
+    cost, no effect) made SALib's Sobol step raise; a constant output is an answer."""
+    from carlcities.appraisal.sensitivity import is_constant
+
+    res = sobol_indices(lambda x: np.full(len(x), 7.5), {"a": (0, 1), "b": (2, 3)}, n=64)
+    assert set(res) == {"a", "b"}
+    for d in res.values():
+        assert d == {"S1": 0.0, "S1_conf": 0.0, "ST": 0.0, "ST_conf": 0.0, "output_sd": 0.0}
+    # rounding noise of a sum is constant; a real spread is not
+    assert is_constant(np.array([1e8, 1e8 + 1e-6])) and is_constant(np.zeros(4))
+    assert not is_constant(np.array([1e8, 1e8 + 1.0]))
+    # the NPV of an option with nothing to buy and nothing avoided
+    p = _params(horizon_yr=20)
+    nothing = _opt(capex_usd=0.0, effects={"avoided_t_co2e_yr": Effect(0.0)}, lifetime_yr=20)
+    res = npv_sobol(nothing, p, n=64)
+    assert {k: d["ST"] for k, d in res.items()} == dict.fromkeys(res, 0.0)
+    # and a varying one still gets its indices and its spread
+    some = _opt(capex_usd=50.0, effects={"avoided_eal_usd_yr": Effect(30.0)}, lifetime_yr=20)
+    res = npv_sobol(some, p, n=64)
+    assert next(iter(res.values()))["output_sd"] > 0
+    assert res["effect_scale"]["ST"] > 0.1
+    with pytest.raises(AppraisalError, match="not finite"):
+        sobol_indices(lambda x: np.where(x[:, 0] > .5, np.nan, 1.0), {"a": (0, 1)}, n=64)
+
+
 def test_npv_sensitivity_benefit_only():
     p = _params(horizon_yr=20)
     o = _opt(effects={"avoided_eal_usd_yr": Effect(30.0)}, lifetime_yr=20)

@@ -106,6 +106,7 @@ def run_appraisal(con, cfg, catalog, run_id: str) -> dict[str, Any]:
         recommend_region,
         resilience_option_effects,
     )
+    from .sensitivity import CONSTANT_NOTE
     from .store import write_all
 
     # every city's latest results (this run's cities, written in this run's transactions, and
@@ -186,6 +187,13 @@ def run_appraisal(con, cfg, catalog, run_id: str) -> dict[str, Any]:
             top = max(firsts, key=lambda r: (r["probability"], r["option_id"]))["option_id"]
             sob = npv_sobol(next(o for o in opts if o.option_id == top), params, n=256,
                             seed=seed + i)
+            sd = next(iter(sob.values()))["output_sd"]
+            a["appraisal"].append(dict(city_id=cid, option_id=top, metric="sobol_npv_sd",
+                                       unit="USD", value=sd))
+            if sd == 0:  # an answer, not an error: no parameter moves this NPV
+                for o in a["options"]:
+                    if o["option_id"] == top:
+                        o["flags"] = "; ".join(f for f in (o["flags"], CONSTANT_NOTE) if f)
             for par, d in sob.items():
                 for index in ("S1", "ST"):
                     v = d.get(index)
