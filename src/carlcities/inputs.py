@@ -60,9 +60,24 @@ def city_inputs(cfg: StudyConfig, city: City, demo_paths: dict[str, Path] | None
         pat = getattr(cfg.data, role)
         if not pat:
             continue
-        years = cfg.data.env_years if "{year}" in str(pat) else cfg.data.env_years[-1:]
+        years = cfg.data.env_years if "{year}" in str(pat) else \
+            _years_in_file(str(pat), cfg.data.env_years)
         for y in years:
             p = resolve_path(cfg, str(pat).format(year=y, city_id=city.city_id))
             if p.exists():
                 out[f"{role}_{y}"] = str(p)
     return out
+
+
+def _years_in_file(pattern: str, env_years: list[int]) -> list[int]:
+    """The year a one-file, many-years product (``rast_gdpTot_1990_2020_30arcsec.tif``: band =
+    year) is read for: the latest of ``data.env_years`` inside the span its name states, else
+    the latest of them (the reader then says which years the file holds)."""
+    import re
+
+    m = re.search(r"(?<!\d)((?:19|20)\d{2})_((?:19|20)\d{2})(?!\d)", pattern.rsplit("/", 1)[-1])
+    if m:
+        inside = [y for y in env_years if int(m[1]) <= y <= int(m[2])]
+        if inside:
+            return inside[-1:]
+    return env_years[-1:]
