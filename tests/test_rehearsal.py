@@ -313,12 +313,10 @@ def test_fetch_then_run_every_engine_on_two_real_layout_cities(www, tmp_path, mo
     res = CliRunner().invoke(app, ["data", "check", "--config", str(r.config_path)])
     assert res.exit_code == 0, res.output
     assert "skipped" not in res.output and "stops" not in res.output
-    # the run on what was fetched. The appraisal across cities is left out here: on these
-    # two cities one option's NPV does not vary over its sensitivity ranges and SALib's Sobol
-    # step refuses it (AppraisalError, carlcities.appraisal.sensitivity) — an appraisal
-    # matter, reported to its owner; every engine runs.
-    cfg_text = cfg_text.replace("\n  appraisal: true", "\n  appraisal: false")
-    r.config_path.write_text(cfg_text, encoding="utf-8")
+    # the run on what was fetched, the appraisal across the two cities included (it once
+    # failed here: an option with nothing to act on — Kulob has no CHP plant — had a constant
+    # NPV and the Sobol step refused it; issue 17)
+    assert "\n  appraisal: true" in cfg_text
     out = tmp_path / "out"
     res = CliRunner().invoke(app, ["run", "--config", str(r.config_path), "--out", str(out),
                                    "--workers", "1", "--no-report"])
@@ -336,6 +334,13 @@ def test_fetch_then_run_every_engine_on_two_real_layout_cities(www, tmp_path, mo
         for ind in ("risk.flood_eal", "hazard.heat_days_35", "hazard.vs30_median",
                     "economy.gdp_total", "economy.lights_sum", "environment.green_share"):
             assert ind in set(v["indicator_id"]), ind
+        a = st.appraisal()
+        assert set(a["city_id"]) == set(CITIES)
+        sob = a[a["metric"].str.startswith("sobol_ST:")]
+        assert set(sob["city_id"]) == set(CITIES) and sob["value"].notna().all()
+        opts = st.options()
+        assert not ((opts["city_id"] == "kulob") & (opts["option_id"] == "chp_coal_to_gas")).any()
+        assert len(st.recommendations()) > 0
     # what could not be measured, in the manifest and on each city page (English, Russian)
     cov = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["coverage"]
     for c in CITIES:
