@@ -25,7 +25,8 @@ def risk_params(cfg: Any) -> dict[str, Any]:
                 vulnerability={k: str(resolve_path(cfg, v))
                                for k, v in cfg.data.vulnerability.items()},
                 taxonomy_mapping=str(resolve_path(cfg, cfg.data.taxonomy_mapping))
-                if cfg.data.taxonomy_mapping else None)
+                if cfg.data.taxonomy_mapping else None,
+                hazard_vs30=float(cfg.data.hazard_vs30))
 
 
 class RiskEngine(BaseEngine):
