@@ -12,6 +12,9 @@ run, alternating rounds (``BENCH_REPEATS``, default 5), median wall and CPU time
 * ``carlcities_topsis``: the whole ``smaa2(model='topsis')``: acceptabilities, central weights
   and the confidence pass of every option that ranks first (31 passes over the samples);
 * ``carlcities_additive``: ``smaa2()`` with the default additive model (the pipeline's);
+* ``pymcdm_smaa2_loop_1000_samples``: the whole SMAA-2 (acceptability pass, central weights,
+  a confidence pass per option ranked first) with pymcdm per sample, on 1,000 of the samples
+  (it is per-sample work: ``..._scaled_to_K`` is that time × 10, labelled as such);
 * ``loop_additive`` / ``loop_topsis``: the pre-issue-21 implementation (``tests/smaa_loop.py``)
   — ``loop_topsis`` once only (it takes ~15 s).
 
@@ -64,6 +67,21 @@ def main() -> int:
             ranks[k, np.argsort(-p, kind="stable")] = np.arange(A)
         return ranks
 
+    k_sub = 1000
+
+    def pymcdm_smaa2_loop():
+        """The whole SMAA-2 with pymcdm per sample (acceptabilities, central weights, the
+        confidence pass) on the first ``k_sub`` samples: per-sample work, so its time scales
+        with the samples (reported ×K/k_sub beside the measured time)."""
+        xs, ws = x[:k_sub], w[:k_sub]
+        first = np.empty(k_sub, dtype=int)
+        for k in range(k_sub):
+            first[k] = int(np.argmax(top(xs[k], ws[k], t)))
+        for i in np.unique(first):
+            wc = ws[first == i].mean(axis=0)
+            for k in range(k_sub):
+                top(xs[k], wc, t)
+
     def acceptability_only():
         u = S._Utility(x, t, "topsis")
         return S._ranks(u.sampled(w), np.random.default_rng(0))
@@ -73,6 +91,7 @@ def main() -> int:
         "carlcities_topsis_acceptability": acceptability_only,
         "carlcities_topsis": lambda: S.smaa2(x, w, t, model="topsis"),
         "carlcities_additive": lambda: S.smaa2(x, w, t),
+        "pymcdm_smaa2_loop_1000_samples": pymcdm_smaa2_loop,
         "loop_additive": lambda: smaa2_loop(x, w, t),
     }
     repeats = int(os.environ.get("BENCH_REPEATS", "5"))
@@ -103,6 +122,9 @@ def main() -> int:
     def ratio(a, b, d):
         return round(d[a] / d[b], 1)
 
+    for d in (med, medc):
+        d["pymcdm_smaa2_loop_scaled_to_K"] = d["pymcdm_smaa2_loop_1000_samples"] * K / k_sub
+
     result = dict(
         benchmark=f"SMAA-2, {K} samples x {A} options x {M} criteria",
         targets=dict(vs_pymcdm_loop=50, seconds=0.5),
@@ -115,14 +137,18 @@ def main() -> int:
             smaa2_topsis_vs_pymcdm_loop=ratio("pymcdm_loop", "carlcities_topsis", med),
             smaa2_additive_vs_pymcdm_loop=ratio("pymcdm_loop", "carlcities_additive", med),
             smaa2_additive_vs_old=ratio("loop_additive", "carlcities_additive", med),
-            smaa2_topsis_vs_old=ratio("loop_topsis", "carlcities_topsis", med)),
+            smaa2_topsis_vs_old=ratio("loop_topsis", "carlcities_topsis", med),
+            smaa2_topsis_vs_pymcdm_smaa2_scaled=ratio("pymcdm_smaa2_loop_scaled_to_K",
+                                                      "carlcities_topsis", med)),
         speedup_cpu=dict(
             acceptability_vs_pymcdm_loop=ratio("pymcdm_loop", "carlcities_topsis_acceptability",
                                                medc),
             smaa2_topsis_vs_pymcdm_loop=ratio("pymcdm_loop", "carlcities_topsis", medc),
             smaa2_additive_vs_pymcdm_loop=ratio("pymcdm_loop", "carlcities_additive", medc),
             smaa2_additive_vs_old=ratio("loop_additive", "carlcities_additive", medc),
-            smaa2_topsis_vs_old=ratio("loop_topsis", "carlcities_topsis", medc)),
+            smaa2_topsis_vs_old=ratio("loop_topsis", "carlcities_topsis", medc),
+            smaa2_topsis_vs_pymcdm_smaa2_scaled=ratio("pymcdm_smaa2_loop_scaled_to_K",
+                                                      "carlcities_topsis", medc)),
         identical=dict(
             additive_vs_old=same(S.smaa2(x, w, t), smaa2_loop(x, w, t)),
             topsis_vs_old=same(S.smaa2(x, w, t, model="topsis"), ref_topsis),
