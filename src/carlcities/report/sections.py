@@ -23,7 +23,8 @@ __all__ = ["RISK_IDS", "load_appraisal", "load_risk", "load_scenarios", "risk_fi
 #: hazard / risk indicators shown in the profile's risk table, in order
 RISK_IDS = ("hazard.eq_pga475_rock", "hazard.eq_pga2475_rock", "hazard.eq_msk475",
             "hazard.vs30_median", "exposure.value_total", "exposure.buildings",
-            "risk.eq_eal", "risk.eq_eal_ratio", "risk.eq_fatalities_annual", "risk.eq_loss_rp100",
+            "risk.eq_eal", "risk.eq_eal_ratio", "risk.eq_fatalities_annual",
+            "risk.eq_fatalities_rp475", "risk.eq_loss_rp100",
             "risk.eq_loss_rp250", "risk.eq_loss_rp500", "risk.eq_loss_rp1000",
             "risk.flood_eal", "exposure.pop_flood_100", "exposure.value_flood_100",
             "exposure.pop_mudflow", "exposure.value_mudflow", "exposure.facilities_flood_100",

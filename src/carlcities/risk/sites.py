@@ -22,7 +22,8 @@ import numpy as np
 from carlcities.errors import VulnerabilityError
 
 __all__ = ["ROCK_VS30", "read_on_grid", "blocks", "block_xy", "block_centres", "coarsen_sites",
-           "per_cell", "ground_motion_fn", "site_conditions", "city_exposure"]
+           "per_cell", "ground_motion_fn", "site_conditions", "city_exposure",
+           "casualty_curves"]
 
 #: Vs30 [m/s] assumed where nothing is known about the ground (NEHRP B/C boundary, "rock")
 ROCK_VS30 = 760.0
@@ -132,6 +133,9 @@ def city_exposure(city, grid, inputs: dict[str, str], pop: np.ndarray, bu: np.nd
 
     Returns ``(exposure, source, curves, fatality_curves)``; ``fatality_curves`` is None when
     the occupants model misses a class (then no fatalities are computed, and ``prov`` says so).
+    With the packaged models the fatality curves are the calibrated casualty model in
+    SA(1.0 s) (:func:`casualty_curves`), not the loss curves' PGA: callers run a second
+    ground-motion pass for deaths when ``fatality_curves.imt`` differs from ``curves.imt``.
     """
     from carlcities.risk.exposure import build_exposure, read_gem_exposure_csv
     from carlcities.risk.losses import CurveSet
@@ -178,7 +182,11 @@ def city_exposure(city, grid, inputs: dict[str, str], pop: np.ndarray, bu: np.nd
     st = models["structural"]
     curves = CurveSet.from_functions({t: st[t] for t in classes})
     fat_curves = None
-    if "occupants" in models:
+    if not user_vuln:
+        fat_curves, _ = casualty_curves(classes)
+        prov.append({"step": "fatalities", "note": "calibrated casualty model in SA(1.0 s) "
+                     "(carl_casualty_curves; docs/validation.md 'Earthquake losses and lives')"})
+    elif "occupants" in models:
         oc = models["occupants"]
         fat_curves = CurveSet.from_functions({t: oc[t] for t in classes if t in oc.functions})
         if len(fat_curves.taxonomies) < len(classes):
@@ -186,3 +194,21 @@ def city_exposure(city, grid, inputs: dict[str, str], pop: np.ndarray, bu: np.nd
             prov.append({"step": "fatalities", "note": "occupants curves miss classes: no "
                                                        "fatalities"})
     return expo, expo_src, curves, fat_curves
+
+
+def casualty_curves(classes, params: dict[str, Any] | None = None):
+    """The calibrated casualty model of the packaged classes as loss-engine curve sets:
+    ``(fatality ratio curves, P(collapse) curves)`` in SA(1.0 s) [g]
+    (:func:`carlcities.risk.vulnerability.carl_casualty_curves`, fitted to the region's
+    earthquakes by ``carlcities risk calibrate``). ``(None, None)`` when the user gave their
+    own vulnerability models (``params['vulnerability']``): their occupants curves are used
+    as they are, and there is no collapse model."""
+    from carlcities.risk.losses import CurveSet
+    from carlcities.risk.vulnerability import carl_casualty_curves
+
+    if (params or {}).get("vulnerability"):
+        return None, None
+    fat, col = carl_casualty_curves()
+    classes = list(classes)
+    return (CurveSet.from_functions({t: fat[t] for t in classes}),
+            CurveSet.from_functions({t: col[t] for t in classes}))
