@@ -156,6 +156,10 @@ def city_exposure(city, grid, inputs: dict[str, str], pop: np.ndarray, bu: np.nd
                     "the grid's population and built-up surface")
     user_vuln = params.get("vulnerability") or {}
     if user_vuln:
+        if not inputs.get("exposure") and params.get("residential_exposure") == "emca":
+            prov.append({"step": "exposure", "note": "EMCA residential exposure needs the "
+                         "packaged vulnerability classes: grid exposure kept with the user's "
+                         "models"})
         models = load_models(user_vuln)
         if params.get("taxonomy_mapping"):
             mp = read_taxonomy_mapping(params["taxonomy_mapping"])
@@ -176,6 +180,8 @@ def city_exposure(city, grid, inputs: dict[str, str], pop: np.ndarray, bu: np.nd
         models = load_default_models()
         known = set(models["structural"].functions)
         expo = expo.recoded(lambda t: t if t in known else carl_function_id(t))
+        if not inputs.get("exposure") and params.get("residential_exposure", "emca") == "emca":
+            expo, expo_src = _emca_residential(city, grid, pop, expo, expo_src, params, prov)
     prov.append({"step": "exposure", "source": expo_src,
                  "fallback": bool(expo.meta.get("fallback")), "assets": len(expo)})
     classes = list(expo.taxonomies)
@@ -194,6 +200,28 @@ def city_exposure(city, grid, inputs: dict[str, str], pop: np.ndarray, bu: np.nd
             prov.append({"step": "fatalities", "note": "occupants curves miss classes: no "
                                                        "fatalities"})
     return expo, expo_src, curves, fat_curves
+
+
+def _emca_residential(city, grid, pop, expo, expo_src: str, params: dict[str, Any],
+                      prov: list[Any]):
+    """The grid exposure with its residential assets replaced by EMCA's (packaged extract or
+    ``params['emca_dir']``) where EMCA covers the city; else the grid exposure and a note."""
+    from carlcities.risk.exposure import concat_exposures
+    from carlcities.risk.exposure.emca_extract import city_emca_exposure
+
+    em, src = city_emca_exposure(city, grid, pop, emca_dir=params.get("emca_dir"),
+                                 unit=expo.meta.get("unit"))
+    if em is None:
+        prov.append({"step": "exposure", "note": src})
+        return expo, expo_src
+    nonres = expo.subset(expo.occupancy != "Res")
+    merged = concat_exposures(nonres, em, meta=dict(expo.meta, residential=src))
+    prov.append({"step": "exposure", "residential": src,
+                 "emca_buildings": float(em.buildings.sum()),
+                 "emca_residents": float(em.occupants_night.sum()),
+                 "emca_value_usd": float(em.total_value)})
+    return merged, (f"residential: {src}, spread over the grid by its residents; commercial "
+                    f"and industrial: {expo_src}")
 
 
 def casualty_curves(classes, params: dict[str, Any] | None = None):
