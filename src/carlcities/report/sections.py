@@ -93,7 +93,8 @@ def load_risk(study: Study, names: dict[str, tuple[str, str, str]]
             cr["curves"].append({k: r[k] for k in ("hazard", "curve", "measure", "x",
                                                   "annual_rate", "return_period")})
     for r in records(study.risk_exposure(), ["city_id", "taxonomy", "buildings", "area_m2",
-                                             "value_usd", "occupants_night", "eq_eal_usd"]):
+                                             "value_usd", "occupants_night", "eq_eal_usd",
+                                             "source"]):
         cr = out.get(r["city_id"])
         if cr is not None:
             cr["exposure"].append({k: v for k, v in r.items() if k != "city_id"})
