@@ -151,3 +151,12 @@ def test_concat_merges_classes_by_name():
     s, sm = g.summary(), m.summary()
     for t in s:
         assert sm[t]["value_usd"] == pytest.approx(s[t]["value_usd"])
+
+
+def test_emca_dir_without_the_data_is_an_exposure_error(tmp_path):
+    city, grid = _city("osh")
+    pop = _pop(grid)
+    with pytest.raises(ExposureError, match="no EMCA exposure CSV") as e:
+        city_exposure(city, grid, {}, pop, (pop > 0) * 0.4,
+                      {"residential_exposure": "emca", "emca_dir": str(tmp_path)}, [])
+    assert str(tmp_path) in str(e.value) and "risk.emca_dir" in str(e.value)

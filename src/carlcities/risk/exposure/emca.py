@@ -80,7 +80,7 @@ def emca_csv_path(directory: str | Path, iso3: str) -> Path:
         sorted(d.glob(f"exposure_cvt_{iso3.lower()}_*.csv"))
     if not hits:
         raise ExposureError(f"no EMCA exposure CSV for {iso3.upper()} in the directory",
-                            path=d, fix="point risk.emca_exposure at the EMCA data directory "
+                            path=d, fix="point risk.emca_dir at the EMCA data directory "
                             f"(with exposure_cvt_{iso3.lower()}_pw10_eps001_*.csv and "
                             f"cvt_{iso3.lower()}.shp)")
     return hits[0]
@@ -142,7 +142,7 @@ def read_emca(csv_path: str | Path, shapefile: str | Path | None = None, *,
     if cur != "USD":
         if usd_rate is None or not np.isfinite(usd_rate) or usd_rate <= 0:
             raise ExposureError(f"values in {cur} without an exchange rate", path=csv_path,
-                                fix="set risk.emca_usd_rate (USD per unit of "
+                                fix="give usd_rate= (USD per unit of "
                                     f"{cur}) or give the values in USD")
     rate = 1.0 if cur == "USD" else float(usd_rate)  # type: ignore[arg-type]
     try:
