@@ -114,7 +114,7 @@ class Earthquake:
         except Exception as exc:  # noqa: BLE001 - HazardError: no source near the city
             o.provenance.append({"step": "earthquake", "note": str(exc).splitlines()[0]})
             for k in ("hazard.eq_pga475_rock", "hazard.eq_pga2475_rock", "hazard.eq_msk475",
-                      "risk.eq_eal", "risk.eq_fatalities_annual"):
+                      "risk.eq_eal", "risk.eq_fatalities_annual", "risk.eq_fatalities_rp475"):
                 o.undefined[k] = ("undefined: no seismic source within "
                                   f"{p['source_radius_km']:g} km in the catalogue")
             o.summary = _summary({}, ctx.fatality_curves)
@@ -263,8 +263,8 @@ def _event_based(ctx: HazardContext, es, o: HazardOutcome) -> dict[str, Any]:
         fat475 = float(losses_at_return_periods(ev.rate, fat, (475,))[475])
         o.inputs["risk_eq_fatalities_rp475"] = fat475
     else:
-        o.undefined["risk.eq_fatalities_annual"] = ("undefined: no occupants (fatality) "
-                                                    "vulnerability for every class")
+        for k in ("risk.eq_fatalities_annual", "risk.eq_fatalities_rp475"):
+            o.undefined[k] = "undefined: no occupants (fatality) vulnerability for every class"
     # loss exceedance curve (levels at every 10th sorted loss)
     order = np.sort(loss[loss > 0])[::-1]
     for j in range(0, order.size, max(1, order.size // 60)):
