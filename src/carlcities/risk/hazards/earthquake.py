@@ -263,8 +263,8 @@ def _event_based(ctx: HazardContext, es, o: HazardOutcome) -> dict[str, Any]:
         fat475 = float(losses_at_return_periods(ev.rate, fat, (475,))[475])
         o.inputs["risk_eq_fatalities_rp475"] = fat475
     else:
-        for k in ("risk.eq_fatalities_annual", "risk.eq_fatalities_rp475"):
-            o.undefined[k] = "undefined: no occupants (fatality) vulnerability for every class"
+        for iid in ("risk.eq_fatalities_annual", "risk.eq_fatalities_rp475"):
+            o.undefined[iid] = "undefined: no occupants (fatality) vulnerability for every class"
     # loss exceedance curve (levels at every 10th sorted loss)
     order = np.sort(loss[loss > 0])[::-1]
     for j in range(0, order.size, max(1, order.size // 60)):
