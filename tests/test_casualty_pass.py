@@ -113,3 +113,20 @@ def test_scenario_collapses_are_buildings_times_collapse_probability():
     same = scenario_losses(one, expo, col_c, gm, imt="SA(1.0)", vs30=300.0, n_realisations=0,
                            fatality_curves=fat_c, below_min="zero")
     assert r.fatalities_mean == pytest.approx(same.fatalities_mean)
+
+
+def test_historic_scenarios_take_the_calibrated_finite_ruptures():
+    from carlcities.risk.calibration import historic_ruptures
+    from carlcities.risk.historic import load_historic
+    from carlcities.risk.losses import wells_coppersmith_length_km
+
+    r = historic_ruptures()
+    ids = {e.id for e in load_historic()}
+    assert set(r) <= ids and {"ashgabat_1948", "kemin_1911"} <= set(r)
+    assert r["kemin_1911"].length_km == 175 and r["kemin_1911"].strike_deg == 80
+    ash = next(e for e in load_historic() if e.id == "ashgabat_1948")
+    assert r["ashgabat_1948"].length_km == pytest.approx(
+        wells_coppersmith_length_km(ash.magnitude))
+    # a point on the trace is at distance 0
+    a = r["ashgabat_1948"]
+    assert float(a.rjb_km(np.array([a.lon]), np.array([a.lat]))[0]) == pytest.approx(0.0)

@@ -333,6 +333,7 @@ def _scenario_maps(ctx: HazardContext, o: HazardOutcome, s: dict[str, Any], ev, 
 def _historic(ctx: HazardContext, o: HazardOutcome, s: dict[str, Any]) -> None:
     """Each historic earthquake near the city (or naming it) on today's exposure: modelled
     intensity beside the observed one, losses and deaths, and PAGER's empirical deaths."""
+    from carlcities.risk.calibration import historic_ruptures
     from carlcities.risk.historic import load_historic, scenario_intensity, scenario_intensity_at
     from carlcities.risk.losses import EventSet as LossEvents
     from carlcities.risk.losses import scenario_losses
@@ -347,11 +348,15 @@ def _historic(ctx: HazardContext, o: HazardOutcome, s: dict[str, Any]) -> None:
     res_blk = np.bincount(blk.ravel(), weights=ctx.population.ravel(), minlength=nb)
     lon_blk, lat_blk = block_centres(ctx.grid, s["k"], nb)
     lived = res_blk > 0
+    ruptures = historic_ruptures()  # finite faults of the calibration (docs/validation.md)
     for hev in load_historic():
         obs = next((x for x in hev.cities if x.city == city.city_id), None)
         dist = float(haversine_km(hev.epicentre_lon, hev.epicentre_lat, city.lon, city.lat))
         if obs is None and dist > HISTORIC_RADIUS_KM:
             continue
+        rup = ruptures.get(hev.id)
+        if rup is not None:  # distance to the rupture's trace
+            dist = float(rup.rjb_km(np.array([city.lon]), np.array([city.lat]))[0])
         msk, sig = scenario_intensity(hev, city.lon, city.lat)
         h1 = LossEvents(event_id=np.array([0]), rate=np.array([0.0]),
                         mag=np.array([min(hev.magnitude, 8.5)]),
@@ -360,13 +365,13 @@ def _historic(ctx: HazardContext, o: HazardOutcome, s: dict[str, Any]) -> None:
         fat_one, fat_two = split_fatality_curves(curves, ctx.fatality_curves)
         hs = scenario_losses(h1, cexpo, curves, gm, imt=curves.imt or "PGA", vs30=s["vs_blk"],
                              n_realisations=n_sc, seed=ctx.seed, fatality_curves=fat_one,
-                             time_of_day=p["time_of_day"], below_min="zero")
+                             time_of_day=p["time_of_day"], below_min="zero", rupture=rup)
         deaths = (hs.fatalities_mean, *hs.fatalities_interval)
         collapses: tuple[float | None, ...] = (None, None, None)
         if fat_two is not None:
             cas = scenario_casualties(h1, cexpo, fat_two, collapse, gm, vs30=s["vs_blk"],
                                       n_realisations=n_sc, seed=ctx.seed,
-                                      time_of_day=p["time_of_day"])
+                                      time_of_day=p["time_of_day"], rupture=rup)
             deaths = (cas.fatalities_mean, *cas.fatalities_interval)
             if collapse is not None:
                 collapses = (cas.buildings_mean, *cas.buildings_interval)
