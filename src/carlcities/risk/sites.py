@@ -181,7 +181,8 @@ def city_exposure(city, grid, inputs: dict[str, str], pop: np.ndarray, bu: np.nd
         known = set(models["structural"].functions)
         expo = expo.recoded(lambda t: t if t in known else carl_function_id(t))
         if not inputs.get("exposure") and params.get("residential_exposure", "emca") == "emca":
-            expo, expo_src = _emca_residential(city, grid, pop, expo, expo_src, params, prov)
+            expo, expo_src = _emca_residential(city, grid, pop, bu, expo, expo_src, params,
+                                               prov)
     prov.append({"step": "exposure", "source": expo_src,
                  "fallback": bool(expo.meta.get("fallback")), "assets": len(expo)})
     classes = list(expo.taxonomies)
@@ -202,7 +203,7 @@ def city_exposure(city, grid, inputs: dict[str, str], pop: np.ndarray, bu: np.nd
     return expo, expo_src, curves, fat_curves
 
 
-def _emca_residential(city, grid, pop, expo, expo_src: str, params: dict[str, Any],
+def _emca_residential(city, grid, pop, bu, expo, expo_src: str, params: dict[str, Any],
                       prov: list[Any]):
     """The grid exposure with its residential assets replaced by EMCA's (packaged extract or
     ``params['emca_dir']``) where EMCA covers the city; else the grid exposure and a note."""
@@ -210,7 +211,7 @@ def _emca_residential(city, grid, pop, expo, expo_src: str, params: dict[str, An
     from carlcities.risk.exposure.emca_extract import city_emca_exposure
 
     em, src = city_emca_exposure(city, grid, pop, emca_dir=params.get("emca_dir"),
-                                 unit=expo.meta.get("unit"))
+                                 unit=expo.meta.get("unit"), builtup=bu)
     if em is None:
         prov.append({"step": "exposure", "note": src})
         return expo, expo_src

@@ -168,14 +168,17 @@ def _full_cells(emca_dir: str | Path) -> EmcaCells:
 
 def city_emca_exposure(city: Any, grid: Any, population: np.ndarray, *,
                        emca_dir: str | Path | None = None, unit: str | None = None,
-                       extract: str | Path | None = None) -> tuple[Any, str]:
+                       extract: str | Path | None = None,
+                       builtup: np.ndarray | None = None) -> tuple[Any, str]:
     """The city's residential exposure from EMCA, or ``(None, why)`` when EMCA does not cover
     the city's grid (less than :data:`MIN_COVER` of its residents in EMCA cells).
 
-    ``emca_dir``: a full EMCA data directory (default: the packaged extract). Returns
+    ``emca_dir``: a full EMCA data directory (default: the packaged extract); ``builtup``: the
+    grid's built-up share, which places a cell's buildings where the grid has no residents in
+    it (:func:`~carlcities.risk.exposure.emca.emca_exposure`). Returns
     ``(Exposure, source text)``."""
     cells = _full_cells(emca_dir) if emca_dir else read_extract(extract)
-    expo = emca_exposure(cells, grid, population, unit=unit)
+    expo = emca_exposure(cells, grid, population, unit=unit, builtup=builtup)
     pop = np.asarray(population, float)
     total = float(pop.sum())
     covered = float(pop.ravel()[np.unique(expo.site)].sum()) if len(expo) else 0.0
