@@ -160,3 +160,37 @@ def test_emca_dir_without_the_data_is_an_exposure_error(tmp_path):
         city_exposure(city, grid, {}, pop, (pop > 0) * 0.4,
                       {"residential_exposure": "emca", "emca_dir": str(tmp_path)}, [])
     assert str(tmp_path) in str(e.value) and "risk.emca_dir" in str(e.value)
+
+
+def test_cells_without_residents_go_by_builtup_else_to_one_grid_cell():
+    """Three EMCA cells over a small grid: one with residents, one with built-up surface only,
+    one with neither; every cell's totals are kept (the grid covers all of each)."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from carlcities.grid import CityGrid
+    from carlcities.risk.exposure.emca import EMCA_TYPES, EmcaCells, emca_exposure, emca_mapping
+
+    grid = CityGrid.around("t", 69.0, 41.0, 3000.0, res=500.0)
+    xs, ys = grid.cell_centres()
+    x0, y0, x1, y1 = grid.bounds
+    thirds = [x0 + (x1 - x0) * k / 3 for k in range(4)]
+    polys = gpd.GeoSeries([box(thirds[k], y0, thirds[k + 1], y1) for k in range(3)],
+                          crs=grid.epsg).to_crs(4326)
+    nt = len(EMCA_TYPES)
+    b = np.zeros((3, nt))
+    b[:, 0] = [10.0, 20.0, 30.0]
+    cells = EmcaCells(iso3="T", cell_id=np.arange(3), types=EMCA_TYPES, buildings=b,
+                      occupants=b * 5, value=b * 1e4, geometry=polys.reset_index(drop=True),
+                      source="test", meta=dict(mapping=emca_mapping(), currency="USD",
+                                               usd_rate=1.0))
+    col = np.digitize(xs, thirds[1:3])  # which third each grid cell is in
+    pop = np.where((col == 0) & (ys > ys.mean()), 100.0, 0.0)
+    bu = np.where((col == 1) & (xs > xs[col == 1].mean()), 0.5, 0.0)
+    e = emca_exposure(cells, grid, pop, builtup=bu)
+    third = col.ravel()[e.site]
+    for k, want in enumerate((10.0, 20.0, 30.0)):
+        assert e.buildings[third == k].sum() == pytest.approx(want, rel=1e-6)
+    assert np.all(pop.ravel()[e.site[third == 0]] > 0)      # by residents
+    assert np.all(bu.ravel()[e.site[third == 1]] > 0)       # by built-up share
+    assert np.unique(e.site[third == 2]).size == 1          # one point
