@@ -247,6 +247,30 @@ def test_carbon_actions_and_growth_and_packages():
     with pytest.raises(AppraisalError, match="bau_sprawl"):
         options_from_growth([dict(scenario_id="compact", name_en="C", name_ru="К")])
 
+
+def test_growth_policy_cost_from_the_literature_per_new_resident():
+    """The cost of planning growth: USD per new resident from the parameter file (Collier et
+    al. 2018, USD 100 per household for the plan and the arterial grid), with its interval;
+    a costed growth option is ranked (no `cost_known=False`)."""
+    from carlcities.appraisal import growth_cost
+    from carlcities.appraisal.growth_scenarios import COST_KEY
+
+    p = _params()
+    per, (lo, hi) = p.values[COST_KEY], p.ranges[COST_KEY]
+    assert (per, lo, hi) == (25.0, 10.0, 100.0) and "Collier" in p.sources[COST_KEY]
+    c = growth_cost(200_000, p)
+    assert c["capex_usd"] == pytest.approx(5e6)       # 200,000 new residents × 25 USD
+    assert (c["capex_low"], c["capex_high"]) == pytest.approx((2e6, 2e7))
+    assert growth_cost(-5_000, p) == {} and growth_cost(0, p) == {}   # a shrinking city
+    rows = [dict(scenario_id="bau_sprawl", name_en="B", name_ru="Б", land_take_ha=500,
+                 exposed_persons=1000, t_co2e_yr=900),
+            dict(scenario_id="compact", name_en="C", name_ru="К", land_take_ha=200,
+                 exposed_persons=400, t_co2e_yr=700, **{k: v for k, v in c.items()
+                                                        if k != "sources"})]
+    (o,) = options_from_growth(rows, unknown_capex=(1.0, 2.0))
+    assert o.cost_known and o.capex_usd == pytest.approx(5e6) and not o.flags
+    assert (o.capex_low, o.capex_high) == pytest.approx((2e6, 2e7))
+
     a = _opt(option_id="a", capex_usd=100.0, effects={"avoided_eal_usd_yr": Effect(5.0, 4.0, 6.0)})
     b = _opt(option_id="b", capex_usd=50.0, lifetime_yr=3,
              effects={"avoided_eal_usd_yr": Effect(2.0), "energy_savings_usd_yr": Effect(1.0)})
@@ -266,6 +290,32 @@ def test_sobol_on_linear_functions():
     assert res["a"]["ST"] == pytest.approx(0.5, abs=0.08)
     with pytest.raises(AppraisalError, match="power of 2"):
         sobol_indices(lambda x: x[:, 0], {"a": (0, 1)}, n=100)
+
+
+def test_sobol_of_a_constant_output_is_zero_not_an_error():
+    """The rehearsal's failure (issue 17): an option whose NPV depends on no parameter (no
+    cost, no effect) made SALib's Sobol step raise; a constant output is an answer."""
+    from carlcities.appraisal.sensitivity import is_constant
+
+    res = sobol_indices(lambda x: np.full(len(x), 7.5), {"a": (0, 1), "b": (2, 3)}, n=64)
+    assert set(res) == {"a", "b"}
+    for d in res.values():
+        assert d == {"S1": 0.0, "S1_conf": 0.0, "ST": 0.0, "ST_conf": 0.0, "output_sd": 0.0}
+    # rounding noise of a sum is constant; a real spread is not
+    assert is_constant(np.array([1e8, 1e8 + 1e-6])) and is_constant(np.zeros(4))
+    assert not is_constant(np.array([1e8, 1e8 + 1.0]))
+    # the NPV of an option with nothing to buy and nothing avoided
+    p = _params(horizon_yr=20)
+    nothing = _opt(capex_usd=0.0, effects={"avoided_t_co2e_yr": Effect(0.0)}, lifetime_yr=20)
+    res = npv_sobol(nothing, p, n=64)
+    assert {k: d["ST"] for k, d in res.items()} == dict.fromkeys(res, 0.0)
+    # and a varying one still gets its indices and its spread
+    some = _opt(capex_usd=50.0, effects={"avoided_eal_usd_yr": Effect(30.0)}, lifetime_yr=20)
+    res = npv_sobol(some, p, n=64)
+    assert next(iter(res.values()))["output_sd"] > 0
+    assert res["effect_scale"]["ST"] > 0.1
+    with pytest.raises(AppraisalError, match="not finite"):
+        sobol_indices(lambda x: np.where(x[:, 0] > .5, np.nan, 1.0), {"a": (0, 1)}, n=64)
 
 
 def test_npv_sensitivity_benefit_only():

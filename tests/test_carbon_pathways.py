@@ -260,6 +260,24 @@ def test_action_that_does_not_apply_costs_nothing():
     assert a["units"] == 0 and a["capex_usd"] == 0 and a["opex_usd_yr"] == 0
 
 
+def test_action_with_nothing_to_act_on_is_not_an_option():
+    """Kulob has no district-heat network: renewing it or converting its CHP costs nothing
+    and avoids nothing, so the action is "not applicable" (the appraisal leaves it out)
+    rather than a zero-cost option that would rank first on its co-benefits."""
+    from carlcities.appraisal import options_from_carbon_actions
+
+    r = compute_city_carbon(load_catalog().get("kulob"), None, {}, {}, {})
+    by = {a["action_id"]: a for a in r.actions}
+    for aid in ("chp_coal_to_gas", "dh_network_renewal"):
+        a = by[aid]
+        assert a["stock"] == 0, aid
+        assert a["flag"] == f"not applicable: no {a['unit']} in the city"
+        assert a["units"] == 0 and a["capex_usd"] == 0
+    ids = {o.option_id for o in options_from_carbon_actions(r.actions)}
+    assert "chp_coal_to_gas" not in ids and "dh_network_renewal" not in ids
+    assert "rooftop_solar" in ids  # an action with a stock stays
+
+
 def test_proxy_values_are_stored_without_float_noise(almaty, tmp_path):
     """A value converted between units (1,626 kWh → 1.626 MWh) is stored as 1.626, not as
     1.6260000000000001, since the report lists the stored text."""

@@ -35,7 +35,8 @@ CITIES = ["osh", "kulob"]
 EPOCHS = [2000, 2020]
 TOKEN = "s3cr3t-token-for-the-test"
 PRODUCTS = ["ghsl_built_s", "ghsl_pop", "cop_dem_glo30", "esa_worldcover", "osm_geofabrik",
-            "openmeteo_tmax", "jrc_flood_global", "usgs_vs30", "viirs_vnl", "kummu_gdp"]
+            "openmeteo_tmax", "jrc_flood_global", "usgs_vs30", "viirs_vnl", "kummu_gdp",
+            "gem_gshm"]
 
 
 class _AuthHandler(_Handler):
@@ -85,12 +86,33 @@ def _put(root: Path, rel: str, data: bytes) -> None:
     p.write_bytes(data)
 
 
-def _zip(name: str, data: bytes) -> bytes:
+def _zip(name: str, data: bytes, extra: dict[str, bytes] | None = None) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr(name, data)
-        z.writestr("GHSL_Data_Package.pdf", b"%PDF-1.4 not read")
+        for k, v in (extra or {"GHSL_Data_Package.pdf": b"%PDF-1.4 not read"}).items():
+            z.writestr(k, v)
     return buf.getvalue()
+
+
+def _gmt_grid(data: np.ndarray, lon: np.ndarray, lat: np.ndarray, tmp: Path) -> bytes:
+    """A grid as GMT writes it (netCDF: lon and lat axes in degrees, latitudes south to north,
+    one variable z, no CRS stated)."""
+    import netCDF4
+
+    with netCDF4.Dataset(tmp, "w", format="NETCDF4") as nc:
+        nc.createDimension("lon", len(lon))
+        nc.createDimension("lat", len(lat))
+        x = nc.createVariable("lon", "f8", ("lon",))
+        y = nc.createVariable("lat", "f8", ("lat",))
+        x.units, y.units = "degrees_east", "degrees_north"
+        x[:], y[:] = lon, lat[::-1]
+        z = nc.createVariable("z", "f4", ("lat", "lon"), zlib=True)
+        z[:] = data[::-1]
+        nc.Conventions = "CF-1.7"
+    out = tmp.read_bytes()
+    tmp.unlink()
+    return out
 
 
 def _blob(x, y, cx, cy, scale):
@@ -223,11 +245,20 @@ def _serve_products(root: Path) -> None:
             depth[band] = 0.3 * np.log10(rp) + 0.2
         _put(root, f"ftp/jrc-opendata/CEMS-GLOFAS/flood_hazard/RP{rp}/ID77_N50_E60_RP{rp}_"
                    "depth.tif", _tif_bytes(depth, tr, "EPSG:4326", -9999.0))
-    # --- USGS Vs30: a ZIP holding global_vs30.tif (30", m/s)
+    # --- USGS Vs30: a ZIP holding global_vs30.grd, a GMT netCDF grid (30", m/s) with lon/lat
+    # axes, latitudes south to north, no CRS stated
     tr, lon, lat = _geo_grid(region, 1 / 120)
     vs30 = (300 + 200 * ((lon * 37).astype(int) % 3)).astype(np.float32)
-    _put(root, "static/lfs/data/vs30/global_vs30_tif.zip",
-         _zip("global_vs30.tif", _tif_bytes(vs30, tr, "EPSG:4326", -9999.0)))
+    _put(root, "static/lfs/data/global_vs30_grd.zip",
+         _zip("global_vs30.grd", _gmt_grid(vs30, lon[0], lat[:, 0], root / "tmp.grd")))
+    # --- GEM global seismic hazard map v2023.1: a ZIP of the GeoTIFF (float64 PGA in g on
+    # rock, 0.05°, no units tag) with its README
+    tr, lon, lat = _geo_grid((region[0] - .5, region[1] - .5, region[2] + .5, region[3] + .5),
+                             0.05)
+    pga = (0.25 + 0.1 * np.cos(lon) * np.sin(lat)).astype(np.float64)
+    _put(root, "records/8409647/files/GEM-GSHM_PGA-475y-rock_v2023.zip",
+         _zip("v2023_1_pga_475_rock_3min.tif", _tif_bytes(pga, tr, "EPSG:4326", None),
+              extra={"README.txt": b"PGA in g, 10% in 50 years, rock"}))
     # --- VIIRS VNL v2.1: gzip of the global GeoTIFF (15", nW/cm²/sr), behind a login
     tr, lon, lat = _geo_grid(region, 1 / 240)
     for y in (2014, 2020, 2021):
@@ -236,11 +267,11 @@ def _serve_products(root: Path) -> None:
         name = f"VNL_v21_npp_{y}_global_vcmslcfg_c202205302300.average_masked.dat.tif"
         _put(root, f"nighttime_light/annual/v21/{y}/{name}.gz",
              gzip.compress(_tif_bytes(lights, tr, "EPSG:4326")))
-    # --- Kummu et al. (2025) GDP: one band per year 1990-2022, USD per cell
+    # --- Kummu et al. (2025) GDP: one band per year 1990-2020, USD per cell
     tr, lon, lat = _geo_grid(region, 1 / 120)
     base = sum(4e6 * _blob(lon, lat, c.lon, c.lat, .05) for c in cities) + 1e4
-    gdp = np.stack([base * 1.03 ** k for k in range(33)]).astype(np.float32)
-    _put(root, "records/10976733/files/rast_gdpTot_1990_2022_30arcsec.tif",
+    gdp = np.stack([base * 1.03 ** k for k in range(31)]).astype(np.float32)
+    _put(root, "records/10976734/files/rast_gdpTot_1990_2020_30arcsec.tif",
          _tif_bytes(gdp, tr, "EPSG:4326", -9.0))
 
 
@@ -263,16 +294,29 @@ def test_fetch_then_run_every_engine_on_two_real_layout_cities(www, tmp_path, mo
                 "flood_depth", "vs30", "tmax_daily"):
         assert f"\n  {key}: " in cfg_text and f"\n  {key}: null" not in cfg_text, key
     assert "flood_return_periods: [10, 50, 100, 500]" in cfg_text
+    # the Vs30 grid states no CRS: its VRT does; the hazard map's VRT states its units
+    with rasterio.open(dest / "vs30/global_vs30.vrt") as ds:
+        assert ds.crs.to_epsg() == 4326
+    from carlcities.risk.authoritative import read_hazard_geotiff
+
+    osh = load_catalog().get("osh")
+    g = read_hazard_geotiff(dest / "hazard/GEM_GSHM_v2023_1_PGA_rp475.vrt", osh.lon, osh.lat)
+    assert 0.14 < g < 0.36
+    from carlcities.config import SETTINGS
+
+    if "data.hazard_maps" in {s.name for s in SETTINGS}:
+        assert "\n  hazard_maps: " in cfg_text and "GEM_GSHM_v2023_1_PGA_rp475" in cfg_text
+    else:
+        assert "gem_gshm: fetched to hazard/GEM_GSHM_v2023_1_PGA_rp475.vrt" in cfg_text
+    assert "gem_gshm is CC BY-NC-SA 4.0 (non-commercial): Non-commercial use only" in cfg_text
     # the coverage matrix before any computation
     res = CliRunner().invoke(app, ["data", "check", "--config", str(r.config_path)])
     assert res.exit_code == 0, res.output
     assert "skipped" not in res.output and "stops" not in res.output
-    # the run on what was fetched. The appraisal across cities is left out here: on these
-    # two cities one option's NPV does not vary over its sensitivity ranges and SALib's Sobol
-    # step refuses it (AppraisalError, carlcities.appraisal.sensitivity) — an appraisal
-    # matter, reported to its owner; every engine runs.
-    cfg_text = cfg_text.replace("\n  appraisal: true", "\n  appraisal: false")
-    r.config_path.write_text(cfg_text, encoding="utf-8")
+    # the run on what was fetched, the appraisal across the two cities included (it once
+    # failed here: an option with nothing to act on — Kulob has no CHP plant — had a constant
+    # NPV and the Sobol step refused it; issue 17)
+    assert "\n  appraisal: true" in cfg_text
     out = tmp_path / "out"
     res = CliRunner().invoke(app, ["run", "--config", str(r.config_path), "--out", str(out),
                                    "--workers", "1", "--no-report"])
@@ -290,6 +334,26 @@ def test_fetch_then_run_every_engine_on_two_real_layout_cities(www, tmp_path, mo
         for ind in ("risk.flood_eal", "hazard.heat_days_35", "hazard.vs30_median",
                     "economy.gdp_total", "economy.lights_sum", "environment.green_share"):
             assert ind in set(v["indicator_id"]), ind
+        a = st.appraisal()
+        assert set(a["city_id"]) == set(CITIES)
+        sob = a[a["metric"].str.startswith("sobol_ST:")]
+        assert set(sob["city_id"]) == set(CITIES) and sob["value"].notna().all()
+        opts = st.options()
+        assert not ((opts["city_id"] == "kulob") & (opts["option_id"] == "chp_coal_to_gas")).any()
+        assert len(st.recommendations()) > 0
+    # what could not be measured, in the manifest and on each city page (English, Russian)
+    cov = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["coverage"]
+    for c in CITIES:
+        st = cov["cities"][c]["roles"]
+        assert st["vs30"] == st["flood_depth"] == st["gdp"] == "present"
+        assert st["pm25"] == st["lst"] == "missing" and st["exposure"] == "fallback"
+    from carlcities.report.build import build_report
+
+    build_report(out)
+    page = (out / "report/cities/osh.html").read_text(encoding="utf-8")
+    assert 'id="coverage"' in page and "Что это исследование не смогло измерить" in page
+    assert 'data-role="pm25" data-state="missing"' in page and 'data-role="vs30"' not in page
+    assert "ACAG" in page and "https://sites.wustl.edu/acag/" in page
 
 
 def test_missing_login_names_the_sign_up_page(www, tmp_path, monkeypatch):

@@ -37,6 +37,10 @@ class DataSettings:
     osm: str | None
     gtfs: dict[str, str]
     earthquake_catalogue: str | None
+    hazard_curves: str | None
+    hazard_maps: str | None
+    hazard_return_periods: list[int]
+    hazard_vs30: float
     flood_depth: str | None
     flood_return_periods: list[int]
     mudflow: str | None

@@ -220,6 +220,21 @@ SETTINGS: tuple[Setting, ...] = (
             "significant earthquakes TSV or USGS Centennial text) to fit the Gutenberg-Richter "
             "sources of each city; null uses the packaged source parameters fitted from those "
             "catalogues (src/carlcities/risk/data/seismic_sources.csv)."),
+    Setting("data.hazard_curves", _Path, None, help="Optional path pattern of authoritative "
+            "earthquake hazard curves on rock (OpenQuake hazard-curve CSV, in the IMT of the "
+            "vulnerability) with {city_id}; gives the classical EAL risk.eq_eal_authoritative "
+            "beside the event-based one."),
+    Setting("data.hazard_maps", _Path, None, help="Optional path pattern of authoritative "
+            "earthquake hazard maps on rock with {city_id} and {rp} (the return period in "
+            "years): one GeoTIFF per return period (GEM global hazard map, World Bank 2023 "
+            "Central Asia maps; tag units required) or an OpenQuake hazard-map CSV (then {rp} "
+            "may be left out: the file holds every return period). Used when no "
+            "data.hazard_curves is given."),
+    Setting("data.hazard_return_periods", list[int], [475, 975, 2475], "yr", help="Return "
+            "periods of the data.hazard_maps files tried for each city (two or more found "
+            "make a hazard curve)."),
+    Setting("data.hazard_vs30", float, 760.0, "m/s", ge=150.0, le=1500.0, help="Vs30 of the "
+            "reference rock of data.hazard_curves / data.hazard_maps (GEM global map: 800)."),
     Setting("data.flood_depth", _Path, None, help="Optional path pattern of flood depth rasters "
             "[m], with {city_id} and {rp} (the return period in years), e.g. "
             "hazard/{city_id}/flood_depth_rp{rp}.tif."),

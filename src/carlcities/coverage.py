@@ -18,7 +18,8 @@ import fnmatch
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-__all__ = ["ROLES", "CityCoverage", "Coverage", "RoleInfo", "coverage", "role_indicators"]
+__all__ = ["ROLES", "CityCoverage", "Coverage", "RoleInfo", "coverage", "manifest_section",
+           "role_indicators"]
 
 
 @dataclass(frozen=True)
@@ -32,40 +33,69 @@ class RoleInfo:
     fallback: str = ""
     fallback_role: str = ""  #: the role the fallback needs ("" = none)
     label: str = ""
+    label_ru: str = ""
+    fallback_ru: str = ""
 
 
 ROLES: tuple[RoleInfo, ...] = (
     RoleInfo("builtup", "form", ("form.*", "growth.*"),
-             label="built-up surface (each epoch)"),
-    RoleInfo("population", "form", ("form.*", "growth.*"), label="population (each epoch)"),
+             label="built-up surface (each epoch)",
+             label_ru="застроенная поверхность (каждая эпоха)"),
+    RoleInfo("population", "form", ("form.*", "growth.*"), label="population (each epoch)",
+             label_ru="население (каждая эпоха)"),
     RoleInfo("dem", "form", ("exposure.*mudflow*",), label="elevation model",
-             fallback="none: no slope for Vs30, no mudflow corridors, no terrain for growth"),
+             fallback="none: no slope for Vs30, no mudflow corridors, no terrain for growth",
+             label_ru="цифровая модель рельефа",
+             fallback_ru="нет: ни уклона для Vs30, ни коридоров селей, ни рельефа для роста"),
     RoleInfo("osm", "mobility", ("mobility.*", "access.*"), label="OpenStreetMap streets and "
-             "destinations"),
+             "destinations",
+             label_ru="улицы и объекты OpenStreetMap"),
     RoleInfo("landcover", "environment", ("environment.green_*",),
-             fallback="green space from NDVI ≥ 0.3", fallback_role="ndvi", label="land cover"),
-    RoleInfo("ndvi", "environment", ("environment.ndvi_mean",), label="vegetation index"),
-    RoleInfo("pm25", "environment", ("environment.pm25_*",), label="annual PM2.5"),
+             fallback="green space from NDVI ≥ 0.3", fallback_role="ndvi", label="land cover",
+             label_ru="растительный и земельный покров",
+             fallback_ru="зелёные зоны по NDVI ≥ 0,3"),
+    RoleInfo("ndvi", "environment", ("environment.ndvi_mean",), label="vegetation index",
+             label_ru="вегетационный индекс"),
+    RoleInfo("pm25", "environment", ("environment.pm25_*",), label="annual PM2.5",
+             label_ru="среднегодовые PM2.5"),
     RoleInfo("lst", "environment", ("environment.lst_*", "environment.suhi"),
-             label="land surface temperature"),
+             label="land surface temperature",
+             label_ru="температура земной поверхности"),
     RoleInfo("lights", "environment", ("economy.lights_*", "economy.activity_gini",
                                        "economy.monocentricity", "economy.centre_offset"),
-             label="night lights"),
-    RoleInfo("gdp", "environment", ("economy.gdp_*",), label="gridded GDP"),
+             label="night lights",
+             label_ru="ночные огни"),
+    RoleInfo("gdp", "environment", ("economy.gdp_*",), label="gridded GDP",
+             label_ru="ВВП по сетке"),
     RoleInfo("flood_depth", "risk", ("exposure.*flood_100", "risk.flood_eal"),
-             label="flood depth maps (return periods)"),
+             label="flood depth maps (return periods)",
+             label_ru="карты глубины затопления (периоды повторяемости)"),
     RoleInfo("mudflow", "risk", ("exposure.*mudflow",), label="mudflow hazard map",
-             fallback="run-out corridors derived from the DEM", fallback_role="dem"),
+             fallback="run-out corridors derived from the DEM", fallback_role="dem",
+             label_ru="карта селевой опасности",
+             fallback_ru="коридоры выноса, рассчитанные по ЦМР"),
     RoleInfo("vs30", "risk", ("hazard.vs30_median",), label="Vs30 site model",
-             fallback="Vs30 from the DEM slope (Wald & Allen 2007)", fallback_role="dem"),
+             fallback="Vs30 from the DEM slope (Wald & Allen 2007)", fallback_role="dem",
+             label_ru="модель грунтовых условий Vs30",
+             fallback_ru="Vs30 по уклону рельефа (Wald & Allen 2007)"),
     RoleInfo("tmax_daily", "risk", ("hazard.heat_days_*", "hazard.heatwave_days",
                                     "risk.heat_excess_deaths", "exposure.pop_65plus_heat"),
-             label="daily maximum temperature"),
+             label="daily maximum temperature",
+             label_ru="суточный максимум температуры"),
     RoleInfo("exposure", "risk", (), label="exposure model",
              fallback="exposure built from the grid's population and built-up surface with "
-                      "the GEM typology mixes"),
+                      "the GEM typology mixes",
+             label_ru="модель подверженности",
+             fallback_ru="подверженность из населения и застройки сетки с типологией GEM"),
     RoleInfo("earthquake_catalogue", "risk", (), label="earthquake catalogue",
-             fallback="the packaged Gutenberg-Richter sources fitted from the catalogues"),
+             fallback="the packaged Gutenberg-Richter sources fitted from the catalogues",
+             label_ru="каталог землетрясений",
+             fallback_ru="встроенные источники Гутенберга–Рихтера, подобранные по каталогам"),
+    RoleInfo("hazard_maps", "risk", (), label="authoritative seismic hazard maps",
+             label_ru="официальные карты сейсмической опасности",
+             fallback="seismic hazard from carlcities' own PSHA on the packaged sources",
+             fallback_ru="сейсмическая опасность по собственному PSHA carlcities на "
+                         "встроенных источниках"),
 )
 
 
@@ -143,11 +173,14 @@ def coverage(cfg: Any, cities: list[str] | None = None) -> Coverage:
             inputs = {}
         if cfg.data.earthquake_catalogue:
             inputs["earthquake_catalogue"] = str(cfg.data.earthquake_catalogue)
+        if getattr(cfg.data, "hazard_maps", None):  # issue 15's setting, where it exists
+            inputs["hazard_maps"] = str(cfg.data.hazard_maps)
         for info in ROLES:
             if demo or _present(inputs, info.role):
                 cc.roles[info.role] = "present"
                 continue
-            fb = info.fallback and (not info.fallback_role or _present(inputs, info.fallback_role))
+            fb = info.fallback and not info.fallback.startswith("none") and \
+                (not info.fallback_role or _present(inputs, info.fallback_role))
             cc.roles[info.role] = "fallback" if fb else "missing"
             if not fb and info.indicators:
                 cc.missing_indicators[info.role] = role_indicators(info)
@@ -163,3 +196,30 @@ def coverage(cfg: Any, cities: list[str] | None = None) -> Coverage:
                 cc.engines[eng.name] = "skipped: none of " + ", ".join(eng.inputs)
         out.append(cc)
     return Coverage("demo" if demo else "files", out)
+
+
+def manifest_section(cfg: Any, cities: list[str] | None = None) -> dict[str, Any]:
+    """The coverage matrix as the run manifest keeps it (``manifest.json`` → ``coverage``),
+    for the report's "What this study could not measure, and how to add it": per role its
+    labels (English, Russian), the indicators it gives, its stand-in and the catalogue
+    products that fill it (title, access, landing page, the ``data:`` key); per city each
+    role's state (present | fallback | missing) and each engine's."""
+    from .fetch import load_sources
+
+    cov = coverage(cfg, cities)
+    srcs = load_sources()
+    by_role = _products_by_role()
+    roles: dict[str, Any] = {}
+    for info in ROLES:
+        prods = [srcs.get(p) for p in by_role.get(info.role, [])]
+        roles[info.role] = {
+            "label_en": info.label, "label_ru": info.label_ru, "engine": info.engine,
+            "indicators": role_indicators(info), "fallback_en": info.fallback,
+            "fallback_ru": info.fallback_ru,
+            "products": [{"id": p.id, "title_en": p.title_en, "title_ru": p.title_ru,
+                          "access": p.access, "licence": p.licence,
+                          "landing_page": p.landing_page, "config_key": p.config_key,
+                          "fetch": p.selection != "manual"} for p in prods]}
+    return {"source": cov.source, "roles": roles,
+            "cities": {c.city_id: {"roles": c.roles, "engines": c.engines, "error": c.error}
+                       for c in cov.cities}}

@@ -48,6 +48,16 @@ def city_inputs(cfg: StudyConfig, city: City, demo_paths: dict[str, Path] | None
             p = resolve_path(cfg, str(cfg.data.flood_depth).format(city_id=city.city_id, rp=rp))
             if p.exists():
                 out[f"flood_depth_rp{rp}"] = str(p)
+    if cfg.data.hazard_curves:  # authoritative earthquake hazard
+        p = resolve_path(cfg, str(cfg.data.hazard_curves).format(city_id=city.city_id))
+        if p.exists():
+            out["hazard_curves"] = str(p)
+    if cfg.data.hazard_maps:
+        for rp in cfg.data.hazard_return_periods:
+            p = resolve_path(cfg, str(cfg.data.hazard_maps).format(city_id=city.city_id, rp=rp))
+            if p.exists():
+                out["hazard_maps" if "{rp}" not in str(cfg.data.hazard_maps)
+                    else f"hazard_map_rp{rp}"] = str(p)
     for role in ("mudflow", "vs30", "tmax_daily", "exposure"):  # optional hazard inputs
         pat = getattr(cfg.data, role)
         if pat:
@@ -60,9 +70,24 @@ def city_inputs(cfg: StudyConfig, city: City, demo_paths: dict[str, Path] | None
         pat = getattr(cfg.data, role)
         if not pat:
             continue
-        years = cfg.data.env_years if "{year}" in str(pat) else cfg.data.env_years[-1:]
+        years = cfg.data.env_years if "{year}" in str(pat) else \
+            _years_in_file(str(pat), cfg.data.env_years)
         for y in years:
             p = resolve_path(cfg, str(pat).format(year=y, city_id=city.city_id))
             if p.exists():
                 out[f"{role}_{y}"] = str(p)
     return out
+
+
+def _years_in_file(pattern: str, env_years: list[int]) -> list[int]:
+    """The year a one-file, many-years product (``rast_gdpTot_1990_2020_30arcsec.tif``: band =
+    year) is read for: the latest of ``data.env_years`` inside the span its name states, else
+    the latest of them (the reader then says which years the file holds)."""
+    import re
+
+    m = re.search(r"(?<!\d)((?:19|20)\d{2})_((?:19|20)\d{2})(?!\d)", pattern.rsplit("/", 1)[-1])
+    if m:
+        inside = [y for y in env_years if int(m[1]) <= y <= int(m[2])]
+        if inside:
+            return inside[-1:]
+    return env_years[-1:]

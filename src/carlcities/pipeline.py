@@ -318,6 +318,7 @@ def _run_locked(cfg: StudyConfig, out: Path, engines: list, catalog: Any, select
             manifest=f"runs/{run_id}/manifest.json")
         if old.get("city_notes"):
             manifest["city_notes"] = {k: v for k, v in old["city_notes"].items() if k in reuse}
+        manifest["coverage"] = _coverage(cfg, ids)
         write_json_atomic(manifest_path, manifest)
         _stages(cfg, out, stage, store, engines, catalog, todo, city_files, run_id, rkey,
                 n_workers, progress, report, manifest, manifest_path, timings)
@@ -486,3 +487,14 @@ def _mark(store: Store, manifest_path: Path, manifest: dict[str, Any], status: s
         write_json_atomic(manifest_path, manifest)
     except (OSError, ValueError):
         pass
+
+
+def _coverage(cfg: StudyConfig, ids: list[str]) -> dict[str, Any]:
+    """What the configured data lets each city measure (``carlcities.coverage``), for the
+    manifest and the report's "What this study could not measure"; never stops a run."""
+    from .coverage import manifest_section
+
+    try:
+        return manifest_section(cfg, ids)
+    except CarlError as exc:
+        return {"error": exc.message}

@@ -38,7 +38,7 @@ from .cba import (
     npv,
     npv_samples,
 )
-from .growth_scenarios import options_from_growth
+from .growth_scenarios import growth_cost, options_from_growth
 from .mcda import (
     CRITERIA,
     AHPResult,
@@ -62,8 +62,9 @@ __all__ = [
     "Portfolio", "Profile", "SMAAResult", "Typology", "abatement_cost", "ahp",
     "annuity_factor", "appraise_city", "breakeven_capex", "appraise_option", "benchmark",
     "capital_recovery_factor", "cash_flows", "city_typology", "combine", "criteria_samples",
-    "exclusive_groups", "fill", "format_number", "irr", "load_parameters", "load_profiles",
-    "load_resilience_options", "load_templates", "morris_indices", "npv", "npv_morris",
+    "exclusive_groups", "fill", "format_number", "growth_cost", "irr", "load_parameters",
+    "load_profiles", "load_resilience_options", "load_templates", "morris_indices", "npv",
+    "npv_morris",
     "npv_samples", "npv_sobol", "options_from_carbon_actions", "options_from_growth",
     "peer_groups", "percentile_ranks", "promethee_ii", "recommend_city", "recommend_region",
     "resilience_option_effects", "sample_weights_around", "sample_weights_uniform",

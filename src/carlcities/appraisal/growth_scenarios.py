@@ -10,7 +10,7 @@ from carlcities.errors import AppraisalError
 
 from .options import Effect, Option, spread_effect
 
-__all__ = ["BAU", "COST_NEEDS", "options_from_growth"]
+__all__ = ["BAU", "COST_KEY", "COST_NEEDS", "growth_cost", "options_from_growth"]
 
 BAU = "bau_sprawl"
 
@@ -19,6 +19,26 @@ BAU = "bau_sprawl"
 COST_NEEDS = ("cost of planning and enforcing the policy (plans, development control staff), "
               "trunk infrastructure and service extension per hectare of new land by urban "
               "form, and land acquisition or compensation where building is restricted")
+
+
+#: the parameter (``data/appraisal_parameters.csv``) of a growth policy's cost per new resident
+COST_KEY = "growth_capex_usd_per_new_resident"
+
+
+def growth_cost(new_residents: float, params: Any) -> dict[str, Any]:
+    """Capital cost [USD] of planning the growth of ``new_residents`` [persons] one way rather
+    than letting it sprawl: :data:`COST_KEY` [USD/person] (value, low, high) × new residents,
+    with the parameter's source. Returns ``{}`` (cost unknown: the wide interval applies) when
+    the city does not grow or the parameter file has no such row."""
+    if not new_residents > 0 or COST_KEY not in params.values:
+        return {}
+    per = params.values[COST_KEY]
+    lo, hi = params.ranges.get(COST_KEY, (per, per))
+    out: dict[str, Any] = dict(capex_usd=per * new_residents,
+                               sources=[params.sources.get(COST_KEY, COST_KEY)])
+    if hi > lo:
+        out.update(capex_low=lo * new_residents, capex_high=hi * new_residents)
+    return out
 
 
 def options_from_growth(rows: Iterable[Mapping[str, Any]], *, start_year: int = 2025,

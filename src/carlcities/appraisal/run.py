@@ -58,6 +58,8 @@ def _growth_rows(study: Study, city_id: str, base_year: int) -> list[dict[str, A
                    exposed_persons=sum(x for k, x in v.items()
                                        if k.startswith("exposure.pop_new_")),
                    sources=["carlcities growth scenarios (docs/growth_scenarios.md)"])
+        if "form.population" in v:
+            row["population"] = v["form.population"]
         if "ghg.total" in v:
             row["t_co2e_yr"] = v["ghg.total"]
         eal = [v[k] for k in ("risk.eq_eal", "risk.flood_eal") if k in v]
@@ -95,6 +97,7 @@ def run_appraisal(con, cfg, catalog, run_id: str) -> dict[str, Any]:
         appraise_city,
         benchmark,
         city_typology,
+        growth_cost,
         load_parameters,
         load_profiles,
         load_resilience_options,
@@ -106,6 +109,7 @@ def run_appraisal(con, cfg, catalog, run_id: str) -> dict[str, Any]:
         recommend_region,
         resilience_option_effects,
     )
+    from .sensitivity import CONSTANT_NOTE
     from .store import write_all
 
     # every city's latest results (this run's cities, written in this run's transactions, and
@@ -166,6 +170,11 @@ def run_appraisal(con, cfg, catalog, run_id: str) -> dict[str, Any]:
             # emissions, EAL): the carbon library's urban-form action would count it twice
             opts = [o for o in opts if o.mechanism != "urban_form"
                     and o.option_id not in URBAN_FORM_ACTIONS]
+            for r in growth:  # the cost of planning the growth, per new resident
+                if r["scenario_id"] != "bau_sprawl" and "population" in r:
+                    c = growth_cost(r["population"] - pop, params)
+                    r["sources"] = list(r["sources"]) + c.pop("sources", [])
+                    r.update(c)
             opts += options_from_growth(growth, unknown_capex=unknown)
         if not opts:
             continue
@@ -186,6 +195,13 @@ def run_appraisal(con, cfg, catalog, run_id: str) -> dict[str, Any]:
             top = max(firsts, key=lambda r: (r["probability"], r["option_id"]))["option_id"]
             sob = npv_sobol(next(o for o in opts if o.option_id == top), params, n=256,
                             seed=seed + i)
+            sd = next(iter(sob.values()))["output_sd"]
+            a["appraisal"].append(dict(city_id=cid, option_id=top, metric="sobol_npv_sd",
+                                       unit="USD", value=sd))
+            if sd == 0:  # an answer, not an error: no parameter moves this NPV
+                for o in a["options"]:
+                    if o["option_id"] == top:
+                        o["flags"] = "; ".join(f for f in (o["flags"], CONSTANT_NOTE) if f)
             for par, d in sob.items():
                 for index in ("S1", "ST"):
                     v = d.get(index)

@@ -28,7 +28,8 @@ from carlcities.errors import AppraisalError
 from .cba import AppraisalParameters, npv_samples
 from .options import Option
 
-__all__ = ["NPV_PARAMETERS", "morris_indices", "npv_bounds", "npv_model", "sobol_indices"]
+__all__ = ["CONSTANT_NOTE", "NPV_PARAMETERS", "is_constant", "morris_indices", "npv_bounds",
+           "npv_model", "sobol_indices"]
 
 NPV_PARAMETERS = ("discount_rate", "scc_usd_per_t_co2e", "vsl_usd", "capex_scale",
                   "effect_scale")
@@ -74,7 +75,15 @@ def sobol_indices(func: Callable[[np.ndarray], np.ndarray],
                   seed: int = 0) -> dict[str, dict[str, float]]:
     """First-order and total Sobol indices of ``func`` over uniform ``bounds``.
 
-    Returns ``{name: {'S1', 'S1_conf', 'ST', 'ST_conf'}}`` (conf: 95 % bootstrap half-width).
+    Returns ``{name: {'S1', 'S1_conf', 'ST', 'ST_conf', 'output_sd'}}`` (conf: 95 % bootstrap
+    half-width; ``output_sd``: standard deviation of the output over the sample [output unit]).
+
+    An output that does not vary over the ranges (an option whose NPV depends on none of the
+    parameters, e.g. one that costs nothing and avoids nothing) is an answer, not an error:
+    no parameter moves it, so every index is 0 with ``output_sd`` 0 — the note a caller
+    reports (:data:`CONSTANT_NOTE`). The variance decomposition is undefined there (0/0), so
+    SALib is not called. "Constant" is a spread below 1e-12 of the output's magnitude
+    (rounding noise of a sum of discounted streams).
     """
     from SALib.analyze import sobol as sobol_analyze
     from SALib.sample import sobol as sobol_sample
@@ -85,13 +94,29 @@ def sobol_indices(func: Callable[[np.ndarray], np.ndarray],
     prob = _problem(bounds)
     x = sobol_sample.sample(prob, n, calc_second_order=False, seed=seed)
     y = np.asarray(func(x), dtype=float)
-    if np.var(y) == 0:
-        raise AppraisalError("the output does not vary over the ranges given",
-                             fix="vary parameters the NPV depends on")
+    if not np.isfinite(y).all():
+        raise AppraisalError(f"the output is not finite for {int((~np.isfinite(y)).sum())} of "
+                             f"{y.size} samples", fix="check the model over the ranges given")
+    sd = float(np.std(y))
+    if is_constant(y):
+        return {k: {"S1": 0.0, "S1_conf": 0.0, "ST": 0.0, "ST_conf": 0.0, "output_sd": 0.0}
+                for k in prob["names"]}
     res = sobol_analyze.analyze(prob, y, calc_second_order=False, seed=seed)
     return {k: {"S1": float(res["S1"][i]), "S1_conf": float(res["S1_conf"][i]),
-                "ST": float(res["ST"][i]), "ST_conf": float(res["ST_conf"][i])}
+                "ST": float(res["ST"][i]), "ST_conf": float(res["ST_conf"][i]),
+                "output_sd": sd}
             for i, k in enumerate(prob["names"])}
+
+
+#: what is reported beside the zero indices of an output that does not vary
+CONSTANT_NOTE = ("the NPV does not vary over the sensitivity ranges (discount rate, carbon "
+                 "value, VSL, capex and effect scales): no parameter moves it, Sobol indices 0")
+
+
+def is_constant(y: np.ndarray) -> bool:
+    """True where ``y`` varies by less than 1e-12 of its magnitude (or is all 0)."""
+    y = np.asarray(y, dtype=float)
+    return bool(np.ptp(y) <= 1e-12 * max(float(np.max(np.abs(y))), 1e-300))
 
 
 def morris_indices(func: Callable[[np.ndarray], np.ndarray],

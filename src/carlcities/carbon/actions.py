@@ -274,6 +274,10 @@ def apply_actions(actions: list[Action], inv: Inventory, act: Activity, bau: Pat
             full = (bau.total - compact.total) if compact is not None else np.zeros(len(years))
         else:  # pragma: no cover - validated on load
             raise ActionError(f"unknown model {m}", fix="see MODELS")
+        if flag is None and not stock > 0:
+            # nothing to act on (no CHP plant, no district-heat network in the city): an action
+            # with no stock costs nothing and avoids nothing; it is not an option here
+            flag = f"not applicable: no {a['unit']} in the city"
         up, up_scope = uptake_for(a, cid, city.country_iso3)
         share = float(up.get("share", 1.0))
         units = share * stock

@@ -33,15 +33,19 @@ def sources_cmd() -> None:
     except CarlError as exc:
         fail(exc)
     t = Table(title="data sources / источники данных")
-    for col in ("id", "product", "продукт", "publisher", "licence", "URL verified",
+    for col in ("id", "product", "продукт", "publisher", "licence", "access", "URL verified",
                 "fills", "default"):
         t.add_column(col, no_wrap=col == "id")
     for s_ in srcs.products.values():
         t.add_row(s_.id, s_.title_en, s_.title_ru, s_.publisher, s_.licence,
+                  s_.access + (f" ({s_.auth})" if s_.auth else ""),
                   "yes" if s_.url_verified else "[yellow]no[/yellow]",
                   f"data.{s_.config_key}" if s_.config_key else "-",
                   "yes" if s_.default else "")
     out_console.print(t)
+    for s_ in srcs.products.values():
+        if s_.licence_note:
+            out_console.print(f"[bold]{s_.id}[/bold] ({s_.licence}): {s_.licence_note}")
     out_console.print("Landing pages, formats and how files are chosen: docs/data_fetch.md, "
               "src/carlcities/data/data_sources.yaml")
 

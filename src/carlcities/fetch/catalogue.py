@@ -77,6 +77,12 @@ class Source:
     convert: str | None = None
     file_pattern: str = ""
     url_note: str = ""
+    licence_note: str = ""  #: what the licence means for a user (non-commercial, share-alike)
+    #: the CRS a mosaic VRT states when the files carry none (the USGS Vs30 GMT grid)
+    crs: str | None = None
+    #: metadata the mosaic VRT states (units, IMT of a hazard map: what the publisher's
+    #: README says and the GeoTIFF does not)
+    tags: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -150,6 +156,7 @@ def load_sources(path: str | Path | None = None) -> Sources:
         kw["url_verified"] = bool(e["url_verified"])
         kw["default"] = bool(e.get("default", False))
         kw["roles"] = tuple(str(r) for r in e.get("roles") or ())
+        kw["tags"] = {str(k): str(v) for k, v in (e.get("tags") or {}).items()}
         if e.get("bbox") is not None:
             kw["bbox"] = tuple(float(x) for x in e["bbox"])
         unknown = set(kw) - set(Source.__dataclass_fields__)
@@ -244,9 +251,12 @@ class FetchItem:
 
 
 def fill_template(template: str, values: dict[str, Any]) -> str:
+    """``template`` with each ``{key}`` of ``values`` filled; a value may itself hold
+    placeholders (a variant ``cvt_{iso3_lower}.shp``): they are filled in a second pass."""
     out = template
-    for k, v in values.items():
-        out = out.replace("{" + k + "}", str(v))
+    for _ in range(2):
+        for k, v in values.items():
+            out = out.replace("{" + k + "}", str(v))
     return out
 
 

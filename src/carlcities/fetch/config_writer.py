@@ -23,11 +23,12 @@ def write_study_config(dest: Path, sources: Sources, items: list[FetchItem],
     ``data.source`` becomes ``files`` only when both built-up and population layers are
     there (the run needs both); otherwise it stays ``demo`` and a comment says why.
     """
-    from ..config import load_config
+    from ..config import SETTINGS, load_config
     from ..config_docs import render_template
 
+    known = {s.key: s for s in SETTINGS if s.section == "data"}
     present = [it for it in items if (dest / it.relpath).is_file()]
-    values: dict[str, str | list[int]] = {}
+    values: dict[str, str | list[int] | dict[str, str]] = {}
     notes: list[str] = []
     for src in sources.products.values():
         its = [it for it in present if it.product == src.id]
@@ -35,6 +36,12 @@ def write_study_config(dest: Path, sources: Sources, items: list[FetchItem],
             if its:
                 notes.append(f"{src.id}: fetched to {src.folder}/ but fills no setting "
                              "(see docs/data_fetch.md)")
+            continue
+        if src.licence_note:
+            notes.append(f"{src.id} is {src.licence}: {src.licence_note}")
+        if src.config_key not in known:  # a setting this version does not have (yet)
+            notes.append(f"{src.id}: fetched to {src.config_value or src.folder + '/'}; this "
+                         f"version of carlcities has no data.{src.config_key} to point at it")
             continue
         if src.config_key in values:
             notes.append(f"{src.id}: data.{src.config_key} already points at another product; "
@@ -48,6 +55,10 @@ def write_study_config(dest: Path, sources: Sources, items: list[FetchItem],
                              f"one data.{src.config_key} pattern can name one country only")
                 continue
             value = fill_template(value, {"iso3": isos[0], "iso3_lower": isos[0].lower()})
+        if _is_mapping(known[src.config_key].type):  # return period -> file
+            rp = src.tags.get("return_period") or dict(its[0].params).get("rp", "")
+            values[src.config_key] = {str(rp): value}
+            continue
         values[src.config_key] = value
         rps = sorted({int(dict(it.params)["rp"]) for it in its if "rp" in dict(it.params)})
         if rps and "{rp}" in value:
@@ -87,3 +98,7 @@ def write_study_config(dest: Path, sources: Sources, items: list[FetchItem],
     write_text_atomic(path, "\n".join(head + out) + "\n")
     load_config(path)  # what we wrote must load (raises ConfigError naming the line if not)
     return path
+
+
+def _is_mapping(tp: object) -> bool:
+    return getattr(tp, "__origin__", tp) is dict

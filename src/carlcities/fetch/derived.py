@@ -27,14 +27,19 @@ GDAL_TYPES = {"uint8": "Byte", "int8": "Int8", "uint16": "UInt16", "int16": "Int
               "float64": "Float64"}
 
 
+#: the rasters a ZIP is unpacked for: GeoTIFFs, and the GMT grids (netCDF) of the USGS Vs30
+RASTER_SUFFIXES = (".tif", ".tiff", ".grd")
+
+
 def unpack_zip(zpath: Path) -> list[Path]:
-    """Extract the GeoTIFFs of a tile ZIP beside it (skipping ones already extracted)."""
+    """Extract the rasters (GeoTIFF, GMT grid) of a ZIP beside it (skipping ones already
+    extracted); its README and licence files stay inside the ZIP, which is kept."""
     out = []
     try:
         with zipfile.ZipFile(zpath) as z:
             for info in z.infolist():
                 name = info.filename.rsplit("/", 1)[-1]
-                if not name.lower().endswith((".tif", ".tiff")):
+                if not name.lower().endswith(RASTER_SUFFIXES):
                     continue
                 p = zpath.parent / name
                 if not (p.exists() and p.stat().st_size == info.file_size):
@@ -112,7 +117,7 @@ def check_file(path: Path, *, product: str, url: str, fmt: str) -> None:
                         problem = "a TIFF without a coordinate reference system"
             except rasterio.errors.RasterioIOError as exc:
                 problem = f"not a readable GeoTIFF ({exc})"
-    elif name.endswith(".nc"):
+    elif name.endswith((".nc", ".grd")):
         if head[:3] != b"CDF" and head[:4] != b"\x89HDF":
             problem = "not a NetCDF file"
     elif name.endswith((".json", ".geojson")):
@@ -129,17 +134,25 @@ def check_file(path: Path, *, product: str, url: str, fmt: str) -> None:
                                    "again")
 
 
-def build_vrt(tiles: list[Path], vrt: Path) -> Path:
+def build_vrt(tiles: list[Path], vrt: Path, *, crs: str | None = None,
+              tags: dict[str, str] | None = None) -> Path:
     """Write a GDAL VRT mosaic of single-band ``tiles`` of one CRS and cell size (paths
-    relative to the VRT), so that one file name serves every city's window."""
+    relative to the VRT), so that one file name serves every city's window. ``crs`` is
+    stated for files that carry none (a GMT grid); ``tags`` become the VRT's metadata (the
+    units and IMT of a hazard map that its publisher states in a README, not in the file)."""
     import rasterio
+    from rasterio.crs import CRS
 
     infos = []
     for t in sorted(tiles):
         with rasterio.open(t) as ds:
             bx, by = ds.block_shapes[0][1], ds.block_shapes[0][0]
+            if ds.crs is None and crs is None:
+                raise FetchError(f"{t.name} states no coordinate reference system", path=t,
+                                 fix="give the product a crs: in the source catalogue")
+            wkt = (ds.crs or CRS.from_user_input(crs)).to_wkt()
             infos.append(dict(path=t, w=ds.width, h=ds.height, tr=ds.transform,
-                              dtype=ds.dtypes[0], nodata=ds.nodata, wkt=ds.crs.to_wkt(),
+                              dtype=ds.dtypes[0], nodata=ds.nodata, wkt=wkt,
                               bx=bx, by=by))
     if not infos:
         raise FetchError("no GeoTIFF to mosaic", path=vrt, fix="run the fetch again")
@@ -161,8 +174,14 @@ def build_vrt(tiles: list[Path], vrt: Path) -> Path:
     nd = "" if nodata is None else f"    <NoDataValue>{nodata!r}</NoDataValue>\n"
     lines = [f'<VRTDataset rasterXSize="{width}" rasterYSize="{height}">',
              f'  <SRS dataAxisToSRSAxisMapping="1,2">{escape(infos[0]["wkt"])}</SRS>',
-             f"  <GeoTransform>{left!r}, {res_x!r}, 0.0, {top!r}, 0.0, {res_y!r}</GeoTransform>",
-             f'  <VRTRasterBand dataType="{gtype}" band="1">', nd.rstrip("\n")]
+             f"  <GeoTransform>{left!r}, {res_x!r}, 0.0, {top!r}, 0.0, {res_y!r}</GeoTransform>"]
+    md = ["  <Metadata>"] + [f'    <MDI key="{escape(k)}">{escape(v)}</MDI>'
+                            for k, v in sorted((tags or {}).items())] + ["  </Metadata>"]
+    if tags:
+        lines += md
+    lines += [f'  <VRTRasterBand dataType="{gtype}" band="1">', nd.rstrip("\n")]
+    if tags:
+        lines += ["  " + x for x in md]
     for i in infos:
         xoff = int(round((i["tr"].c - left) / res_x))
         yoff = int(round((i["tr"].f - top) / res_y))
@@ -236,7 +255,7 @@ def postprocess(dest: Path, sources: Sources, items: list[FetchItem]) -> dict[st
                 vrt = dest / src.folder / name
                 # tiles fetched earlier for other cities stay in the mosaic
                 earlier = _earlier_tiles(dest, sources, pid, vrt, name)
-                build_vrt(sorted(set(tifs) | set(earlier)), vrt)
+                build_vrt(sorted(set(tifs) | set(earlier)), vrt, crs=src.crs, tags=src.tags)
                 derived.setdefault(pid, []).append(vrt.relative_to(dest).as_posix())
     return derived
 

@@ -41,6 +41,14 @@ PSHA_FRACTILE = PSHA.replace("mean of", "weighted fractile of")
 EB = ("event-based risk: stochastic event set x exposure x vulnerability with sampled "
       "between- and within-event ground-motion variability (OpenQuake convention, Silva et al. "
       "2014)")
+CLASSICAL = ("classical risk (OpenQuake classical_risk): hazard curves of the central "
+             "branch's event set per exposure block (point sources, untruncated BSSA14 "
+             "variability, the event-based cut-off distance) convolved with the vulnerability "
+             "functions")
+CLASSICAL_USER = ("classical risk on the authoritative hazard: the user's rock hazard curves "
+                  "(OpenQuake CSV) or maps (GeoTIFF / OpenQuake CSV, power law between return "
+                  "periods) amplified with the BSSA14 site term, convolved with the "
+                  "vulnerability functions")
 JRC = "JRC global flood depth-damage functions, Asia (Huizinga et al. 2017)"
 
 
@@ -77,6 +85,11 @@ for _a in (
     ("hazard.eq_pga2475_rock_p84", "PGA on rock, 2,475 years, 84 % fractile",
      "ПУГ на скальном основании, 2475 лет, квантиль 84 %", "g", "risk_pga2475_p84_g",
      PSHA_FRACTILE, "84 % fractile hazard curve of the logic tree, read at 2475 years [g]"),
+    ("hazard.eq_pga475_authoritative", "PGA on rock, 475 years, authoritative hazard",
+     "ПУГ на скальном основании, 475 лет, по официальной модели опасности", "g",
+     "risk_pga475_authoritative_g", "the user's hazard curves or maps (data.hazard_curves / "
+     "data.hazard_maps) at the city centre", "PGA with 10 % probability of exceedance in 50 "
+     "years read on the authoritative hazard [g]"),
     ("hazard.eq_msk475", "Macroseismic intensity, 475-year return period",
      "Макросейсмическая интенсивность, период повторяемости 475 лет", "MSK-64",
      "risk_msk475", "classical PSHA with the Bindi et al. 2011 intensity prediction equation "
@@ -143,6 +156,16 @@ for _a in (
     ("risk.eq_eal", "Expected annual earthquake loss", "Ожидаемые среднегодовые потери от "
      "землетрясений", "USD/yr", "risk_eq_eal_usd", EB, "sum over events of annual rate x "
      "loss [USD/yr]", "worse", True),
+    ("risk.eq_eal_classical", "Expected annual earthquake loss, classical",
+     "Ожидаемые среднегодовые потери от землетрясений, классический метод", "USD/yr",
+     "risk_eq_eal_classical_usd", CLASSICAL, "sum over the exposure of value x integral of "
+     "the mean loss ratio over the hazard curve of the central branch [USD/yr] (the "
+     "expectation of risk.eq_eal)", "worse", True),
+    ("risk.eq_eal_authoritative", "Expected annual earthquake loss on the authoritative "
+     "hazard", "Ожидаемые среднегодовые потери от землетрясений по официальной модели "
+     "опасности", "USD/yr", "risk_eq_eal_authoritative_usd", CLASSICAL_USER, "sum over the "
+     "exposure of value x integral of the mean loss ratio over the user's hazard curve "
+     "(data.hazard_curves / data.hazard_maps) amplified to the site [USD/yr]", "worse", True),
     ("risk.eq_fatalities_annual", "Expected annual earthquake fatalities",
      "Ожидаемое среднегодовое число погибших при землетрясениях", "persons/yr",
      "risk_eq_fatalities", EB, "sum over events of annual rate x deaths (occupants x fatality "

@@ -24,6 +24,7 @@ from markupsafe import Markup
 
 from ..results import open_study
 from . import charts, i18n, maps, profile, regional, scorecard
+from .coverage import coverage_sections
 from .data import (
     CHART_SERIES,
     ENV_THEMES,
@@ -172,8 +173,11 @@ def build_report(out_dir: Path, *, progress: ProgressFn | None = None,
     with open_study(out_dir) as results:
         study = load(results)
         manifest = results.manifest()
-        extra = {cid: {"engine_sections": engine_sections(results, cid),
-                       "method_notes": method_notes(manifest, cid)} for cid in study.cities}
+        cover = coverage_sections(results, manifest)
+        extra: dict[str, dict[str, Any]] = {
+            cid: {"engine_sections": engine_sections(results, cid),
+                  "method_notes": method_notes(manifest, cid), "coverage": cover.get(cid)}
+            for cid in study.cities}
     peer_stats(study)
     say(f"read the store: {len(study.cities)} cities, {len(study.values)} values")
 
@@ -319,7 +323,7 @@ def build_report(out_dir: Path, *, progress: ProgressFn | None = None,
                                      "html_ru": None if e["html_ru"] is None
                                      else str(e["html_ru"])}
                                     for e in extra[cid]["engine_sections"]],
-                "method_notes": extra[cid]["method_notes"]}
+                "method_notes": extra[cid]["method_notes"], "coverage": extra[cid]["coverage"]}
         html = env.get_template("city.html").render(
             **base, page="city", root="../", city=city_json, figs=fj, blocks=epoch_blocks,
             growth=pair_blocks,

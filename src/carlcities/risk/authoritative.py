@@ -29,10 +29,20 @@ import numpy as np
 import pandas as pd
 
 from carlcities.errors import HazardError
-from carlcities.risk.gmpe import to_g
+from carlcities.risk.gmpe import parse_imt, to_g
 
 __all__ = ["HazardCurve", "read_oq_hazard_curves", "read_oq_hazard_map", "read_hazard_geotiff",
-           "curve_from_map", "classical_eal", "level_at"]
+           "curve_from_map", "classical_eal", "level_at", "oq_curves_at",
+           "sample_hazard_geotiff", "user_rock_curves", "resample_rates", "amplify_rates",
+           "hazard_points", "classical_eal_assets", "EAL_LEVELS", "VS30_BIN_EDGES",
+           "HAZARD_CELL_DEG"]
+
+#: levels of the classical risk integral [g]: 70 log-spaced from 0.001 to 5 g
+EAL_LEVELS = np.geomspace(1e-3, 5.0, 70)
+#: Vs30 classes of the hazard points [m/s]: 24 log-spaced bins over the BSSA14 range
+VS30_BIN_EDGES = np.geomspace(150.0, 1500.0, 25)
+#: size of the hazard cells the exposure blocks share a hazard curve in [deg]
+HAZARD_CELL_DEG = 0.02
 
 _POE = re.compile(r"^poe-([0-9.eE+-]+)$")
 
@@ -76,10 +86,9 @@ def _check_curve(levels, rates, path, where: str) -> None:
                           fix="check the column order (poe-<level> increasing) and the values")
 
 
-def read_oq_hazard_curves(path, lon: float | None = None,
-                          lat: float | None = None) -> HazardCurve:
-    """The hazard curve of an OpenQuake hazard-curve CSV at the site nearest (lon, lat)
-    (the only site when lon/lat are None)."""
+def _read_oq_curves(path) -> tuple[pd.DataFrame, list[str], np.ndarray, str, float]:
+    """The site table, poe columns, levels, IMT and investigation time of an OpenQuake
+    hazard-curve CSV (layout checked)."""
     path = Path(path)
     first, cols = _header(path)
     if not first.startswith("#"):
@@ -98,14 +107,40 @@ def read_oq_hazard_curves(path, lon: float | None = None,
     if np.any(np.diff(levels) <= 0):
         raise HazardError("hazard-curve levels (poe-<iml> columns) are not increasing",
                           path=path, fix="keep the columns in the order OpenQuake wrote them")
-    i = 0 if lon is None or lat is None else int(np.argmin(
-        np.hypot(df["lon"] - lon, (df["lat"] - lat))))
+    return df, poe_cols, levels, imt, t
+
+
+def _oq_rates(df, poe_cols, levels, t, i: int, path) -> np.ndarray:
     poe = df.loc[i, poe_cols].to_numpy(float)
     _check_curve(levels, poe, path, f"at ({df.loc[i, 'lon']}, {df.loc[i, 'lat']})")
     if np.any(poe >= 1):
         raise HazardError("probability of exceedance of 1 cannot be turned into a rate",
                           path=path, fix="start the levels higher or shorten the time")
-    return HazardCurve(levels, -np.log1p(-poe) / t, imt, f"{path.name} (OpenQuake, t={t:g} yr)")
+    return -np.log1p(-poe) / t
+
+
+def read_oq_hazard_curves(path, lon: float | None = None,
+                          lat: float | None = None) -> HazardCurve:
+    """The hazard curve of an OpenQuake hazard-curve CSV at the site nearest (lon, lat)
+    (the only site when lon/lat are None)."""
+    path = Path(path)
+    df, poe_cols, levels, imt, t = _read_oq_curves(path)
+    i = 0 if lon is None or lat is None else int(np.argmin(
+        np.hypot(df["lon"] - lon, (df["lat"] - lat))))
+    return HazardCurve(levels, _oq_rates(df, poe_cols, levels, t, i, path), imt,
+                       f"{path.name} (OpenQuake, t={t:g} yr)")
+
+
+def oq_curves_at(path, lons, lats) -> tuple[np.ndarray, np.ndarray, str, str]:
+    """Levels [g], rates (n_point x n_level) [1/yr] of the file's sites nearest each point,
+    the IMT and a source label."""
+    path = Path(path)
+    df, poe_cols, levels, imt, t = _read_oq_curves(path)
+    slon, slat = df["lon"].to_numpy(float), df["lat"].to_numpy(float)
+    near = [int(np.argmin(np.hypot(slon - x, slat - y))) for x, y in zip(lons, lats)]
+    cache = {i: _oq_rates(df, poe_cols, levels, t, i, path) for i in set(near)}
+    return (levels, np.array([cache[i] for i in near]), imt,
+            f"{path.name} (OpenQuake hazard curves, t={t:g} yr)")
 
 
 def read_oq_hazard_map(path, lon: float | None = None, lat: float | None = None,
@@ -135,6 +170,11 @@ def read_oq_hazard_map(path, lon: float | None = None, lat: float | None = None,
 
 def read_hazard_geotiff(path, lon: float, lat: float, *, imt: str = "PGA") -> float:
     """The value [g] of a hazard-map GeoTIFF (one return period) at (lon, lat)."""
+    return float(sample_hazard_geotiff(path, [lon], [lat], imt=imt)[0])
+
+
+def sample_hazard_geotiff(path, lons, lats, *, imt: str = "PGA") -> np.ndarray:
+    """Values [g] of a hazard-map GeoTIFF (one return period) at the points (lon, lat)."""
     import rasterio
     from rasterio.warp import transform
 
@@ -151,12 +191,15 @@ def read_hazard_geotiff(path, lon: float, lat: float, *, imt: str = "PGA") -> fl
         if got and got.strip().upper() != imt.upper():
             raise HazardError(f"hazard map is {got}, the vulnerability needs {imt}", path=path,
                               fix=f"give the {imt} map of the same return period")
-        xs, ys = transform("EPSG:4326", src.crs, [lon], [lat]) if src.crs else ([lon], [lat])
-        val = float(next(src.sample([(xs[0], ys[0])]))[0])
-        if src.nodata is not None and val == src.nodata or not math.isfinite(val):
-            raise HazardError(f"hazard map has no value at ({lon:.3f}, {lat:.3f})", path=path,
-                              fix="give a map that covers the city")
-    return float(to_g(val, unit))
+        lons, lats = list(map(float, lons)), list(map(float, lats))
+        xs, ys = transform("EPSG:4326", src.crs, lons, lats) if src.crs else (lons, lats)
+        vals = np.array([float(v[0]) for v in src.sample(list(zip(xs, ys)))])
+        bad = ~np.isfinite(vals) | ((vals == src.nodata) if src.nodata is not None else False)
+        if np.any(bad):
+            i = int(np.flatnonzero(bad)[0])
+            raise HazardError(f"hazard map has no value at ({lons[i]:.3f}, {lats[i]:.3f})",
+                              path=path, fix="give a map that covers the city")
+    return np.asarray(to_g(vals, unit), float)
 
 
 def curve_from_map(values: dict[float, float], imt: str = "PGA", source: str = "") -> HazardCurve:
@@ -198,3 +241,120 @@ def classical_eal(curve: HazardCurve, imls, mean_loss_ratios, value: float = 1.0
     f = np.interp(mid, imls, mlr, left=0.0, right=mlr[-1])
     tail = np.interp(x[-1], imls, mlr, left=0.0, right=mlr[-1]) * lam[-1]
     return float(((f * dlam).sum() + tail) * value)
+
+
+# -- classical risk on the exposure --------------------------------------------------------
+
+
+def resample_rates(x, lam, levels, *, extrapolate: bool) -> np.ndarray:
+    """A hazard curve (levels x [g], rates lam [1/yr]) on other ``levels``: log-log (power-law)
+    interpolation between its points; outside them the end segments' power laws when
+    ``extrapolate`` (hazard maps: two or three points, lambda = k0 x^-k between them, the
+    approximation of Cornell et al. 2002), else the rate of the first point below it and the
+    last segment's power law above (an OpenQuake curve covers the levels that matter)."""
+    x, lam, lv = np.asarray(x, float), np.asarray(lam, float), np.asarray(levels, float)
+    pos = lam > 0
+    if pos.sum() < 2:
+        return np.where(lv <= x[0], lam[0], 0.0)
+    lx, ll = np.log(x[pos]), np.log(lam[pos])
+    out = np.interp(np.log(lv), lx, ll)
+    k_hi = (ll[-1] - ll[-2]) / (lx[-1] - lx[-2])
+    hi = np.log(lv) > lx[-1]
+    out[hi] = ll[-1] + k_hi * (np.log(lv[hi]) - lx[-1])
+    lo = np.log(lv) < lx[0]
+    if extrapolate:
+        k_lo = (ll[1] - ll[0]) / (lx[1] - lx[0])
+        out[lo] = ll[0] + k_lo * (np.log(lv[lo]) - lx[0])
+    return np.minimum(np.exp(out), 10.0)
+
+
+def amplify_rates(levels, rates, vs30, imt: str, vref: float = 760.0) -> np.ndarray:
+    """Rates on a site of ``vs30`` [m/s] from rates on the reference rock ``vref``, on the same
+    levels: each rock level x moves to x exp(F_S(vs30) - F_S(vref)) with the BSSA14 site term
+    (non-linear for PGA, where the rock PGA is the level itself; linear only for SA, whose rock
+    PGA a hazard curve does not give). Median amplification: its variability is not added."""
+    from carlcities.risk.gmpe import bssa2014_site_term
+
+    lv = np.asarray(levels, float)
+    pgar = lv if parse_imt(imt) == "PGA" else np.zeros_like(lv)
+    y = lv * np.exp(bssa2014_site_term(imt, np.clip(vs30, 150.0, 1500.0), pgar)
+                    - bssa2014_site_term(imt, np.clip(vref, 150.0, 1500.0), pgar))
+    r = np.atleast_2d(np.asarray(rates, float))
+    out = np.zeros_like(r)
+    for i in range(r.shape[0]):
+        out[i] = resample_rates(y, r[i], lv, extrapolate=False)
+    return out if np.ndim(rates) > 1 else out[0]
+
+
+def hazard_points(lon, lat, vs30, *, cell_deg: float = HAZARD_CELL_DEG,
+                  edges=VS30_BIN_EDGES) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                                                 np.ndarray]:
+    """Group sites into hazard points: (cell of ``cell_deg``, Vs30 class). Returns the point of
+    every site, and each point's cell centre (lon, lat), Vs30 (geometric centre of its class)
+    and cell number."""
+    lon, lat = np.asarray(lon, float), np.asarray(lat, float)
+    cx, cy = np.floor(lon / cell_deg).astype(np.int64), np.floor(lat / cell_deg).astype(np.int64)
+    cells, cell = np.unique(np.stack([cx, cy], 1), axis=0, return_inverse=True)
+    cell = cell.ravel()
+    vb = np.clip(np.searchsorted(edges, np.clip(vs30, edges[0], edges[-1]), "right") - 1, 0,
+                 edges.size - 2)
+    keys, point = np.unique(cell * edges.size + vb, return_inverse=True)
+    pc, pb = keys // edges.size, keys % edges.size
+    return (point.ravel(), (cells[pc, 0] + 0.5) * cell_deg, (cells[pc, 1] + 0.5) * cell_deg,
+            np.sqrt(edges[pb] * edges[pb + 1]), pc)
+
+
+def classical_eal_assets(levels, rates, asset_point, asset_class, asset_value, curves,
+                         class_names) -> tuple[float, dict[str, float]]:
+    """EAL [USD/yr] of assets by the classical risk integral: for each asset, its value times
+    sum_k MLR(x_k) (lambda(x_k) - lambda(x_k+1)) over the ``levels`` bins (x_k the geometric bin
+    centre, MLR interpolated linearly on the vulnerability function as the loss engine does, 0
+    below its first level, its last ratio above) plus lambda(x_last) MLR(x_last); rates are
+    per hazard point (n_point x n_level). Returns the total and the EAL by class."""
+    lv = np.asarray(levels, float)
+    r = np.asarray(rates, float)
+    mid = np.sqrt(lv[:-1] * lv[1:])
+    dlam = r[:, :-1] - r[:, 1:]
+    per = np.zeros((r.shape[0], len(class_names)))
+    for j, t in enumerate(class_names):
+        i = curves.taxonomies.index(t)
+        n = int(curves.n_levels[i])
+        im, mr = curves.imls[i, :n], curves.ratios[i, :n]
+        f = np.interp(mid, im, mr, left=0.0, right=mr[-1])
+        f_top = float(np.interp(lv[-1], im, mr, left=0.0, right=mr[-1]))
+        per[:, j] = dlam @ f + r[:, -1] * f_top
+    loss = np.asarray(asset_value, float) * per[np.asarray(asset_point), np.asarray(asset_class)]
+    by = np.bincount(np.asarray(asset_class), weights=loss, minlength=len(class_names))
+    return float(loss.sum()), {t: float(by[j]) for j, t in enumerate(class_names)}
+
+
+def user_rock_curves(curves_path, map_paths: dict[float, str], lons, lats, imt: str,
+                     levels=EAL_LEVELS) -> tuple[np.ndarray, str]:
+    """The user's hazard on rock at the points, on ``levels``: an OpenQuake hazard-curve CSV
+    (``curves_path``), else hazard maps {return period [yr]: GeoTIFF or OpenQuake hazard-map
+    CSV} (at least two return periods; the curve through them by power laws). Returns the
+    rates (n_point x n_level) and a source label. HazardError when the file's IMT is not the
+    vulnerability's."""
+    lons, lats = np.asarray(lons, float), np.asarray(lats, float)
+    if curves_path:
+        x, lam, got, src = oq_curves_at(curves_path, lons, lats)
+        if got.strip().upper() != imt.upper():
+            raise HazardError(f"hazard curves are {got}, the vulnerability needs {imt}",
+                              path=curves_path, fix=f"export the {imt} hazard curves")
+        return np.array([resample_rates(x, r, levels, extrapolate=False) for r in lam]), src
+    vals: dict[float, np.ndarray] = {}
+    for T, p in sorted(map_paths.items()):
+        if str(p).lower().endswith(".csv"):
+            for i, (x, y) in enumerate(zip(lons, lats)):
+                m = read_oq_hazard_map(p, x, y, imt=imt)
+                t_near = min(m, key=lambda t: abs(math.log(t / T)))
+                vals.setdefault(T, np.zeros(lons.size))[i] = m[t_near]
+        else:
+            vals[T] = sample_hazard_geotiff(p, lons, lats, imt=imt)
+    curves = [curve_from_map({T: float(v[i]) for T, v in vals.items()}, imt,
+                             ", ".join(Path(p).name for p in map_paths.values()))
+              for i in range(lons.size)]
+    rates = np.array([resample_rates(c.levels, c.rates, levels, extrapolate=True)
+                      for c in curves])
+    return rates, "hazard maps " + ", ".join(f"{Path(p).name} ({T:g} yr)"
+                                             for T, p in sorted(map_paths.items()))

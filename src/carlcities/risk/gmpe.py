@@ -24,6 +24,7 @@ __all__ = [
     "IMTS",
     "GMPE_MODELS",
     "parse_imt",
+    "bssa2014_site_term",
     "bindi2011_intensity",
     "bssa2014",
     "ground_motion",
@@ -344,6 +345,18 @@ def bssa2014(imt: str, mag, rjb_km, vs30, *, rake=None, mechanism: str = "unspec
     if tau.ndim == 0 and len(shape) == 2:
         tau = np.full((1, 1), float(tau))
     return mean_ln, tau, phi
+
+
+def bssa2014_site_term(imt: str, vs30, pga_rock_g):
+    """BSSA14 site term ln F_S = ln F_lin + ln F_nl [ln units] at ``vs30`` [m/s] for the median
+    rock PGA ``pga_rock_g`` [g] on the reference site (Vs30 = 760 m/s); 0 at 760 m/s. The same
+    expressions as in :func:`bssa2014` (basin term off)."""
+    c = BSSA2014_COEFFS[_IMT_PERIOD[parse_imt(imt)]]
+    v = np.asarray(vs30, dtype=float)
+    f_lin = c["c"] * np.log(np.minimum(v, c["Vc"]) / c["Vref"])
+    f2 = c["f4"] * (np.exp(c["f5"] * (np.minimum(v, 760.0) - 360.0))
+                    - np.exp(c["f5"] * (760.0 - 360.0)))
+    return f_lin + c["f1"] + f2 * np.log((np.asarray(pga_rock_g, float) + c["f3"]) / c["f3"])
 
 
 GMPE_MODELS = {"bssa2014": bssa2014}

@@ -93,7 +93,7 @@ class Earthquake:
     """Earthquake hazard and risk (see the module docstring)."""
 
     name = "earthquake"
-    roles: tuple[str, ...] = ("vs30", "exposure", "dem")
+    roles: tuple[str, ...] = ("vs30", "exposure", "dem", "hazard_curves", "hazard_map*")
     section = "earthquake"
     damage_model = ("vulnerability curves per building class (OpenQuake NRML 0.5; packaged "
                     "Hazus-based curves by default)")
@@ -124,6 +124,7 @@ class Earthquake:
                              "method_version": psha.METHOD_VERSION})
         _centre_hazard(ctx, es, o, model if cat else None)
         eq = _event_based(ctx, es, o)
+        _classical(ctx, es, o)
         o.state["eq"] = eq
         o.eal_by_typology = dict(eq["eal_by_class"])
         o.summary = _summary(eq, ctx.fatality_curves)
@@ -202,6 +203,59 @@ def _centre_hazard(ctx: HazardContext, es, o: HazardOutcome, model=None) -> None
                                  measure="MSK-64", unit="MSK-64", x=float(x),
                                  annual_rate=float(r), return_period=float(1 / r),
                                  synthetic=False))
+
+
+def _classical(ctx: HazardContext, es, o: HazardOutcome) -> None:
+    """Classical EAL (hazard curves x vulnerability, OpenQuake classical risk) on the exposure
+    blocks of the event-based run: on our central branch's event set with the loss engine's
+    conventions (``risk.eq_eal_classical``, the expectation of the event-based EAL), and on the
+    user's authoritative hazard (``risk.eq_eal_authoritative``, rock curves amplified to each
+    block's Vs30) where ``data.hazard_curves`` or ``data.hazard_maps`` gives it. The blocks share
+    hazard curves per 0.02-degree cell and Vs30 class
+    (:func:`carlcities.risk.authoritative.hazard_points`)."""
+    from carlcities.risk import authoritative as au
+    from carlcities.risk.seismicity import hazard_curves_sites
+
+    p, curves, expo = ctx.params, ctx.curves, ctx.exposure
+    imt = curves.imt or "PGA"
+    cexpo, blk = coarsen_sites(expo, ctx.grid, int(p["site_block"]))
+    nb = int(blk.max()) + 1
+    vs_blk = np.bincount(blk.ravel(), weights=ctx.vs30.ravel(), minlength=nb) / np.maximum(
+        np.bincount(blk.ravel(), minlength=nb), 1)
+    names = list(expo.taxonomies)
+    value = cexpo.value_total
+    pt, plon, plat, pvs, pcell = au.hazard_points(cexpo.lon, cexpo.lat, vs_blk[cexpo.site])
+    lv = au.EAL_LEVELS
+    lam = hazard_curves_sites(es, plon, plat, pvs, imt, lv, model=p["gmpe"],
+                              max_distance_km=float(p["max_distance_km"]))
+    eal, _ = au.classical_eal_assets(lv, lam, pt, cexpo.taxonomy, value, curves, names)
+    o.inputs["risk_eq_eal_classical_usd"] = eal
+    user_c = ctx.inputs.get("hazard_curves")
+    maps = {float(k.split("rp")[-1]): v for k, v in ctx.role_paths("hazard_map_rp*").items()}
+    if not user_c and ctx.inputs.get("hazard_maps"):
+        csv_map = ctx.inputs["hazard_maps"]
+        maps = {T: csv_map for T in au.read_oq_hazard_map(csv_map, ctx.city.lon, ctx.city.lat,
+                                                          imt=imt)}
+    if not user_c and len(maps) < 2:
+        if maps:
+            o.provenance.append({"step": "authoritative hazard", "note": "one hazard map is "
+                                 "not a curve: give two or more return periods"})
+        return
+    cells = np.unique(pcell)
+    first = np.array([np.flatnonzero(pcell == c)[0] for c in cells])
+    rock, src = au.user_rock_curves(user_c, maps, plon[first], plat[first], imt, lv)
+    vref = float(p.get("hazard_vs30", 760.0))
+    site = np.array([au.amplify_rates(lv, rock[np.searchsorted(cells, pcell[i])], pvs[i], imt,
+                                      vref) for i in range(pcell.size)])
+    eal_u, _ = au.classical_eal_assets(lv, site, pt, cexpo.taxonomy, value, curves, names)
+    o.inputs["risk_eq_eal_authoritative_usd"] = eal_u
+    centre, _ = au.user_rock_curves(user_c, maps, [ctx.city.lon], [ctx.city.lat], imt, lv)
+    if imt == "PGA" and centre[0, 0] >= 1 / 475.0 >= centre[0, -1]:
+        o.inputs["risk_pga475_authoritative_g"] = au.level_at(
+            au.HazardCurve(lv, centre[0]), 475.0)
+    o.provenance.append({"step": "authoritative hazard", "source": src, "imt": imt,
+                         "reference_vs30": vref, "eal_usd": eal_u,
+                         "eal_classical_own_model_usd": eal})
 
 
 def _event_based(ctx: HazardContext, es, o: HazardOutcome) -> dict[str, Any]:

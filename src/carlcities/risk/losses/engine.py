@@ -350,25 +350,37 @@ def run_event_based(events: EventSet, exposure: Exposure,
     def task(lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
         rjb = epicentral_distance_km(events.lon[lo:hi], events.lat[lo:hi], A.site_lon,
                                      A.site_lat)
-        m, t, p = _check_gm(*gm(imt, events.mag[lo:hi], rjb, v30), hi - lo, ns)
+        out = np.zeros((nreal, hi - lo, ncol))
+        cl = np.zeros((nreal, hi - lo, 2), np.int64)
+        # events beyond the cut-off of every site do no damage: left out before the ground
+        # motion (the deviates are keyed by the event's index, so the others' are unchanged)
+        near = (np.arange(hi - lo) if max_distance_km is None
+                else np.flatnonzero((rjb <= max_distance_km).any(axis=1)))
+        if near.size == 0:
+            return out, cl
+        rjb = rjb[near]
+        m, t, p = _check_gm(*gm(imt, events.mag[lo:hi][near], rjb, v30), near.size, ns)
         if two:
-            m2, t2, p2 = _check_gm(*gm(fatality_imt, events.mag[lo:hi], rjb, v30), hi - lo, ns)
+            m2, t2, p2 = _check_gm(*gm(fatality_imt, events.mag[lo:hi][near], rjb, v30),
+                                   near.size, ns)
         if max_distance_km is not None:
             m = np.where(rjb > max_distance_km, -np.inf, m)
         del rjb
-        out = np.zeros((nreal, hi - lo, ncol))
-        cl = np.zeros((nreal, hi - lo, 2), np.int64)
-        idx = np.arange(lo, hi, dtype=np.int64)
+        sub = np.zeros((nreal, near.size, ncol))
+        sub_cl = np.zeros((nreal, near.size, 2), np.int64)
+        idx = (lo + near).astype(np.int64)
         for r in range(nreal):
             if two:
                 kernel2(m, t, p, m2, t2, p2, col_imt, use_var, use_var, seed, r, idx,
                         A.site_ptr, A.a_cidx, A.a_val, A.t_iml, A.t_lr, A.t_n, A.t_seg,
-                        A.t_inv, A.t_slope, below_min == "zero", out[r], cl[r], flag_lo,
+                        A.t_inv, A.t_slope, below_min == "zero", sub[r], sub_cl[r], flag_lo,
                         flag_hi)
             else:
                 kernel(m, t, p, use_var, use_var, seed, r, idx, A.site_ptr, A.a_cidx,
                        A.a_val, A.t_iml, A.t_lr, A.t_n, A.t_seg, A.t_inv, A.t_slope,
-                       below_min == "zero", out[r], cl[r], flag_lo, flag_hi)
+                       below_min == "zero", sub[r], sub_cl[r], flag_lo, flag_hi)
+        out[:, near] = sub
+        cl[:, near] = sub_cl
         return out, cl
 
     bounds = [(lo, min(lo + chunk, ne)) for lo in range(0, ne, chunk)]

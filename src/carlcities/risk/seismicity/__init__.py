@@ -44,6 +44,7 @@ from .hazard_curves import (
     TRUNCATION_SIGMA,
     city_hazard,
     hazard_curve,
+    hazard_curves_sites,
     level_at_return_period,
     return_period_from_poe,
 )
@@ -53,7 +54,8 @@ __all__ = [
     "CATALOGUE_COLUMNS", "COMPLETENESS_CENTENNIAL", "GRParams", "EventSet", "read_noaa_signif",
     "read_centennial", "read_catalogue", "haversine_km", "select_within", "completeness_start",
     "stepp_completeness", "aki_utsu_b", "weichert", "fit_city_source", "wells_coppersmith_rld_km",
-    "build_event_set", "sample_stochastic_catalogue", "hazard_curve", "return_period_from_poe",
+    "build_event_set", "sample_stochastic_catalogue", "hazard_curve", "hazard_curves_sites",
+    "return_period_from_poe",
     "level_at_return_period", "city_hazard", "MMAX_CAP", "TRUNCATION_SIGMA", "CENTENNIAL_END_YEAR",
     "EARTH_RADIUS_KM",
 ]

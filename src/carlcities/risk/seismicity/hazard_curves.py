@@ -17,8 +17,8 @@ from carlcities.risk.seismicity.events import EventSet, build_event_set, fit_cit
 from carlcities.risk.seismicity.recurrence import GRParams
 
 __all__ = [
-    "hazard_curve", "return_period_from_poe", "level_at_return_period", "city_hazard",
-    "TRUNCATION_SIGMA"
+    "hazard_curve", "hazard_curves_sites", "return_period_from_poe", "level_at_return_period",
+    "city_hazard", "TRUNCATION_SIGMA"
 ]
 
 
@@ -99,6 +99,65 @@ def hazard_curve(event_set: EventSet, site_lon: float, site_lat: float, imt: str
     if return_poe:
         return p
     return (event_set.rate[:, None] * p).sum(axis=0)
+
+
+_MAG_GRID = np.round(np.arange(3.0, 8.5001, 0.05), 4)
+_LNR_GRID = np.linspace(math.log(0.1), math.log(400.0), 110)
+
+
+def _split(x, grid):
+    """Lower node index and upper weight of x on an increasing grid (linear, clamped)."""
+    j = np.clip(np.searchsorted(grid, x, "right") - 1, 0, grid.size - 2)
+    w = np.clip((x - grid[j]) / (grid[j + 1] - grid[j]), 0.0, 1.0)
+    return j, w
+
+
+def hazard_curves_sites(event_set: EventSet, lons, lats, vs30, imt: str, levels, *,
+                        model: str = "bssa2014", max_distance_km: float | None = None,
+                        distance_cap_km: float = 400.0) -> np.ndarray:
+    """Annual exceedance rates [1/yr] at several sites (n_site x n_level) with the loss
+    engine's conventions, so that the classical risk integral over these curves is the
+    expectation of the event-based loss: epicentral distance as RJB (point sources), capped at
+    ``distance_cap_km``, events beyond ``max_distance_km`` of a site left out, lognormal
+    variability sqrt(tau^2 + phi^2) untruncated.
+
+    For speed the event rates are spread, per site, onto a grid of magnitude (0.05) and
+    log-distance (110 nodes from 0.1 to 400 km) by bilinear weights, and P(IM > x) is computed
+    once per node and Vs30 (the grid's error on the rates is below 1 %, see the tests)."""
+    lons, lats = np.atleast_1d(np.asarray(lons, float)), np.atleast_1d(np.asarray(lats, float))
+    v = np.broadcast_to(np.asarray(vs30, float), lons.shape)
+    lnx = np.log(np.asarray(levels, float))
+    lo = max(int(np.searchsorted(_MAG_GRID, event_set.mag.min(), "right")) - 2, 0)
+    hi = int(np.searchsorted(_MAG_GRID, event_set.mag.max())) + 2
+    mgrid = _MAG_GRID[lo:hi]
+    nm, nr = mgrid.size, _LNR_GRID.size
+    mj, mw = _split(np.clip(event_set.mag, mgrid[0], mgrid[-1]), mgrid)
+    rr = np.exp(_LNR_GRID)
+    nbin = nm * nr
+    hist = np.zeros((lons.size, nbin))
+    dmax = np.inf if max_distance_km is None else max_distance_km
+    for c0 in range(0, lons.size, 32):  # sites in chunks: one bincount per chunk and corner
+        c1 = min(c0 + 32, lons.size)
+        d = haversine_km(event_set.lon[None, :], event_set.lat[None, :],
+                         lons[c0:c1, None], lats[c0:c1, None])
+        si, ei = np.nonzero(d <= dmax)
+        rj, rw = _split(np.log(np.maximum(np.minimum(d[si, ei], distance_cap_km), 0.1)),
+                        _LNR_GRID)
+        a, wa, rate = mj[ei], mw[ei], event_set.rate[ei]
+        base = si * nbin
+        for dm, fm in ((0, 1 - wa), (1, wa)):
+            for dr, fr in ((0, 1 - rw), (1, rw)):
+                hist[c0:c1] += np.bincount(base + (a + dm) * nr + rj + dr,
+                                           weights=rate * fm * fr,
+                                           minlength=(c1 - c0) * nbin).reshape(c1 - c0, nbin)
+    out = np.zeros((lons.size, lnx.size))
+    for vi in np.unique(v):  # P(IM > x | node) once per Vs30, one product for its sites
+        mean_ln, tau, phi = ground_motion(model, imt, mgrid, rr[None, :], np.array([vi]))
+        sig = np.sqrt(tau**2 + phi**2)
+        z = (lnx[None, None, :] - mean_ln[:, :, None]) / sig[:, :, None]
+        sel = v == vi
+        out[sel] = hist[sel] @ ndtr(-z).reshape(nm * nr, lnx.size)
+    return out
 
 
 def return_period_from_poe(poe: float, years: float) -> float:
