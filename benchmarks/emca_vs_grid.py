@@ -75,7 +75,7 @@ def main() -> None:
         em = emca_totals_in(cells, extent_polygon(ext, grid), grid.epsg)
         g = build_exposure(c, grid, pop, bu, country_iso3=c.country_iso3)
         g = g.subset((g.occupancy == "Res") & ext.ravel()[g.site])
-        eg, _ = city_emca_exposure(c, grid, pop,
+        eg, _ = city_emca_exposure(c, grid, pop, builtup=bu,
                                    unit=CITY_UNITS.get(c.city_id, c.country_iso3))
         eg = eg.subset(ext.ravel()[eg.site])
         rows.append(dict(city=c.city_id, pop=c.population, ext_km2=ext.sum() * grid.cell_area_m2
