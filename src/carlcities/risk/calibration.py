@@ -264,14 +264,21 @@ def event_rupture(ev: CalibrationEvent):
 
 def historic_ruptures(path: str | Path | None = None) -> dict[str, Any]:
     """The finite ruptures of the calibration events by the id of the packaged historic event
-    they replay (``{historic_id: LineRupture}``), for the city runs' historic scenarios."""
-    events, _, _, _ = load_calibration_events(path)
-    out = {}
-    for ev in events:
-        rup = event_rupture(ev) if ev.historic_id else None
-        if rup is not None:
-            out[str(ev.historic_id)] = rup
-    return out
+    they replay (``{historic_id: LineRupture}``), for the city runs' historic scenarios (read
+    once per file and process)."""
+    key = str(Path(path).resolve()) if path else ""
+    if key not in _RUPTURES:
+        events, _, _, _ = load_calibration_events(path)
+        out = {}
+        for ev in events:
+            rup = event_rupture(ev) if ev.historic_id else None
+            if rup is not None:
+                out[str(ev.historic_id)] = rup
+        _RUPTURES[key] = out
+    return dict(_RUPTURES[key])
+
+
+_RUPTURES: dict[str, dict[str, Any]] = {}
 
 
 def replay(ev: CalibrationEvent, ppb: dict[str, float], indoor: dict[str, float], *,
