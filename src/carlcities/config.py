@@ -260,6 +260,17 @@ SETTINGS: tuple[Setting, ...] = (
             "illustrative curves. Give data.taxonomy_mapping with GEM models."),
     Setting("data.taxonomy_mapping", _Path, None, help="GEM taxonomy mapping CSV (taxonomy, "
             "conversion, weight) from exposure taxonomies to vulnerability function ids."),
+    Setting("risk.residential_exposure", str, "emca", choices=("emca", "grid"),
+            help="Residential buildings of the earthquake exposure: emca = the EMCA residential "
+            "exposure (GFZ Potsdam, Pittore, Haas & Silva 2020, MIT licence; the packaged "
+            "per-city extract, or risk.emca_dir) spread over the grid by its residents, with "
+            "the grid's commercial and industrial buildings; grid = all buildings from the "
+            "grid's population and built-up surface with GEM typology mixes. emca falls back "
+            "to grid where EMCA cells hold under 90 % of the grid's residents, where "
+            "data.exposure is given, and with the user's vulnerability models."),
+    Setting("risk.emca_dir", _Path, None, help="Folder of the full EMCA exposure data "
+            "package (exposure_cvt_<iso3>_pw10_*.csv and cvt_<iso3>.shp of the five countries) "
+            "to use instead of the packaged per-city extract."),
     Setting("risk.gmpe", str, "bssa2014", choices=("bssa2014",), help="Spectral ground-motion "
             "model for PGA and SA(T): Boore, Stewart, Seyhan & Atkinson 2014."),
     Setting("risk.source_radius_km", float, 300.0, "km", gt=0, help="Radius of the area source "

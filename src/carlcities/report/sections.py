@@ -24,7 +24,8 @@ __all__ = ["RISK_IDS", "load_appraisal", "load_risk", "load_scenarios", "risk_fi
 #: hazard / risk indicators shown in the profile's risk table, in order
 RISK_IDS = ("hazard.eq_pga475_rock", "hazard.eq_pga2475_rock", "hazard.eq_msk475",
             "hazard.vs30_median", "exposure.value_total", "exposure.buildings",
-            "risk.eq_eal", "risk.eq_eal_ratio", "risk.eq_fatalities_annual", "risk.eq_loss_rp100",
+            "risk.eq_eal", "risk.eq_eal_ratio", "risk.eq_fatalities_annual",
+            "risk.eq_fatalities_rp475", "risk.eq_loss_rp100",
             "risk.eq_loss_rp250", "risk.eq_loss_rp500", "risk.eq_loss_rp1000",
             "risk.flood_eal", "exposure.pop_flood_100", "exposure.value_flood_100",
             "exposure.pop_mudflow", "exposure.value_mudflow", "exposure.facilities_flood_100",
@@ -93,7 +94,8 @@ def load_risk(study: Study, names: dict[str, tuple[str, str, str]]
             cr["curves"].append({k: r[k] for k in ("hazard", "curve", "measure", "x",
                                                   "annual_rate", "return_period")})
     for r in records(study.risk_exposure(), ["city_id", "taxonomy", "buildings", "area_m2",
-                                             "value_usd", "occupants_night", "eq_eal_usd"]):
+                                             "value_usd", "occupants_night", "eq_eal_usd",
+                                             "source"]):
         cr = out.get(r["city_id"])
         if cr is not None:
             cr["exposure"].append({k: v for k, v in r.items() if k != "city_id"})
