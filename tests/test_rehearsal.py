@@ -305,7 +305,9 @@ def test_fetch_then_run_every_engine_on_two_real_layout_cities(www, tmp_path, mo
     from carlcities.config import SETTINGS
 
     if "data.hazard_maps" in {s.name for s in SETTINGS}:
-        assert "\n  hazard_maps: " in cfg_text and "GEM_GSHM_v2023_1_PGA_rp475" in cfg_text
+        # one map per return period: a pattern with {rp}, and the return period it has
+        assert "\n  hazard_maps: hazard/GEM_GSHM_v2023_1_PGA_rp{rp}.vrt" in cfg_text
+        assert "\n  hazard_return_periods: [475]" in cfg_text
     else:
         assert "gem_gshm: fetched to hazard/GEM_GSHM_v2023_1_PGA_rp475.vrt" in cfg_text
     assert "gem_gshm is CC BY-NC-SA 4.0 (non-commercial): Non-commercial use only" in cfg_text
