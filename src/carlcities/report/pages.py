@@ -33,6 +33,7 @@ def env(lang: str = "both"):
     e.globals.update(
         i18n_text=i18n.text,
         css=Markup((_HERE / "static" / "report.css").read_text(encoding="utf-8")),
+        print_css=Markup((_HERE / "static" / "print.css").read_text(encoding="utf-8")),
         js=Markup((_HERE / "static" / "report.js").read_text(encoding="utf-8")),
         **page_globals(lang))
     return e
