@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..results import open_study
-from . import charts, i18n, maps, pages, profile, regional, scorecard, summary
+from . import captions, charts, i18n, maps, pages, profile, regional, scorecard, summary
 from .coverage import coverage_sections
 from .data import (
     CHART_SERIES,
@@ -178,6 +178,7 @@ def build_report(out_dir: Path, *, progress: ProgressFn | None = None,
             "name_ru": c.get("name_ru") or c.get("name_en") or cid,
             "out_dir": out_dir, "raster_dir": out_dir / "rasters" / cid, "img_dir": img,
             "source": "; ".join(srcs),
+            "inputs": captions.city_inputs(manifest, cid),
             "chart_source": f"study.duckdb, indicator_values, run {run['run_id']}",
             "series": profile.series(study, cid, CHART_SERIES),
             "radar": scorecard.radar_job(study, cid, c), "ghg": study.ghg.get(cid),

@@ -71,7 +71,7 @@ def unit_ru(unit: str | None) -> str:
         return ""
     u = unit.strip()
     if " / " in u and re.search("[а-яА-Я]", u.split(" / ", 1)[1]):
-        return u.split(" / ", 1)[1]
+        return u.split(" / ", 1)[1].replace("CO2", "CO₂")
     if u in _UNITS_RU:
         return _UNITS_RU[u]
     # a compound unit: translate the parts between '/', '·', ' ' and brackets
