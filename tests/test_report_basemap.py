@@ -78,3 +78,31 @@ def test_basemap_layers_and_drawing(tmp_path: Path):
     # the name of the place is drawn (dark text pixels near it, nothing dark elsewhere)
     dark = out.sum(axis=2) < 200
     assert dark[: int(h / 2), : int(w / 2)].sum() > 20
+
+
+def test_region_geography_from_natural_earth(tmp_path: Path, monkeypatch):
+    """Boundaries from a Natural Earth file when one is found; the caption says which."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from carlcities.report import regionmap
+    from carlcities.report.maps import new_figure
+
+    monkeypatch.delenv("CARLCITIES_SHARED_DATA", raising=False)
+    monkeypatch.setenv("CARLCITIES_NATURAL_EARTH", str(tmp_path))
+    assert regionmap.find_layers() == {}
+    assert "not found" in regionmap.geography_note()[0]
+    gpd.GeoDataFrame({"ADM0_A3": ["KGZ", "CHN"]},
+                     geometry=[box(69, 39, 80, 43.3), box(80, 35, 90, 45)], crs=4326
+                     ).to_file(tmp_path / "ne_50m_admin_0_countries.geojson", driver="GeoJSON")
+    assert set(regionmap.find_layers()) == {"countries"}
+    assert "Natural Earth (public domain)" in regionmap.geography_note()[0]
+    fig = new_figure(6, 4)
+    ax = fig.subplots()
+    ax.set_xlim(55, 85)
+    ax.set_ylim(35, 50)
+    drawn = regionmap.add_geography(ax)
+    assert drawn == ["countries", "capitals"]
+    assert ax.get_xlim() == (55, 85)
+    stars = [c for c in ax.collections if c.get_offsets().shape[0] == 4]
+    assert stars  # Bishkek, Dushanbe, Ashgabat, Tashkent (Astana is north of 50°N)

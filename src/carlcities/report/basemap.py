@@ -84,6 +84,7 @@ def load_basemap(pbf: str | Path, epsg: int, bounds: tuple[float, float, float, 
     bm = Basemap(source=f"OpenStreetMap: {Path(pbf).name}")
     fp = (osmium.FileProcessor(str(pbf)).with_locations().with_areas()
           .with_filter(osmium.filter.EmptyTagFilter()))
+    o: Any
     for o in fp:
         tags = o.tags
         if o.is_node():

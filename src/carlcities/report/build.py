@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..results import open_study
-from . import captions, charts, i18n, maps, pages, profile, regional, scorecard, summary
+from . import captions, charts, i18n, maps, pages, profile, regional, regionmap, scorecard, summary
 from .coverage import coverage_sections
 from .data import (
     CHART_SERIES,
@@ -216,6 +216,10 @@ def build_report(out_dir: Path, *, progress: ProgressFn | None = None,
     rmap = charts.region_map(points, img / "region-map.png",
                              source="study.duckdb, table cities (catalogue location and "
                                     "population)")
+    if rmap is not None:   # what geography the map could show (report/regionmap.py)
+        note_en, note_ru = regionmap.geography_note()
+        rmap.caption_en += " " + note_en
+        rmap.caption_ru += " " + note_ru
     region_fig = _fig_json(rmap, report, report, study.synthetic)
     columns_json = [{"key": col["key"], **col["indicator"].as_json(), "epoch": col["epoch"],
                      "epoch_start": col["epoch_start"]} for col in cols]

@@ -14,6 +14,7 @@ import numpy as np
 
 from . import i18n
 from .maps import DPI, FONT, FigureInfo, new_figure, save_figure
+from .regionmap import add_geography
 
 __all__ = ["COUNTRY_COLOURS", "CityPoint", "RadarSeries", "Series", "ghg_macc", "ghg_map",
            "ghg_pathways", "radar", "region_map", "time_series"]
@@ -142,6 +143,7 @@ def region_map(points: list[CityPoint], out_file: Path, *, source: str) -> Figur
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
     ax.set_aspect(1.0 / kx)
+    add_geography(ax)      # report/regionmap.py: Natural Earth boundaries, rivers, capitals
     step = 5 if max(x1 - x0, y1 - y0) > 12 else (2 if max(x1 - x0, y1 - y0) > 5 else 1)
     ax.set_xticks(np.arange(math.ceil(x0 / step) * step, x1 + 1e-9, step))
     ax.set_yticks(np.arange(math.ceil(y0 / step) * step, y1 + 1e-9, step))

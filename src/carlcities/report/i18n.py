@@ -82,9 +82,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "region_map_caption": (
         ("Circle area proportional to population; colour by country. Axes: longitude and latitude "
-         "[°], WGS 84. No basemap."),
+         "[°], WGS 84."),
         ("Площадь круга пропорциональна населению; цвет — страна. Оси: долгота и широта [°], WGS "
-         "84. Без подложки."),
+         "84."),
     ),
     "source": ("Source", "Источник"),
     "profile": ("City profile", "Профиль города"),

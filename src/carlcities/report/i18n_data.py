@@ -19,7 +19,8 @@ CODES: dict[str, dict[str, tuple[str, str]]] = {
         "transport": ("Transport", "Транспорт"),
         "waste": ("Waste", "Отходы"),
         "ippu": ("Industrial processes", "Промышленные процессы"),
-        "afolu": ("Agriculture, forestry, land use", "Сельское, лесное хозяйство, землепользование"),
+        "afolu": ("Agriculture, forestry, land use",
+                  "Сельское, лесное хозяйство, землепользование"),
     },
     "subsector": {
         "residential": ("residential buildings", "жилые здания"),
@@ -111,7 +112,8 @@ CODES: dict[str, dict[str, tuple[str, str]]] = {
                "running": ("running", "выполняется"), "interrupted": ("interrupted", "прерван")},
     "climate": {"historical": ("historical climate", "исторический климат"),
                 "observed": ("observed", "наблюдения")},
-    "kind": {"risk": ("risk reduction", "снижение риска"), "carbon": ("low-carbon", "низкоуглеродная"),
+    "kind": {"risk": ("risk reduction", "снижение риска"),
+             "carbon": ("low-carbon", "низкоуглеродная"),
              "growth": ("growth scenario", "сценарий роста"),
              "ghg": ("low-carbon", "низкоуглеродная")},
     "flag": {

@@ -60,7 +60,8 @@ _UNITS_RU: dict[str, str] = {
     "t CO2e/yr": "т CO₂-экв./год", "t CO2e/person/yr": "т CO₂-экв./чел./год",
     "deaths/yr": "погибших/год", "days": "дн.", "count": "шт.", "vehicle": "трансп. ср.",
     "MWh": "МВт·ч", "kWh": "кВт·ч", "MJ": "МДж", "m^2": "м²", "deaths": "погибших",
-    "buildings": "зданий", "events": "событий", "m/s": "м/с", "days/yr": "дн./год", "persons/yr": "чел./год", "USD/yr": "долл. США/год",
+    "buildings": "зданий", "events": "событий", "m/s": "м/с", "days/yr": "дн./год",
+    "persons/yr": "чел./год", "USD/yr": "долл. США/год",
 }
 _WORD = re.compile(r"[A-Za-zµ°²³₂]+[A-Za-z0-9µ°²³₂]*")
 
@@ -190,6 +191,7 @@ def page_globals(lang: str) -> dict[str, Callable[..., Any] | str]:
     def h(text: str | None) -> str:
         return half(text, lang)
 
-    return {"lang": lang, "t": t, "cn": cn, "num": num, "half": h, "tb": tb, "tx": tx, "bi": bi, "u": u, "fmt": fmt,
+    return {"lang": lang, "t": t, "cn": cn, "num": num, "half": h, "tb": tb, "tx": tx, "bi": bi,
+            "u": u, "fmt": fmt,
             "one": one, "html_lang": "ru" if lang == "ru" else "en",
             "suffix": SUFFIX[lang]}

@@ -88,10 +88,10 @@ def city_glance(study: ReportData, city: str, epoch_blocks: list[dict[str, Any]]
         lo = hi = None
         for oid in r.get("options") or []:
             o = by_opt.get(oid) or {}
-            a = o.get("capex_low_usd") or o.get("capex_usd")
-            b = o.get("capex_high_usd") or o.get("capex_usd")
-            if a is not None and b is not None and not o.get("cost_unknown"):
-                lo, hi = (lo or 0) + a, (hi or 0) + b
+            c_lo = o.get("capex_low_usd") or o.get("capex_usd")
+            c_hi = o.get("capex_high_usd") or o.get("capex_usd")
+            if c_lo is not None and c_hi is not None and not o.get("cost_unknown"):
+                lo, hi = (lo or 0) + c_lo, (hi or 0) + c_hi
         recs.append({"rec_id": r.get("rec_id"), "priority": r.get("priority"),
                      "text_en": r.get("text_en"), "text_ru": r.get("text_ru"),
                      "cost_low_usd": lo, "cost_high_usd": hi})
