@@ -76,8 +76,12 @@ def _read(path: Path, bbox: tuple[float, float, float, float]):
     return gpd.read_file(src, bbox=bbox, engine="pyogrio")
 
 
-def add_geography(ax: Any, *, lang: str = "both") -> list[str]:
-    """Draw what is available under the cities of ``ax`` (lon/lat axes); returns the layers."""
+def add_geography(ax: Any, *, lang: str = "both",
+                  cities: list[tuple[float, float]] | None = None) -> list[str]:
+    """Draw what is available under the cities of ``ax`` (lon/lat axes); returns the layers.
+
+    ``cities``: (lon, lat) of the study's cities; a capital among them keeps the city's own
+    label (the map labels cities), others are named here."""
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
     bbox = (x0 - 1, y0 - 1, x1 + 1, y1 + 1)
@@ -106,6 +110,17 @@ def add_geography(ax: Any, *, lang: str = "both") -> list[str]:
     if caps:
         ax.scatter([float(r["lon"]) for r in caps], [float(r["lat"]) for r in caps], marker="*",
                    s=90, c="#1d232a", edgecolors="white", linewidths=0.6, zorder=4)
+        from matplotlib.patheffects import withStroke
+
+        for r in caps:
+            lon, lat = float(r["lon"]), float(r["lat"])
+            if any(abs(lon - a) < 0.2 and abs(lat - b) < 0.2 for a, b in cities or []):
+                continue
+            name = {"en": r["name_en"], "ru": r["name_ru"]}.get(lang,
+                                                                f"{r['name_en']} / {r['name_ru']}")
+            ax.annotate(name, (lon, lat), xytext=(0, -9), textcoords="offset points",
+                        ha="center", va="top", fontsize=7, style="italic", color="#1d232a",
+                        path_effects=[withStroke(linewidth=2, foreground="white")], zorder=4)
         drawn.append("capitals")
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
