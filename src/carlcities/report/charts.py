@@ -14,6 +14,7 @@ import numpy as np
 
 from . import i18n
 from .maps import DPI, FONT, FigureInfo, new_figure, save_figure
+from .figtext import panel_title
 from .regionmap import add_geography
 
 __all__ = ["COUNTRY_COLOURS", "CityPoint", "RadarSeries", "Series", "ghg_macc", "ghg_map",
@@ -207,6 +208,9 @@ def time_series(series: list[Series], out_file: Path, *, kind: str, title_key: s
     n = len(series)
     pw, ph = 2.9, 2.45                       # panel size incl. margins [in]
     ml, mr, mt, mb = 0.55, 0.12, 0.48, 0.32  # margins [in]
+    titles = [panel_title(s.name_en, s.name_ru, s.unit) for s in series]   # report/figtext.py
+    lines = max(t.count("\n") + 1 for t in titles)
+    ph, mt = ph + max(0.0, 0.15 * lines + 0.18 - mt), max(mt, 0.15 * lines + 0.18)
     fig = new_figure(pw * n, ph)
     for k, s in enumerate(series):
         ax = fig.add_axes(((k * pw + ml) / (pw * n), mb / ph,
@@ -216,7 +220,7 @@ def time_series(series: list[Series], out_file: Path, *, kind: str, title_key: s
         m = np.array([np.nan if v is None else v for v in s.median], dtype=float)
         ax.plot(x, m, "--s", color=MEDIAN_COLOUR, markersize=3, linewidth=1.1)
         ax.plot(x, c, "-o", color=CITY_COLOUR, markersize=3.5, linewidth=1.6)
-        ax.set_title(f"{s.name_en} [{s.unit}]\n{s.name_ru}", fontsize=FONT, pad=4)
+        ax.set_title(titles[k], fontsize=FONT, pad=4)
         ax.set_xticks(x)
         ax.set_xticklabels([str(e) for e in s.epochs])
         pad = max(2.0, 0.06 * (x.max() - x.min()))

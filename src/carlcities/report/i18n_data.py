@@ -198,6 +198,8 @@ i18n.STRINGS.update({
     "lang_en": ("English", "английский"),
     "lang_ru": ("Russian", "русский"),
     "contents": ("Contents", "Содержание"),
+    "ghg_macc_number": ("number of the bar in the abatement cost curve",
+                        "номер столбца на кривой затрат на сокращение"),
     "page": ("page", "стр."),
     "proxy_source": ("source", "источник"),
     "notes_language": (
