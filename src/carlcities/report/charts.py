@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 
 from . import i18n
-from .maps import DPI, FONT, FigureInfo, new_figure, save_figure
 from .figtext import panel_title
+from .maps import DPI, FONT, FigureInfo, new_figure, save_figure
 from .regionmap import add_geography
 
 __all__ = ["COUNTRY_COLOURS", "CityPoint", "RadarSeries", "Series", "ghg_macc", "ghg_map",

@@ -279,9 +279,9 @@ def rank_chart(options: list[dict[str, Any]], out_file: Path, *, city_en: str, c
     opts = [o for o in options if o["ranks"]][:top]
     if not opts:
         return None
-    from matplotlib import colormaps
-
     import textwrap
+
+    from matplotlib import colormaps
 
     n = max(len(o["ranks"]) for o in opts)
     cmap = colormaps["Blues_r"]
