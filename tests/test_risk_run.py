@@ -176,6 +176,7 @@ def test_a_quiet_city_gets_zero_losses_not_a_crash(bishkek, monkeypatch):
     import carlcities.risk.psha as psha  # no fault or intermediate-depth source either
     monkeypatch.setattr(psha, "load_fault_sources", lambda path=None: ())
     monkeypatch.setattr(psha, "intraslab_event_set", lambda *a, **k: None)
+    monkeypatch.setattr(src, "load_zones", lambda path=None: ())  # nor area zones
     pop, bu = _city_layers(grid)
     res = compute_city_risk(city, grid, {}, {2020: dict(population=pop, builtup=bu)},
                             whole_grid_weights(grid.shape), ["city"],

@@ -75,7 +75,7 @@ def test_fault_ruptures_sit_at_the_trace_distance():
 
 def test_branch_weights_and_weighted_quantile_by_hand():
     assert sum(b.weight for b in psha.BRANCHES) == pytest.approx(1.0)
-    assert len(psha.BRANCHES) == 18
+    assert len(psha.BRANCHES) == 27
     v = np.array([[1.0], [2.0], [3.0], [4.0]])
     w = np.array([0.1, 0.2, 0.3, 0.4])
     assert psha.weighted_quantile(v, w, 0.16)[0] == 2.0    # cum 0.1, 0.3 -> second
@@ -187,9 +187,9 @@ def test_classical_eal_matches_event_based_on_one_event_by_hand():
 # -- validation bands ----------------------------------------------------------------------
 
 #: mean PGA475 [g] of source model 2.0 recorded in docs/validation.md (drift guard +-20 %)
-RECORDED_PGA475 = {"almaty": 0.304, "bishkek": 0.179, "dushanbe": 0.215, "tashkent": 0.063,
-                   "ashgabat": 0.366, "samarkand": 0.103, "bukhara": 0.168, "osh": 0.206,
-                   "fergana": 0.196, "termez": 0.137}
+RECORDED_PGA475 = {"almaty": 0.303, "bishkek": 0.225, "dushanbe": 0.222, "tashkent": 0.069,
+                   "ashgabat": 0.41, "samarkand": 0.168, "bukhara": 0.147, "osh": 0.209,
+                   "fergana": 0.207, "termez": 0.169}
 
 
 def _published():
@@ -203,20 +203,28 @@ def _published():
 
 @pytest.mark.slow
 def test_pga475_stays_within_the_bands_against_published_hazard():
-    """Band (docs/validation.md): 0.1 <= ours / code PGA <= 2.0 where the code zone is MSK >= 7
-    (the code value is for medium soils, ours on rock: rock lower by up to a factor ~1.5; below
-    0.1 the model has lost a source, above 2 it double-counts one); and no city drifts more
-    than 20 % from the recorded values without the table being updated."""
+    """Bands (docs/validation.md): (1) 0.1 <= ours / code PGA <= 2.0 where the code zone is
+    MSK >= 7 (the code value is for medium soils, ours on rock: rock lower by up to a factor
+    ~1.5; below 0.1 the model has lost a source, above 2 it double-counts one); (2) 0.5 <= ours /
+    EMCA <= 2.0 for the four cities with an EMCA 475-yr intensity (Ullah et al. 2015, MSK
+    turned into A = 0.1 x 2^(MSK - 7) g, the code's table; one intensity degree is a factor 2);
+    (3) no city drifts more than 20 % from the recorded values without the table being updated."""
     import pandas as pd
     cities = pd.read_csv("src/carlcities/data/cities.csv").set_index("city_id")
     pub = _published()
-    pub = pub[pub["msk_code"] >= 7]
-    for r in pub.itertuples():
-        c = cities.loc[r.city_id]
-        h = psha.site_hazard(float(c.lon), float(c.lat))
-        ratio = h["pga475_mean"] / r.pga_code_g
-        assert 0.1 <= ratio <= 2.0, (r.city_id, h["pga475_mean"], r.pga_code_g)
+    cache: dict[str, float] = {}
+
+    def pga(cid):
+        if cid not in cache:
+            c = cities.loc[cid]
+            cache[cid] = psha.site_hazard(float(c.lon), float(c.lat))["pga475_mean"]
+        return cache[cid]
+
+    for r in pub[pub["msk_code"] >= 7].itertuples():
+        ratio = pga(r.city_id) / r.pga_code_g
+        assert 0.1 <= ratio <= 2.0, (r.city_id, pga(r.city_id), r.pga_code_g)
+    for r in pub[pub["msk_emca"].notna()].itertuples():
+        a_emca = 0.1 * 2.0 ** (float(r.msk_emca) - 7.0)
+        assert 0.5 <= pga(r.city_id) / a_emca <= 2.0, (r.city_id, pga(r.city_id), a_emca)
     for cid, v in RECORDED_PGA475.items():
-        c = cities.loc[cid]
-        got = psha.site_hazard(float(c.lon), float(c.lat))["pga475_mean"]
-        assert got == pytest.approx(v, rel=0.2), cid
+        assert pga(cid) == pytest.approx(v, rel=0.2), cid

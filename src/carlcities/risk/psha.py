@@ -9,10 +9,16 @@ Sources (see docs/risk.md, "Seismic source model"):
   at M 6.0 within 20 km of a modelled trace);
 * intermediate-depth seismicity of the Hindu Kush-Pamir (catalogue events deeper than 70 km).
 
-Logic tree (branch weights sum to one in each set; 2 x 3 x 3 x 1 = 18 branches):
+* area zones: :mod:`carlcities.risk.seismicity.zones` (uniform rate within six tectonic
+  provinces, rates by maximum likelihood with the regional b on the same catalogue), the grid
+  outside them.
 
-* source model: ``grid`` (distributed seismicity and intermediate depth only; weight 0.3),
-  ``grid+faults`` (the grid capped near the faults, plus the faults; weight 0.7);
+Logic tree (branch weights sum to one in each set; 3 x 3 x 3 x 1 = 27 branches):
+
+* source model: ``grid`` (distributed seismicity and intermediate depth only; weight 0.15),
+  ``grid+faults`` (the grid capped near the faults, plus the faults; weight 0.35),
+  ``zones+faults`` (the area zones, the grid outside them, capped near the faults, plus the
+  faults; weight 0.5);
 * Mmax: the grid cells' Mmax and the faults' characteristic magnitude shifted by -0.3, 0,
   +0.3 (weights 0.2, 0.6, 0.2);
 * b-value: b - 1.645 sigma_b, b, b + 1.645 sigma_b with weights 0.185, 0.63, 0.185 (the
@@ -47,8 +53,11 @@ from carlcities.risk.seismicity.faults import (
 __all__ = ["Branch", "BRANCHES", "branch_event_sets", "central_event_set", "site_hazard",
            "weighted_quantile", "METHOD_VERSION", "PGA_LEVELS"]
 
-METHOD_VERSION = "eq-source-model 2.0 (grid + faults + intermediate depth, 18-branch tree)"
-SOURCE_BRANCHES = (("grid", 0.3), ("grid+faults", 0.7))
+METHOD_VERSION = ("eq-source-model 3.0 (grid | area zones, + faults + intermediate depth, "
+                  "27-branch tree)")
+#: smoothed seismicity and area zones weighted equally (EMCA ran both families, Ullah et al.
+#: 2015); within the smoothed family the 0.3 / 0.7 split of model 2.0
+SOURCE_BRANCHES = (("grid", 0.15), ("grid+faults", 0.35), ("zones+faults", 0.5))
 MMAX_BRANCHES = ((-0.3, 0.2), (0.0, 0.6), (0.3, 0.2))
 B_BRANCHES = ((-1.645, 0.185), (0.0, 0.63), (1.645, 0.185))
 GMPE_BRANCHES = (("bssa2014", 1.0),)
@@ -98,13 +107,28 @@ def _concat(parts: list[EventSet]) -> EventSet:
                     rupture_length_km=np.concatenate(rl))
 
 
+_ZONED: dict[tuple[str, int, float], tuple] = {}
+
+
+def _zoned(model):
+    """The "zones" gridded model for ``model`` (area zones inside, the grid outside) and its
+    near-fault mask (cached per model)."""
+    key = (model.source, model.lon.size, float(model.rate.sum()))
+    if key not in _ZONED:
+        zm = sources.zones_source_model(model, sources.load_zones())
+        _ZONED[key] = (zm, near_fault_mask(load_fault_sources(), zm.lon, zm.lat))
+    return _ZONED[key]
+
+
 def _branch_set(model, lon, lat, br: Branch, *, radius_km: float, mmin: float,
                 near=None) -> EventSet | None:
+    if br.source.startswith("zones"):
+        model, near = _zoned(model)
     b = model.b + br.b_sigma * model.b_sigma
     mmax = model.mmax + br.mmax_shift
     mcap = None
     parts: list[EventSet] = []
-    if br.source == "grid+faults":
+    if br.source.endswith("+faults"):
         if near is None:
             near = near_fault_mask(load_fault_sources(), model.lon, model.lat)
         mcap = np.where(near, FAULT_MMIN, np.inf)

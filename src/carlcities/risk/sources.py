@@ -62,7 +62,8 @@ from .seismicity import (
 )
 
 __all__ = ["COMPLETENESS", "SourceModel", "fit_source_model", "load_source_model",
-           "event_set_for", "merge_catalogues", "write_source_model"]
+           "event_set_for", "merge_catalogues", "write_source_model", "fit_zones",
+           "load_zones", "zones_source_model"]
 
 #: completeness used for the rates: the Centennial table plus M >= 7.0 since 1850 (NOAA)
 COMPLETENESS = {5.5: 1964, 6.5: 1930, 7.0: 1850}
@@ -76,7 +77,9 @@ MREF = 5.5
 BACKGROUND_KM = 100.0
 BRANCH_WEIGHTS = (0.4, 0.4, 0.2)   # (A) M >= 5.5 since 1964, (B) large events, background
 MAX_DEPTH_KM = 50.0
+DEDUP_KM, DEDUP_YR = 300.0, 0.01  # same event: early locations are poor, dates are not
 _FILE = "seismic_sources.csv"
+_ZONES_FILE = "seismic_zones.csv"
 
 
 @dataclass(frozen=True)
@@ -98,15 +101,29 @@ class SourceModel:
 
 
 def merge_catalogues(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """Centennial events (1900-2000) with NOAA events of M >= 7.0 before 1900; shallow only."""
+    """Centennial events (1900-2000) with the NOAA events of M >= 7.0 before 1900 and those of
+    1900 on missing from the Centennial catalogue; shallow only."""
     parts = []
+    cent = [df for df in frames if not df.empty and (df["source"] == "usgs_centennial").all()]
     for df in frames:
         if df.empty:
             continue
         if (df["source"] == "usgs_centennial").all():
             parts.append(df)
-        else:  # a damage catalogue: only its large pre-instrumental events count
-            parts.append(df[(df["year"] < 1900) & (df["mag"] >= 7.0)])
+        else:  # a damage catalogue: its large pre-instrumental events, and the M >= 7.0 events
+            # of 1900 on that the Centennial catalogue lacks (no Centennial event within
+            # DEDUP_KM and DEDUP_YR: a gap of that catalogue, e.g. 1946 Chatkal M 7.6)
+            big = df[df["mag"] >= 7.0]
+            keep = big["year"] < 1900
+            if cent:
+                c = pd.concat(cent, ignore_index=True)
+                for i, r in big[big["year"] >= 1900].iterrows():
+                    near = ((haversine_km(c["lon"].to_numpy(float), c["lat"].to_numpy(float),
+                                          float(r["lon"]), float(r["lat"])) <= DEDUP_KM)
+                            & (np.abs(c["decimal_year"].to_numpy(float)
+                                      - float(r["decimal_year"])) <= DEDUP_YR))
+                    keep.loc[i] = not near.any()
+            parts.append(big[keep])
     if not parts:
         raise HazardError("no usable earthquake catalogue given",
                           fix="give the USGS Centennial catalogue (and optionally NOAA NCEI)")
@@ -268,14 +285,86 @@ def event_set_for(model: SourceModel, lon: float, lat: float, *, radius_km: floa
                     rupture_length_km=wells_coppersmith_rld_km(mag))
 
 
+# -- area zones (the "zones" source branch) ---------------------------------------------------
+
+
+def fit_zones(catalogue: pd.DataFrame, zones, *, b: float, source: str = "") -> list:
+    """Each zone's rate of M >= MREF by :func:`zones.zone_rate_fixed_b` on the complete events
+    inside its polygon (the regional ``b``), and its Mmax = the largest magnitude observed in the
+    zone + 0.5 within [MMAX_MIN, MMAX_CAP] (the rule of the grid cells)."""
+    from dataclasses import replace
+
+    from .seismicity.zones import zone_of_points, zone_rate_fixed_b
+    idx = zone_of_points(zones, catalogue["lon"].to_numpy(float),
+                         catalogue["lat"].to_numpy(float))
+    out = []
+    for i, z in enumerate(zones):
+        c = catalogue[idx == i]
+        mobs = float(c["mag"].max()) if len(c) else MMAX_MIN - 0.5
+        mmax = float(min(max(mobs + 0.5, MMAX_MIN), MMAX_CAP))
+        rate, n = zone_rate_fixed_b(c["mag"].to_numpy(float), c["decimal_year"].to_numpy(float),
+                                    COMPLETENESS, b=b, mref=MREF, mmax=mmax, end_year=END_YEAR)
+        out.append(replace(z, rate_mref=rate, mref=MREF, b=b, mmax=round(mmax, 1), n_events=n,
+                           depth_km=10.0, source=source or z.source))
+    return out
+
+
+@lru_cache(maxsize=4)
+def load_zones(path: str | None = None) -> tuple:
+    """The packaged area zones (``risk/data/seismic_zones.csv``) or those at ``path``."""
+    from .seismicity.zones import read_zones
+    if path is None:
+        with resources.as_file(resources.files("carlcities.risk") / "data" / _ZONES_FILE) as p:
+            return tuple(read_zones(p))
+    return tuple(read_zones(path))
+
+
+def zones_source_model(grid: SourceModel, zones) -> SourceModel:
+    """The "zones" branch as a gridded model: inside the zones, their rates spread uniformly by
+    area over the cells of the grid (:func:`zones.grid_from_zones`); outside every zone, the
+    smoothed-seismicity cells of ``grid``. The zones must share the grid's b and mref."""
+    from .seismicity.zones import grid_from_zones, zone_of_points
+    for z in zones:
+        if abs(z.b - grid.b) > 1e-3 or abs(z.mref - grid.mref) > 1e-9:
+            raise HazardError(f"zone {z.zone_id!r}: b {z.b} / mref {z.mref} differ from the "
+                              f"grid's {grid.b:.4f} / {grid.mref}",
+                              fix="give the zones the regional b and mref (per-zone b is not "
+                                  "supported yet)")
+    glon, glat = _grid()
+    zr, zm, _ = grid_from_zones(zones, glon, glat)
+    inz = zr > 0
+    out_grid = zone_of_points(zones, grid.lon, grid.lat) < 0
+    return SourceModel(np.concatenate([glon[inz], grid.lon[out_grid]]),
+                       np.concatenate([glat[inz], grid.lat[out_grid]]),
+                       np.concatenate([zr[inz], grid.rate[out_grid]]),
+                       np.concatenate([zm[inz], grid.mmax[out_grid]]), grid.b, grid.b_sigma,
+                       grid.mref, grid.n_events, grid.source + "; area zones")
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description="Fit the regional seismic source model and write "
                                              "src/carlcities/risk/data/seismic_sources.csv")
     ap.add_argument("--catalogue", action="append", required=True,
                     help="USGS Centennial text and/or NOAA NCEI TSV (repeat)")
     ap.add_argument("--out", default=None)
+    ap.add_argument("--zones", action="store_true",
+                    help="refit the rates of the area zones in risk/data/seismic_zones.csv")
     a = ap.parse_args(argv)
     model = model_from_catalogues(tuple(a.catalogue))
+    if a.zones:
+        from .seismicity.zones import write_zones
+        cat = merge_catalogues([read_catalogue(p) for p in a.catalogue])
+        zs = fit_zones(cat, load_zones(), b=model.b, source="catalogue fit")
+        zp = Path(__file__).parent / "data" / _ZONES_FILE
+        write_zones(zs, zp, "carlcities area zones: polygons drawn along the tectonic provinces "
+                    "(see seismic_sources.md); rate_mref = annual rate of M >= mref by "
+                    "maximum likelihood with b fixed at the regional value (Weichert 1980) on "
+                    f"the complete events inside the polygon; mmax = largest observed + 0.5 in "
+                    f"[{MMAX_MIN}, {MMAX_CAP}]; source: {model.source}")
+        for z in zs:
+            print(f"{z.zone_id}: n = {z.n_events}, rate M>={z.mref} = {z.rate_mref:.4f}/yr, "
+                  f"mmax {z.mmax}")
+        return
     out = Path(a.out) if a.out else Path(__file__).parent / "data" / _FILE
     write_source_model(model, out)
     print(f"b = {model.b:.3f} ± {model.b_sigma:.3f} from {model.n_events} events; "
