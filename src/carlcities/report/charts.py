@@ -144,7 +144,7 @@ def region_map(points: list[CityPoint], out_file: Path, *, source: str) -> Figur
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
     ax.set_aspect(1.0 / kx)
-    add_geography(ax, cities=[(p.lon, p.lat) for p in pts])   # report/regionmap.py
+    add_geography(ax, cities=list(zip(lon.tolist(), lat.tolist(), strict=True)))  # regionmap.py
     step = 5 if max(x1 - x0, y1 - y0) > 12 else (2 if max(x1 - x0, y1 - y0) > 5 else 1)
     ax.set_xticks(np.arange(math.ceil(x0 / step) * step, x1 + 1e-9, step))
     ax.set_yticks(np.arange(math.ceil(y0 / step) * step, y1 + 1e-9, step))
