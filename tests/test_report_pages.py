@@ -207,8 +207,8 @@ def test_demo_cities_in_russian_and_print(tmp_path: Path):
     for city in ("almaty", "kulob"):
         html = (out / "report" / "cities" / f"{city}.ru.html").read_text(encoding="utf-8")
         assert latin_leftovers(html) == [], city
-        for sec in ('id="ghg"', 'id="risk"', 'id="options"', 'class="glance-risk',
-                    'class="compare glance-ghg'):
+        for sec in ('id="ghg"', 'id="risk"', 'id="options"', 'compare glance-risk',
+                    'compare glance-ghg', 'data-kind="cog"'):
             assert sec in html, (city, sec)
         en = (out / "report" / "cities" / f"{city}.en.html").read_text(encoding="utf-8")
         assert not [s for _w, s in text_nodes(en) if _CYR.search(s)]
