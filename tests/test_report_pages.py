@@ -83,7 +83,8 @@ def test_city_at_a_glance_comes_first(report: Path):
     (e1, v1), (e2, v2) = [(r["epoch"], r["value"]) for r in pop][-2:]
     rate = 100 * ((v2 / v1) ** (1 / (e2 - e1)) - 1)
     html = (cities / "almaty.en.html").read_text(encoding="utf-8")
-    assert f"{rate:.2f} % a year since {e1}" in html
+    assert f"{fmt_lang(v2)} residents on the city&#39;s grid in {e2}; {rate:.2f} % a year since {e1}" \
+        in html
     # the findings: the city's latest values furthest from the middle of its peers
     ranks = {b["indicator"]["indicator_id"]: b["epochs"][-1]["percentile_rank"]
              for b in data["indicators"] if b["indicator"]["indicator_id"] != "form.population"

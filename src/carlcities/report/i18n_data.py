@@ -153,9 +153,11 @@ i18n.STRINGS.update({
         "Главные показатели города на двух страницах; в разделах далее — подробности, методы "
         "и источники."),
     "glance_population": ("Population and growth", "Население и его рост"),
-    "glance_pop_line": ("{pop} residents in {epoch}; {rate} % a year since {start}.",
-                        "{pop} жителей в {epoch} г.; {rate} % в год с {start} г."),
-    "glance_pop_only": ("{pop} residents in {epoch}.", "{pop} жителей в {epoch} г."),
+    "glance_pop_line": ("{pop} residents on the city's grid in {epoch}; {rate} % a year since "
+                        "{start}.",
+                        "{pop} жителей на сетке города в {epoch} г.; {rate} % в год с {start} г."),
+    "glance_pop_only": ("{pop} residents on the city's grid in {epoch}.",
+                        "{pop} жителей на сетке города в {epoch} г."),
     "glance_findings": ("Where the city stands out among its peers",
                         "Чем город выделяется среди других"),
     "glance_findings_note": (
