@@ -359,7 +359,7 @@ def ghg_pathways(series: dict[str, tuple[list[int], list[float]]], out_file: Pat
         if main:
             legend.append({"colour": colour, "en": i18n.text(f"ghg_{name}"),
                            "ru": i18n.text(f"ghg_{name}", "ru"), "line": "solid"})
-    ax.set_ylabel("Mt CO2e/yr", fontsize=FONT)
+    ax.set_ylabel("Mt CO₂e/yr / Мт CO₂-экв./год", fontsize=FONT)
     ax.set_ylim(bottom=0)
     ax.grid(color="#e0e0e0", linewidth=0.6)
     ax.tick_params(labelsize=FONT - 1)
@@ -396,9 +396,9 @@ def ghg_macc(actions: list[dict], out_file: Path, *, city_en: str, city_ru: str,
                 fontsize=FONT - 2)
         x += w
     ax.axhline(0, color="#444444", linewidth=0.8)
-    ax.set_xlabel("abatement in 2030 [kt CO2e/yr] / сокращение в 2030 г. [тыс. т CO2-экв./год]",
+    ax.set_xlabel("abatement in 2030 [kt CO₂e/yr] / сокращение в 2030 г. [тыс. т CO₂-экв./год]",
                   fontsize=FONT - 1)
-    ax.set_ylabel("USD/t CO2e", fontsize=FONT)
+    ax.set_ylabel("USD/t CO₂e / долл. США/т CO₂-экв.", fontsize=FONT)
     ax.grid(axis="y", color="#e0e0e0", linewidth=0.6)
     ax.tick_params(labelsize=FONT - 1)
     wpx, hpx = save_figure(fig, out_file)
