@@ -213,3 +213,29 @@ def test_demo_cities_in_russian_and_print(tmp_path: Path):
             assert sec in html, (city, sec)
         en = (out / "report" / "cities" / f"{city}.en.html").read_text(encoding="utf-8")
         assert not [s for _w, s in text_nodes(en) if _CYR.search(s)]
+
+
+def test_pdf_without_weasyprint_names_the_fix(tmp_path: Path, monkeypatch):
+    from carlcities.report import pdf
+
+    monkeypatch.setattr(pdf, "pdf_available", lambda: "WeasyPrint cannot be loaded: no Pango")
+    page = tmp_path / "index.ru.html"
+    page.write_text("<html></html>", encoding="utf-8")
+    with pytest.raises(pdf.ReportError) as e:
+        pdf.write_pdf(page, tmp_path / "x.pdf")
+    assert "no Pango" in str(e.value) and "libpango-1.0-0" in str(e.value)
+    assert not (tmp_path / "x.pdf").exists()
+
+
+def test_report_command_writes_pdfs(tmp_path: Path):
+    _need_pdf()
+    from typer.testing import CliRunner
+
+    from carlcities.cli import app
+
+    out = make_fake_out(tmp_path / "out", raster_size=12)
+    r = CliRunner().invoke(app, ["report", "--out", str(out), "--pdf", "--pdf-cities",
+                                 "bishkek"])
+    assert r.exit_code == 0, r.output
+    assert sorted(p.name for p in (out / "report" / "pdf").iterdir()) == [
+        "bishkek.en.pdf", "bishkek.ru.pdf", "index.en.pdf", "index.ru.pdf"]
