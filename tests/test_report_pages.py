@@ -133,6 +133,20 @@ def test_data_links_resolve(report: Path):
     assert any(h.endswith("rasters/almaty/atlas_class_2020.tif") for h in p.hrefs)
 
 
+def test_captions_list_only_the_figures_own_inputs(report: Path):
+    cities = report.parent / "cities"
+    figs = json.loads((cities / "almaty.json").read_text(encoding="utf-8"))["figures"]
+    own = {"atlas": "atlas_class_", "expansion": "atlas_class_", "growth": "growth_",
+           "density": "population_"}
+    for key, prefix in own.items():
+        names = [i["name"] for i in figs[key]["inputs"]]
+        assert names and all(n.startswith(f"rasters/almaty/{prefix}") for n in names), names
+        for i in figs[key]["inputs"]:
+            assert (cities / i["href"]).resolve().is_file()
+    html = (cities / "almaty.en.html").read_text(encoding="utf-8")
+    assert "national statistics office" not in html.split('id="h-maps"')[1].split("</section>")[0]
+
+
 def test_units_and_numbers_in_russian():
     assert unit_ru("USD/person") == "долл. США/чел."
     assert unit_ru("t CO2e/person/yr") == "т CO₂-экв./чел./год"
@@ -211,6 +225,11 @@ def test_demo_cities_in_russian_and_print(tmp_path: Path):
         for sec in ('id="ghg"', 'id="risk"', 'id="options"', 'compare glance-risk',
                     'compare glance-ghg', 'data-kind="cog"'):
             assert sec in html, (city, sec)
+        figs = json.loads((out / "report" / "cities" / f"{city}.json").read_text())["figures"]
+        school = " ".join(i["name"] for i in figs["mob_access_school_m"]["inputs"])
+        assert "OpenStreetMap" in school and "GHS_POP" in school
+        assert "GHS_BUILT_S" not in school and "MOD11A2" not in school
+        assert figs["density"]["basemap"].startswith("OpenStreetMap")
         en = (out / "report" / "cities" / f"{city}.en.html").read_text(encoding="utf-8")
         assert not [s for _w, s in text_nodes(en) if _CYR.search(s)]
 
