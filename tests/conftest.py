@@ -16,6 +16,18 @@ SHARED = Path(os.environ.get("CARLCITIES_SHARED_DATA")
               or Path(__file__).resolve().parents[2] / "shared" / "data")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _demo_cache(tmp_path_factory):
+    """The demo data cache of the test session: in a temporary folder, not ~/.cache (set
+    ``CARLCITIES_CACHE_DIR`` to keep one between sessions)."""
+    if "CARLCITIES_CACHE_DIR" in os.environ:
+        yield
+        return
+    os.environ["CARLCITIES_CACHE_DIR"] = str(tmp_path_factory.mktemp("carlcities-cache"))
+    yield
+    os.environ.pop("CARLCITIES_CACHE_DIR", None)
+
+
 def shared_file(rel: str) -> Path:
     p = SHARED / rel
     if not p.exists():

@@ -80,7 +80,7 @@ def test_historic_tolls_match_noaa():
             by_year.setdefault(int(r["YEAR"]), []).append(float(r["DEATHS"]))
     tolls = {e.id: e.observed_deaths for e in load_historic() if e.observed_deaths is not None}
     assert tolls == {"kemin_1911": 450, "karatag_1907": 12000, "ashgabat_1948": 110000,
-                     "tashkent_1966": 10}
+                     "tashkent_1966": 10, "andijan_1902": 4880}
     for eid, d in tolls.items():
         assert d in by_year[int(eid.rsplit("_", 1)[1])], eid
 

@@ -115,7 +115,7 @@ class MobilitySettings:
 class RunSettings:
     """running"""
 
-    workers: int
+    workers: int | None
     engines: list[str]
     appraisal: bool
     scheduler: str | None
@@ -124,6 +124,8 @@ class RunSettings:
 class RiskSettings:
     """multi-hazard risk"""
 
+    residential_exposure: Literal['emca', 'grid']
+    emca_dir: str | None
     gmpe: Literal['bssa2014']
     source_radius_km: float
     mmin: float

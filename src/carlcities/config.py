@@ -105,7 +105,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("data.source", str, "demo", choices=("demo", "files"), help="Where the input layers "
             "come from: demo = the synthetic demo region; files = the path patterns below."),
     Setting("data.demo_dir", _Path, None, help="Directory where the demo data set is written and "
-            "cached; null = OUT/demo inside the output directory."),
+            "cached; null = a cache shared by every run of this user, "
+            "$CARLCITIES_CACHE_DIR/demo (default ~/.cache/carlcities/demo), or OUT/demo when it "
+            "cannot be created."),
     Setting("data.builtup", _Path, None, help="Path pattern of the built-up surface rasters (GHSL "
             "GHS-BUILT-S); may contain {epoch} and {city_id}. Relative paths are relative to this "
             "file."),
@@ -202,7 +204,9 @@ SETTINGS: tuple[Setting, ...] = (
             "the access shares, each 500 or 1000 (15 minutes is always reported)."),
     Setting("mobility.green_min_ha", float, 0.5, "ha", ge=0, help="Smallest public green "
             "space counted for access to green space within 15 minutes."),
-    Setting("run.workers", int, 2, ge=1, help="Number of local worker processes."),
+    Setting("run.workers", int | None, None, ge=1, help="Number of local worker processes; "
+            "null = as many as the usable CPU cores, the available memory (1 GiB per worker) "
+            "and the cities allow (the estimate is in manifest.json, workers_estimate)."),
     Setting("run.engines", list[str], ["environment", "mobility", "carbon", "risk", "scenarios"],
             help="Theme engines run after urban form and growth: environment and economy (green "
             "space, PM2.5, heat, night lights), mobility and access (OSM street network), carbon "
@@ -256,6 +260,17 @@ SETTINGS: tuple[Setting, ...] = (
             "illustrative curves. Give data.taxonomy_mapping with GEM models."),
     Setting("data.taxonomy_mapping", _Path, None, help="GEM taxonomy mapping CSV (taxonomy, "
             "conversion, weight) from exposure taxonomies to vulnerability function ids."),
+    Setting("risk.residential_exposure", str, "emca", choices=("emca", "grid"),
+            help="Residential buildings of the earthquake exposure: emca = the EMCA residential "
+            "exposure (GFZ Potsdam, Pittore, Haas & Silva 2020, MIT licence; the packaged "
+            "per-city extract, or risk.emca_dir) spread over the grid by its residents, with "
+            "the grid's commercial and industrial buildings; grid = all buildings from the "
+            "grid's population and built-up surface with GEM typology mixes. emca falls back "
+            "to grid where EMCA cells hold under 90 % of the grid's residents, where "
+            "data.exposure is given, and with the user's vulnerability models."),
+    Setting("risk.emca_dir", _Path, None, help="Folder of the full EMCA exposure data "
+            "package (exposure_cvt_<iso3>_pw10_*.csv and cvt_<iso3>.shp of the five countries) "
+            "to use instead of the packaged per-city extract."),
     Setting("risk.gmpe", str, "bssa2014", choices=("bssa2014",), help="Spectral ground-motion "
             "model for PGA and SA(T): Boore, Stewart, Seyhan & Atkinson 2014."),
     Setting("risk.source_radius_km", float, 300.0, "km", gt=0, help="Radius of the area source "

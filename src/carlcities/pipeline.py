@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import platform
 import time
 import uuid
@@ -54,6 +55,9 @@ class CityResult:
     notes: list[str] = field(default_factory=list)
     #: (engine name, result) of the engines with tables; rasters and products left out
     tables: list[tuple[str, EngineResult]] = field(default_factory=list)
+    #: seconds per step: "demo" (generating the demo layers), each engine (its run and the
+    #: COGs it writes); kept in the manifest (``engine_seconds``) for the benchmarks
+    engine_seconds: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -106,9 +110,11 @@ def compute_city(city: City, cfg: StudyConfig, inputs: dict[str, str], out_dir: 
     extents: list[tuple[int, float, bytes]] = []
     zones: list[dict[str, Any]] = []
     tags = {"city_id": city.city_id, "run_id": run_id, "carlcities": __version__}
+    spent: dict[str, float] = {"grid": time.perf_counter() - t0}
     for engine in order(list(cfg.run.engines)):
         if not engine.applies(ctx):
             continue
+        t_e = time.perf_counter()
         ctx.settings = getattr(cfg, engine.section) if engine.section else None
         res = engine.run(ctx)
         ctx.products[engine.name] = res
@@ -124,8 +130,10 @@ def compute_city(city: City, cfg: StudyConfig, inputs: dict[str, str], out_dir: 
                       description=desc)
         if res.tables is not None:
             tables.append((engine.name, EngineResult(tables=res.tables)))
+        spent[engine.name] = time.perf_counter() - t_e
     return CityResult(city, grid, rows, extents, zones, prov, ctx.synthetic,
-                      time.perf_counter() - t0, notes, tables)
+                      time.perf_counter() - t0, notes, tables,
+                      {k: round(v, 3) for k, v in spent.items()})
 
 
 def city_task(city: City, cfg: StudyConfig, inputs: dict[str, str] | None, out_dir: str,
@@ -143,7 +151,21 @@ def city_task(city: City, cfg: StudyConfig, inputs: dict[str, str] | None, out_d
         demo_s = time.perf_counter() - t
     res = compute_city(city, cfg, inputs, out_dir, run_id, districts)
     res.seconds += demo_s
+    if demo is not None:
+        res.engine_seconds = {"demo": round(demo_s, 3), **res.engine_seconds}
     return res
+
+
+#: glibc malloc settings of the local Dask workers. Dask's nanny sets
+#: MALLOC_TRIM_THRESHOLD_=65536, which also turns glibc's dynamic mmap threshold off: every
+#: allocation over 128 KiB (each numpy array of a city grid) is then mmap'd and unmapped, and
+#: touched page by page again (tens of millions of minor faults, ~100 s of system time in the
+#: default study). Measured with ``benchmarks/bench_study.py --compare-malloc``
+#: (results/workers_malloc.json: 4 cities on 2 workers, 5 alternating rounds — minor faults
+#: 0.48 M against 3.04 M, system time 2.5 s against 6.9 s, peak memory of the process tree
+#: 1.89 GiB against 1.76 GiB).
+WORKER_MALLOC: dict[str, str] = {"MALLOC_TRIM_THRESHOLD_": str(256 << 20),
+                                 "MALLOC_MMAP_THRESHOLD_": str(64 << 20)}
 
 
 def _execute(todo: list[City], cfg: StudyConfig, inputs: dict[str, dict[str, str] | None],
@@ -160,15 +182,21 @@ def _execute(todo: list[City], cfg: StudyConfig, inputs: dict[str, dict[str, str
         return
     import logging
 
+    import dask
     from distributed import Client, LocalCluster, as_completed
 
     cluster = None
     if scheduler:
         client = Client(scheduler)
     else:
-        cluster = LocalCluster(n_workers=min(workers, len(todo)), threads_per_worker=1,
-                               processes=True, dashboard_address=None,
-                               silence_logs=logging.ERROR)
+        env = dict(dask.config.get("distributed.nanny.pre-spawn-environ", {}) or {})
+        # CARLCITIES_WORKER_MALLOC=dask keeps Dask's own setting (benchmarks/bench_study.py)
+        if os.environ.get("CARLCITIES_WORKER_MALLOC") != "dask":
+            env.update(WORKER_MALLOC)
+        with dask.config.set({"distributed.nanny.pre-spawn-environ": env}):
+            cluster = LocalCluster(n_workers=min(workers, len(todo)), threads_per_worker=1,
+                                   processes=True, dashboard_address=None,
+                                   silence_logs=logging.ERROR)
         client = Client(cluster)
     try:
         # largest cities first, so the last task to finish is a small one
@@ -260,7 +288,7 @@ def _run_locked(cfg: StudyConfig, out: Path, engines: list, catalog: Any, select
                 note: Callable[[str], None]) -> RunSummary:
     from .outdir import commit, discard_stage, stage_dir, staged_runs
     from .outdir import prepare_stage as _prepare
-    from .runplan import cap_workers, city_key, run_key
+    from .runplan import cap_workers, city_key, run_key, worker_estimate
 
     ids = [c.city_id for c in selected]
     t_all = time.perf_counter()
@@ -302,8 +330,9 @@ def _run_locked(cfg: StudyConfig, out: Path, engines: list, catalog: Any, select
         prev_inputs = [i for i in committed.get("inputs", []) + old.get("inputs", [])
                        if i.get("city_id") in reuse]
         inputs_kept = list({json.dumps(i, sort_keys=True): i for i in prev_inputs}.values())
-        n_workers, cap_note = cap_workers(workers or cfg.run.workers, len(todo))
-        if cap_note and (workers or cfg.run.workers) > 1 and len(todo) > 1:
+        asked = workers or cfg.run.workers       # None: what cores and memory allow
+        n_workers, cap_note = cap_workers(asked, len(todo))
+        if cap_note and (asked or 1) > 1 and len(todo) > 1:
             note(cap_note)
         manifest = dict(
             run_id=run_id, status="running", study=cfg.study.name,
@@ -314,7 +343,11 @@ def _run_locked(cfg: StudyConfig, out: Path, engines: list, catalog: Any, select
             cities=ids, engines=[e.name for e in engines], reused=dict(sorted(reuse.items())),
             city_keys=keys, inputs=inputs_kept, software=software, timings=timings,
             city_seconds={k: v for k, v in old.get("city_seconds", {}).items() if k in reuse},
-            workers=n_workers, workers_note=cap_note, stages=dict(old.get("stages", {})),
+            engine_seconds={k: v for k, v in old.get("engine_seconds", {}).items()
+                            if k in reuse},
+            workers=n_workers, workers_note=cap_note,
+            workers_estimate=dict(worker_estimate(len(todo)), requested=asked),
+            stages=dict(old.get("stages", {})),
             manifest=f"runs/{run_id}/manifest.json")
         if old.get("city_notes"):
             manifest["city_notes"] = {k: v for k, v in old["city_notes"].items() if k in reuse}
@@ -368,10 +401,14 @@ def _stages(cfg: StudyConfig, out: Path, stage: Path, store: Store, engines: lis
         demo: dict[str, Any] | None = None
         inputs: dict[str, dict[str, str] | None]
         if cfg.data.source == "demo":
+            from .demo.cache import demo_cache_dir
+
+            extras = _demo_extras(list(cfg.run.engines))
+            # generated once, then kept between runs (demo.cache); OUT/demo when no cache
             demo_dir = resolve_path(cfg, cfg.data.demo_dir) if cfg.data.demo_dir else \
-                out / "demo"
+                demo_cache_dir(cfg.epochs, grid_kw(cfg), extras) or out / "demo"
             demo = dict(dir=str(demo_dir), epochs=tuple(cfg.epochs), grid=grid_kw(cfg),
-                        extras=_demo_extras(list(cfg.run.engines)))
+                        extras=extras)
             inputs = {c.city_id: None for c in todo}
         else:
             inputs = {c.city_id: (city_files or {}).get(c.city_id) or city_inputs(cfg, c, None)
@@ -391,6 +428,7 @@ def _stages(cfg: StudyConfig, out: Path, stage: Path, store: Store, engines: lis
             manifest["inputs"] = [i for i in manifest["inputs"] if i.get("city_id") != cid]
             manifest["inputs"].extend(res.inputs)
             manifest["city_seconds"][cid] = round(res.seconds, 3)
+            manifest["engine_seconds"][cid] = res.engine_seconds
             if res.notes:
                 manifest.setdefault("city_notes", {})[cid] = res.notes
             write_json_atomic(manifest_path, manifest)
@@ -422,7 +460,7 @@ def _stages(cfg: StudyConfig, out: Path, stage: Path, store: Store, engines: lis
         from .report import build_report
 
         t = time.perf_counter()
-        build_report(stage)
+        build_report(stage, previous=out / "report")  # unchanged figures are reused
         done("report", t)
 
 

@@ -21,7 +21,8 @@ from .catalog import City
 from .config import StudyConfig, resolve_path
 from .files import sha256_file
 
-__all__ = ["MEM_PER_WORKER_GB", "cap_workers", "city_key", "fingerprint", "run_key"]
+__all__ = ["MEM_PER_WORKER_GB", "cap_workers", "city_key", "fingerprint", "run_key",
+           "worker_estimate"]
 
 #: settings that do not reach a city's engines (run-level, after-the-cities, titles)
 _NOT_CITY = {("cities",), ("run", "workers"), ("run", "scheduler"), ("run", "appraisal"),
@@ -121,14 +122,29 @@ def _available_gib() -> float | None:
     return None
 
 
-def cap_workers(requested: int, tasks: int) -> tuple[int, str | None]:
-    """Workers for ``tasks`` cities: at most the usable CPU cores, the memory available for
-    :data:`MEM_PER_WORKER_GB` each, and the number of tasks. Returns (workers, a note saying
-    why fewer than requested, or None)."""
+def worker_estimate(tasks: int) -> dict[str, Any]:
+    """What this machine allows for ``tasks`` cities: usable CPU cores, available memory,
+    :data:`MEM_PER_WORKER_GB` per worker, and the resulting number of workers."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else \
         (os.cpu_count() or 1)
     mem = _available_gib()
-    by_mem = max(1, int(mem // MEM_PER_WORKER_GB)) if mem is not None else requested
+    by_mem = max(1, int(mem // MEM_PER_WORKER_GB)) if mem is not None else None
+    n = max(1, min(cores, by_mem or cores, max(tasks, 1)))
+    return {"cores": cores, "available_gib": None if mem is None else round(mem, 2),
+            "gib_per_worker": MEM_PER_WORKER_GB, "by_memory": by_mem, "cities": tasks,
+            "workers": n}
+
+
+def cap_workers(requested: int | None, tasks: int) -> tuple[int, str | None]:
+    """Workers for ``tasks`` cities: at most the usable CPU cores, the memory available for
+    :data:`MEM_PER_WORKER_GB` each, and the number of tasks; ``None`` = all of that
+    (:func:`worker_estimate`). Returns (workers, a note saying why fewer than requested, or
+    None)."""
+    est = worker_estimate(tasks)
+    if requested is None:
+        return est["workers"], None
+    cores, mem = est["cores"], est["available_gib"]
+    by_mem = est["by_memory"] or requested
     n = max(1, min(requested, cores, by_mem, max(tasks, 1)))
     if n >= requested:
         return n, None

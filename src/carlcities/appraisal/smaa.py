@@ -39,8 +39,6 @@ import numpy as np
 
 from carlcities.errors import AppraisalError
 
-from .mcda import topsis
-
 __all__ = [
     "SMAAResult",
     "sample_values",
@@ -144,35 +142,109 @@ def sample_values(spec: Sequence[Sequence[Mapping[str, Any]]], n: int,
     return out
 
 
-def _utilities(values: np.ndarray, weights: np.ndarray, types: np.ndarray, model: str
-               ) -> np.ndarray:
-    """Utilities (K × options) of each sample."""
-    if model == "additive":
-        lo = values.min(axis=(0, 1))
-        hi = values.max(axis=(0, 1))
-        span = np.where(hi > lo, hi - lo, 1.0)
-        part = (values - lo) / span
-        part = np.where(types > 0, part, 1.0 - part)
-        part = np.where(hi > lo, part, 0.0)
-        return np.einsum("kij,kj->ki", part, weights)
-    if model == "topsis":
-        return np.stack([topsis(values[k], weights[k], types) for k in range(len(values))])
-    raise AppraisalError(f"unknown SMAA model {model!r}", fix="use 'additive' or 'topsis'")
+class _Utility:
+    """The weight-independent part of a utility model, computed once per call of
+    :func:`smaa2`: the partial values (additive) or the vector-normalised matrix and the
+    squared distances to the ideal and anti-ideal points per criterion (TOPSIS)."""
+
+    def __init__(self, values: np.ndarray, types: np.ndarray, model: str) -> None:
+        if model not in ("additive", "topsis"):
+            raise AppraisalError(f"unknown SMAA model {model!r}",
+                                 fix="use 'additive' or 'topsis'")
+        self.model = model
+        self.types = types
+        if model == "additive":
+            lo = values.min(axis=(0, 1))
+            hi = values.max(axis=(0, 1))
+            span = np.where(hi > lo, hi - lo, 1.0)
+            # the same arithmetic, element by element, as (x − lo)/span, reversed for costs
+            # (1 − ·) and 0 for a constant criterion — in place, without temporaries
+            part = values - lo
+            part /= span
+            cost = types <= 0
+            if cost.any():
+                part[..., cost] = 1.0 - part[..., cost]
+            part[..., ~(hi > lo)] = 0.0
+            self.part = part
+            return
+        # TOPSIS per sample (Hwang & Yoon 1981, as :func:`.mcda.topsis`), all samples at once.
+        # With w ≥ 0 the ideal point of v = r·w is w·(ideal point of r), so
+        # S±² = Σⱼ wⱼ² (rᵢⱼ − r±ⱼ)²: the squared distances per criterion are weight-independent.
+        norm = np.sqrt(np.einsum("kij,kij->kj", values, values))        # K × m
+        r = values / np.where(norm > 0, norm, 1.0)[:, None, :]          # K × a × m
+        hi, lo = r.max(axis=1), r.min(axis=1)
+        dp = r - np.where(types > 0, hi, lo)[:, None, :]
+        dp *= dp
+        dm = r - np.where(types > 0, lo, hi)[:, None, :]
+        dm *= dm
+        self.dist = (dp, dm)
+
+    def sampled(self, weights: np.ndarray) -> np.ndarray:
+        """Utilities (K × options), one weight vector per sample."""
+        if self.model == "additive":
+            return np.einsum("kij,kj->ki", self.part, weights)
+        w2 = weights * weights
+        # einsum, not matmul: BLAS may sum equal rows in different orders and break exact ties
+        return _closeness(np.einsum("kij,kj->ki", self.dist[0], w2),
+                          np.einsum("kij,kj->ki", self.dist[1], w2))
+
+    def fixed(self, weight: np.ndarray) -> np.ndarray:
+        """Utilities (K × options) with one weight vector for every sample."""
+        if self.model == "additive":
+            # the same operands as :meth:`sampled`, so that equal rows stay exactly equal
+            k = self.part.shape[0]
+            return np.einsum("kij,kj->ki", self.part, np.broadcast_to(weight, (k, len(weight))))
+        w2 = weight * weight
+        return _closeness(np.einsum("kij,j->ki", self.dist[0], w2),
+                          np.einsum("kij,j->ki", self.dist[1], w2))
+
+
+def _closeness(sp2: np.ndarray, sm2: np.ndarray) -> np.ndarray:
+    """Cᵢ = S⁻/(S⁺ + S⁻) from the squared distances; 0.5 where both are 0."""
+    sp = np.sqrt(sp2, out=sp2)
+    sm = np.sqrt(sm2, out=sm2)
+    den = sp + sm
+    zero = den == 0
+    if zero.any():
+        den[zero] = 1.0
+        sm[zero] = 0.5
+    return np.divide(sm, den, out=sm)
 
 
 def _ranks(util: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Rank of each option (0 = best) per sample; ties broken at random."""
     tie = rng.random(util.shape)
-    order = np.lexsort((tie, -util), axis=-1)      # primary key: −utility
+    neg = -util
+    # a stable sort by −utility is the same order wherever a sample has no tied utilities;
+    # the samples with ties are sorted again with the tie-breaking draws
+    order = np.argsort(neg, axis=-1, kind="stable")
+    srt = np.take_along_axis(neg, order, axis=-1)
+    tied = (srt[:, 1:] == srt[:, :-1]).any(axis=-1)
+    if tied.any():
+        order[tied] = np.lexsort((tie[tied], neg[tied]), axis=-1)
     ranks = np.empty_like(order)
     k = np.arange(util.shape[0])[:, None]
     ranks[k, order] = np.arange(util.shape[1])[None, :]
     return ranks
 
 
+def _first(util: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """The option ranked first in each sample, exactly as :func:`_ranks` ranks them (highest
+    utility, then the lowest tie-breaking draw, then the lowest index), from the same draws,
+    without sorting."""
+    tie = rng.random(util.shape)
+    top = util == util.max(axis=1, keepdims=True)
+    return np.argmin(np.where(top, tie, np.inf), axis=1)
+
+
 def smaa2(values: np.ndarray, weights: np.ndarray, types: Sequence[int], *,
           rng: np.random.Generator | int | None = 0, model: str = "additive") -> SMAAResult:
     """SMAA-2 rank acceptabilities, central weights and confidence factors.
+
+    Vectorised over the samples: the weight-independent part of the utility model is
+    computed once, and the confidence pass finds only the option ranked first in each sample.
+    With the same ``rng`` it draws the same tie-breaking numbers as a per-sample loop and
+    gives the same results (``tests/smaa_loop.py`` is that loop; the tests compare them).
 
     Parameters
     ----------
@@ -203,10 +275,14 @@ def smaa2(values: np.ndarray, weights: np.ndarray, types: Sequence[int], *,
     if not np.isfinite(x).all():
         raise AppraisalError("criterion values contain NaN or infinity",
                              fix="fill every criterion of every option")
+    if model == "topsis" and (w < 0).any():
+        raise AppraisalError("SMAA with TOPSIS needs weights >= 0",
+                             fix="draw the weights on the simplex")
     k, a, m = x.shape
-    util = _utilities(x, w, t, model)
-    ranks = _ranks(util, g)
-    acc = np.stack([(ranks == r).mean(axis=0) for r in range(a)], axis=1)
+    u = _Utility(x, t, model)
+    ranks = _ranks(u.sampled(w), g)
+    counts = np.bincount((ranks + a * np.arange(a)[None, :]).ravel(), minlength=a * a)
+    acc = counts.reshape(a, a) / k
     first = ranks == 0
     cw = np.full((a, m), np.nan)
     conf = np.full(a, np.nan)
@@ -215,7 +291,5 @@ def smaa2(values: np.ndarray, weights: np.ndarray, types: Sequence[int], *,
         if not sel.any():
             continue
         cw[i] = w[sel].mean(axis=0)
-        wc = np.broadcast_to(cw[i], (k, m))
-        r_c = _ranks(_utilities(x, wc, t, model), g)
-        conf[i] = float((r_c[:, i] == 0).mean())
+        conf[i] = float((_first(u.fixed(cw[i]), g) == i).mean())
     return SMAAResult(acc, cw, conf, k)

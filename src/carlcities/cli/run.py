@@ -30,8 +30,8 @@ def run(
                                          "names, e.g. almaty,tashkent,osh (default: all)."),
     workers: Optional[int] = typer.Option(None, "--workers", "-w", min=1,
                                           help="Parallel worker processes (default: run.workers "
-                                               "from the config; capped by the CPU cores and "
-                                               "the memory available)."),
+                                               "from the config, else as many as the CPU cores "
+                                               "and memory allow; always capped by them)."),
     no_report: bool = typer.Option(False, "--no-report", help="Skip the HTML reports."),
     force: bool = typer.Option(False, "--force", help="Recompute every city and stage even when "
                                "nothing changed since the last complete run."),

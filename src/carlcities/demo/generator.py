@@ -33,9 +33,10 @@ to the catalogue population of the epoch exactly.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -278,6 +279,24 @@ def _cached(city: City, d: Path, epochs: Sequence[int], res_m: float,
     return paths
 
 
+@contextlib.contextmanager
+def _city_lock(out: Path, city_id: str) -> Iterator[None]:
+    """An exclusive ``flock`` on ``out/.locks/CITY.lock`` (no lock where flock is missing)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        yield
+        return
+    d = out / ".locks"
+    d.mkdir(parents=True, exist_ok=True)
+    with open(d / f"{city_id}.lock", "a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
 def generate(out_dir: str | Path, cities: Iterable[City], *,
              epochs: Sequence[int] = DEFAULT_EPOCHS,
              progress: Callable[[str], None] | None = None, res_m: float = 100.0,
@@ -299,7 +318,17 @@ def generate(out_dir: str | Path, cities: Iterable[City], *,
                 progress(f"{city.city_id}: cached")
         else:
             todo.append(city)
-    if workers > 1 and len(todo) > 1:
+    if len(todo) == 1:
+        # one city (a run's worker): under the city's lock, so that two runs sharing a demo
+        # cache never write it at once; the second finds it written
+        city = todo[0]
+        with _city_lock(out, city.city_id):
+            hit = _cached(city, out / city.city_id, epochs, res_m, grid_kw, extras)
+            result[city.city_id] = hit if hit is not None else generate_city(
+                city, out, epochs=epochs, res_m=res_m, extras=extras, **grid_kw)
+        if progress:
+            progress(f"{city.city_id}: {'cached' if hit is not None else 'written'}")
+    elif workers > 1 and len(todo) > 1:
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor, as_completed
 

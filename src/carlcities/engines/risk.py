@@ -26,6 +26,8 @@ def risk_params(cfg: Any) -> dict[str, Any]:
                                for k, v in cfg.data.vulnerability.items()},
                 taxonomy_mapping=str(resolve_path(cfg, cfg.data.taxonomy_mapping))
                 if cfg.data.taxonomy_mapping else None,
+                residential_exposure=r.residential_exposure,
+                emca_dir=str(resolve_path(cfg, r.emca_dir)) if r.emca_dir else None,
                 hazard_vs30=float(cfg.data.hazard_vs30))
 
 

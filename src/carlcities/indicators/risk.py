@@ -170,6 +170,10 @@ for _a in (
      "Ожидаемое среднегодовое число погибших при землетрясениях", "persons/yr",
      "risk_eq_fatalities", EB, "sum over events of annual rate x deaths (occupants x fatality "
      "ratio) [persons/yr]", "worse", True),
+    ("risk.eq_fatalities_rp475", "Earthquake deaths, 475-year return period",
+     "Число погибших при землетрясении, период повторяемости 475 лет", "persons",
+     "risk_eq_fatalities_rp475", EB, "deaths exceeded with annual frequency 1/475 in the "
+     "stochastic catalogues (calibrated casualty model in SA(1.0 s)) [persons]"),
     ("risk.eq_loss_rp100", "Earthquake loss, 100-year return period",
      "Потери от землетрясения, период повторяемости 100 лет", "USD", "risk_eq_loss_rp100", EB,
      "loss exceeded with annual frequency 1/100 [USD]"),

@@ -26,14 +26,20 @@ see-through, so the basemap shows there).
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import math
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-__all__ = ["MIN_WIDTH", "Basemap", "apply", "load_basemap"]
+from .figcache import cached
+from .maps import FigureInfo
+
+__all__ = ["MIN_WIDTH", "Basemap", "apply", "load_basemap", "with_basemap"]
 
 MIN_WIDTH = 800          # map images are redrawn at least this wide [px]
 ROADS = {"motorway": 3, "trunk": 3, "primary": 2, "secondary": 2, "tertiary": 1,
@@ -149,9 +155,12 @@ def _labels(ax, places, extent, fig_w_px: float, lang: str, n_max: int = 8) -> i
 
 
 def apply(png: Path, extent: tuple[float, float, float, float], bm: Basemap, *,
-          lang: str = "both") -> tuple[int, int]:
+          lang: str = "both", out: Path | None = None) -> tuple[int, int]:
     """Redraw the map image ``png`` (covering ``extent`` = left, right, bottom, top [m]) over
-    the basemap; returns the new size [px]."""
+    the basemap into ``out`` (default: ``png`` itself); returns the new size [px].
+
+    The image is written to a new file renamed into place, never through an existing one (a
+    report's images may be hard links of the previous report's)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from PIL import Image
@@ -190,8 +199,66 @@ def apply(png: Path, extent: tuple[float, float, float, float], bm: Basemap, *,
         ax.add_collection(LineCollection(lines, colors="#6b6b6b", linewidths=widths,
                                          alpha=0.9, zorder=4))
     _labels(ax, bm.places, extent, W, lang)
-    fig.savefig(png, dpi=dpi, pil_kwargs={"compress_level": 1})
+    dest = Path(out) if out is not None else Path(png)
+    tmp = dest.with_name(f".{dest.name}.part")
+    fig.savefig(tmp, dpi=dpi, format="png", pil_kwargs={"compress_level": 1})
+    os.replace(tmp, dest)
     return W, H
+
+
+@functools.lru_cache(maxsize=4)
+def _basemap_of(pbf: str, epsg: int, bounds: tuple[float, float, float, float]) -> Basemap:
+    return load_basemap(pbf, epsg, bounds)
+
+
+def _extent(cog: Path, window: tuple[int, int, int, int, int, int] | None
+            ) -> tuple[tuple[float, float, float, float], tuple[float, float, float, float], int]:
+    """(left, right, bottom, top) of the mapped window, the raster's bounds and its EPSG."""
+    import rasterio
+
+    with rasterio.open(cog) as src:
+        t, hh, ww, epsg = src.transform, src.height, src.width, src.crs.to_epsg()
+        b = src.bounds
+    r0, r1, c0, c1 = (0, hh, 0, ww) if window is None else window[:4]
+    if window is not None and (window[4], window[5]) != (hh, ww):
+        fy, fx = hh / window[4], ww / window[5]
+        r0, r1, c0, c1 = r0 * fy, r1 * fy, c0 * fx, c1 * fx
+    ext = (t.c + c0 * t.a, t.c + c1 * t.a, t.f + r1 * t.e, t.f + r0 * t.e)
+    return ext, (b.left, b.bottom, b.right, b.top), int(epsg or 0)
+
+
+def bm_name(p: Path) -> Path:
+    """The name of a map image redrawn over the basemap: NAME-bm.png."""
+    return p.with_name(f"{p.stem}-bm{p.suffix}")
+
+
+@cached
+def with_basemap(base: FigureInfo, cogs: list[Path], window: Any, pbf: Path, out_file: Path,
+                 *, lang: str = "ru") -> FigureInfo:
+    """The map ``base`` redrawn over the basemap of ``pbf``: new images beside the old ones
+    (``NAME-bm.png``; ``out_file`` is the one of ``base.file``), the same description with the
+    new sizes, the basemap's source and the OpenStreetMap credit among the inputs.
+
+    Cached like the other figures (:mod:`.figcache`): keyed by the map's description, the
+    rasters' and the PBF's names, sizes and times, and the code."""
+    ext, bounds, epsg = _extent(cogs[0], window)
+    bm = _basemap_of(str(pbf), epsg, tuple(float(x) for x in bounds))
+    panels = []
+    for p in base.panels:
+        new = bm_name(Path(p["file"]))
+        w, h = apply(Path(p["file"]), ext, bm, lang=lang, out=new)
+        panels.append({**p, "file": new, "width": w, "height": h})
+    if base.panels:
+        w, h = base.width, base.height
+    else:
+        w, h = apply(base.file, ext, bm, lang=lang, out=out_file)
+    extra = dict(base.extra)
+    extra["basemap"] = bm.source
+    extra["inputs"] = [*extra.get("inputs", []),
+                       {"name": f"{bm.source} © OpenStreetMap contributors, ODbL",
+                        "href": "../../manifest.json"}]
+    return dataclasses.replace(base, file=out_file, width=w, height=h, panels=panels,
+                               extra=extra)
 
 
 def _rect(extent, colour):

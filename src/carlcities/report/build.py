@@ -20,7 +20,19 @@ from pathlib import Path
 from typing import Any
 
 from ..results import open_study
-from . import captions, charts, i18n, maps, pages, profile, regional, regionmap, scorecard, summary
+from . import (
+    captions,
+    charts,
+    figcache,
+    i18n,
+    maps,
+    pages,
+    profile,
+    regional,
+    regionmap,
+    scorecard,
+    summary,
+)
 from .coverage import coverage_sections
 from .data import (
     CHART_SERIES,
@@ -124,7 +136,7 @@ def _workers(n_jobs: int) -> int:
 
 
 def build_report(out_dir: Path, *, progress: ProgressFn | None = None,
-                 dest: Path | None = None) -> Path:
+                 dest: Path | None = None, previous: Path | None = None) -> Path:
     """Write the regional comparison and one profile per city into ``OUT/report/``.
 
     Parameters
@@ -135,6 +147,8 @@ def build_report(out_dir: Path, *, progress: ProgressFn | None = None,
     progress : called with a short message as each part is done.
     dest : the report directory to write (default ``OUT/report``); a staging directory that
         is renamed onto ``OUT/report`` afterwards keeps its links (they are relative).
+    previous : the report built last (default ``OUT/report``): a figure whose inputs are
+        unchanged since is taken from it instead of drawn again (:mod:`.figcache`).
 
     Returns
     -------
@@ -150,19 +164,39 @@ def build_report(out_dir: Path, *, progress: ProgressFn | None = None,
         cover = coverage_sections(results, manifest)
         extra: dict[str, dict[str, Any]] = {
             cid: {"engine_sections": engine_sections(results, cid),
-                  "method_notes": method_notes(manifest, cid), "coverage": cover.get(cid)}
+                  "method_notes": method_notes(manifest, cid), "coverage": cover.get(cid),
+                  "inputs": captions.city_inputs(manifest, cid)}
             for cid in study.cities}
     peer_stats(study)
+    run = _run_json(study)
     say(f"read the store: {len(study.cities)} cities, {len(study.values)} values")
 
     report = Path(dest) if dest is not None else out_dir / "report"
     img = report / "img"
     cities_dir = report / "cities"
+    prev_img = (Path(previous) if previous is not None else out_dir / "report") / "img"
+    aside = report / ".img-previous"
+    if aside.exists():
+        shutil.rmtree(aside)
+    if prev_img.is_dir() and prev_img.resolve() == img.resolve():
+        img.rename(aside)                   # rebuilt in place: reuse from the old images
+        prev_img = aside
     for d in (img, cities_dir):
         if d.exists():
             shutil.rmtree(d)
         d.mkdir(parents=True)
-    run = _run_json(study)
+    figcache.configure(img, prev_img if prev_img.is_dir() else None, str(run["run_id"]))
+    try:
+        return _build(out_dir, report, img, cities_dir, study, extra, run, say, t0)
+    finally:
+        figcache.configure(None)
+        if aside.exists():
+            shutil.rmtree(aside)
+
+
+def _build(out_dir: Path, report: Path, img: Path, cities_dir: Path, study: ReportData,
+           extra: dict[str, Any], run: dict[str, Any],
+           say: ProgressFn, t0: float) -> Path:
     sj = _study_json(study)
     generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     manifest_exists = (out_dir / "manifest.json").is_file()
@@ -178,7 +212,7 @@ def build_report(out_dir: Path, *, progress: ProgressFn | None = None,
             "name_ru": c.get("name_ru") or c.get("name_en") or cid,
             "out_dir": out_dir, "raster_dir": out_dir / "rasters" / cid, "img_dir": img,
             "source": "; ".join(srcs),
-            "inputs": captions.city_inputs(manifest, cid),
+            "inputs": extra[cid]["inputs"],
             "chart_source": f"study.duckdb, indicator_values, run {run['run_id']}",
             "series": profile.series(study, cid, CHART_SERIES),
             "radar": scorecard.radar_job(study, cid, c), "ghg": study.ghg.get(cid),
@@ -187,7 +221,9 @@ def build_report(out_dir: Path, *, progress: ProgressFn | None = None,
             "appraisal": study.appraisal["cities"].get(cid)})
     workers = _workers(len(jobs))
     figures = _map_jobs(profile.city_figures, jobs, workers)
-    say(f"drew the city figures ({len(jobs)} cities, {workers} worker(s))")
+    reused, drawn = figcache.count_reused(img)
+    say(f"drew the city figures ({len(jobs)} cities, {workers} worker(s)): {drawn} drawn, "
+        f"{reused} unchanged since the last report")
 
     # --- index
     cols = regional.key_columns(study)
@@ -215,7 +251,7 @@ def build_report(out_dir: Path, *, progress: ProgressFn | None = None,
                                        pop, c.get("country_iso3")))
     rmap = charts.region_map(points, img / "region-map.png",
                              source="study.duckdb, table cities (catalogue location and "
-                                    "population)")
+                                    "population)" + regionmap.sources_note())
     if rmap is not None:   # what geography the map could show (report/regionmap.py)
         note_en, note_ru = regionmap.geography_note()
         rmap.caption_en += " " + note_en

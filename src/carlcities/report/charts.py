@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from . import i18n
+from .figcache import cached
 from .figtext import panel_title
 from .maps import DPI, FONT, FigureInfo, new_figure, save_figure
 from .regionmap import add_geography
@@ -120,6 +121,7 @@ def _overlap(a, b) -> float:
     return w * h if w > 0 and h > 0 else 0.0
 
 
+@cached
 def region_map(points: list[CityPoint], out_file: Path, *, source: str) -> FigureInfo | None:
     """Cities at their longitude and latitude, circle area ∝ population, colour by country."""
     pts = [p for p in points if p.lon is not None and p.lat is not None
@@ -195,6 +197,7 @@ CITY_COLOUR = "#c0392b"
 MEDIAN_COLOUR = "#555555"
 
 
+@cached
 def time_series(series: list[Series], out_file: Path, *, kind: str, title_key: str,
                 city_en: str, city_ru: str, source: str) -> FigureInfo | None:
     """Small multiples: the city (solid) against the regional median (dashed) by epoch.
@@ -285,6 +288,7 @@ class RadarSeries:
     line: str = "solid"        # solid | dashed | dotted
 
 
+@cached
 def radar(axes: list[tuple[str, str]], series: list[RadarSeries], out_file: Path, *,
           city_en: str, city_ru: str, source: str) -> FigureInfo | None:
     """Radar (spider) chart of shares [0–1] on ``axes`` (label_en, label_ru), one polygon per
@@ -339,6 +343,7 @@ GHG_SCENARIO_STYLE = {"bau": ("#444444", "-"), "compact": ("#2ca02c", "-"),
                       "sprawl": ("#d62728", "-")}
 
 
+@cached
 def ghg_pathways(series: dict[str, tuple[list[int], list[float]]], out_file: Path, *,
                  city_en: str, city_ru: str, source: str) -> FigureInfo | None:
     """Line chart of ``ghg.total`` [t CO2e/yr] by scenario and year (BAU, compact, sprawl
@@ -376,6 +381,7 @@ def ghg_pathways(series: dict[str, tuple[list[int], list[float]]], out_file: Pat
                           for k, v in series.items()}})
 
 
+@cached
 def ghg_macc(actions: list[dict], out_file: Path, *, city_en: str, city_ru: str,
              source: str) -> FigureInfo | None:
     """Marginal abatement cost curve: bars as wide as the 2030 abatement [t CO2e/yr], as high
@@ -414,6 +420,7 @@ def ghg_macc(actions: list[dict], out_file: Path, *, city_en: str, city_ru: str,
                           "abatement_2030_t": a["abatement_2030_t"]} for i, a in enumerate(acts)]})
 
 
+@cached
 def ghg_map(tif: Path, out_file: Path, *, city_en: str, city_ru: str,
             source: str) -> FigureInfo | None:
     """Emissions per grid cell [t CO2e/cell/yr] from ``rasters/CITY/ghg_YEAR.tif``; None when

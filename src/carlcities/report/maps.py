@@ -29,6 +29,7 @@ import numpy as np
 
 from .._schema import ATLAS_CLASSES, GROWTH_CLASSES
 from . import i18n
+from .figcache import cached, register_info
 
 __all__ = [
     "DPI",
@@ -90,6 +91,9 @@ class FigureInfo:
     legend: list[dict[str, str]] = field(default_factory=list)  # colour, en, ru (, line)
     colorbar: dict[str, Any] | None = None                      # gradient, ticks, label
     scale: dict[str, Any] | None = None                         # km, label, percent
+
+
+register_info(FigureInfo)
 
 
 @dataclass
@@ -268,6 +272,7 @@ def _legend(colours: dict[int, str], names: dict[int, tuple[str, str]],
 
 
 # ----------------------------------------------------------------------------- maps
+@cached
 def atlas_panels(rs: RasterSet, out_dir_img: Path, *, city_id: str, out_dir: Path, city_en: str,
                  city_ru: str, fallback_source: str) -> FigureInfo | None:
     """One map per epoch coloured by the Atlas of Urban Expansion classes (a panel each)."""
@@ -304,6 +309,7 @@ def atlas_panels(rs: RasterSet, out_dir_img: Path, *, city_id: str, out_dir: Pat
         scale=_scale(last.width_km))
 
 
+@cached
 def expansion_map(rs: RasterSet, out_file: Path, *, out_dir: Path, city_en: str, city_ru: str,
                   fallback_source: str) -> FigureInfo | None:
     """Built-up cells (classes 1-3) coloured by the first epoch in which they are built up."""
@@ -355,6 +361,7 @@ def _log_ticks(vmin: float, vmax: float) -> list[float]:
     return ticks
 
 
+@cached
 def density_map(rs: RasterSet, out_file: Path, *, out_dir: Path, city_en: str, city_ru: str,
                 fallback_source: str) -> FigureInfo | None:
     """Residents per hectare in the latest epoch, logarithmic colour scale."""
@@ -399,6 +406,7 @@ def density_map(rs: RasterSet, out_file: Path, *, out_dir: Path, city_en: str, c
         scale=_scale(g.width_km))
 
 
+@cached
 def growth_map(rs: RasterSet, out_file: Path, *, out_dir: Path, city_en: str, city_ru: str,
                fallback_source: str) -> FigureInfo | None:
     """New growth by type for the last epoch pair, over the built-up area at its start."""
@@ -501,6 +509,7 @@ MOB_MAPS: dict[str, tuple[str, str, bool]] = {
 }
 
 
+@cached
 def named_map(rs: RasterSet, name: str, out_file: Path, *, out_dir: Path, city_en: str,
               city_ru: str, fallback_source: str, cmap: str, unit: str, rev: bool,
               title: tuple[str, str], caption: tuple[str, str],
@@ -523,6 +532,7 @@ def named_map(rs: RasterSet, name: str, out_file: Path, *, out_dir: Path, city_e
         width=wpx, height=hpx, extra={}, colorbar=colorbar, scale=_scale(g.width_km))
 
 
+@cached
 def mob_map(rs: RasterSet, kind: str, out_file: Path, *, out_dir: Path, city_en: str,
             city_ru: str, fallback_source: str) -> FigureInfo | None:
     """``rasters/CITY/{kind}.tif`` of the mobility engine on a linear colour scale from its 2nd
@@ -540,6 +550,7 @@ def mob_map(rs: RasterSet, kind: str, out_file: Path, *, out_dir: Path, city_en:
     return info
 
 
+@cached
 def env_map(rs: RasterSet, kind: str, out_file: Path, *, out_dir: Path, city_en: str,
             city_ru: str, fallback_source: str) -> FigureInfo | None:
     """The latest ``{kind}_YEAR.tif`` (green share, PM2.5, land-surface temperature or night

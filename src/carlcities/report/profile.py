@@ -94,22 +94,6 @@ def city_figures(job: dict[str, Any]) -> dict[str, maps.FigureInfo | None]:
     return figs
 
 
-def _extent(cog: Path, window: tuple[int, int, int, int, int, int] | None
-            ) -> tuple[tuple[float, float, float, float], tuple[float, float, float, float], int]:
-    """(left, right, bottom, top) of the mapped window, the raster's bounds and its EPSG."""
-    import rasterio
-
-    with rasterio.open(cog) as src:
-        t, hh, ww, epsg = src.transform, src.height, src.width, src.crs.to_epsg()
-        b = src.bounds
-    r0, r1, c0, c1 = (0, hh, 0, ww) if window is None else window[:4]
-    if window is not None and (window[4], window[5]) != (hh, ww):
-        fy, fx = hh / window[4], ww / window[5]
-        r0, r1, c0, c1 = r0 * fy, r1 * fy, c0 * fx, c1 * fx
-    ext = (t.c + c0 * t.a, t.c + c1 * t.a, t.f + r1 * t.e, t.f + r0 * t.e)
-    return ext, (b.left, b.bottom, b.right, b.top), int(epsg or 0)
-
-
 def add_basemaps(figs: dict[str, maps.FigureInfo | None], rs: maps.RasterSet,
                  job: dict[str, Any]) -> None:
     """Redraw the city's raster maps over the OSM basemap of the city (report/basemap.py)."""
@@ -119,7 +103,6 @@ def add_basemaps(figs: dict[str, maps.FigureInfo | None], rs: maps.RasterSet,
                 and x.get("path") and Path(x["path"]).is_file()), None)
     if pbf is None:
         return
-    bm = None
     for key, f in figs.items():
         spec = captions.FIGURE_ROLES.get(key)
         if f is None or spec is None or not f.scale:
@@ -128,21 +111,10 @@ def add_basemaps(figs: dict[str, maps.FigureInfo | None], rs: maps.RasterSet,
         if not cogs:
             continue
         try:
-            ext, bounds, epsg = _extent(cogs[0], rs.window)
-            if bm is None:
-                bm = basemap.load_basemap(pbf, epsg, bounds)
-            for p in f.panels or []:
-                p["width"], p["height"] = basemap.apply(p["file"], ext, bm, lang="ru")
-            if not f.panels:
-                f.width, f.height = basemap.apply(f.file, ext, bm, lang="ru")
+            figs[key] = basemap.with_basemap(f, cogs, rs.window, pbf,
+                                             basemap.bm_name(Path(f.file)), lang="ru")
         except Exception as exc:  # noqa: BLE001 - a map without context is still a map
             f.extra["basemap_error"] = f"{type(exc).__name__}: {exc}"
-            continue
-        f.extra["basemap"] = bm.source
-        f.extra.setdefault("inputs", []).append(
-            {"name": f"{bm.source} © OpenStreetMap contributors, ODbL",
-             "href": "../../manifest.json"})
-
 
 
 def indicator_blocks(study: ReportData, city: str, kind: str) -> list[dict[str, Any]]:

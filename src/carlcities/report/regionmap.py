@@ -21,7 +21,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-__all__ = ["CAPITALS", "add_geography", "find_layers", "geography_note"]
+__all__ = ["CAPITALS", "add_geography", "find_layers", "geography_note", "sources_note"]
 
 _DATA = Path(__file__).resolve().parents[1] / "data"
 CAPITALS = _DATA / "ne_capitals_central_asia.csv"
@@ -53,6 +53,12 @@ def find_layers() -> dict[str, Path]:
                     found[layer] = hits[0]
                     break
     return found
+
+
+def sources_note() -> str:
+    """'; Natural Earth: FILE, ...' for the figure's source line (and its cache key)."""
+    got = find_layers()
+    return ("; Natural Earth: " + ", ".join(p.name for p in got.values())) if got else ""
 
 
 def geography_note() -> tuple[str, str]:

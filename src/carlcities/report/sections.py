@@ -16,6 +16,7 @@ import numpy as np
 
 from ..results import Study, records
 from . import i18n
+from .figcache import cached
 from .maps import FigureInfo, new_figure, save_figure
 
 __all__ = ["RISK_IDS", "load_appraisal", "load_risk", "load_scenarios", "risk_figures"]
@@ -23,7 +24,8 @@ __all__ = ["RISK_IDS", "load_appraisal", "load_risk", "load_scenarios", "risk_fi
 #: hazard / risk indicators shown in the profile's risk table, in order
 RISK_IDS = ("hazard.eq_pga475_rock", "hazard.eq_pga2475_rock", "hazard.eq_msk475",
             "hazard.vs30_median", "exposure.value_total", "exposure.buildings",
-            "risk.eq_eal", "risk.eq_eal_ratio", "risk.eq_fatalities_annual", "risk.eq_loss_rp100",
+            "risk.eq_eal", "risk.eq_eal_ratio", "risk.eq_fatalities_annual",
+            "risk.eq_fatalities_rp475", "risk.eq_loss_rp100",
             "risk.eq_loss_rp250", "risk.eq_loss_rp500", "risk.eq_loss_rp1000",
             "risk.flood_eal", "exposure.pop_flood_100", "exposure.value_flood_100",
             "exposure.pop_mudflow", "exposure.value_mudflow", "exposure.facilities_flood_100",
@@ -96,7 +98,8 @@ def load_risk(study: Study, names: dict[str, tuple[str, str, str]]
             cr["curves"].append({k: r[k] for k in ("hazard", "curve", "measure", "x",
                                                   "annual_rate", "return_period")})
     for r in records(study.risk_exposure(), ["city_id", "taxonomy", "buildings", "area_m2",
-                                             "value_usd", "occupants_night", "eq_eal_usd"]):
+                                             "value_usd", "occupants_night", "eq_eal_usd",
+                                             "source"]):
         cr = out.get(r["city_id"])
         if cr is not None:
             cr["exposure"].append({k: v for k, v in r.items() if k != "city_id"})
@@ -237,6 +240,7 @@ def _info(out_file: Path, kind: str, key: str, wpx: int, hpx: int, *, city_en: s
         legend=legend or [])
 
 
+@cached
 def loss_curve(curves: list[dict[str, Any]], out_file: Path, *, city_en: str, city_ru: str,
                source: str) -> FigureInfo | None:
     """Loss exceedance curve: loss [USD] against return period [yr] (earthquake event-based,
@@ -272,6 +276,7 @@ def loss_curve(curves: list[dict[str, Any]], out_file: Path, *, city_en: str, ci
                         "flood": [{"return_period": t, "loss_usd": x} for t, x in fl]})
 
 
+@cached
 def rank_chart(options: list[dict[str, Any]], out_file: Path, *, city_en: str, city_ru: str,
                source: str, top: int = 10) -> FigureInfo | None:
     """Rank acceptability (SMAA-2, pooled stakeholder profiles): for the options most often
@@ -310,6 +315,7 @@ def rank_chart(options: list[dict[str, Any]], out_file: Path, *, city_en: str, c
                                     for o in opts]})
 
 
+@cached
 def scenario_chart(sc: dict[str, Any], out_file: Path, *, city_en: str, city_ru: str,
                    source: str) -> FigureInfo | None:
     """Growth scenarios side by side in the last epoch: land take [ha], new residents in the
@@ -349,6 +355,7 @@ def scenario_chart(sc: dict[str, Any], out_file: Path, *, city_en: str, city_ru:
                                                          for r in sc["table"]}})
 
 
+@cached
 def scenario_map(raster_dir: Path, sids: list[str], epoch: int, out_file: Path, *,
                  city_en: str, city_ru: str, source: str) -> FigureInfo | None:
     """Where each scenario puts the growth: built-up land in the base year (grey) and the new

@@ -40,7 +40,8 @@ from carlcities.errors import HazardError
 
 __all__ = ["CalibrationEvent", "Settlement", "DEFAULT_PATH", "RESULTS_PATH",
            "load_calibration_events", "event_exposure", "event_rupture", "replay",
-           "calibration_table", "packaged_results", "RESULT_COLUMNS", "FACTOR"]
+           "calibration_table", "packaged_results", "RESULT_COLUMNS", "FACTOR",
+           "historic_ruptures"]
 
 DEFAULT_PATH = Path(__file__).with_name("data") / "calibration_events.yaml"
 #: the packaged table of ``carlcities risk calibrate --write`` (read by the report)
@@ -89,6 +90,8 @@ class CalibrationEvent:
     not_shaking: str | None = None
     #: finite rupture: {strike_deg, length_km (default Wells & Coppersmith 1994), source}
     rupture: dict[str, Any] | None = None
+    #: the packaged historic event it replays (``historic_earthquakes.yaml``), if any
+    historic_id: str | None = None
 
 
 def _num(path, where, key, v, lo=-math.inf, hi=math.inf) -> float:
@@ -195,7 +198,7 @@ def load_calibration_events(path: str | Path | None = None) -> tuple[
             if "length_km" in rup:
                 rup["length_km"] = _num(path, where, "rupture.length_km", rup["length_km"],
                                         0.1, 1500)
-        events.append(CalibrationEvent(rupture=rup,
+        events.append(CalibrationEvent(rupture=rup, historic_id=r.get("historic_id"),
             id=str(r["id"]), exposure_year=int(r["exposure_year"]), time=str(r["time"]),
             city_scale=bool(r.get("city_scale", False)), deaths=dict(d),
             collapses=r.get("collapses"), settlements=tuple(setts),
@@ -257,6 +260,25 @@ def event_rupture(ev: CalibrationEvent):
     return LineRupture(float(ev.rupture.get("centre_lon", ev.lon)),
                        float(ev.rupture.get("centre_lat", ev.lat)),
                        float(ev.rupture["strike_deg"]), length)
+
+
+def historic_ruptures(path: str | Path | None = None) -> dict[str, Any]:
+    """The finite ruptures of the calibration events by the id of the packaged historic event
+    they replay (``{historic_id: LineRupture}``), for the city runs' historic scenarios (read
+    once per file and process)."""
+    key = str(Path(path).resolve()) if path else ""
+    if key not in _RUPTURES:
+        events, _, _, _ = load_calibration_events(path)
+        out = {}
+        for ev in events:
+            rup = event_rupture(ev) if ev.historic_id else None
+            if rup is not None:
+                out[str(ev.historic_id)] = rup
+        _RUPTURES[key] = out
+    return dict(_RUPTURES[key])
+
+
+_RUPTURES: dict[str, dict[str, Any]] = {}
 
 
 def replay(ev: CalibrationEvent, ppb: dict[str, float], indoor: dict[str, float], *,

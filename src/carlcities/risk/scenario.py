@@ -14,6 +14,7 @@ import numpy as np
 
 from carlcities.risk.sites import (
     ROCK_VS30,
+    casualty_curves,
     city_exposure,
     coarsen_sites,
     ground_motion_fn,
@@ -40,6 +41,7 @@ def run_scenario(city, inputs: dict[str, str], *, magnitude: float, lon: float, 
     from carlcities.grid import for_city
     from carlcities.io.raster import read_layer
     from carlcities.risk.gmpe import bindi2011_intensity
+    from carlcities.risk.hazards.earthquake import scenario_casualties, split_fatality_curves
     from carlcities.risk.losses import EventSet as LossEvents
     from carlcities.risk.losses import scenario_losses
     from carlcities.risk.seismicity import haversine_km
@@ -62,9 +64,19 @@ def run_scenario(city, inputs: dict[str, str], *, magnitude: float, lon: float, 
     ev = LossEvents(event_id=np.array([0]), rate=np.array([0.0]), mag=np.array([magnitude]),
                     lon=np.array([lon]), lat=np.array([lat]))
     gm = ground_motion_fn(gmpe)
+    fat_one, fat_two = split_fatality_curves(curves, fat)
     res = scenario_losses(ev, cexpo, curves, gm, imt=curves.imt or "PGA", vs30=vs_blk,
-                          n_realisations=realisations, seed=seed, fatality_curves=fat,
+                          n_realisations=realisations, seed=seed, fatality_curves=fat_one,
                           time_of_day=time_of_day, below_min="zero")
+    deaths, collapses = (res.fatalities_mean, res.fatalities_interval), None
+    if fat_two is not None:  # the calibrated casualty model, in SA(1.0 s)
+        collapse = casualty_curves(cexpo.taxonomies, params)[1]
+        cas = scenario_casualties(ev, cexpo, fat_two, collapse, gm, vs30=vs_blk,
+                                  n_realisations=realisations, seed=seed,
+                                  time_of_day=time_of_day)
+        deaths = (cas.fatalities_mean, cas.fatalities_interval)
+        if collapse is not None:
+            collapses = (cas.buildings_mean, cas.buildings_interval)
     d = float(haversine_km(lon, lat, city.lon, city.lat))
     msk, sig = bindi2011_intensity(np.array([magnitude]), np.array([d]), np.array([depth_km]))
     vmed = float(np.median(vs30[pop > 0])) if (pop > 0).any() else ROCK_VS30
@@ -74,6 +86,8 @@ def run_scenario(city, inputs: dict[str, str], *, magnitude: float, lon: float, 
                 distance_km=d, msk=float(np.ravel(msk)[0]), msk_sigma=float(np.ravel(sig)[0]),
                 pga_median_g=pga, vs30_median=vmed, exposed_value_usd=float(expo.total_value),
                 loss_usd=res.loss_mean, loss_interval=res.loss_interval,
-                fatalities=res.fatalities_mean, fatalities_interval=res.fatalities_interval,
+                fatalities=deaths[0], fatalities_interval=deaths[1],
+                collapses=collapses[0] if collapses else None,
+                collapses_interval=collapses[1] if collapses else None,
                 buildings_destroyed_equiv=res.buildings_mean, realisations=realisations,
                 exposure=src, clamped=res.clamped)

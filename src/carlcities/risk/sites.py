@@ -22,7 +22,8 @@ import numpy as np
 from carlcities.errors import VulnerabilityError
 
 __all__ = ["ROCK_VS30", "read_on_grid", "blocks", "block_xy", "block_centres", "coarsen_sites",
-           "per_cell", "ground_motion_fn", "site_conditions", "city_exposure"]
+           "per_cell", "ground_motion_fn", "site_conditions", "city_exposure",
+           "casualty_curves"]
 
 #: Vs30 [m/s] assumed where nothing is known about the ground (NEHRP B/C boundary, "rock")
 ROCK_VS30 = 760.0
@@ -132,6 +133,9 @@ def city_exposure(city, grid, inputs: dict[str, str], pop: np.ndarray, bu: np.nd
 
     Returns ``(exposure, source, curves, fatality_curves)``; ``fatality_curves`` is None when
     the occupants model misses a class (then no fatalities are computed, and ``prov`` says so).
+    With the packaged models the fatality curves are the calibrated casualty model in
+    SA(1.0 s) (:func:`casualty_curves`), not the loss curves' PGA: callers run a second
+    ground-motion pass for deaths when ``fatality_curves.imt`` differs from ``curves.imt``.
     """
     from carlcities.risk.exposure import build_exposure, read_gem_exposure_csv
     from carlcities.risk.losses import CurveSet
@@ -152,6 +156,10 @@ def city_exposure(city, grid, inputs: dict[str, str], pop: np.ndarray, bu: np.nd
                     "the grid's population and built-up surface")
     user_vuln = params.get("vulnerability") or {}
     if user_vuln:
+        if not inputs.get("exposure") and params.get("residential_exposure") == "emca":
+            prov.append({"step": "exposure", "note": "EMCA residential exposure needs the "
+                         "packaged vulnerability classes: grid exposure kept with the user's "
+                         "models"})
         models = load_models(user_vuln)
         if params.get("taxonomy_mapping"):
             mp = read_taxonomy_mapping(params["taxonomy_mapping"])
@@ -172,13 +180,20 @@ def city_exposure(city, grid, inputs: dict[str, str], pop: np.ndarray, bu: np.nd
         models = load_default_models()
         known = set(models["structural"].functions)
         expo = expo.recoded(lambda t: t if t in known else carl_function_id(t))
+        if not inputs.get("exposure") and params.get("residential_exposure", "emca") == "emca":
+            expo, expo_src = _emca_residential(city, grid, pop, bu, expo, expo_src, params,
+                                               prov)
     prov.append({"step": "exposure", "source": expo_src,
                  "fallback": bool(expo.meta.get("fallback")), "assets": len(expo)})
     classes = list(expo.taxonomies)
     st = models["structural"]
     curves = CurveSet.from_functions({t: st[t] for t in classes})
     fat_curves = None
-    if "occupants" in models:
+    if not user_vuln:
+        fat_curves, _ = casualty_curves(classes)
+        prov.append({"step": "fatalities", "note": "calibrated casualty model in SA(1.0 s) "
+                     "(carl_casualty_curves; docs/validation.md 'Earthquake losses and lives')"})
+    elif "occupants" in models:
         oc = models["occupants"]
         fat_curves = CurveSet.from_functions({t: oc[t] for t in classes if t in oc.functions})
         if len(fat_curves.taxonomies) < len(classes):
@@ -186,3 +201,43 @@ def city_exposure(city, grid, inputs: dict[str, str], pop: np.ndarray, bu: np.nd
             prov.append({"step": "fatalities", "note": "occupants curves miss classes: no "
                                                        "fatalities"})
     return expo, expo_src, curves, fat_curves
+
+
+def _emca_residential(city, grid, pop, bu, expo, expo_src: str, params: dict[str, Any],
+                      prov: list[Any]):
+    """The grid exposure with its residential assets replaced by EMCA's (packaged extract or
+    ``params['emca_dir']``) where EMCA covers the city; else the grid exposure and a note."""
+    from carlcities.risk.exposure import concat_exposures
+    from carlcities.risk.exposure.emca_extract import city_emca_exposure
+
+    em, src = city_emca_exposure(city, grid, pop, emca_dir=params.get("emca_dir"),
+                                 unit=expo.meta.get("unit"), builtup=bu)
+    if em is None:
+        prov.append({"step": "exposure", "note": src})
+        return expo, expo_src
+    nonres = expo.subset(expo.occupancy != "Res")
+    merged = concat_exposures(nonres, em, meta=dict(expo.meta, residential=src))
+    prov.append({"step": "exposure", "residential": src,
+                 "emca_buildings": float(em.buildings.sum()),
+                 "emca_residents": float(em.occupants_night.sum()),
+                 "emca_value_usd": float(em.total_value)})
+    return merged, (f"residential: {src}, spread over the grid by its residents; commercial "
+                    f"and industrial: {expo_src}")
+
+
+def casualty_curves(classes, params: dict[str, Any] | None = None):
+    """The calibrated casualty model of the packaged classes as loss-engine curve sets:
+    ``(fatality ratio curves, P(collapse) curves)`` in SA(1.0 s) [g]
+    (:func:`carlcities.risk.vulnerability.carl_casualty_curves`, fitted to the region's
+    earthquakes by ``carlcities risk calibrate``). ``(None, None)`` when the user gave their
+    own vulnerability models (``params['vulnerability']``): their occupants curves are used
+    as they are, and there is no collapse model."""
+    from carlcities.risk.losses import CurveSet
+    from carlcities.risk.vulnerability import carl_casualty_curves
+
+    if (params or {}).get("vulnerability"):
+        return None, None
+    fat, col = carl_casualty_curves()
+    classes = list(classes)
+    return (CurveSet.from_functions({t: fat[t] for t in classes}),
+            CurveSet.from_functions({t: col[t] for t in classes}))

@@ -50,7 +50,8 @@ CREATE TABLE IF NOT EXISTS risk_scenarios (
     fatalities DOUBLE, fatalities_lo DOUBLE, fatalities_hi DOUBLE,
     synthetic BOOLEAN,
     fatalities_pager DOUBLE,                              -- USGS PAGER empirical model [persons]
-    observed_deaths DOUBLE, deaths_source VARCHAR         -- the event's toll then (NOAA)
+    observed_deaths DOUBLE, deaths_source VARCHAR,        -- the event's toll then (NOAA)
+    collapses DOUBLE, collapses_lo DOUBLE, collapses_hi DOUBLE  -- collapsed buildings today
 );
 CREATE TABLE IF NOT EXISTS risk_exposure (
     city_id VARCHAR, run_id VARCHAR, year INTEGER, taxonomy VARCHAR, occupancy VARCHAR,
@@ -69,11 +70,14 @@ _SCEN = ("city_id", "run_id", "event_id", "name_en", "name_ru", "year", "magnitu
          "lat", "depth_km", "distance_km", "msk_model", "msk_sigma", "msk_observed",
          "observed_source", "pga_median_g", "loss_usd", "loss_lo", "loss_hi", "fatalities",
          "fatalities_lo", "fatalities_hi", "synthetic", "fatalities_pager", "observed_deaths",
-         "deaths_source")
+         "deaths_source", "collapses", "collapses_lo", "collapses_hi")
 # columns added after 0.2.0: older stores get them (NULL) on first use
 _ADDED = (("risk_scenarios", "fatalities_pager", "DOUBLE"),
           ("risk_scenarios", "observed_deaths", "DOUBLE"),
-          ("risk_scenarios", "deaths_source", "VARCHAR"))
+          ("risk_scenarios", "deaths_source", "VARCHAR"),
+          ("risk_scenarios", "collapses", "DOUBLE"),
+          ("risk_scenarios", "collapses_lo", "DOUBLE"),
+          ("risk_scenarios", "collapses_hi", "DOUBLE"))
 _EXPO = ("city_id", "run_id", "year", "taxonomy", "occupancy", "buildings", "area_m2",
          "value_usd", "occupants_night", "eq_eal_usd", "source", "synthetic")
 

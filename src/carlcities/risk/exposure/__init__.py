@@ -63,11 +63,13 @@ from .model import (
     OCCUPANCIES,
     QUANTITIES,
     Exposure,
+    concat_exposures,
     macro_class,
     storeys_class,
 )
 
 __all__ = [
+    "concat_exposures",
     "Exposure", "build_exposure", "read_gem_exposure_csv", "critical_facilities",
     "CriticalFacilities", "load_typology_mix", "macro_class", "storeys_class", "density_split",
     "OCCUPANCIES", "MACRO_CLASSES", "CITY_UNITS", "FACILITY_TYPOLOGY", "QUANTITIES", "GEM_COLUMNS",

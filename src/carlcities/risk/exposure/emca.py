@@ -80,7 +80,7 @@ def emca_csv_path(directory: str | Path, iso3: str) -> Path:
         sorted(d.glob(f"exposure_cvt_{iso3.lower()}_*.csv"))
     if not hits:
         raise ExposureError(f"no EMCA exposure CSV for {iso3.upper()} in the directory",
-                            path=d, fix="point risk.emca_exposure at the EMCA data directory "
+                            path=d, fix="point risk.emca_dir at the EMCA data directory "
                             f"(with exposure_cvt_{iso3.lower()}_pw10_eps001_*.csv and "
                             f"cvt_{iso3.lower()}.shp)")
     return hits[0]
@@ -142,7 +142,7 @@ def read_emca(csv_path: str | Path, shapefile: str | Path | None = None, *,
     if cur != "USD":
         if usd_rate is None or not np.isfinite(usd_rate) or usd_rate <= 0:
             raise ExposureError(f"values in {cur} without an exchange rate", path=csv_path,
-                                fix="set risk.emca_usd_rate (USD per unit of "
+                                fix="give usd_rate= (USD per unit of "
                                     f"{cur}) or give the values in USD")
     rate = 1.0 if cur == "USD" else float(usd_rate)  # type: ignore[arg-type]
     try:
@@ -244,11 +244,14 @@ def emca_totals_in(cells: EmcaCells, polygon: Any, epsg: int) -> dict[str, Any]:
 
 
 def emca_exposure(cells: EmcaCells, grid: Any, population: np.ndarray, *,
-                  unit: str | None = None) -> Exposure:
+                  unit: str | None = None, builtup: np.ndarray | None = None) -> Exposure:
     """The EMCA residential assets on a city grid, in carlcities classes.
 
     Each EMCA cell's buildings, occupants and value are spread over the grid cells whose
-    centre lies in it, in proportion to the grid's residents (evenly where it has none), and
+    centre lies in it, in proportion to the grid's residents — where the grid has no resident
+    in the EMCA cell, in proportion to its built-up share (``builtup``), and where it has
+    neither, at the one grid cell nearest the middle of the covered part (as EMCA's own NRML
+    exposure puts a cell's assets at one point) — and
     multiplied by the share of the EMCA cell's area that the grid covers (so that a large
     cell reaching beyond the grid brings only its part). Occupants: EMCA's are residents; night,
     day and transit occupants are residents × the GEM ratios of the class (``unit``'s mix, as
@@ -283,8 +286,16 @@ def emca_exposure(cells: EmcaCells, grid: Any, population: np.ndarray, *,
     share = np.clip(np.divide(covered, area, out=np.zeros_like(area), where=area > 0), 0, 1)
     p = np.where(pop.ravel()[on] > 0, pop.ravel()[on], 0.0)
     psum = np.bincount(cid, weights=p, minlength=len(cells))
-    ncell = np.bincount(cid, minlength=len(cells))
-    wt = np.where(psum[cid] > 0, p / np.where(psum[cid] > 0, psum[cid], 1), 1.0 / ncell[cid])
+    bu = np.zeros_like(p) if builtup is None else np.nan_to_num(
+        np.clip(np.asarray(builtup, float).ravel()[on], 0, None))
+    bsum = np.bincount(cid, weights=bu, minlength=len(cells))
+    wt = np.where(psum[cid] > 0, p / np.where(psum[cid] > 0, psum[cid], 1),
+                  np.where(bsum[cid] > 0, bu / np.where(bsum[cid] > 0, bsum[cid], 1), 0.0))
+    gx, gy = (a.ravel()[on] for a in grid.cell_centres())
+    for c in np.unique(cid[(psum[cid] <= 0) & (bsum[cid] <= 0)]):  # neither: one grid cell
+        idx = np.flatnonzero(cid == c)
+        d = np.hypot(gx[idx] - gx[idx].mean(), gy[idx] - gy[idx].mean())
+        wt[idx[np.argmin(d)]] = 1.0
     wt = wt * share[cid]
     gridcell = np.flatnonzero(on)
     mp = cells.meta["mapping"]
@@ -331,5 +342,6 @@ def emca_exposure(cells: EmcaCells, grid: Any, population: np.ndarray, *,
                     meta=dict(source=cells.source, unit=unit, fallback=False,
                               currency=cells.meta["currency"], usd_rate=cells.meta["usd_rate"],
                               spread="EMCA cell totals × grid share of the cell, spread by "
-                                     "residents", attribution="EMCA exposure, GFZ Potsdam "
-                                     "(Pittore, Haas & Silva 2020), MIT licence"))
+                                     "residents (built-up share, else one point, where none)",
+                              attribution="EMCA exposure, GFZ Potsdam (Pittore, Haas & Silva "
+                                          "2020), MIT licence"))

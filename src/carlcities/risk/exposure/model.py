@@ -268,3 +268,19 @@ class Exposure:
         code = np.array([uniq.index(n) for n in new_names], dtype=np.int64)
         tax = code[self.taxonomy] if len(self) else self.taxonomy
         return replace(self, taxonomy=tax, taxonomies=tuple(uniq), meta=dict(self.meta))
+
+
+def concat_exposures(*parts: Exposure, meta: dict[str, Any] | None = None) -> Exposure:
+    """The assets of several exposures in one (taxonomies merged by name, in first-seen
+    order; sites kept as they are, so the parts must number sites alike, e.g. grid cells)."""
+    names: list[str] = []
+    for e in parts:
+        names += [t for t in e.taxonomies if t not in names]
+    codes = [np.array([names.index(t) for t in e.taxonomies], np.int64) for e in parts]
+    cols = [f.name for f in fields(Exposure) if f.name not in ("taxonomies", "meta",
+                                                                 "taxonomy")]
+    kw = {c: np.concatenate([getattr(e, c) for e in parts]) for c in cols}
+    tax = np.concatenate([c[e.taxonomy] if len(e) else np.empty(0, np.int64)
+                          for c, e in zip(codes, parts)])
+    return Exposure(**kw, taxonomy=tax, taxonomies=tuple(names),
+                    meta=dict(meta if meta is not None else parts[0].meta))

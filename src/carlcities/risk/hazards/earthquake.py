@@ -21,6 +21,17 @@ In order:
 
 Damage model: the vulnerability curves of the exposure classes (packaged Hazus-based curves or
 the user's NRML 0.5 models, :mod:`carlcities.risk.vulnerability`).
+
+Lives: with the packaged models, deaths (annual, at 475 years, in the historic scenarios) and
+collapsed buildings come from the calibrated casualty model in SA(1.0 s)
+(:func:`carlcities.risk.sites.casualty_curves`; fitted to the region's earthquakes, see
+docs/validation.md "Earthquake losses and lives"). The event-based pass evaluates BSSA14 in
+both PGA (losses) and SA(1.0 s) (deaths) at the same sites with the same normalised residuals
+(``run_event_based(fatality_imt=...)``: one sampling, the losses unchanged); the scenarios run
+a second pass (:func:`scenario_casualties`). The true correlation of PGA and SA(1.0 s)
+residuals is about 0.5 (Baker & Jayaram 2008), not 1: this changes only the joint statistics
+of losses and deaths, not the mean or the spread of either. A user's occupants model in the
+loss curves' intensity measure is applied as it is.
 """
 
 from __future__ import annotations
@@ -39,7 +50,8 @@ from carlcities.risk.sites import (
 )
 from carlcities.risk.vulnerability import GEM_PREFIX
 
-__all__ = ["Earthquake", "HISTORIC_RADIUS_KM", "classical_eal_shares"]
+__all__ = ["Earthquake", "HISTORIC_RADIUS_KM", "classical_eal_shares",
+           "scenario_casualties", "split_fatality_curves"]
 
 #: historic earthquakes whose epicentre is this close to a city [km] are replayed for it (and
 #: every event whose literature names the city)
@@ -53,10 +65,16 @@ def classical_eal_shares(curves, fat_curves, taxonomies, values, occupants, es, 
     from carlcities.risk.seismicity import hazard_curve
 
     levels = np.geomspace(0.005, 3.0, 60)
-    lam = hazard_curve(es, lon, lat, curves.imt or "PGA", levels, model=model,
-                       vs30=float(np.clip(vs30, 150.0, 1500.0)), rupture="line_random_strike")
+    v = float(np.clip(vs30, 150.0, 1500.0))
+    lam = hazard_curve(es, lon, lat, curves.imt or "PGA", levels, model=model, vs30=v,
+                       rupture="line_random_strike")
     mid = np.sqrt(levels[:-1] * levels[1:])
     dlam = lam[:-1] - lam[1:]
+    dlam_f = dlam
+    if fat_curves is not None and (fat_curves.imt or "PGA") != (curves.imt or "PGA"):
+        lam_f = hazard_curve(es, lon, lat, fat_curves.imt, levels, model=model, vs30=v,
+                             rupture="line_random_strike")
+        dlam_f = lam_f[:-1] - lam_f[1:]
     eal, fat = {}, {}
     for t in taxonomies:
         i = curves.taxonomies.index(t)
@@ -67,7 +85,7 @@ def classical_eal_shares(curves, fat_curves, taxonomies, values, occupants, es, 
             j = fat_curves.taxonomies.index(t)
             m = int(fat_curves.n_levels[j])
             fr = np.interp(mid, fat_curves.imls[j, :m], fat_curves.ratios[j, :m], left=0.0)
-            fat[t] = float((fr * dlam).sum() * occupants.get(t, 0.0))
+            fat[t] = float((fr * dlam_f).sum() * occupants.get(t, 0.0))
     return eal, fat
 
 
@@ -96,7 +114,7 @@ class Earthquake:
         except Exception as exc:  # noqa: BLE001 - HazardError: no source near the city
             o.provenance.append({"step": "earthquake", "note": str(exc).splitlines()[0]})
             for k in ("hazard.eq_pga475_rock", "hazard.eq_pga2475_rock", "hazard.eq_msk475",
-                      "risk.eq_eal", "risk.eq_fatalities_annual"):
+                      "risk.eq_eal", "risk.eq_fatalities_annual", "risk.eq_fatalities_rp475"):
                 o.undefined[k] = ("undefined: no seismic source within "
                                   f"{p['source_radius_km']:g} km in the catalogue")
             o.summary = _summary({}, ctx.fatality_curves)
@@ -275,9 +293,11 @@ def _event_based(ctx: HazardContext, es, o: HazardOutcome) -> dict[str, Any]:
                     rate=np.full(mags.size, 0.0 if quiet else 1 / total_years),
                     mag=mags, lon=lons, lat=lats)
     gm = ground_motion_fn(p["gmpe"])
+    # deaths in the fatality curves' own IMT (the calibrated model's SA(1.0 s)), same pass
     ebr = run_event_based(ev, cexpo, curves, gm, imt=curves.imt or "PGA", vs30=vs_blk,
                           n_realisations=1, seed=seed, fatality_curves=fat_curves,
-                          below_min="zero", time_of_day=p["time_of_day"],
+                          fatality_imt=(fat_curves.imt or None) if fat_curves is not None
+                          else None, below_min="zero", time_of_day=p["time_of_day"],
                           max_distance_km=float(p["max_distance_km"]))
     loss = ebr.elt.loss("total")[0]
     fat = ebr.elt.loss("fatalities")[0] if "fatalities" in ebr.elt.columns else \
@@ -291,11 +311,14 @@ def _event_based(ctx: HazardContext, es, o: HazardOutcome) -> dict[str, Any]:
     rp = losses_at_return_periods(ev.rate, loss, DEFAULT_RETURN_PERIODS)
     o.inputs.update(risk_eq_eal_usd=eal,
                     **{f"risk_eq_loss_rp{T}": float(rp[T]) for T in DEFAULT_RETURN_PERIODS})
+    fat475 = 0.0
     if fat_curves is not None:
         o.inputs["risk_eq_fatalities"] = fat_yr
+        fat475 = float(losses_at_return_periods(ev.rate, fat, (475,))[475])
+        o.inputs["risk_eq_fatalities_rp475"] = fat475
     else:
-        o.undefined["risk.eq_fatalities_annual"] = ("undefined: no occupants (fatality) "
-                                                    "vulnerability for every class")
+        for iid in ("risk.eq_fatalities_annual", "risk.eq_fatalities_rp475"):
+            o.undefined[iid] = "undefined: no occupants (fatality) vulnerability for every class"
     # loss exceedance curve (levels at every 10th sorted loss)
     order = np.sort(loss[loss > 0])[::-1]
     for j in range(0, order.size, max(1, order.size // 60)):
@@ -323,7 +346,7 @@ def _event_based(ctx: HazardContext, es, o: HazardOutcome) -> dict[str, Any]:
         _scenario_maps(ctx, o, sites, ev, loss, mags, lons, lats)
     _historic(ctx, o, sites)
     return dict(eal=eal, eal_interval=tuple(np.percentile(per_cat_eal, [5, 95]).tolist()),
-                fatalities=fat_yr,
+                fatalities=fat_yr, fatalities_rp475=fat475,
                 fatalities_interval=tuple(np.percentile(per_cat_fat, [5, 95]).tolist()),
                 eal_by_class=eal_t, fatalities_by_class=fat_t, rp=dict(rp),
                 events=int(mags.size), catalogue_years=total_years, clamped=dict(ebr.clamped))
@@ -344,8 +367,7 @@ def _scenario_maps(ctx: HazardContext, o: HazardOutcome, s: dict[str, Any], ev, 
     one = LossEvents(event_id=np.array([0]), rate=np.array([0.0]), mag=mags[pick:pick + 1],
                      lon=lons[pick:pick + 1], lat=lats[pick:pick + 1])
     sc = scenario_losses(one, cexpo, curves, gm, imt=curves.imt or "PGA", vs30=s["vs_blk"],
-                         n_realisations=0, seed=ctx.seed, fatality_curves=ctx.fatality_curves,
-                         below_min="zero")
+                         n_realisations=0, seed=ctx.seed, below_min="zero")
     ratio_blk = np.zeros(nb)
     ratio_blk[sc.sites] = sc.site_loss_ratio
     o.rasters["eq_damage_ratio_rp475"] = (
@@ -365,30 +387,48 @@ def _scenario_maps(ctx: HazardContext, o: HazardOutcome, s: dict[str, Any], ev, 
 def _historic(ctx: HazardContext, o: HazardOutcome, s: dict[str, Any]) -> None:
     """Each historic earthquake near the city (or naming it) on today's exposure: modelled
     intensity beside the observed one, losses and deaths, and PAGER's empirical deaths."""
+    from carlcities.risk.calibration import historic_ruptures
     from carlcities.risk.historic import load_historic, scenario_intensity, scenario_intensity_at
     from carlcities.risk.losses import EventSet as LossEvents
     from carlcities.risk.losses import scenario_losses
     from carlcities.risk.pager import expected_fatalities, load_pager_models
     from carlcities.risk.seismicity import haversine_km
+    from carlcities.risk.sites import casualty_curves
 
     city, p, curves = ctx.city, ctx.params, ctx.curves
     cexpo, blk, nb, gm = s["cexpo"], s["blk"], s["nb"], s["gm"]
+    collapse = casualty_curves(cexpo.taxonomies, p)[1]
     pager = load_pager_models(p.get("pager_parameters")).get(city.country_iso3)
     res_blk = np.bincount(blk.ravel(), weights=ctx.population.ravel(), minlength=nb)
     lon_blk, lat_blk = block_centres(ctx.grid, s["k"], nb)
     lived = res_blk > 0
+    ruptures = historic_ruptures()  # finite faults of the calibration (docs/validation.md)
     for hev in load_historic():
         obs = next((x for x in hev.cities if x.city == city.city_id), None)
         dist = float(haversine_km(hev.epicentre_lon, hev.epicentre_lat, city.lon, city.lat))
         if obs is None and dist > HISTORIC_RADIUS_KM:
             continue
+        rup = ruptures.get(hev.id)
+        if rup is not None:  # distance to the rupture's trace
+            dist = float(rup.rjb_km(np.array([city.lon]), np.array([city.lat]))[0])
         msk, sig = scenario_intensity(hev, city.lon, city.lat)
         h1 = LossEvents(event_id=np.array([0]), rate=np.array([0.0]),
                         mag=np.array([min(hev.magnitude, 8.5)]),
                         lon=np.array([hev.epicentre_lon]), lat=np.array([hev.epicentre_lat]))
+        n_sc = int(p["scenario_realisations"])
+        fat_one, fat_two = split_fatality_curves(curves, ctx.fatality_curves)
         hs = scenario_losses(h1, cexpo, curves, gm, imt=curves.imt or "PGA", vs30=s["vs_blk"],
-                             n_realisations=int(p["scenario_realisations"]), seed=ctx.seed,
-                             fatality_curves=ctx.fatality_curves, below_min="zero")
+                             n_realisations=n_sc, seed=ctx.seed, fatality_curves=fat_one,
+                             time_of_day=p["time_of_day"], below_min="zero", rupture=rup)
+        deaths = (hs.fatalities_mean, *hs.fatalities_interval)
+        collapses: tuple[float | None, ...] = (None, None, None)
+        if fat_two is not None:
+            cas = scenario_casualties(h1, cexpo, fat_two, collapse, gm, vs30=s["vs_blk"],
+                                      n_realisations=n_sc, seed=ctx.seed,
+                                      time_of_day=p["time_of_day"], rupture=rup)
+            deaths = (cas.fatalities_mean, *cas.fatalities_interval)
+            if collapse is not None:
+                collapses = (cas.buildings_mean, *cas.buildings_interval)
         pga_c = float(np.exp(gm("PGA", np.array([min(hev.magnitude, 8.5)]),
                                 np.array([[max(dist, 0.1)]]), np.array([s["vmed"]]))[0][0, 0]))
         # second opinion: PAGER's empirical deaths from residents and the intensity map
@@ -403,11 +443,40 @@ def _historic(ctx: HazardContext, o: HazardOutcome, s: dict[str, Any]) -> None:
             msk_sigma=float(sig), msk_observed=(obs.observed_text if obs else None),
             observed_source=(obs.source if obs else None), pga_median_g=pga_c,
             loss_usd=hs.loss_mean, loss_lo=hs.loss_interval[0], loss_hi=hs.loss_interval[1],
-            fatalities=hs.fatalities_mean, fatalities_lo=hs.fatalities_interval[0],
-            fatalities_hi=hs.fatalities_interval[1], synthetic=ctx.synthetic,
+            fatalities=deaths[0], fatalities_lo=deaths[1], fatalities_hi=deaths[2],
+            collapses=collapses[0], collapses_lo=collapses[1], collapses_hi=collapses[2],
+            synthetic=ctx.synthetic,
             fatalities_pager=f_pager, observed_deaths=hev.observed_deaths,
             deaths_source=hev.deaths_source))
         o.scenario_inputs.append((hev.id, {"risk_scenario_loss_usd": hs.loss_mean,
-                                           "risk_scenario_fatalities": hs.fatalities_mean,
+                                           "risk_scenario_fatalities": deaths[0],
                                            "risk_scenario_msk": float(msk)},
                                   f"{ctx.source}; {hev.name_en} rupture (today's exposure)"))
+
+
+# -------------------------------------------------------------------------- lives (fatalities)
+def split_fatality_curves(curves, fat_curves):
+    """``(fatality curves for the loss pass, fatality curves for a second pass)``: the loss
+    pass carries them when they share the loss curves' intensity measure, else a second
+    ground-motion pass in their own (the calibrated model's SA(1.0 s))."""
+    if fat_curves is None:
+        return None, None
+    if (fat_curves.imt or "PGA") == (curves.imt or "PGA"):
+        return fat_curves, None
+    return None, fat_curves
+
+
+def scenario_casualties(event, cexpo, fat_curves, collapse_curves, gm, *, vs30,
+                        n_realisations: int, seed: int, time_of_day: str, rupture=None):
+    """Deaths and collapsed buildings of one rupture in the casualty model's intensity
+    measure: a :class:`~carlcities.risk.losses.ScenarioResult` whose ``fatalities_*`` are
+    deaths [persons] and ``buildings_*`` collapsed buildings (Σ buildings × P(collapse)) when
+    ``collapse_curves`` is given (else equivalent destroyed buildings of the fatality curves,
+    not to be read)."""
+    from carlcities.risk.losses import scenario_losses
+
+    cs = collapse_curves if collapse_curves is not None else fat_curves
+    return scenario_losses(event, cexpo, cs, gm, imt=fat_curves.imt, vs30=vs30,
+                           n_realisations=n_realisations, seed=seed,
+                           fatality_curves=fat_curves, time_of_day=time_of_day,
+                           below_min="zero", rupture=rupture)

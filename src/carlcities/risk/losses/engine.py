@@ -15,7 +15,16 @@ from carlcities.errors import DefaultUsedWarning, RiskInputError
 from carlcities.risk import metrics as M
 from carlcities.risk.exposure import Exposure
 from carlcities.risk.losses.inputs import LOSS_TYPES, CurveSet, EventSet, epicentral_distance_km
-from carlcities.risk.losses.kernels import csr_par, csr_ser, dense_par, dense_ser, sample, site_par
+from carlcities.risk.losses.kernels import (
+    csr_par,
+    csr_ser,
+    dense2_par,
+    dense2_ser,
+    dense_par,
+    dense_ser,
+    sample,
+    site_par,
+)
 
 __all__ = [
     "EventLossTable", "EventBasedResult", "ScenarioResult", "run_event_based", "scenario_losses",
@@ -50,7 +59,7 @@ class _Assets:
 
 def _prepare(exposure: Exposure, curves: CurveSet | Mapping[str, CurveSet],
              fatality_curves: CurveSet | None, time_of_day: str, with_buildings: bool,
-             imt: str | None) -> _Assets:
+             imt: str | None, fatality_imt: str | None = None) -> _Assets:
     if len(exposure) == 0:
         raise RiskInputError("the exposure has no assets", fix="check the exposure input")
     order = np.argsort(exposure.site, kind="stable")
@@ -73,8 +82,9 @@ def _prepare(exposure: Exposure, curves: CurveSet | Mapping[str, CurveSet],
     if fatality_curves is not None:
         sets.append(("fatalities", fatality_curves, exposure.occupants(time_of_day)[order]))
     for name, cs, _ in sets:
-        if imt is not None and cs.imt and imt != cs.imt:
-            raise RiskInputError(f"{name} curves are for {cs.imt!r}, the run for {imt!r}",
+        want = fatality_imt if name == "fatalities" and fatality_imt else imt
+        if want is not None and cs.imt and want != cs.imt:
+            raise RiskInputError(f"{name} curves are for {cs.imt!r}, the run for {want!r}",
                                  fix="use curves of the intensity measure of the run")
     width = max(cs.imls.shape[1] for _, cs, _ in sets)
     uniq: list[CurveSet] = []
@@ -280,8 +290,8 @@ def run_event_based(events: EventSet, exposure: Exposure,
                     n_realisations: int = 0, seed: int = 0, workers: Any = 1,
                     fatality_curves: CurveSet | None = None, time_of_day: str = "night",
                     below_min: str = "clamp", max_distance_km: float | None = None,
-                    return_periods: Sequence[float] = M.DEFAULT_RETURN_PERIODS
-                    ) -> EventBasedResult:
+                    return_periods: Sequence[float] = M.DEFAULT_RETURN_PERIODS,
+                    fatality_imt: str | None = None) -> EventBasedResult:
     """Event-based probabilistic losses of an exposure (OpenQuake-style; Silva et al. 2014).
 
     Parameters
@@ -304,6 +314,11 @@ def run_event_based(events: EventSet, exposure: Exposure,
         occupants at ``time_of_day`` (``'night'``, ``'day'``, ``'transit'``) × ratio.
     below_min : ``'clamp'`` (first ratio below the first level) or ``'zero'``.
     max_distance_km : sites farther than this from the epicentre [km] take no loss.
+    fatality_imt : intensity measure of ``fatality_curves`` when it is not ``imt`` (e.g. the
+        calibrated casualty model's ``'SA(1.0)'`` beside PGA loss curves): deaths then come
+        from ground motion in that IMT at the same sites, with the same normalised between-
+        and within-event deviates as ``imt`` (one pass; the losses are those of a run
+        without it).
 
     Returns :class:`EventBasedResult` (EAL, fatalities per year, losses at
     ``return_periods`` and their 5–95 % intervals across realisations, the event loss table).
@@ -313,7 +328,10 @@ def run_event_based(events: EventSet, exposure: Exposure,
         raise RiskInputError(f"below_min={below_min!r}", fix="use 'clamp' or 'zero'")
     if n_realisations < 0:
         raise RiskInputError("n_realisations must be ≥ 0", fix="0 means medians only")
-    A = _prepare(exposure, curves, fatality_curves, time_of_day, False, imt)
+    two = (fatality_curves is not None and fatality_imt is not None
+           and fatality_imt != imt)
+    A = _prepare(exposure, curves, fatality_curves, time_of_day, False, imt,
+                 fatality_imt if two else None)
     v30 = _vs30_sites(vs30, A)
     ne, ns = len(events), A.sites.size
     chunk = int(chunk_events or default_chunk_events(ns))
@@ -323,7 +341,9 @@ def run_event_based(events: EventSet, exposure: Exposure,
     use_var = n_realisations > 0
     parallel = workers == 1 or workers is None
     kernel = dense_par if parallel else dense_ser
+    kernel2 = dense2_par if parallel else dense2_ser
     ncol = len(A.columns)
+    col_imt = np.array([1 if two and c == "fatalities" else 0 for c in A.columns], np.int64)
     flag_lo = np.zeros(A.order.size, np.uint8)
     flag_hi = np.zeros(A.order.size, np.uint8)
 
@@ -340,6 +360,9 @@ def run_event_based(events: EventSet, exposure: Exposure,
             return out, cl
         rjb = rjb[near]
         m, t, p = _check_gm(*gm(imt, events.mag[lo:hi][near], rjb, v30), near.size, ns)
+        if two:
+            m2, t2, p2 = _check_gm(*gm(fatality_imt, events.mag[lo:hi][near], rjb, v30),
+                                   near.size, ns)
         if max_distance_km is not None:
             m = np.where(rjb > max_distance_km, -np.inf, m)
         del rjb
@@ -347,9 +370,15 @@ def run_event_based(events: EventSet, exposure: Exposure,
         sub_cl = np.zeros((nreal, near.size, 2), np.int64)
         idx = (lo + near).astype(np.int64)
         for r in range(nreal):
-            kernel(m, t, p, use_var, use_var, seed, r, idx, A.site_ptr, A.a_cidx, A.a_val,
-                   A.t_iml, A.t_lr, A.t_n, A.t_seg, A.t_inv, A.t_slope, below_min == "zero",
-                   sub[r], sub_cl[r], flag_lo, flag_hi)
+            if two:
+                kernel2(m, t, p, m2, t2, p2, col_imt, use_var, use_var, seed, r, idx,
+                        A.site_ptr, A.a_cidx, A.a_val, A.t_iml, A.t_lr, A.t_n, A.t_seg,
+                        A.t_inv, A.t_slope, below_min == "zero", sub[r], sub_cl[r], flag_lo,
+                        flag_hi)
+            else:
+                kernel(m, t, p, use_var, use_var, seed, r, idx, A.site_ptr, A.a_cidx,
+                       A.a_val, A.t_iml, A.t_lr, A.t_n, A.t_seg, A.t_inv, A.t_slope,
+                       below_min == "zero", sub[r], sub_cl[r], flag_lo, flag_hi)
         out[:, near] = sub
         cl[:, near] = sub_cl
         return out, cl
@@ -359,7 +388,8 @@ def run_event_based(events: EventSet, exposure: Exposure,
     losses = np.concatenate([r[0] for r in res], axis=1) if res else np.zeros((nreal, 0, ncol))
     clamps = np.concatenate([r[1] for r in res], axis=1) if res else np.zeros((nreal, 0, 2))
     elt = EventLossTable(events.event_id, events.rate, A.columns, losses,
-                         meta=dict(imt=imt, seed=seed, n_realisations=n_realisations,
+                         meta=dict(imt=imt, fatality_imt=fatality_imt if two else imt,
+                                   seed=seed, n_realisations=n_realisations,
                                    time_of_day=time_of_day, below_min=below_min))
     return _summarise(elt, A, _clamp_summary(clamps, flag_lo, flag_hi), return_periods,
                       dict(chunk_events=chunk, n_chunks=len(bounds), workers=str(workers),

@@ -9,7 +9,8 @@ import math
 import numpy as np
 from numba import njit, prange
 
-__all__ = ["dense_par", "dense_ser", "csr_par", "csr_ser", "site_par", "sample"]
+__all__ = ["dense_par", "dense_ser", "dense2_par", "dense2_ser", "csr_par", "csr_ser",
+           "site_par", "sample"]
 
 
 # ----------------------------------------------------------------------------- kernels
@@ -127,6 +128,77 @@ def _dense_kernel_py(mean_ln, tau, phi, use_eta, use_eps, seed, real, ev_index, 
         clamps[i, 1] = n_hi
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _site_assets2(im1, im2, col_imt, s, site_ptr, a_cidx, a_val, t_iml, t_lr, t_n, t_seg,
+                  t_inv, t_slope, below_zero, acc, flag_lo, flag_hi):
+    """:func:`_site_assets` with two intensity measures: column k reads ``im2`` where
+    ``col_imt[k]`` is 1 (the fatality columns of a run whose deaths use another IMT)."""
+    nlt = a_val.shape[1]
+    n_lo = 0
+    n_hi = 0
+    for a in range(site_ptr[s], site_ptr[s + 1]):
+        prev_c = -1
+        prev_r = 0.0
+        for k in range(nlt):
+            c = a_cidx[a, k]
+            if c < 0:
+                continue
+            if c == prev_c and col_imt[k] == col_imt[k - 1]:
+                r = prev_r
+            else:
+                x = im2 if col_imt[k] == 1 else im1
+                r, fl = _lookup(x, c, t_iml, t_lr, t_n, t_seg, t_inv, t_slope, below_zero)
+                if fl < 0:
+                    n_lo += 1
+                    flag_lo[a] = 1
+                elif fl > 0:
+                    n_hi += 1
+                    flag_hi[a] = 1
+                prev_c = c
+                prev_r = r
+            acc[k] += a_val[a, k] * r
+    return n_lo, n_hi
+
+
+def _dense2_kernel_py(mean_ln, tau, phi, mean2, tau2, phi2, col_imt, use_eta, use_eps, seed,
+                      real, ev_index, site_ptr, a_cidx, a_val, t_iml, t_lr, t_n, t_seg, t_inv,
+                      t_slope, below_zero, out, clamps, flag_lo, flag_hi):
+    """:func:`_dense_kernel_py` with a second intensity measure (medians ``mean2``, ``tau2``,
+    ``phi2``) for the columns flagged in ``col_imt``; both take the same normalised
+    between- and within-event deviates, so the first IMT's results are those of the one-IMT
+    kernel exactly."""
+    ne, ns = mean_ln.shape
+    nlt = a_val.shape[1]
+    for i in prange(ne):
+        key = _event_key(seed, real, ev_index[i])
+        z_eta = 0.0
+        if use_eta:
+            z_eta = _normal(key, _ETA_SITE)
+        shift = tau[i] * z_eta
+        shift2 = tau2[i] * z_eta
+        acc = np.zeros(nlt)
+        n_lo = 0
+        n_hi = 0
+        for s in range(ns):
+            if mean_ln[i, s] == -np.inf:  # beyond the cut-off distance
+                continue
+            ln_im = mean_ln[i, s] + shift
+            ln_im2 = mean2[i, s] + shift2
+            if use_eps:
+                z = _normal(key, s)
+                ln_im += phi[i, s] * z
+                ln_im2 += phi2[i, s] * z
+            lo, hi = _site_assets2(math.exp(ln_im), math.exp(ln_im2), col_imt, s, site_ptr,
+                                   a_cidx, a_val, t_iml, t_lr, t_n, t_seg, t_inv, t_slope,
+                                   below_zero, acc, flag_lo, flag_hi)
+            n_lo += lo
+            n_hi += hi
+        for k in range(nlt):
+            out[i, k] = acc[k]
+        clamps[i, 0] = n_lo
+        clamps[i, 1] = n_hi
+
+
 def _csr_kernel_py(indptr, indices, data, col_to_site, site_ptr, a_cidx, a_val, t_iml, t_lr,
                    t_n, t_seg, t_inv, t_slope, below_zero, out, clamps, flag_lo, flag_hi):
     ne = indptr.size - 1
@@ -177,6 +249,8 @@ def _sample_py(mean_ln, tau, phi, use_eta, use_eps, seed, real, event, out):
 
 dense_par = njit(cache=True, nogil=True, parallel=True)(_dense_kernel_py)
 dense_ser = njit(cache=True, nogil=True)(_dense_kernel_py)
+dense2_par = njit(cache=True, nogil=True, parallel=True)(_dense2_kernel_py)
+dense2_ser = njit(cache=True, nogil=True)(_dense2_kernel_py)
 csr_par = njit(cache=True, nogil=True, parallel=True)(_csr_kernel_py)
 csr_ser = njit(cache=True, nogil=True)(_csr_kernel_py)
 site_par = njit(cache=True, nogil=True, parallel=True)(_site_kernel_py)
