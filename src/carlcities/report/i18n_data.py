@@ -165,6 +165,10 @@ i18n.STRINGS.update({
         "of the {n} cities (percentile rank furthest from 50).",
         "Пять показателей последнего периода, по которым город дальше всего от середины "
         "{n} городов (процентильный ранг дальше всего от 50)."),
+    "glance_no_findings": (
+        "Not shown: a percentile rank needs at least three cities with a value ({n} in the "
+        "store).",
+        "Не показано: для процентильного ранга нужны значения хотя бы трёх городов (в базе: {n})."),
     "glance_higher": ("higher than in {p} % of the cities", "выше, чем в {p} % городов"),
     "glance_lower": ("lower than in {p} % of the cities", "ниже, чем в {p} % городов"),
     "glance_risk": ("Hazard and risk", "Опасности и риск"),
