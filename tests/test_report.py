@@ -249,11 +249,22 @@ def test_index_table_and_json_twin(report: Path):
     assert 'title="undefined: population growth &lt;= 0">—' in html
 
 
+def _bilingual(folder: Path) -> list[Path]:
+    """The bilingual pages of a folder (not their ``.en.html`` / ``.ru.html`` variants)."""
+    return sorted(p for p in folder.glob("*.html") if not p.name.endswith((".en.html",
+                                                                           ".ru.html")))
+
+
 def test_synthetic_banner(report: Path, tmp_path: Path):
-    for page in [report, *sorted((report.parent / "cities").glob("*.html"))]:
+    for page in [report, *_bilingual(report.parent / "cities")]:
         assert "Synthetic demo data — not real" in page.read_text(encoding="utf-8")
         assert "Синтетические демонстрационные данные — не реальные" in page.read_text(
             encoding="utf-8")
+        en = page.with_name(page.name.replace(".html", ".en.html")).read_text(encoding="utf-8")
+        ru = page.with_name(page.name.replace(".html", ".ru.html")).read_text(encoding="utf-8")
+        assert "Synthetic demo data — not real" in en and "Синтетические" not in en
+        assert "Синтетические демонстрационные данные — не реальные" in ru
+        assert "Synthetic demo data" not in ru
     real = make_fake_out(tmp_path / "real", synthetic=False, raster_size=12)
     index = build_report(real)
     for page in [index, *sorted((index.parent / "cities").glob("*.html"))]:
@@ -263,7 +274,7 @@ def test_synthetic_banner(report: Path, tmp_path: Path):
 
 
 def test_offline_and_images(report: Path):
-    pages = [report, *sorted((report.parent / "cities").glob("*.html"))]
+    pages = [report, *_bilingual(report.parent / "cities")]
     n_img = 0
     for path in pages:
         page = _parse(path)
@@ -282,7 +293,8 @@ def test_offline_and_images(report: Path):
                 assert a.get("alt"), (path, a)
                 assert (path.parent / a["src"]).is_file(), (path, a["src"])
                 assert not Path(a["src"]).is_absolute()
-    assert n_img == 1 + (len(EPOCHS) + 4) * len(CITIES)
+    # the region map twice on the index (at a glance and full size)
+    assert n_img == 2 + (len(EPOCHS) + 4) * len(CITIES)
 
 
 def test_city_profile(report: Path):

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Optional
@@ -233,10 +234,15 @@ def engines() -> None:
 @run_app.command()
 def report(
     out: Path = typer.Option(Path("out"), "--out", "-o", help="The output directory of a run."),
+    pdf: bool = typer.Option(False, "--pdf", help="Also write print-ready A4 PDFs (English and "
+                             "Russian) of the regional page and each city in report/pdf/."),
+    pdf_cities: str = typer.Option("", "--pdf-cities", help="Comma-separated city ids to print "
+                                   "(default: all)."),
 ) -> None:
     """Rebuild the HTML reports from the store in OUT, without recomputing anything.
 
-    Writes report/index.html and one profile per city. Pages work offline (no CDN)."""
+    Writes report/index.html and one profile per city, each also as CITY.en.html and
+    CITY.ru.html. Pages work offline (no CDN). --pdf needs WeasyPrint (see README)."""
     from ..outdir import WriterLock
     from ..pipeline import rebuild_report
 
@@ -246,6 +252,12 @@ def report(
     try:
         with WriterLock(out):
             p = rebuild_report(out)
+            if pdf:
+                from ..report.pdf import write_pdfs
+
+                only = [c.strip() for c in pdf_cities.split(",") if c.strip()] or None
+                pdfs = write_pdfs(p.parent, cities=only, workers=min(4, os.cpu_count() or 1))
+                out_console.print(f"[green]pdf[/green] → {p.parent / 'pdf'} ({len(pdfs)} files)")
     except CarlError as exc:
         fail(exc)
     out_console.print(f"[green]report[/green] → {p}")

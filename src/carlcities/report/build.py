@@ -11,7 +11,6 @@ peer statistics), :mod:`.regional` (index page), :mod:`.profile` (city pages),
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import time
@@ -20,10 +19,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from markupsafe import Markup
-
 from ..results import open_study
-from . import charts, figcache, i18n, maps, profile, regional, scorecard
+from . import (
+    captions,
+    charts,
+    figcache,
+    i18n,
+    maps,
+    pages,
+    profile,
+    regional,
+    regionmap,
+    scorecard,
+    summary,
+)
 from .coverage import coverage_sections
 from .data import (
     CHART_SERIES,
@@ -51,23 +60,6 @@ __all__ = [
 
 _HERE = Path(__file__).parent
 ProgressFn = Callable[[str], None]
-
-
-def _env():
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-
-    env = Environment(loader=FileSystemLoader(_HERE / "templates"),
-                      autoescape=select_autoescape(["html"]), undefined=StrictUndefined,
-                      trim_blocks=True, lstrip_blocks=True)
-    env.globals.update(
-        t=lambda key, **kw: i18n.bilingual(i18n.text(key, "en", **kw), i18n.text(key, "ru", **kw)),
-        tb=lambda key, **kw: i18n.bilingual(i18n.text(key, "en", **kw),
-                                            i18n.text(key, "ru", **kw), block=True),
-        bi=i18n.bilingual, fmt=fmt_number, i18n_text=i18n.text,
-        css=Markup((_HERE / "static" / "report.css").read_text(encoding="utf-8")),
-        js=Markup((_HERE / "static" / "report.js").read_text(encoding="utf-8")),
-    )
-    return env
 
 
 def _run_json(study: ReportData) -> dict[str, Any]:
@@ -112,12 +104,6 @@ def _fig_json(f: maps.FigureInfo | None, page_dir: Path, report_dir: Path,
             "caption_en": cap_en, "caption_ru": cap_ru, "unit": f.unit, "source": f.source,
             "synthetic": synthetic, "width": f.width, "height": f.height, "panels": panels,
             "legend": f.legend, "colorbar": f.colorbar, "scale": f.scale, **f.extra}
-
-
-def _write(path: Path, html: str, data: dict[str, Any]) -> None:
-    path.write_text(html, encoding="utf-8")
-    path.with_suffix(".json").write_text(
-        json.dumps(data, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
 
 
 def _map_jobs(fn, jobs: list[dict[str, Any]], workers: int) -> list[Any]:
@@ -178,7 +164,8 @@ def build_report(out_dir: Path, *, progress: ProgressFn | None = None,
         cover = coverage_sections(results, manifest)
         extra: dict[str, dict[str, Any]] = {
             cid: {"engine_sections": engine_sections(results, cid),
-                  "method_notes": method_notes(manifest, cid), "coverage": cover.get(cid)}
+                  "method_notes": method_notes(manifest, cid), "coverage": cover.get(cid),
+                  "inputs": captions.city_inputs(manifest, cid)}
             for cid in study.cities}
     peer_stats(study)
     run = _run_json(study)
@@ -210,7 +197,6 @@ def build_report(out_dir: Path, *, progress: ProgressFn | None = None,
 def _build(out_dir: Path, report: Path, img: Path, cities_dir: Path, study: ReportData,
            extra: dict[str, Any], run: dict[str, Any],
            say: ProgressFn, t0: float) -> Path:
-    env = _env()
     sj = _study_json(study)
     generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     manifest_exists = (out_dir / "manifest.json").is_file()
@@ -226,6 +212,7 @@ def _build(out_dir: Path, report: Path, img: Path, cities_dir: Path, study: Repo
             "name_ru": c.get("name_ru") or c.get("name_en") or cid,
             "out_dir": out_dir, "raster_dir": out_dir / "rasters" / cid, "img_dir": img,
             "source": "; ".join(srcs),
+            "inputs": extra[cid]["inputs"],
             "chart_source": f"study.duckdb, indicator_values, run {run['run_id']}",
             "series": profile.series(study, cid, CHART_SERIES),
             "radar": scorecard.radar_job(study, cid, c), "ghg": study.ghg.get(cid),
@@ -264,7 +251,11 @@ def _build(out_dir: Path, report: Path, img: Path, cities_dir: Path, study: Repo
                                        pop, c.get("country_iso3")))
     rmap = charts.region_map(points, img / "region-map.png",
                              source="study.duckdb, table cities (catalogue location and "
-                                    "population)")
+                                    "population)" + regionmap.sources_note())
+    if rmap is not None:   # what geography the map could show (report/regionmap.py)
+        note_en, note_ru = regionmap.geography_note()
+        rmap.caption_en += " " + note_en
+        rmap.caption_ru += " " + note_ru
     region_fig = _fig_json(rmap, report, report, study.synthetic)
     columns_json = [{"key": col["key"], **col["indicator"].as_json(), "epoch": col["epoch"],
                      "epoch_start": col["epoch_start"]} for col in cols]
@@ -301,15 +292,16 @@ def _build(out_dir: Path, report: Path, img: Path, cities_dir: Path, study: Repo
     index_data["growth_overview"] = growth
     index_data["typology"] = study.appraisal.get("typology", [])
     index_data["regional_recommendations"] = study.appraisal.get("region", [])
-    index_html = env.get_template("index.html").render(
+    index_ctx = dict(
         **base, page="index", root="", columns=cols, rows=rows, median=med,
         sc_rows=sc_rows, sc_median=sc_median,
         region_fig=region_fig, manifest_href="../manifest.json", json_href="index.json",
         overview=overview, growth=growth, typology=regional.typology_view(study),
         region_recs=study.appraisal.get("region", []),
-        n_cities=len(rows))
+        n_cities=len(rows), region_summary=summary.region_summary(study, rows, cols, med),
+        data_links=summary.region_links(out_dir, report))
     index = report / "index.html"
-    _write(index, index_html, index_data)
+    pages.write_page(report, "index", "index.html", index_ctx, index_data)
     say("wrote index.html")
 
     # --- profiles
@@ -347,7 +339,7 @@ def _build(out_dir: Path, report: Path, img: Path, cities_dir: Path, study: Repo
                                      else str(e["html_ru"])}
                                     for e in extra[cid]["engine_sections"]],
                 "method_notes": extra[cid]["method_notes"], "coverage": extra[cid]["coverage"]}
-        html = env.get_template("city.html").render(
+        city_ctx = dict(
             **base, page="city", root="../", city=city_json, figs=fj, blocks=epoch_blocks,
             growth=pair_blocks,
             epoch_grid=profile.grid([b for b in epoch_blocks
@@ -363,8 +355,10 @@ def _build(out_dir: Path, report: Path, img: Path, cities_dir: Path, study: Repo
             scen=study.scenarios.get(cid), opts=study.appraisal["cities"].get(cid),
             rasters_missing=rs.empty, raster_dir=f"rasters/{cid}/",
             n_cities=n_all, n_country=n_country, manifest_href="../../manifest.json",
-            json_href=f"{slug(cid)}.json", **extra[cid])
-        _write(cities_dir / f"{slug(cid)}.html", html, data)
+            json_href=f"{slug(cid)}.json", **extra[cid],
+            glance=summary.city_glance(study, cid, epoch_blocks, fj),
+            data_links=summary.city_links(out_dir, report, cid))
+        pages.write_page(cities_dir, slug(cid), "city.html", city_ctx, data)
     say(f"wrote {n_all} city profiles in {time.perf_counter() - t0:.1f} s")
     return index
 

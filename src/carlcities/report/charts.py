@@ -14,7 +14,9 @@ import numpy as np
 
 from . import i18n
 from .figcache import cached
+from .figtext import panel_title
 from .maps import DPI, FONT, FigureInfo, new_figure, save_figure
+from .regionmap import add_geography
 
 __all__ = ["COUNTRY_COLOURS", "CityPoint", "RadarSeries", "Series", "ghg_macc", "ghg_map",
            "ghg_pathways", "radar", "region_map", "time_series"]
@@ -144,6 +146,7 @@ def region_map(points: list[CityPoint], out_file: Path, *, source: str) -> Figur
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
     ax.set_aspect(1.0 / kx)
+    add_geography(ax, cities=list(zip(lon.tolist(), lat.tolist(), strict=True)))  # regionmap.py
     step = 5 if max(x1 - x0, y1 - y0) > 12 else (2 if max(x1 - x0, y1 - y0) > 5 else 1)
     ax.set_xticks(np.arange(math.ceil(x0 / step) * step, x1 + 1e-9, step))
     ax.set_yticks(np.arange(math.ceil(y0 / step) * step, y1 + 1e-9, step))
@@ -208,6 +211,9 @@ def time_series(series: list[Series], out_file: Path, *, kind: str, title_key: s
     n = len(series)
     pw, ph = 2.9, 2.45                       # panel size incl. margins [in]
     ml, mr, mt, mb = 0.55, 0.12, 0.48, 0.32  # margins [in]
+    titles = [panel_title(s.name_en, s.name_ru, s.unit) for s in series]   # report/figtext.py
+    lines = max(t.count("\n") + 1 for t in titles)
+    ph, mt = ph + max(0.0, 0.15 * lines + 0.18 - mt), max(mt, 0.15 * lines + 0.18)
     fig = new_figure(pw * n, ph)
     for k, s in enumerate(series):
         ax = fig.add_axes(((k * pw + ml) / (pw * n), mb / ph,
@@ -217,7 +223,7 @@ def time_series(series: list[Series], out_file: Path, *, kind: str, title_key: s
         m = np.array([np.nan if v is None else v for v in s.median], dtype=float)
         ax.plot(x, m, "--s", color=MEDIAN_COLOUR, markersize=3, linewidth=1.1)
         ax.plot(x, c, "-o", color=CITY_COLOUR, markersize=3.5, linewidth=1.6)
-        ax.set_title(f"{s.name_en} [{s.unit}]\n{s.name_ru}", fontsize=FONT, pad=4)
+        ax.set_title(titles[k], fontsize=FONT, pad=4)
         ax.set_xticks(x)
         ax.set_xticklabels([str(e) for e in s.epochs])
         pad = max(2.0, 0.06 * (x.max() - x.min()))
@@ -358,7 +364,7 @@ def ghg_pathways(series: dict[str, tuple[list[int], list[float]]], out_file: Pat
         if main:
             legend.append({"colour": colour, "en": i18n.text(f"ghg_{name}"),
                            "ru": i18n.text(f"ghg_{name}", "ru"), "line": "solid"})
-    ax.set_ylabel("Mt CO2e/yr", fontsize=FONT)
+    ax.set_ylabel("Mt CO₂e/yr / Мт CO₂-экв./год", fontsize=FONT)
     ax.set_ylim(bottom=0)
     ax.grid(color="#e0e0e0", linewidth=0.6)
     ax.tick_params(labelsize=FONT - 1)
@@ -396,9 +402,9 @@ def ghg_macc(actions: list[dict], out_file: Path, *, city_en: str, city_ru: str,
                 fontsize=FONT - 2)
         x += w
     ax.axhline(0, color="#444444", linewidth=0.8)
-    ax.set_xlabel("abatement in 2030 [kt CO2e/yr] / сокращение в 2030 г. [тыс. т CO2-экв./год]",
+    ax.set_xlabel("abatement in 2030 [kt CO₂e/yr] / сокращение в 2030 г. [тыс. т CO₂-экв./год]",
                   fontsize=FONT - 1)
-    ax.set_ylabel("USD/t CO2e", fontsize=FONT)
+    ax.set_ylabel("USD/t CO₂e / долл. США/т CO₂-экв.", fontsize=FONT)
     ax.grid(axis="y", color="#e0e0e0", linewidth=0.6)
     ax.tick_params(labelsize=FONT - 1)
     wpx, hpx = save_figure(fig, out_file)

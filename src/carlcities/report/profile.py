@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from . import charts, maps, sections
+from . import captions, charts, maps, sections
 from .data import ENV_THEMES, KEY_EPOCH_INDICATORS, KEY_PAIR_INDICATORS, ReportData, slug
 from .numbers import fmt_number, round1
 
@@ -42,8 +42,9 @@ def city_figures(job: dict[str, Any]) -> dict[str, maps.FigureInfo | None]:
     """All figures of one city profile (a picklable unit of work)."""
     cid = slug(job["city_id"])
     img = job["img_dir"]
+    # a map's source is its own COGs (and their tags), never every input of the run
     common = {"out_dir": job["out_dir"], "city_en": job["name_en"], "city_ru": job["name_ru"],
-              "fallback_source": job["source"]}
+              "fallback_source": ""}
     rs = maps.find_rasters(job["raster_dir"])
     rs.zoom_to_urban()
     figs: dict[str, maps.FigureInfo | None] = {
@@ -81,8 +82,39 @@ def city_figures(job: dict[str, Any]) -> dict[str, maps.FigureInfo | None]:
     figs["chart"] = charts.time_series(
         job["series"], img / f"{cid}-chart.png", kind="chart", title_key="chart_title",
         city_en=job["name_en"], city_ru=job["name_ru"], source=src)
+    page_dir = Path(job["out_dir"]) / "report" / "cities"
+    for key, f in figs.items():
+        if f is None:
+            continue
+        own = captions.figure_inputs(key, Path(job["raster_dir"]), job.get("inputs") or [],
+                                     page_dir, "../../manifest.json")
+        if own is not None:
+            f.extra["inputs"] = own
+    add_basemaps(figs, rs, job)
     return figs
 
+
+def add_basemaps(figs: dict[str, maps.FigureInfo | None], rs: maps.RasterSet,
+                 job: dict[str, Any]) -> None:
+    """Redraw the city's raster maps over the OSM basemap of the city (report/basemap.py)."""
+    from . import basemap
+
+    pbf = next((Path(x["path"]) for x in job.get("inputs") or [] if x.get("role") == "osm"
+                and x.get("path") and Path(x["path"]).is_file()), None)
+    if pbf is None:
+        return
+    for key, f in figs.items():
+        spec = captions.FIGURE_ROLES.get(key)
+        if f is None or spec is None or not f.scale:
+            continue
+        cogs = sorted(Path(job["raster_dir"]).glob(spec[0][0]))
+        if not cogs:
+            continue
+        try:
+            figs[key] = basemap.with_basemap(f, cogs, rs.window, pbf,
+                                             basemap.bm_name(Path(f.file)), lang="ru")
+        except Exception as exc:  # noqa: BLE001 - a map without context is still a map
+            f.extra["basemap_error"] = f"{type(exc).__name__}: {exc}"
 
 
 def indicator_blocks(study: ReportData, city: str, kind: str) -> list[dict[str, Any]]:

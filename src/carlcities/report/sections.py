@@ -36,6 +36,10 @@ SCENARIO_IDS = ("scenario.land_take", "form.builtup_density", "exposure.pop_new_
                 "exposure.pop_new_mudflow", "scenario.new_road_length",
                 "scenario.road_per_new_resident", "risk.eq_eal", "risk.flood_eal", "ghg.total",
                 "scenario.unallocated_population")
+SCENARIO_NAMES = {"bau_sprawl": ("business as usual (sprawl)", "инерционный (разрастание)"),
+                  "compact": ("compact", "компактный"),
+                  "tod": ("transit-oriented", "ориентированный на транспорт"),
+                  "risk_aware": ("risk-aware", "с учётом рисков")}
 SCENARIO_COLOURS = {"bau_sprawl": "#d62728", "compact": "#2ca02c", "tod": "#1f77b4",
                     "risk_aware": "#9467bd"}
 
@@ -280,12 +284,18 @@ def rank_chart(options: list[dict[str, Any]], out_file: Path, *, city_en: str, c
     opts = [o for o in options if o["ranks"]][:top]
     if not opts:
         return None
+    import textwrap
+
     from matplotlib import colormaps
 
     n = max(len(o["ranks"]) for o in opts)
     cmap = colormaps["Blues_r"]
-    fig = new_figure(7.2, 0.5 + 0.36 * len(opts))
-    ax = fig.add_axes((0.36, 0.1, 0.6, 0.86))
+    # whole option names, wrapped (never cut): English, then Russian, each on its own lines
+    labels = ["\n".join(textwrap.wrap(o["name_en"], 40)
+                        + textwrap.wrap(o.get("name_ru") or "", 40)) for o in opts[::-1]]
+    lines = sum(lab.count("\n") + 1 for lab in labels)
+    fig = new_figure(7.2, 0.9 + 0.15 * lines + 0.12 * len(opts), layout="constrained")
+    ax = fig.subplots()
     for i, o in enumerate(opts[::-1]):
         left = 0.0
         for r, p in enumerate(o["ranks"]):
@@ -293,11 +303,11 @@ def rank_chart(options: list[dict[str, Any]], out_file: Path, *, city_en: str, c
                     linewidth=0.3)
             left += p
     ax.set_yticks(range(len(opts)))
-    ax.set_yticklabels([o["name_en"][:48] for o in opts[::-1]], fontsize=7)
+    ax.set_yticklabels(labels, fontsize=6.5)
     ax.set_xlim(0, 1)
-    ax.set_xlabel("probability of each rank (rank 1 darkest) / вероятность каждого места",
-                  fontsize=7)
-    ax.tick_params(labelsize=7)
+    ax.set_xlabel("probability of each rank (rank 1 darkest)\nвероятность каждого места "
+                  "(первое — самое тёмное)", fontsize=7)
+    ax.tick_params(labelsize=6.5)
     wpx, hpx = save_figure(fig, out_file)
     return _info(out_file, "rank_acceptability", "rank_chart", wpx, hpx, city_en=city_en,
                  city_ru=city_ru, unit="probability / вероятность", source=source,
@@ -316,18 +326,28 @@ def scenario_chart(sc: dict[str, Any], out_file: Path, *, city_en: str, city_ru:
     panels = [p for p in panels if p[0] in rows]
     if not panels:
         return None
+    import textwrap
+
+    from matplotlib.patches import Patch
+
+    from .lang import unit_ru
+
     sids = sc["scenarios"]
-    fig = new_figure(7.6, 2.6)
-    w = 0.84 / len(panels)
-    for j, (iid, k, unit) in enumerate(panels):
-        ax = fig.add_axes((0.06 + j * (w + 0.02), 0.22, w - 0.04, 0.62))
+    fig = new_figure(7.6, 3.6, layout="constrained")
+    axes = fig.subplots(1, len(panels), squeeze=False)[0]
+    for ax, (iid, k, unit) in zip(axes, panels, strict=True):
         vals = [(rows[iid]["values"].get(s) or 0.0) * k for s in sids]
         ax.bar(range(len(sids)), vals, color=[SCENARIO_COLOURS.get(s, "#888888") for s in sids])
-        ax.set_xticks(range(len(sids)))
-        ax.set_xticklabels(sids, rotation=30, fontsize=6, ha="right")
-        ax.set_title(f"{rows[iid]['name_en'][:34]}\n[{unit}]", fontsize=7)
+        ax.set_xticks([])          # the scenarios are named once, in the legend below
+        name_ru = rows[iid].get("name_ru") or ""
+        title = "\n".join(textwrap.wrap(rows[iid]["name_en"], 24)
+                          + textwrap.wrap(name_ru, 24) + [f"[{unit} / {unit_ru(unit)}]"])
+        ax.set_title(title, fontsize=6.5)
         ax.tick_params(labelsize=6)
         ax.grid(axis="y", color="#e0e0e0", linewidth=0.5)
+    fig.legend(handles=[Patch(color=SCENARIO_COLOURS.get(s, "#888888"),
+                              label=" / ".join(SCENARIO_NAMES.get(s, (s, s)))) for s in sids],
+               loc="outside lower center", ncols=min(len(sids), 2), fontsize=6.5, frameon=False)
     wpx, hpx = save_figure(fig, out_file)
     return _info(out_file, "growth_scenarios", "scenario_chart", wpx, hpx, city_en=city_en,
                  city_ru=city_ru, unit="", source=source,

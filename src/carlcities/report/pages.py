@@ -1,0 +1,60 @@
+"""Writing a page in its three languages (bilingual, English, Russian) from one template.
+
+``write_page(folder, "almaty", "city.html", ctx, data)`` writes ``almaty.html`` (both
+languages, the page links point to), ``almaty.en.html`` and ``almaty.ru.html``, and the JSON
+twin ``almaty.json`` once. The helpers each language gets are those of :mod:`.lang`.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from markupsafe import Markup
+
+from . import i18n
+from .lang import LANGS, SUFFIX, page_globals
+
+__all__ = ["env", "write_page"]
+
+_HERE = Path(__file__).parent
+
+
+@cache
+def env(lang: str = "both"):
+    """The Jinja environment of pages in ``lang``."""
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+    e = Environment(loader=FileSystemLoader(_HERE / "templates"),
+                    autoescape=select_autoescape(["html"]), undefined=StrictUndefined,
+                    trim_blocks=True, lstrip_blocks=True)
+    e.globals.update(
+        i18n_text=i18n.text,
+        css=Markup((_HERE / "static" / "report.css").read_text(encoding="utf-8")),
+        print_css=Markup((_HERE / "static" / "print.css").read_text(encoding="utf-8")),
+        js=Markup((_HERE / "static" / "report.js").read_text(encoding="utf-8")),
+        **page_globals(lang))
+    return e
+
+
+def page_name(stem: str, lang: str) -> str:
+    return f"{stem}{SUFFIX[lang]}.html"
+
+
+def write_page(folder: Path, stem: str, template: str, ctx: dict[str, Any],
+               data: dict[str, Any] | None = None,
+               langs: tuple[str, ...] = LANGS) -> dict[str, Path]:
+    """Render ``template`` with ``ctx`` once per language into ``folder``; the JSON twin once."""
+    out: dict[str, Path] = {}
+    for lang in langs:
+        alt = {la: page_name(stem, la) for la in LANGS}
+        html = env(lang).get_template(template).render(**ctx, lang_pages=alt)
+        path = Path(folder) / page_name(stem, lang)
+        path.write_text(html, encoding="utf-8")
+        out[lang] = path
+    if data is not None:
+        (Path(folder) / f"{stem}.json").write_text(
+            json.dumps(data, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+    return out
