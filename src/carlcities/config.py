@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 import difflib
-import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +27,7 @@ from pydantic import (
 )
 
 from carlcities.errors import ConfigError
+from carlcities.files import sha256_text
 
 __all__ = ["SECTIONS", "SETTINGS", "Setting", "StudyConfig", "default_config", "load_config",
            "resolve_path", "type_text"]
@@ -331,7 +331,7 @@ class _StudyBase(_Section):
     def sha256(self) -> str:
         """SHA-256 of the canonical JSON of every setting (the source path is not part of it)."""
         text = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
-        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+        return sha256_text(text)
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickle as its settings and source path (the model classes are built at run time),

@@ -29,13 +29,13 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from ..files import atomic_path
 from .figcache import cached
 from .maps import FigureInfo
 
@@ -199,10 +199,8 @@ def apply(png: Path, extent: tuple[float, float, float, float], bm: Basemap, *,
         ax.add_collection(LineCollection(lines, colors="#6b6b6b", linewidths=widths,
                                          alpha=0.9, zorder=4))
     _labels(ax, bm.places, extent, W, lang)
-    dest = Path(out) if out is not None else Path(png)
-    tmp = dest.with_name(f".{dest.name}.part")
-    fig.savefig(tmp, dpi=dpi, format="png", pil_kwargs={"compress_level": 1})
-    os.replace(tmp, dest)
+    with atomic_path(Path(out) if out is not None else Path(png)) as tmp:
+        fig.savefig(tmp, dpi=dpi, format="png", pil_kwargs={"compress_level": 1})
     return W, H
 
 

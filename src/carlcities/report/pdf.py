@@ -13,11 +13,11 @@ to install; nothing else of the report depends on it.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from ..errors import CarlError
+from ..files import atomic_path
 
 __all__ = ["PDF_LANGS", "ReportError", "pdf_available", "write_pdf", "write_pdfs"]
 
@@ -47,12 +47,10 @@ def write_pdf(html: Path, pdf: Path) -> Path:
     import weasyprint
 
     pdf.parent.mkdir(parents=True, exist_ok=True)
-    tmp = pdf.with_name(f".{pdf.name}.part")
     try:
-        weasyprint.HTML(filename=str(html), base_url=str(html.parent)).write_pdf(str(tmp))
-        os.replace(tmp, pdf)
+        with atomic_path(pdf) as tmp:
+            weasyprint.HTML(filename=str(html), base_url=str(html.parent)).write_pdf(str(tmp))
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise ReportError(f"cannot write the PDF: {exc}", path=pdf,
                           fix="check free space and permissions of the report folder") from exc
     return pdf

@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import hashlib
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -52,6 +51,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import HazardError
+from ..files import sha256_file
 from .seismicity import (
     CENTENNIAL_END_YEAR,
     EventSet,
@@ -238,8 +238,7 @@ def load_source_model(path: str | None = None) -> SourceModel:
 def model_from_catalogues(paths: tuple[str, ...]) -> SourceModel:
     """Fit the model to the user's catalogue file(s) (cached per process)."""
     frames = [read_catalogue(p) for p in paths]
-    sha = ", ".join(f"{Path(p).name} sha256:{hashlib.sha256(Path(p).read_bytes()).hexdigest()[:12]}"
-                    for p in paths)
+    sha = ", ".join(f"{Path(p).name} sha256:{sha256_file(p)[:12]}" for p in paths)
     return fit_source_model(merge_catalogues(frames), sha)
 
 

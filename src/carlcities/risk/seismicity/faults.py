@@ -57,7 +57,7 @@ from carlcities.risk.seismicity.recurrence import weichert
 __all__ = ["FaultSource", "IntraslabSource", "load_fault_sources", "fault_mfd",
            "fault_event_set", "moment_nm", "fit_intraslab", "intraslab_event_set",
            "load_intraslab", "write_intraslab", "near_fault_mask", "SHEAR_MODULUS_PA",
-           "CHAR_FRACTION", "FAULT_MMIN", "FAULT_BUFFER_KM"]
+           "CHAR_FRACTION", "FAULT_MMIN", "FAULT_BUFFER_KM", "parse_lonlat_points"]
 
 SHEAR_MODULUS_PA = 3.0e10
 CHAR_FRACTION = 0.5
@@ -116,18 +116,30 @@ class FaultSource:
         return float(min(4.07 + 0.98 * math.log10(self.area_km2()), self.mmax_cap, MAG_CAP))
 
 
-def _parse_trace(text: str, path, row: int) -> tuple[np.ndarray, np.ndarray]:
+def parse_lonlat_points(text: str, *, min_points: int, where: str, kind: str, shown: str,
+                        path, fix: str) -> np.ndarray:
+    """``'lon lat;lon lat;...'`` as an (n, 2) array of degrees (fault traces, zone polygons).
+
+    ``where`` names the row or zone and ``kind`` the geometry in the error messages; ``shown``
+    is the text quoted there.
+    """
     try:
         pts = [tuple(float(v) for v in p.split()) for p in str(text).split(";") if p.strip()]
-        if len(pts) < 2 or any(len(p) != 2 for p in pts):
+        if len(pts) < min_points or any(len(p) != 2 for p in pts):
             raise ValueError
     except ValueError:
-        raise HazardError(f"fault source row {row}: trace {text!r} is not 'lon lat;lon lat;...' "
-                          "with at least two points", path=path, fix=_FIX) from None
+        count = {2: "two", 3: "three"}.get(min_points, str(min_points))
+        raise HazardError(f"{where}: {kind} {shown!r} is not 'lon lat;lon lat;...' with at "
+                          f"least {count} points", path=path, fix=fix) from None
     arr = np.array(pts)
     if np.any(np.abs(arr[:, 0]) > 180) or np.any(np.abs(arr[:, 1]) > 90):
-        raise HazardError(f"fault source row {row}: trace outside lon/lat degrees", path=path,
-                          fix=_FIX)
+        raise HazardError(f"{where}: {kind} outside lon/lat degrees", path=path, fix=fix)
+    return arr
+
+
+def _parse_trace(text: str, path, row: int) -> tuple[np.ndarray, np.ndarray]:
+    arr = parse_lonlat_points(text, min_points=2, where=f"fault source row {row}",
+                              kind="trace", shown=str(text), path=path, fix=_FIX)
     return arr[:, 0], arr[:, 1]
 
 

@@ -41,6 +41,7 @@ import shapely
 from shapely.geometry import Polygon
 
 from carlcities.errors import HazardError
+from carlcities.risk.seismicity.faults import parse_lonlat_points
 
 __all__ = ["AreaZone", "read_zones", "write_zones", "zone_of_points", "zone_rate_fixed_b",
            "grid_from_zones", "ZONE_COLUMNS"]
@@ -72,16 +73,8 @@ class AreaZone:
 
 
 def _parse_polygon(text, path, zid) -> tuple[np.ndarray, np.ndarray]:
-    try:
-        pts = [tuple(float(v) for v in p.split()) for p in str(text).split(";") if p.strip()]
-        if len(pts) < 3 or any(len(p) != 2 for p in pts):
-            raise ValueError
-    except ValueError:
-        raise HazardError(f"zone {zid!r}: polygon {str(text)[:60]!r} is not 'lon lat;lon lat;"
-                          "...' with at least three points", path=path, fix=_FIX) from None
-    arr = np.array(pts)
-    if np.any(np.abs(arr[:, 0]) > 180) or np.any(np.abs(arr[:, 1]) > 90):
-        raise HazardError(f"zone {zid!r}: polygon outside lon/lat degrees", path=path, fix=_FIX)
+    arr = parse_lonlat_points(text, min_points=3, where=f"zone {zid!r}", kind="polygon",
+                              shown=str(text)[:60], path=path, fix=_FIX)
     poly = Polygon(arr)
     if not poly.is_valid or poly.area <= 0:
         raise HazardError(f"zone {zid!r}: polygon is self-intersecting or empty", path=path,
