@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import OutputDirError
-from .files import write_atomic
+from .files import atomic_path, write_atomic
 
 __all__ = ["LOCK_FILE", "RUNS_DIR", "WriterLock", "commit", "prepare_stage", "roll_forward",
            "staged_runs", "stage_dir", "discard_stage", "link_tree"]
@@ -154,13 +154,8 @@ def prepare_stage(out: Path, stage: Path, *, recompute: set[str], store_file: st
     store = out / store_file
     staged = stage / store_file
     if store.exists() and not staged.exists():
-        part = staged.with_name(staged.name + ".part")
-        try:
+        with atomic_path(staged) as part:
             shutil.copyfile(store, part)
-            os.replace(part, staged)
-        except BaseException:
-            part.unlink(missing_ok=True)
-            raise
     rasters = stage / "rasters"
     rasters.mkdir(exist_ok=True)
     committed = out / "rasters"
