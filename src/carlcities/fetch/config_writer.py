@@ -59,17 +59,15 @@ def write_study_config(dest: Path, sources: Sources, items: list[FetchItem],
             rp = src.tags.get("return_period") or dict(its[0].params).get("rp", "")
             values[src.config_key] = {str(rp): value}
             continue
-        rp_tag = src.tags.get("return_period")
-        if src.config_key == "hazard_maps" and rp_tag and f"rp{rp_tag}" in value:
-            # a hazard map per return period: the setting is a pattern with {rp}
-            value = value.replace(f"rp{rp_tag}", "rp{rp}")
-            values["hazard_return_periods"] = [int(rp_tag)]  # type: ignore[assignment]
-            notes.append(f"{src.id}: one return period ({rp_tag} years) gives the map value, "
-                         "not a hazard curve; add maps of other return periods for an EAL")
         values[src.config_key] = value
+        # files per return period: the pattern has {rp}, and data.<hazard>_return_periods
+        # (flood_return_periods, hazard_return_periods) lists those fetched
         rps = sorted({int(dict(it.params)["rp"]) for it in its if "rp" in dict(it.params)})
-        if rps and "{rp}" in value:
-            values["flood_return_periods"] = rps  # type: ignore[assignment]
+        if not rps and src.tags.get("return_period"):
+            rps = [int(src.tags["return_period"])]
+        rp_key = src.config_key.split("_")[0] + "_return_periods"
+        if rps and "{rp}" in value and rp_key in known:
+            values[rp_key] = rps  # type: ignore[assignment]
     for src in manual or []:
         notes.append(f"{src.id} has no download address: get {src.file_pattern or src.format} "
                      f"from {src.landing_page}, then set data.{src.config_key}")
