@@ -69,3 +69,14 @@ def mollweide_cover(grid, res=100.0, margin=2000.0):
     w = int(np.ceil((r + margin - l) / res))
     h = int(np.ceil((t - (b - margin)) / res))
     return Affine(res, 0, l, 0, -res, t), (h, w)
+
+
+def require_system(what: str, missing_why: str | None) -> None:
+    """Skip a test whose Debian prerequisite (README, "Prerequisites of make test") is missing,
+    with the reason; under ``CI=true`` a missing prerequisite fails the test instead, because
+    ``.ci/run`` installs them all and a skip there would hide a broken install step."""
+    if not missing_why:
+        return
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"CI=true and {what} is missing: {missing_why}")
+    pytest.skip(f"{what} missing (see README, prerequisites of make test): {missing_why}")
