@@ -9,6 +9,7 @@ error printer, option parsing) and :class:`carlcities.progress.Progress`:
 * :mod:`~carlcities.cli.scorecard` — ``scorecard …``
 * :mod:`~carlcities.cli.risk` — ``risk events``, ``risk scenario``
 * :mod:`~carlcities.cli.network` — ``network-stats``
+* :mod:`~carlcities.cli.serve` — ``serve`` (the study portal)
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ from .network import network_app
 from .risk import risk_app
 from .run import run_app
 from .scorecard import scorecard_app
+from .serve import serve_app
 
-__all__ = ["app", "data_app", "main", "network_app", "risk_app", "scorecard_app"]
+__all__ = ["app", "data_app", "main", "network_app", "risk_app", "scorecard_app", "serve_app"]
 
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, rich_markup_mode="rich",
@@ -30,6 +32,7 @@ app = typer.Typer(
          "and runs the default study (48 cities) into out/ — store, exports, maps and reports.",
 )
 app.add_typer(run_app)  # run, demo, cities, indicators, engines, report, init: listed first
+app.add_typer(serve_app)
 app.add_typer(scorecard_app, name="scorecard")
 app.add_typer(network_app)
 app.add_typer(risk_app, name="risk")

@@ -1,0 +1,176 @@
+"""The portal's own words in English and Russian, and the page language of a request.
+
+The report's strings (:mod:`carlcities.report.i18n`) and its one-language helpers
+(:func:`carlcities.report.lang.page_globals`: ``t``, ``bi``, ``u``, ``fmt`` …) are reused; the
+portal adds only what a report has no use for (navigation, map controls, downloads, the API
+page). A page's language comes from ``?lang=en|ru`` (remembered in a cookie), else the cookie,
+else English.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..report import i18n as report_i18n
+from ..report.lang import page_globals
+
+__all__ = ["COOKIE", "LANGS", "STRINGS", "THEMES", "globals_for", "pick_lang", "say", "theme_name"]
+
+LANGS = ("en", "ru")
+COOKIE = "carlcities_lang"
+
+STRINGS: dict[str, tuple[str, str]] = {
+    "portal": ("Study portal", "Портал исследования"),
+    "nav_region": ("Region", "Регион"),
+    "nav_compare": ("Compare", "Сравнение"),
+    "nav_downloads": ("Downloads", "Загрузки"),
+    "nav_api": ("API", "API"),
+    "switch_lang": ("Русский", "English"),
+    "region_title": ("Cities of the region", "Города региона"),
+    "region_lead": (
+        "{n} cities in five countries. Colour the map by any indicator; click a city to open it.",
+        "{n} городов в пяти странах. Раскрасьте карту по любому показателю; нажмите на город, "
+        "чтобы открыть его страницу.",
+    ),
+    "choose_indicator": ("Indicator on the map", "Показатель на карте"),
+    "search_indicator": ("Search indicators…", "Поиск показателя…"),
+    "no_value": ("no value", "нет значения"),
+    "countries_missing": (
+        "Country boundaries are not drawn: the Natural Earth file of countries is not installed.",
+        "Границы стран не показаны: файл стран Natural Earth не установлен.",
+    ),
+    "countries_source": ("Country boundaries: Natural Earth (public domain).",
+                         "Границы стран: Natural Earth (общественное достояние)."),
+    "filter": ("Filter", "Фильтр"),
+    "filter_name": ("City name…", "Название города…"),
+    "all": ("all", "все"),
+    "size_class": ("Size class", "Класс размера"),
+    "typology": ("Type", "Тип"),
+    "shown": ("shown", "показано"),
+    "open_city": ("Open", "Открыть"),
+    "indicators": ("Indicators", "Показатели"),
+    "map": ("Map", "Карта"),
+    "layer": ("Layer", "Слой"),
+    "no_layer": ("none (basemap only)", "нет (только подложка)"),
+    "overlays": ("Outlines", "Контуры"),
+    "extents": ("Urban extent", "Городская территория"),
+    "districts": ("Districts", "Районы"),
+    "streets": ("Streets", "Улицы"),
+    "water": ("Water", "Водные объекты"),
+    "green": ("Green areas", "Зелёные зоны"),
+    "places": ("Place names", "Названия мест"),
+    "basemap_source": ("Basemap: © OpenStreetMap contributors (ODbL), from the city's own file.",
+                       "Подложка: © участники OpenStreetMap (ODbL), из собственного файла "
+                       "города."),
+    "no_basemap": ("No OpenStreetMap file was found for this city: the map has no basemap.",
+                   "Файл OpenStreetMap для этого города не найден: карта без подложки."),
+    "legend": ("Legend", "Легенда"),
+    "opacity": ("Opacity", "Прозрачность"),
+    "charts": ("Charts", "Графики"),
+    "risk_curves": ("Loss exceedance curves", "Кривые превышения потерь"),
+    "return_period": ("Return period, years", "Период повторяемости, лет"),
+    "loss": ("Loss", "Потери"),
+    "ghg_pathways": ("Emission pathways", "Траектории выбросов"),
+    "growth_compare": ("Growth scenarios compared", "Сравнение сценариев роста"),
+    "year": ("Year", "Год"),
+    "scenario": ("Scenario", "Сценарий"),
+    "options": ("Options and their rank acceptability",
+                "Меры и вероятность их рангов"),
+    "option": ("Option", "Мера"),
+    "rank1": ("Probability of rank 1", "Вероятность 1-го места"),
+    "rank_n": ("Rank {n}", "Место {n}"),
+    "recommendations": ("Recommendations", "Рекомендации"),
+    "evidence": ("Evidence", "Обоснование"),
+    "priority": ("Priority", "Приоритет"),
+    "nothing": ("Nothing in this study.", "В этом исследовании нет данных."),
+    "peer_median": ("Regional median", "Медиана по региону"),
+    "rank_of": ("percentile rank {p} of {n} cities", "процентильный ранг {p} из {n} городов"),
+    "compare_title": ("Compare cities", "Сравнение городов"),
+    "compare_lead": ("Choose two to four cities and the indicators to set side by side.",
+                     "Выберите от двух до четырёх городов и показатели для сравнения."),
+    "choose_cities": ("Cities (2–4)", "Города (2–4)"),
+    "choose_indicators": ("Indicators", "Показатели"),
+    "show": ("Show", "Показать"),
+    "scatter": ("Two indicators across all cities", "Два показателя по всем городам"),
+    "x_axis": ("Horizontal axis", "Горизонтальная ось"),
+    "y_axis": ("Vertical axis", "Вертикальная ось"),
+    "too_many_cities": ("Choose two to four cities; the first four are shown.",
+                        "Выберите от двух до четырёх городов; показаны первые четыре."),
+    "downloads_title": ("Downloads", "Загрузки"),
+    "downloads_lead": (
+        "Files this run wrote, with their licence and provenance.",
+        "Файлы, записанные этим расчётом, с лицензией и происхождением.",
+    ),
+    "file": ("File", "Файл"),
+    "format": ("Format", "Формат"),
+    "size": ("Size", "Размер"),
+    "licence": ("Licence", "Лицензия"),
+    "provenance": ("Provenance", "Происхождение"),
+    "method_version": ("Method version", "Версия метода"),
+    "software": ("Software", "Программа"),
+    "region_files": ("Region", "Регион"),
+    "city_files": ("City files", "Файлы города"),
+    "licence_text": (
+        "Derived data: CC BY 4.0 (cite the study). The demo region is synthetic. OpenStreetMap "
+        "data: ODbL. Natural Earth: public domain.",
+        "Производные данные: CC BY 4.0 (со ссылкой на исследование). Демонстрационный регион "
+        "синтетический. Данные OpenStreetMap: ODbL. Natural Earth: общественное достояние.",
+    ),
+    "api_title": ("Data API", "Программный интерфейс данных"),
+    "api_lead": (
+        "The same data as JSON. Machine-readable description (OpenAPI):",
+        "Те же данные в формате JSON. Машиночитаемое описание (OpenAPI):",
+    ),
+    "endpoint": ("Address", "Адрес"),
+    "description": ("Description", "Описание"),
+    "not_found": ("Not found", "Не найдено"),
+    "error": ("Error", "Ошибка"),
+    "back_region": ("Back to the region", "Назад к региону"),
+    "city_page_title": ("{name}: city profile", "{name}: профиль города"),
+    "country_cities": ("{n} cities", "{n} городов"),
+    "epoch_slider": ("Epoch", "Период"),
+    "units_none": ("code", "код"),
+    "class": ("class", "класс"),
+}
+
+
+#: indicator themes (the first part of an indicator id)
+THEMES: dict[str, tuple[str, str]] = {
+    "access": ("Access to services", "Доступность услуг"),
+    "economy": ("Economy", "Экономика"), "environment": ("Environment", "Окружающая среда"),
+    "exposure": ("Exposure", "Подверженность"), "form": ("Urban form", "Городская форма"),
+    "ghg": ("Greenhouse gases", "Парниковые газы"), "growth": ("Growth", "Рост"),
+    "hazard": ("Hazards", "Опасности"), "mobility": ("Mobility", "Мобильность"),
+    "risk": ("Risk", "Риск"), "scenario": ("Scenarios", "Сценарии"),
+    "scorecard": ("Scorecard", "Оценочная карта"),
+}
+
+
+def theme_name(theme: str, lang: str) -> str:
+    """A theme's name in ``lang`` (unknown themes as they are)."""
+    en, ru = THEMES.get(theme, (theme, theme))
+    return ru if lang == "ru" else en
+
+
+def say(key: str, lang: str, **fmt: Any) -> str:
+    """One portal string in ``lang``; report strings are found too."""
+    en, ru = STRINGS[key] if key in STRINGS else report_i18n.STRINGS[key]
+    s = ru if lang == "ru" else en
+    return s.format(**fmt) if fmt else s
+
+
+def pick_lang(query: str | None, cookie: str | None) -> str:
+    """The page language: the query's when valid, else the cookie's, else English."""
+    for v in (query, cookie):
+        if v in LANGS:
+            return str(v)
+    return "en"
+
+
+def globals_for(lang: str) -> dict[str, Any]:
+    """Template helpers: the report's one-language helpers plus ``s(key)`` for portal words."""
+    g: dict[str, Any] = dict(page_globals(lang))
+    g["s"] = lambda key, **kw: say(key, lang, **kw)
+    g["other_lang"] = "ru" if lang == "en" else "en"
+    g["theme_name"] = lambda theme: theme_name(theme, lang)
+    return g
