@@ -24,6 +24,8 @@ STAGES = [
     # it sits above them, and only the conductor and the command line call it
     {"demo"},
     {"pipeline", "report", "preflight", "runplan"},
+    # the study portal (`carlcities serve`): reads results and reuses the report's words
+    {"portal"},
 ]
 
 

@@ -23,7 +23,7 @@ HAZARDS = {"earthquake": ("earthquake", "землетрясение"), "flood": 
            "mudflow": ("mudflow", "сель"), "heat": ("heat", "жара")}
 PATHWAYS = {"bau": ("business as usual", "инерционный"), "compact": ("compact city",
                                                                     "компактный город"),
-            "sprawl": ("sprawl", "разрастание")}
+            "sprawl": ("sprawl", "разрастание"), "observed": ("observed", "наблюдения")}
 
 
 def _name(table: dict[str, tuple[str, str]], code: str, lang: str) -> str:

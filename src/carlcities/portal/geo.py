@@ -88,7 +88,7 @@ def frame_geojson(gdf: Any, keep: tuple[str, ...]) -> dict[str, Any]:
     feats = []
     for _i, row in gdf.iterrows():
         g = row.geometry
-        if g is None or g.is_empty:
+        if g is None or not hasattr(g, "is_empty") or g.is_empty:
             continue
         geom = json.loads(shapely.to_geojson(shapely.set_precision(g, 10 ** -_ROUND)))
         props = {k: (None if row.get(k) is None else

@@ -24,7 +24,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "nav_region": ("Region", "Регион"),
     "nav_compare": ("Compare", "Сравнение"),
     "nav_downloads": ("Downloads", "Загрузки"),
-    "nav_api": ("API", "API"),
+    "nav_api": ("API", "API данных"),
     "switch_lang": ("Русский", "English"),
     "region_title": ("Cities of the region", "Города региона"),
     "region_lead": (

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 import pandas as pd
 
-from ..errors import UnknownCityError
+from ..errors import InputFileError, UnknownCityError
 from ..results import Study, open_study, records
 from ..store import STORE_FILE
 
@@ -141,10 +141,26 @@ class StudySource:
         return self.memo(("profile", city_id), load)
 
     def layers(self, city_id: str) -> list[str]:
-        return self.memo(("rasters", city_id), lambda st: st.rasters(city_id))
+        """The city's rasters (:meth:`Study.rasters`) whose files lie inside the output
+        directory (a link out of it is not served)."""
+        def load(st: Study) -> list[str]:
+            return [n for n in st.rasters(city_id) if self._inside(st.raster_path(city_id, n))]
+        return self.memo(("rasters", city_id), load)
+
+    def _inside(self, path: Path) -> bool:
+        try:
+            real = path.resolve(strict=True)
+        except (OSError, RuntimeError):
+            return False
+        return (self.out_dir / "rasters").resolve() in real.parents and real.is_file()
 
     def raster_path(self, city_id: str, name: str) -> Path:
+        """The file of one of :meth:`layers`; :class:`InputFileError` for any other name."""
         self.city(city_id)
+        if name not in self.layers(city_id):
+            raise InputFileError(f"no raster {name!r} for city {city_id!r}",
+                                 path=self.out_dir / "rasters" / city_id,
+                                 fix="layers: " + ", ".join(self.layers(city_id)))
         with self.study() as st:
             return st.raster_path(city_id, name)
 

@@ -109,7 +109,7 @@ def render_tile(path: Path, z: int, x: int, y: int) -> bytes:
                            reproject_method="nearest")
     except TileOutsideBounds:
         return EMPTY_PNG
-    data = np.ma.masked_invalid(np.ma.asarray(img.array[0], dtype=float))
+    data: np.ma.MaskedArray = np.ma.masked_invalid(np.ma.asarray(img.array[0], dtype=float))
     valid = ~np.ma.getmaskarray(data)
     rgba = np.zeros((TILE, TILE, 4), dtype=np.uint8)
     vals = np.asarray(data.filled(np.nan))

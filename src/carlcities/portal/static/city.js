@@ -143,7 +143,7 @@
       label: s.label, data: s.points.map(p => ({x: p[0], y: p[1]})), showLine: true,
       borderColor: palette[i % palette.length], backgroundColor: palette[i % palette.length],
       pointRadius: 2}))},
-      options: {animation: false, locale: d.lang === "ru" ? "ru-RU" : "en-GB",
+      options: {animation: false, aspectRatio: 1.5, locale: d.lang === "ru" ? "ru-RU" : "en-GB",
         scales: {x: {type: logX ? "logarithmic" : "linear", title: {display: true, text: xTitle},
                      ticks: logX ? {} : {callback: v => String(v)}},
                  y: {title: {display: true, text: yTitle}}}}});

@@ -29,7 +29,7 @@
       chart = new Chart(document.getElementById("scatter"), {type: "scatter",
         data: {datasets: [{data: pts, pointRadius: pts.map(p => chosen.has(p.city) ? 7 : 4),
           backgroundColor: pts.map(p => chosen.has(p.city) ? "#d62728" : "#1f77b4")}]},
-        options: {animation: false, plugins: {legend: {display: false},
+        options: {animation: false, aspectRatio: 2.4, plugins: {legend: {display: false},
           tooltip: {callbacks: {label: c => d.names[c.raw.city] + ": " + carl.fmt(c.raw.x) + "; " + carl.fmt(c.raw.y)}}},
           onClick: (e, els) => { if (els.length) location = "/city/" + pts[els[0].index].city; },
           scales: {x: {title: {display: true, text: xs.selectedOptions[0].textContent}},
