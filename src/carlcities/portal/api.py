@@ -17,7 +17,7 @@ from ..errors import CarlError
 from ..report.lang import unit_en, unit_ru
 from ..results import records
 from . import downloads, geo, tiles
-from .layers import layer_groups, style_of
+from .layers import classify, layer_groups, style_of
 from .source import SIZE_CLASSES, StudySource
 
 __all__ = ["router"]
@@ -99,7 +99,7 @@ def api_layers(request: Request, city_id: str, lang: str = Query("en", pattern="
         g["unit_label"] = unit_ru(g["unit"]) if lang == "ru" else unit_en(g["unit"])
         st = g["cmap"]
         if st:
-            r = tiles.layer_range(s.raster_path(city_id, g["layers"][-1]["name"]))
+            r = tiles.family_range(s.family_paths(city_id, g["layers"][-1]["name"]))
             scale = style_of(g["family"]).scale
             g["range"] = [r.lo * scale, r.hi * scale]
             g["stops"] = tiles.legend_stops(st)
@@ -146,7 +146,10 @@ def tile(request: Request, city_id: str, layer: str, z: int, x: int, y: int) -> 
         path = src(request).raster_path(city_id, layer)
     except CarlError as exc:
         raise HTTPException(404, f"no layer {layer!r} for city {city_id!r}") from exc
-    png = tiles.render_tile(path, z, x, y)
+    style = style_of(classify(layer).family)
+    stretch = None if style.classes else tiles.family_range(src(request).family_paths(city_id,
+                                                                                       layer))
+    png = tiles.render_tile(path, z, x, y, stretch)
     return Response(png, media_type="image/png",
                     headers={"Cache-Control": "public, max-age=3600"})
 

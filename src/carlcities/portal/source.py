@@ -21,6 +21,7 @@ import pandas as pd
 from ..errors import InputFileError, UnknownCityError
 from ..results import Study, open_study, records
 from ..store import STORE_FILE
+from .layers import classify
 
 __all__ = ["SIZE_CLASSES", "StudySource", "size_class"]
 
@@ -163,6 +164,12 @@ class StudySource:
                                  fix="layers: " + ", ".join(self.layers(city_id)))
         with self.study() as st:
             return st.raster_path(city_id, name)
+
+    def family_paths(self, city_id: str, name: str) -> list[Path]:
+        """The rasters of the family of ``name`` (its other epochs), ``name``'s included."""
+        fam = classify(name).family
+        return [self.raster_path(city_id, n) for n in self.layers(city_id)
+                if classify(n).family == fam]
 
     def manifest(self) -> dict[str, Any]:
         return self.memo("manifest", lambda st: st.manifest())

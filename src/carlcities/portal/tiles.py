@@ -19,7 +19,8 @@ import numpy as np
 
 from .layers import classify, style_of
 
-__all__ = ["EMPTY_PNG", "LayerRange", "layer_range", "legend_stops", "render_tile"]
+__all__ = ["EMPTY_PNG", "LayerRange", "family_range", "layer_range", "legend_stops",
+           "render_tile"]
 
 TILE = 256
 _LOCK = threading.Lock()
@@ -51,7 +52,7 @@ def _key(path: Path) -> tuple[str, int, int]:
 
 
 @functools.lru_cache(maxsize=512)
-def _range(key: tuple[str, int, int]) -> LayerRange:
+def _range(key: tuple[str, int, int], drop_zero: bool) -> LayerRange:
     import rasterio
 
     with rasterio.open(key[0]) as ds:
@@ -59,7 +60,7 @@ def _range(key: tuple[str, int, int]) -> LayerRange:
         f = max(1, max(ds.width, ds.height) // 1024)
         a = ds.read(1, masked=True, out_shape=(max(1, ds.height // f), max(1, ds.width // f)))
     v = np.asarray(a.astype(float).filled(np.nan)).ravel()
-    v = v[np.isfinite(v)]
+    v = v[np.isfinite(v) & ((v != 0) if drop_zero else True)]
     if not v.size:
         return LayerRange(0.0, 1.0, True)
     lo, hi = (float(x) for x in np.percentile(v, [2, 98]))
@@ -69,8 +70,18 @@ def _range(key: tuple[str, int, int]) -> LayerRange:
 
 
 def layer_range(path: Path) -> LayerRange:
-    """2nd and 98th percentile of the raster's valid cells (cached per file version)."""
-    return _range(_key(path))
+    """2nd and 98th percentile of the raster's valid cells (cached per file version); cells
+    of 0 are left out where the family draws them see-through."""
+    return _range(_key(path), style_of(classify(path.stem).family).zero_clear)
+
+
+def family_range(paths: list[Path]) -> LayerRange:
+    """One stretch for the rasters of a family (all its epochs), so that the colours of two
+    epochs compare: the lowest 2nd and the highest 98th percentile."""
+    rs = [r for r in (layer_range(p) for p in paths) if not r.empty]
+    if not rs:
+        return LayerRange(0.0, 1.0, True)
+    return LayerRange(min(r.lo for r in rs), max(r.hi for r in rs), False)
 
 
 @functools.lru_cache(maxsize=64)
@@ -92,8 +103,9 @@ def _hex(c: str) -> tuple[int, int, int]:
     return int(c[0:2], 16), int(c[2:4], 16), int(c[4:6], 16)
 
 
-def render_tile(path: Path, z: int, x: int, y: int) -> bytes:
-    """One 256 px PNG tile of ``path`` (a COG of the city grid) in Web Mercator."""
+def render_tile(path: Path, z: int, x: int, y: int, stretch: LayerRange | None = None) -> bytes:
+    """One 256 px PNG tile of ``path`` (a COG of the city grid) in Web Mercator; continuous
+    values are stretched over ``stretch`` (default: the raster's own :func:`layer_range`)."""
     from PIL import Image
     from rio_tiler.errors import TileOutsideBounds
     from rio_tiler.io import Reader
@@ -111,6 +123,8 @@ def render_tile(path: Path, z: int, x: int, y: int) -> bytes:
         return EMPTY_PNG
     data: np.ma.MaskedArray = np.ma.masked_invalid(np.ma.asarray(img.array[0], dtype=float))
     valid = ~np.ma.getmaskarray(data)
+    if style.zero_clear:
+        valid &= np.asarray(data.filled(0)) != 0
     rgba = np.zeros((TILE, TILE, 4), dtype=np.uint8)
     vals = np.asarray(data.filled(np.nan))
     if coded:
@@ -119,7 +133,7 @@ def render_tile(path: Path, z: int, x: int, y: int) -> bytes:
             rgba[hit, :3] = _hex(colour)
             rgba[hit, 3] = 210
     else:
-        r = layer_range(path)
+        r = stretch or layer_range(path)
         t = np.clip((vals - r.lo) / (r.hi - r.lo), 0, 1)
         idx = np.where(valid, np.nan_to_num(t * 255), 0).astype(np.uint8)
         rgba[...] = _lut(style.cmap)[idx]

@@ -5,7 +5,7 @@
   const d = carl.data("city-data");
   const city = d.city_id;
   const map = new maplibregl.Map({
-    container: "city-map", attributionControl: false, center: [d.lon, d.lat], zoom: 11,
+    container: "city-map", attributionControl: false, locale: carl.mapLocale, center: [d.lon, d.lat], zoom: 11,
     style: {version: 8, sources: {}, layers: [
       {id: "bg", type: "background", paint: {"background-color": "#f3f1ea"}}]},
   });

@@ -45,5 +45,11 @@ window.carl = (function () {
   document.querySelectorAll("table.sortable").forEach(sortable);
   const VIRIDIS = ["#440154", "#482878", "#3e4989", "#31688e", "#26828e", "#1f9e89",
                    "#35b779", "#6ece58", "#b5de2b", "#fde725"];
-  return {lang, fmt, data, sortable, VIRIDIS};
+  // MapLibre's own words (zoom buttons, scale bar) in the page's language
+  const mapLocale = lang === "ru" ? {
+    "NavigationControl.ZoomIn": "Приблизить", "NavigationControl.ZoomOut": "Отдалить",
+    "NavigationControl.ResetBearing": "Сбросить поворот",
+    "ScaleControl.Feet": "фт", "ScaleControl.Meters": "м", "ScaleControl.Kilometers": "км",
+    "ScaleControl.Miles": "миль", "ScaleControl.NauticalMiles": "мор. миль"} : {};
+  return {lang, fmt, data, sortable, VIRIDIS, mapLocale};
 })();

@@ -6,7 +6,7 @@
   const byId = Object.fromEntries(d.points.map(p => [p.city_id, p]));
   let values = d.values;
   const map = new maplibregl.Map({
-    container: "region-map", attributionControl: false,
+    container: "region-map", attributionControl: false, locale: carl.mapLocale,
     style: {version: 8, sources: {}, layers: [
       {id: "bg", type: "background", paint: {"background-color": "#e8eef2"}}]},
     bounds: [[50, 35], [88, 54]], fitBoundsOptions: {padding: 20},
