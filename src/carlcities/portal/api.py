@@ -94,6 +94,10 @@ def api_layers(request: Request, city_id: str, lang: str = Query("en", pattern="
                ) -> list[dict[str, Any]]:
     _city(request, city_id)
     s = src(request)
+    return s.memo(("layers", city_id, lang), lambda _st: _layer_groups(s, city_id, lang))
+
+
+def _layer_groups(s: StudySource, city_id: str, lang: str) -> list[dict[str, Any]]:
     groups = layer_groups(s.layers(city_id), lang)
     for g in groups:
         g["unit_label"] = unit_ru(g["unit"]) if lang == "ru" else unit_en(g["unit"])

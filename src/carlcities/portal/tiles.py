@@ -105,7 +105,20 @@ def _hex(c: str) -> tuple[int, int, int]:
 
 def render_tile(path: Path, z: int, x: int, y: int, stretch: LayerRange | None = None) -> bytes:
     """One 256 px PNG tile of ``path`` (a COG of the city grid) in Web Mercator; continuous
-    values are stretched over ``stretch`` (default: the raster's own :func:`layer_range`)."""
+    values are stretched over ``stretch`` (default: the raster's own :func:`layer_range`).
+
+    The last :data:`CACHED_TILES` tiles drawn are kept in memory, keyed by the file's
+    version (path, modification time, size), so a replaced raster is drawn afresh."""
+    return _tile(_key(path), z, x, y, stretch)
+
+
+CACHED_TILES = 2048
+
+
+@functools.lru_cache(maxsize=CACHED_TILES)
+def _tile(key: tuple[str, int, int], z: int, x: int, y: int,
+          stretch: LayerRange | None) -> bytes:
+    path = Path(key[0])
     from PIL import Image
     from rio_tiler.errors import TileOutsideBounds
     from rio_tiler.io import Reader
