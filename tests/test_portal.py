@@ -114,6 +114,8 @@ def test_region_page(client: TestClient):
     html = _get(client, "/").text
     for cid, name in (("almaty", "Almaty"), ("bishkek", "Bishkek"), ("tashkent", "Tashkent")):
         assert f'href="/city/{cid}">{name}</a>' in html
+    assert "3 cities in 3 countries." in html
+    assert "3 города в 3 странах." in _get(client, "/", "ru").text
     data = json.loads(re.search(r'id="region-data">(.*?)</script>', html, re.S).group(1))
     assert data["default"] == "form.builtup_density"
     assert data["values"] == DENSITY_2020

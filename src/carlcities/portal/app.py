@@ -9,13 +9,15 @@ endpoints from the OpenAPI description (``/openapi.json``) instead.
 
 from __future__ import annotations
 
+import importlib.util
 import secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import HTTPException as FastAPIHTTPException
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -87,4 +89,38 @@ def create_app(out_dir: str | Path, db_url: str | None = None, allow_anonymous: 
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     app.include_router(api.router)
     app.include_router(pages.router)
+    _add_accounts(app, db_url=app.state.db_url, allow_anonymous=allow_anonymous)
     return app
+
+
+def _add_accounts(app: FastAPI, *, db_url: str, allow_anonymous: bool) -> None:
+    """Sign-in, scorecard and survey pages over :mod:`carlcities.portal.accounts`, when it
+    and its database libraries are installed; without them the portal is read-only."""
+    if importlib.util.find_spec("carlcities.portal.accounts") is None:
+        app.state.accounts = None
+        return
+    from . import scorecard_pages
+    from .accounts import AccountStore
+
+    if db_url.startswith("sqlite:///"):
+        Path(db_url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+    app.state.accounts = AccountStore(db_url, cities=[c["city_id"] for c in
+                                                      app.state.source.cities()])
+    app.state.anonymous_view = allow_anonymous
+    app.include_router(scorecard_pages.router)
+
+    @app.middleware("http")
+    async def signed_in(request: Request, call_next: Any) -> Response:
+        """Without anonymous viewing, everything but the sign-in page and the static files
+        needs a session: pages redirect to /login, the API answers 401."""
+        path = request.url.path
+        if not allow_anonymous and not path.startswith(("/login", "/static/")):
+            from .deps import current_user
+
+            if current_user(request, app.state.accounts) is None:
+                if path.startswith(("/api/", "/tiles/", "/download/", "/openapi")):
+                    return JSONResponse({"detail": "sign in first / сначала войдите"},
+                                        status_code=401)
+                return RedirectResponse(f"/login?next={quote(path)}", status_code=303)
+        response: Response = await call_next(request)
+        return response

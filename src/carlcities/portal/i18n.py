@@ -14,7 +14,8 @@ from typing import Any
 from ..report import i18n as report_i18n
 from ..report.lang import page_globals
 
-__all__ = ["COOKIE", "LANGS", "STRINGS", "THEMES", "globals_for", "pick_lang", "say", "theme_name"]
+__all__ = ["COOKIE", "LANGS", "STRINGS", "THEMES", "globals_for", "pick_lang", "plural", "say",
+           "theme_name"]
 
 LANGS = ("en", "ru")
 COOKIE = "carlcities_lang"
@@ -28,9 +29,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "switch_lang": ("Русский", "English"),
     "region_title": ("Cities of the region", "Города региона"),
     "region_lead": (
-        "{n} cities in five countries. Colour the map by any indicator; click a city to open it.",
-        "{n} городов в пяти странах. Раскрасьте карту по любому показателю; нажмите на город, "
-        "чтобы открыть его страницу.",
+        "{n} {cities} in {k} {countries}. Colour the map by any indicator; click a city to "
+        "open it.",
+        "{n} {cities} в {k} {countries}. Раскрасьте карту по любому показателю; нажмите на "
+        "город, чтобы открыть его страницу.",
     ),
     "choose_indicator": ("Indicator on the map", "Показатель на карте"),
     "search_indicator": ("Search indicators…", "Поиск показателя…"),
@@ -131,6 +133,54 @@ STRINGS: dict[str, tuple[str, str]] = {
     "epoch_slider": ("Epoch", "Период"),
     "units_none": ("code", "код"),
     "class": ("class", "класс"),
+    "login": ("Sign in", "Войти"),
+    "logout": ("Sign out", "Выйти"),
+    "username": ("User name", "Имя пользователя"),
+    "password": ("Password", "Пароль"),
+    "signed_in_as": ("Signed in as {user} ({role})", "Вы вошли как {user} ({role})"),
+    "login_refused": ("Wrong user name or password.", "Неверное имя пользователя или пароль."),
+    "login_limited": ("Too many failed attempts: try again in {s} s.",
+                      "Слишком много неудачных попыток: повторите через {s} с."),
+    "login_needed": ("Sign in to see this page.", "Войдите, чтобы открыть эту страницу."),
+    "scorecard": ("Disaster resilience scorecard", "Оценочная карта устойчивости к бедствиям"),
+    "scorecard_lead": (
+        "MCR2030 {level} assessment of {city}: {n} questions scored 0–{max}. Each answer is "
+        "saved as soon as you change it.",
+        "Оценка MCR2030 ({level}) для города {city}: {n} вопросов, оценки 0–{max}. Каждый "
+        "ответ сохраняется сразу после изменения.",
+    ),
+    "preliminary": ("preliminary", "предварительная"),
+    "detailed": ("detailed", "подробная"),
+    "progress": ("Answered", "Отвечено"),
+    "score": ("Score", "Оценка"),
+    "no_score": ("not answered", "нет ответа"),
+    "comment": ("Comment", "Комментарий"),
+    "evidence_url": ("Evidence link", "Ссылка на подтверждение"),
+    "saved": ("saved", "сохранено"),
+    "saving": ("saving…", "сохранение…"),
+    "save_failed": ("not saved", "не сохранено"),
+    "conflict": (
+        "{who} saved this answer after you opened the page. Theirs: {theirs}. Yours: {yours}.",
+        "{who} сохранил(а) этот ответ после того, как вы открыли страницу. Их ответ: {theirs}. "
+        "Ваш ответ: {yours}.",
+    ),
+    "keep_theirs": ("Keep theirs", "Оставить их ответ"),
+    "keep_mine": ("Save mine over theirs", "Сохранить мой поверх"),
+    "read_only": ("You may read this assessment; only the city's editors change it.",
+                  "Вы можете читать эту оценку; изменяют её только редакторы города."),
+    "last_edit": ("last saved by {who}", "последнее сохранение: {who}"),
+    "survey": ("Stakeholder survey (AHP)", "Опрос заинтересованных сторон (МАИ)"),
+    "survey_lead": (
+        "For each pair of criteria, how much more important is the one on the left? 1: equal; "
+        "3, 5, 7, 9: moderately to extremely more important; 1/3 … 1/9: the one on the right.",
+        "Для каждой пары критериев: насколько левый важнее правого? 1 — одинаково; 3, 5, 7, "
+        "9 — от умеренно до крайне важнее; 1/3 … 1/9 — важнее правый.",
+    ),
+    "profile": ("Stakeholder profile", "Профиль заинтересованной стороны"),
+    "respondent": ("Respondent code", "Код респондента"),
+    "submit": ("Save", "Сохранить"),
+    "survey_saved": ("Saved: {n} judgements.", "Сохранено суждений: {n}."),
+    "audit": ("Recent changes", "Последние изменения"),
 }
 
 
@@ -150,6 +200,18 @@ def theme_name(theme: str, lang: str) -> str:
     """A theme's name in ``lang`` (unknown themes as they are)."""
     en, ru = THEMES.get(theme, (theme, theme))
     return ru if lang == "ru" else en
+
+
+def plural(n: int, lang: str, en: tuple[str, str], ru: tuple[str, str, str]) -> str:
+    """The noun form for ``n``: English (one, many); Russian (1, 2–4, 5–20: город, города,
+    городов)."""
+    if lang != "ru":
+        return en[0] if n == 1 else en[1]
+    if n % 10 == 1 and n % 100 != 11:
+        return ru[0]
+    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
+        return ru[1]
+    return ru[2]
 
 
 def say(key: str, lang: str, **fmt: Any) -> str:
@@ -173,4 +235,5 @@ def globals_for(lang: str) -> dict[str, Any]:
     g["s"] = lambda key, **kw: say(key, lang, **kw)
     g["other_lang"] = "ru" if lang == "en" else "en"
     g["theme_name"] = lambda theme: theme_name(theme, lang)
+    g["plural"] = lambda n, en, ru: plural(int(n), lang, en, ru)
     return g

@@ -36,11 +36,26 @@ def render(request: Request, template: str, status: int = 200, **ctx: Any) -> HT
     lang = request.state.lang
     s = src(request)
     meta = s.meta() if s.out_dir.joinpath("study.duckdb").is_file() else {}
+    me, logout_csrf = _account(request)
     page = request.app.state.templates.get_template(template).render(
         request=request, path=request.url.path, synthetic=ctx.pop("synthetic", None),
+        accounts_on=getattr(request.app.state, "accounts", None) is not None, me=me,
+        logout_csrf=logout_csrf,
         title_study=meta.get("title_ru" if lang == "ru" else "title_en") or "carlcities",
         to_json=to_json, **request.state.globals, **ctx)
     return HTMLResponse(page, status_code=status)
+
+
+def _account(request: Request) -> tuple[Any, str]:
+    """The signed-in user (``None`` without accounts or session) and their CSRF token."""
+    store = getattr(request.app.state, "accounts", None)
+    if store is None:
+        return None, ""
+    from .deps import current_user, session_token
+
+    user = current_user(request, store)
+    token = session_token(request)
+    return user, (store.csrf_token(token) if user is not None and token else "")
 
 
 def _lang_name(row: dict[str, Any], lang: str, key: str = "name") -> str:
@@ -190,6 +205,8 @@ API_RU = {
         "Тайл карты 256 пикселей растрового слоя города (Web Mercator)",
     "A file the run wrote (exports, rasters, report, manifest)":
         "Файл, записанный расчётом (экспорт, растры, отчёт, манифест)",
+    "Save one scorecard answer (editors of the city; CSRF token header)":
+        "Сохранить один ответ оценочной карты (редакторы города; заголовок с токеном CSRF)",
 }
 
 
