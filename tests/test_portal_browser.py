@@ -59,17 +59,26 @@ def artefacts(tmp_path_factory) -> Path:
     return d
 
 
+PASSWORD = "correct horse battery staple"
+
+
 @pytest.fixture(scope="module")
-def server(study: Path):
+def server(study: Path, tmp_path_factory):
     import uvicorn
 
     from carlcities.portal.app import create_app
+
+    db = tmp_path_factory.mktemp("accounts") / "accounts.sqlite"
+    app = create_app(study, db_url=f"sqlite:///{db}")
+    if getattr(app.state, "accounts", None) is not None:
+        for name in ("editor1", "editor2"):
+            app.state.accounts.create_user(name, PASSWORD, "editor", cities=("osh",))
 
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
     port = s.getsockname()[1]
     s.close()
-    srv = uvicorn.Server(uvicorn.Config(create_app(study), host="127.0.0.1", port=port,
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
                                         log_level="warning"))
     th = threading.Thread(target=srv.run, daemon=True)
     th.start()
@@ -199,3 +208,44 @@ def test_russian(page, server, artefacts):
     page.goto(server + "/")
     page.wait_for_selector("#region-map[data-ready]", state="attached", timeout=30000)
     page.screenshot(path=str(artefacts / "region-ru.png"))
+
+
+def _sign_in(page, server, user: str) -> None:
+    page.goto(server + "/login?lang=en&next=/city/osh/scorecard")
+    page.fill("input[name=username]", user)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("#login-go")
+    page.wait_for_selector("fieldset.question")
+
+
+def test_scorecard_fill_save_and_conflict(browser, server, artefacts):
+    pytest.importorskip("carlcities.portal.accounts")
+    ctx1 = browser.new_context(viewport={"width": 1200, "height": 900})
+    ctx2 = browser.new_context(viewport={"width": 1200, "height": 900})
+    a, b = ctx1.new_page(), ctx2.new_page()
+    _sign_in(a, server, "editor1")
+    _sign_in(b, server, "editor2")                 # both have the page open
+    q = "#q-P1\\.1"
+    a.check(f"{q} input[type=radio][value='2']")
+    a.wait_for_selector(f"{q} .status.ok")
+    a.fill(f"{q} textarea", "Plan adopted in 2023 <b>not bold</b>")
+    a.wait_for_function("document.querySelector('#q-P1\\\\.1').dataset.version === '2'")
+    assert a.inner_text("#progress") == "1"
+    # the second editor answers the same question without having seen the first's answer
+    b.check(f"{q} input[type=radio][value='3']")
+    b.wait_for_selector(f"{q} .conflict:not([hidden])")
+    text = b.inner_text(f"{q} .conflict")
+    assert "editor1" in text and "Plan adopted in 2023 <b>not bold</b>" in text and "3" in text
+    b.screenshot(path=str(artefacts / "scorecard-conflict.png"))
+    b.click(f"{q} .keep-mine")
+    b.wait_for_selector(f"{q} .status.ok")
+    a.reload()
+    a.wait_for_selector("fieldset.question")
+    assert a.is_checked(f"{q} input[type=radio][value='3']")      # the second one's, kept
+    assert a.inner_text("#progress") == "1"
+    a.goto(server + "/city/osh/scorecard?lang=ru")
+    a.wait_for_selector("fieldset.question")
+    assert latin_leftovers(a.content()) == []
+    a.screenshot(path=str(artefacts / "scorecard-ru.png"))
+    ctx1.close()
+    ctx2.close()

@@ -181,6 +181,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "submit": ("Save", "Сохранить"),
     "survey_saved": ("Saved: {n} judgements.", "Сохранено суждений: {n}."),
     "audit": ("Recent changes", "Последние изменения"),
+    "role_viewer": ("viewer", "читатель"), "role_editor": ("city editor", "редактор города"),
+    "role_analyst": ("analyst", "аналитик"), "role_admin": ("administrator", "администратор"),
 }
 
 
@@ -236,4 +238,5 @@ def globals_for(lang: str) -> dict[str, Any]:
     g["other_lang"] = "ru" if lang == "en" else "en"
     g["theme_name"] = lambda theme: theme_name(theme, lang)
     g["plural"] = lambda n, en, ru: plural(int(n), lang, en, ru)
+    g["role_keys"] = {k for k in STRINGS if k.startswith("role_")}
     return g
