@@ -337,3 +337,16 @@ def test_create_app_refuses_a_directory_without_a_store(tmp_path: Path):
 
     with pytest.raises(OutputDirError, match="no results store"):
         create_app(tmp_path)
+
+
+def test_region_layers_from_natural_earth(client: TestClient):
+    c = client.get("/api/v1/region/countries.geojson").json()
+    study = {f["properties"]["iso_a3"] for f in c["features"] if f["properties"]["study"]}
+    assert study == {"KAZ", "KGZ", "TJK", "TKM", "UZB"}
+    kaz = next(f for f in c["features"] if f["properties"]["iso_a3"] == "KAZ")
+    assert kaz["properties"]["name_ru"] == "Казахстан"
+    assert kaz["geometry"]["type"] in ("Polygon", "MultiPolygon")
+    for layer in ("rivers", "lakes"):
+        assert client.get(f"/api/v1/region/{layer}.geojson").json()["features"], layer
+    assert client.get("/api/v1/region/roads.geojson").status_code == 404
+    assert "Natural Earth" in _get(client, "/").text

@@ -9,7 +9,7 @@ from typing import Optional
 import typer
 
 from ..errors import CarlError
-from .common import fail, out_console
+from .common import EXIT_ERROR, err_console, fail, out_console
 
 __all__ = ["serve_app"]
 
@@ -36,10 +36,15 @@ def serve(
 
     Example: carlcities serve --out out/ --port 8765
     """
-    import uvicorn
+    try:
+        import uvicorn
 
-    from ..portal.app import create_app
-
+        from ..portal.app import create_app
+    except ImportError as exc:
+        err_console.print(f"[bold red]error[/bold red]: the portal needs the extra 'portal' "
+                          f"({exc.name or exc} is not installed): pip install "
+                          "'carlcities[portal]'", soft_wrap=True)
+        raise typer.Exit(code=EXIT_ERROR) from exc
     try:
         app = create_app(out, db_url=db, allow_anonymous=anonymous)
     except CarlError as exc:

@@ -131,13 +131,15 @@ def api_vectors(request: Request, city_id: str, name: str) -> Any:
         return geo.frame_geojson(st.districts(city_id), ("zone_id", "name_en", "name_ru"))
 
 
-@router.get("/api/v1/region/countries.geojson", tags=["maps"],
-            summary="Country boundaries (Natural Earth) when installed; 404 otherwise")
-def api_countries(request: Request) -> Any:
-    g = src(request).memo("countries", lambda _st: geo.countries_geojson())
-    if g is None:
-        raise HTTPException(404, "the Natural Earth countries file is not installed")
-    return g
+@router.get("/api/v1/region/{layer}.geojson", tags=["maps"],
+            summary="Natural Earth countries, rivers or lakes of the region")
+def api_region(request: Request, layer: str) -> Any:
+    if layer not in ("countries", "rivers", "lakes"):
+        raise HTTPException(404, "region layers: countries, rivers, lakes")
+    try:
+        return src(request).memo(("region", layer), lambda _st: geo.region_geojson(layer))
+    except CarlError as exc:
+        raise HTTPException(404, f"the Natural Earth {layer} file cannot be read") from exc
 
 
 @router.get("/tiles/{city_id}/{layer}/{z}/{x}/{y}.png", tags=["maps"],

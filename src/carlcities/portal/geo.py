@@ -1,5 +1,6 @@
 """Vector layers of the portal's maps as GeoJSON (WGS 84): the city's offline basemap from its
-own OpenStreetMap file, urban extents, districts, and the countries of the region.
+own OpenStreetMap file, urban extents, districts, and the countries, rivers and lakes of the
+region (Natural Earth).
 
 The basemap is read with the report's reader (:func:`carlcities.report.basemap.load_basemap`:
 roads, rivers, water, green areas, place names) inside the city's raster footprint, and cached
@@ -16,11 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from ..files import atomic_path
+from ..io import natural_earth
 from ..report.basemap import load_basemap
-from ..report.regionmap import STUDY, find_layers
 
-__all__ = ["BASEMAP_VERSION", "basemap_geojson", "countries_geojson", "frame_geojson",
-           "osm_input"]
+__all__ = ["BASEMAP_VERSION", "basemap_geojson", "frame_geojson", "osm_input", "region_geojson",
+           "region_source"]
 
 BASEMAP_VERSION = 1
 _ROUND = 5          # decimal degrees kept (~1 m)
@@ -98,19 +99,16 @@ def frame_geojson(gdf: Any, keep: tuple[str, ...]) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": feats}
 
 
-def countries_geojson() -> dict[str, Any] | None:
-    """Country boundaries of the region from Natural Earth where its file is installed
-    (:func:`carlcities.report.regionmap.find_layers`), else ``None``."""
-    layers = find_layers()
-    if "countries" not in layers:
-        return None
-    import geopandas as gpd
+def region_geojson(layer: str) -> dict[str, Any]:
+    """Natural Earth's ``countries``, ``rivers`` or ``lakes`` over the region (the packaged
+    extract, or a full file where one is installed: :mod:`carlcities.io.natural_earth`),
+    simplified to about 1 km for the browser."""
+    g = natural_earth.read_layer(layer, natural_earth.REGION_BBOX)
+    g["geometry"] = g.geometry.simplify(0.01)
+    keep = {"countries": ("iso_a3", "name_en", "name_ru", "study")}.get(layer, ("name_en",))
+    return frame_geojson(g, keep)
 
-    path = layers["countries"]
-    src = f"zip://{path}" if path.suffix.lower() == ".zip" else str(path)
-    c = gpd.read_file(src, bbox=(40, 30, 95, 58), engine="pyogrio")
-    iso = next((k for k in ("ADM0_A3", "ISO_A3", "adm0_a3", "iso_a3") if k in c), None)
-    c = c.assign(iso3=c[iso] if iso else None)
-    c["study"] = c["iso3"].isin(STUDY)
-    c["geometry"] = c.geometry.simplify(0.02)
-    return frame_geojson(c, ("iso3", "study"))
+
+def region_source(layer: str) -> str:
+    """The file a region layer is read from, as a caption cites it."""
+    return natural_earth.source(layer).label

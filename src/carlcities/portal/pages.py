@@ -87,7 +87,12 @@ def region(request: Request) -> HTMLResponse:
     default = next((d for d in DEFAULT_INDICATOR if d in have), inds[0]["id"] if inds else "")
     cities = _city_rows(lang, s.cities())
     vals = s.indicator_values(default) if default else {}
+    try:
+        ne_source = geo.region_source("countries")
+    except CarlError:
+        ne_source = ""
     return render(request, "region.html", cities=cities, indicators=inds, default=default,
+                  ne_source=ne_source,
                   values=vals, sizes=[x[2 if lang == "ru" else 1] for x in SIZE_CLASSES],
                   countries=sorted({c["country"] for c in cities}),
                   types=sorted({str(c["type"]) for c in cities if c.get("type") is not None}),
@@ -199,8 +204,8 @@ API_RU = {
         "Растровые слои города по группам, с легендами",
     "A city's vectors: extents (by epoch), districts or basemap (OSM)":
         "Векторные слои города: границы застройки по периодам, районы или подложка (OSM)",
-    "Country boundaries (Natural Earth) when installed; 404 otherwise":
-        "Границы стран (Natural Earth), если файл установлен; иначе 404",
+    "Natural Earth countries, rivers or lakes of the region":
+        "Страны, реки или озёра региона (Natural Earth)",
     "A 256 px map tile of a city's raster layer (Web Mercator)":
         "Тайл карты 256 пикселей растрового слоя города (Web Mercator)",
     "A file the run wrote (exports, rasters, report, manifest)":

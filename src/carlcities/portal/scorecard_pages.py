@@ -104,7 +104,7 @@ def login_page(request: Request, next: str = "/") -> HTMLResponse:
 
 @router.post("/login", include_in_schema=False)
 async def login(request: Request) -> Response:
-    from ..errors import LoginRateLimited, LoginRefused  # type: ignore[attr-defined,unused-ignore]
+    from ..errors import LoginRateLimited, LoginRefused
     from .deps import set_session_cookie
 
     form = await request.form()
@@ -188,7 +188,7 @@ def scorecard_page(request: Request, city_id: str, level: str = "preliminary") -
              summary="Save one scorecard answer (editors of the city; CSRF token header)")
 async def save_answer(request: Request, city_id: str, level: str, question_id: str,
                       body: AnswerIn) -> Response:
-    from ..errors import EditConflict, PermissionDenied, PortalError  # type: ignore[attr-defined,unused-ignore]
+    from ..errors import EditConflict, PermissionDenied, PortalError
     from .deps import check_csrf
 
     level = _level(level)
@@ -236,7 +236,7 @@ def survey_page(request: Request, city_id: str, profile: str = "emergency_minist
 
 @router.post("/city/{city_id}/survey", include_in_schema=False)
 async def survey_save(request: Request, city_id: str) -> Response:
-    from ..errors import PermissionDenied, PortalError  # type: ignore[attr-defined,unused-ignore]
+    from ..errors import PermissionDenied, PortalError
     from .deps import check_csrf
 
     store = _store(request)

@@ -58,10 +58,18 @@
       document.getElementById("countries-source").hidden = false;
       map.addSource("countries", {type: "geojson", data: g});
       map.addLayer({id: "country-fill", type: "fill", source: "countries",
-                    paint: {"fill-color": ["case", ["get", "study"], "#f6f2e6", "#eceae4"]}},
+                    paint: {"fill-color": ["case", ["get", "study"], "#f6f2e6", "#e4e2dc"]}},
                    "cities");
       map.addLayer({id: "country-line", type: "line", source: "countries",
                     paint: {"line-color": "#8c8c8c", "line-width": 0.8}}, "cities");
+      [["lakes", "fill", {"fill-color": "#b9d3e8"}],
+       ["rivers", "line", {"line-color": "#8fb8d8", "line-width": 0.8}]].forEach(([name, type, paint]) => {
+        fetch("/api/v1/region/" + name + ".geojson").then(r => r.ok ? r.json() : null).then(h => {
+          if (!h) return;
+          map.addSource(name, {type: "geojson", data: h});
+          map.addLayer({id: name, type: type, source: name, paint: paint}, "cities");
+        });
+      });
     });
     map.addSource("cities", {type: "geojson", data: geo()});
     map.addLayer({id: "cities", type: "circle", source: "cities", paint: {
