@@ -3,11 +3,20 @@
 window.carl = (function () {
   const langData = JSON.parse(document.getElementById("lang-data").textContent);
   const lang = langData.lang;
+  // as the server's fmt_number: about three significant figures, thin spaces between
+  // thousands, a decimal comma on Russian pages, a real minus sign
   function fmt(v) {
     if (v === null || v === undefined || v === "" || Number.isNaN(Number(v))) return "—";
     const x = Number(v), a = Math.abs(x);
-    const digits = a >= 1000 ? 0 : a >= 100 ? 1 : a >= 1 ? 2 : 3;
-    return x.toLocaleString(lang === "ru" ? "ru-RU" : "en-GB", {maximumFractionDigits: digits});
+    let s;
+    if (a >= 1000) s = Math.round(x).toString().replace(/\B(?=(\d{3})+(?!\d))/g, "\u202f");
+    else if (a >= 100) s = x.toFixed(0);
+    else if (a >= 10) s = x.toFixed(1);
+    else if (a >= 0.1) s = x.toFixed(2);
+    else if (a === 0) s = "0";
+    else s = x.toPrecision(3);
+    s = s.replace("-", "\u2212");
+    return lang === "ru" ? s.replace(".", ",") : s;
   }
   function data(id) {
     const el = document.getElementById(id);
