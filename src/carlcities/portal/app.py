@@ -29,11 +29,25 @@ from . import api, pages
 from .i18n import COOKIE, LANGS, globals_for, pick_lang
 from .source import StudySource
 
-__all__ = ["STATIC", "TEMPLATES", "create_app"]
+__all__ = ["SECURITY_HEADERS", "STATIC", "TEMPLATES", "create_app"]
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
+#: headers of every response: scripts, styles, images, workers and requests from this site only
+#: (MapLibre starts its workers from ``blob:`` URLs and draws ``data:``/``blob:`` images;
+#: templates set a few ``style`` attributes), no framing by other sites, no MIME sniffing
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; "
+                               "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+                               "worker-src 'self' blob:; child-src 'self' blob:; "
+                               "connect-src 'self'; font-src 'self'; object-src 'none'; "
+                               "base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
 
 
 def create_app(out_dir: str | Path, db_url: str | None = None, allow_anonymous: bool = True,
@@ -73,8 +87,6 @@ def create_app(out_dir: str | Path, db_url: str | None = None, allow_anonymous: 
         response: Response = await call_next(request)
         if query in LANGS:
             response.set_cookie(COOKIE, lang, max_age=365 * 86400, samesite="lax")
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
         return response
 
     @app.exception_handler(StarletteHTTPException)
@@ -90,6 +102,13 @@ def create_app(out_dir: str | Path, db_url: str | None = None, allow_anonymous: 
     app.include_router(api.router)
     app.include_router(pages.router)
     _add_accounts(app, db_url=app.state.db_url, allow_anonymous=allow_anonymous)
+
+    @app.middleware("http")      # added last: the outermost, so every answer has them
+    async def security_headers(request: Request, call_next: Any) -> Response:
+        response: Response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
     return app
 
 

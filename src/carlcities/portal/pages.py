@@ -28,8 +28,10 @@ DEFAULT_INDICATOR = ("form.extent_density", "form.builtup_density", "form.extent
 
 
 def to_json(obj: Any) -> Markup:
-    """JSON for a ``<script type="application/json">`` block (``</`` escaped)."""
-    return Markup(json.dumps(obj, ensure_ascii=False, default=str).replace("</", "<\\/"))
+    """JSON for a ``<script type="application/json">`` block: ``<``, ``>`` and ``&`` written
+    as ``\\u003c`` …, so no text in it can close the block or open a comment."""
+    text = json.dumps(obj, ensure_ascii=False, default=str)
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
 def render(request: Request, template: str, status: int = 200, **ctx: Any) -> HTMLResponse:

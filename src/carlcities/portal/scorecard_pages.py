@@ -126,6 +126,11 @@ async def login(request: Request) -> Response:
     except LoginRefused:
         return render(request, "login.html", status=401, next=nxt,
                       error=say("login_refused", lang))
+    from .deps import session_token
+
+    presented = session_token(request)
+    if presented:                 # a new session at every sign-in; the one presented ends
+        store.end_session(presented)
     resp = RedirectResponse(nxt, status_code=303)
     set_session_cookie(resp, store.new_session(user), secure=request.url.scheme == "https")
     return resp
