@@ -22,7 +22,10 @@ from .source import SIZE_CLASSES, StudySource
 
 __all__ = ["router"]
 
-router = APIRouter()
+#: every endpoint may answer 404 (no such city, indicator, layer, tile or file): documented, so
+#: that clients (and the schema tests) expect it
+router = APIRouter(responses={404: {"description": "Not found: no such city, indicator, "
+                                                  "layer, tile or file"}})
 
 
 def src(request: Request) -> StudySource:
@@ -74,7 +77,9 @@ def api_city(request: Request, city_id: str) -> dict[str, Any]:
 
 
 @router.get("/api/v1/cities/{city_id}/values", tags=["cities"],
-            summary="Every value of a city (all epochs, zones and scenarios)")
+            summary="Every value of a city (all epochs, zones and scenarios)",
+            responses={200: {"content": {"application/json": {}, "text/csv": {}},
+                             "description": "JSON records, or CSV with ?format=csv"}})
 def api_city_values(request: Request, city_id: str,
                     format: str = Query("json", pattern="^(json|csv)$")) -> Any:
     _city(request, city_id)
