@@ -115,14 +115,23 @@ def render_tile(path: Path, z: int, x: int, y: int, stretch: LayerRange | None =
 CACHED_TILES = 2048
 
 
+def _rio_tiler() -> tuple[type, type[Exception]]:
+    """rio-tiler's reader and its "outside" error, imported under a lock: request threads that
+    import it at the same moment (a map's first tiles) can otherwise see a half-initialised
+    module and fail with ImportError."""
+    with _LOCK:
+        from rio_tiler.errors import TileOutsideBounds
+        from rio_tiler.io import Reader
+    return Reader, TileOutsideBounds
+
+
 @functools.lru_cache(maxsize=CACHED_TILES)
 def _tile(key: tuple[str, int, int], z: int, x: int, y: int,
           stretch: LayerRange | None) -> bytes:
     path = Path(key[0])
     from PIL import Image
-    from rio_tiler.errors import TileOutsideBounds
-    from rio_tiler.io import Reader
 
+    Reader, TileOutsideBounds = _rio_tiler()
     style = style_of(classify(path.stem).family)
     coded = bool(style.classes)
     try:
