@@ -29,8 +29,9 @@ from sqlalchemy.exc import ArgumentError
 
 from ..errors import PortalError
 
-__all__ = ["METADATA", "answers", "audit", "connect", "login_failures", "meta",
-           "normalise_url", "sessions", "survey_judgements", "user_cities", "users"]
+__all__ = ["DB_ENV", "METADATA", "answers", "audit", "connect", "database_url",
+           "login_failures", "meta", "normalise_url", "sessions", "survey_judgements",
+           "user_cities", "users"]
 
 METADATA = MetaData()
 
@@ -152,3 +153,22 @@ def connect(url: str | Path) -> Engine:
                           fix="check that the server runs, the database exists and the user "
                               "may create tables in it") from exc
     return engine
+
+
+#: environment variable naming the portal database (a URL), read when no --db is given
+DB_ENV = "CARLCITIES_PORTAL_DB"
+
+
+def database_url(out: str | Path | None = None, url: str | None = None) -> str:
+    """The portal database: ``url``, else ``$CARLCITIES_PORTAL_DB``, else
+    ``OUT/portal.sqlite`` beside the study ``out``."""
+    import os
+
+    if url:
+        return normalise_url(url)
+    if os.environ.get(DB_ENV):
+        return normalise_url(os.environ[DB_ENV])
+    if out is None:
+        raise PortalError("no portal database given",
+                          fix=f"pass --out OUT (uses OUT/portal.sqlite), --db URL or set {DB_ENV}")
+    return normalise_url(Path(out) / "portal.sqlite")
