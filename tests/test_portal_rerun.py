@@ -117,3 +117,21 @@ def test_check_before_work_reads_the_export(tmp_path):
             run_scorecards(st.con, missing, cat, tmp_path)
         finally:
             st.close()
+
+
+def test_with_portal_inputs(tmp_path):
+    from carlcities.config import default_config
+    from carlcities.portal.rerun import export_for_run, with_portal_inputs
+
+    portal = _portal(tmp_path)
+    d = export_for_run(portal, tmp_path / "out")
+    portal.close()
+    assert (d / "scorecards" / "osh_preliminary.yaml").is_file()
+    cfg = default_config()
+    new = with_portal_inputs(cfg, d)
+    assert new.data.scorecards_dir == str((d / "scorecards").resolve())
+    assert new.data.surveys_dir == str((d / "surveys").resolve())
+    assert cfg.data.scorecards_dir is None and new.sha256() != cfg.sha256()
+    assert new.data.source == cfg.data.source and new.get("grid.res_m") == cfg.get("grid.res_m")
+    cat = load_catalog()
+    assert check_inputs(new, [cat.get("osh")], cat).problems == []
