@@ -114,8 +114,10 @@ def normalise_url(url: str | Path) -> str:
     return s
 
 
-def connect(url: str | Path) -> Engine:
-    """An engine on ``url`` with the portal's tables created."""
+def connect(url: str | Path, *, readonly: bool = False) -> Engine:
+    """An engine on ``url`` with the portal's tables created. ``readonly``: an engine for
+    reads only — on SQLite its connections run each statement in autocommit (WAL readers never
+    wait for the writer), without creating the tables."""
     s = normalise_url(url)
     try:
         u = make_url(s)
@@ -136,15 +138,18 @@ def connect(url: str | Path) -> Engine:
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
 
-        @event.listens_for(engine, "begin")
-        def _on_begin(conn):  # pragma: no cover - driver callback
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        if not readonly:
+            @event.listens_for(engine, "begin")
+            def _on_begin(conn):  # pragma: no cover - driver callback
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
     elif u.get_backend_name() == "postgresql":
         engine = create_engine(u, pool_pre_ping=True)
     else:
         raise PortalError(f"the portal database must be SQLite or PostgreSQL, not "
                           f"{u.get_backend_name()!r}",
                           fix="give sqlite:///PATH or postgresql://USER@HOST/DB")
+    if readonly:
+        return engine
     try:
         METADATA.create_all(engine)
     except Exception as exc:  # noqa: BLE001 - any driver error: no server, no rights
