@@ -43,7 +43,8 @@ def test_publish_to_postgis_and_read_back(study_out, postgis):
     import sqlalchemy as sa
 
     rep = publish(study_out, postgis, "gis dept".replace(" ", "_"))
-    assert rep.layers == ["cities", "urban_extents", "zones", "raster_footprints"]
+    assert rep.layers[-4:] == ["cities", "urban_extents", "zones", "raster_footprints"]
+    assert "latest_extents" in rep.layers          # a view of the store with geometries
     assert rep.tables["indicator_values"] == 6      # latest: almaty from run-b, bishkek run-a
     assert rep.tables["noise_levels"] == 2 and rep.tables["urban_extents"] == 2
     eng = sa.create_engine(postgis.replace("postgresql://", "postgresql+psycopg://"))
@@ -64,16 +65,18 @@ def test_publish_to_postgis_and_read_back(study_out, postgis):
         q = sa.text("SELECT f_table_name, srid, type FROM geometry_columns WHERE "
                     "f_table_schema = 'gis_dept' ORDER BY 1")
         assert [tuple(r) for r in con.execute(q)] == [
-            ("cities", 4326, "POINT"), ("raster_footprints", 4326, "MULTIPOLYGON"),
+            ("cities", 4326, "POINT"), ("latest_extents", 4326, "GEOMETRY"),
+            ("raster_footprints", 4326, "MULTIPOLYGON"),
             ("urban_extents", 4326, "MULTIPOLYGON"), ("zones", 4326, "MULTIPOLYGON")]
         bad = con.execute(sa.text(
             "SELECT count(*) FROM (SELECT geom FROM gis_dept.urban_extents UNION ALL SELECT geom "
-            "FROM gis_dept.zones UNION ALL SELECT geom FROM gis_dept.raster_footprints) g "
+            "FROM gis_dept.zones UNION ALL SELECT geom FROM gis_dept.raster_footprints UNION ALL "
+            "SELECT geom FROM gis_dept.latest_extents) g "
             "WHERE NOT ST_IsValid(geom) OR ST_SRID(geom) <> 4326")).scalar_one()
         assert bad == 0
         gist = con.execute(sa.text("SELECT count(*) FROM pg_indexes WHERE schemaname = "
                                    "'gis_dept' AND indexdef LIKE '%USING gist%'")).scalar_one()
-        assert gist == 4
+        assert gist == 5
         nopk = con.execute(sa.text(
             "SELECT count(*) FROM information_schema.tables t WHERE t.table_schema = 'gis_dept' "
             "AND NOT EXISTS (SELECT 1 FROM information_schema.table_constraints c WHERE "

@@ -10,6 +10,8 @@ written to one schema (default ``carlcities``) of the target database, in one tr
   as ``MultiPolygon``/``Point`` layers, and ``raster_footprints``: the outline of every COG the
   run wrote (``OUT/rasters/CITY/NAME.tif``) with its path, CRS, size and cell size, so that a GIS
   department finds the rasters (which QGIS and GeoServer open directly) from the database;
+* other tables and views with a ``geom`` column (``latest_extents``, plug-in tables) as
+  layers of generic geometry type, also SRID 4326 with a GiST index;
 * ``publish_info``: the run published, when, from where, by which carlcities version.
 
 Each table gets an integer primary key ``fid`` (what QGIS and GeoServer pick up as the feature
@@ -234,8 +236,14 @@ def publish(out: str | Path, url: str, schema: str = DEFAULT_SCHEMA, *,
                     cols, rows = _frame_columns(df, skip=("geom",))
                     if not cols:
                         continue
+                    geoms = _wkb_layer(df)
+                    if geoms is not None:       # a view or plug-in table with geometries
+                        cols = cols + [("geom", "geometry(Geometry, 4326)")]
+                        rows = [r + [g] for r, g in zip(rows, geoms, strict=True)]
+                        rep.layers.append(name)
                     rep.tables[name] = _copy(cur, schema, name, cols, rows,
-                                             comment=f"{name}: {note}")
+                                             comment=f"{name}: {note}",
+                                             geom="geom" if geoms is not None else None)
                 # layers
                 cols, rows = _frame_columns(cities, skip=("geom",))
                 pts = [_hex_ewkb(shapely.Point(r["lon"], r["lat"]), "Point")
@@ -277,6 +285,27 @@ def publish(out: str | Path, url: str, schema: str = DEFAULT_SCHEMA, *,
             con.close()
     rep.seconds = time.perf_counter() - t0
     return rep
+
+
+def _wkb_layer(df: Any) -> list[str | None] | None:
+    """Hex EWKB (SRID 4326: the store keeps WGS 84) of a ``geom`` column of WKB, or ``None``
+    when the frame has no such column."""
+    import shapely
+
+    if "geom" not in df.columns:
+        return None
+    vals = [bytes(v) if isinstance(v, bytes | bytearray | memoryview) else None
+            for v in df["geom"]]
+    if not any(v is not None for v in vals) and len(vals):
+        return None
+    out: list[str | None] = []
+    for v in vals:
+        g = None if v is None else shapely.from_wkb(v)
+        if g is not None and not g.is_empty and not g.is_valid:
+            g = shapely.make_valid(g)
+        out.append(None if g is None or g.is_empty else
+                   str(shapely.to_wkb(shapely.set_srid(g, 4326), hex=True, include_srid=True)))
+    return out
 
 
 def _records(df: Any) -> list[dict[str, Any]]:
