@@ -61,3 +61,17 @@ def test_users_commands(tmp_path):
     assert r.exit_code == 0 and "aigul" in r.output
     r = runner.invoke(app, ["users", "list"])
     assert r.exit_code == 2 and "--out" in r.output
+
+
+def test_users_on_postgresql(pg_server, monkeypatch):
+    url = pg_server.new_database("cli")
+    monkeypatch.setenv("CARLCITIES_PORTAL_DB", url)      # the database named by environment
+    r = runner.invoke(app, ["users", "add", "root", "--role", "admin", "--password-stdin"],
+                      input=PW + "\n")
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["users", "list"])
+    assert r.exit_code == 0 and "root" in r.output and "admin" in r.output
+    s = AccountStore(url)
+    assert [u.username for u in s.users()] == ["root"]
+    assert s.audit()[0]["who"] == "(operator)"
+    s.close()
