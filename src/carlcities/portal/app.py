@@ -101,7 +101,7 @@ def _add_accounts(app: FastAPI, *, db_url: str, allow_anonymous: bool) -> None:
     if importlib.util.find_spec("carlcities.portal.accounts") is None:
         app.state.accounts = None
         return
-    from . import scorecard_pages
+    from . import admin_pages, scorecard_pages
     from .accounts import AccountStore
 
     if db_url.startswith("sqlite:///"):
@@ -110,6 +110,7 @@ def _add_accounts(app: FastAPI, *, db_url: str, allow_anonymous: bool) -> None:
                                                       app.state.source.cities()])
     app.state.anonymous_view = allow_anonymous
     app.include_router(scorecard_pages.router)
+    app.include_router(admin_pages.router)
 
     @app.middleware("http")
     async def signed_in(request: Request, call_next: Any) -> Response:
