@@ -39,7 +39,7 @@ NGA_IMT_PERIODS = {"PGA": 0.0, "SA(0.3)": 0.3, "SA(0.6)": 0.6, "SA(1.0)": 1.0}
 #: stated applicability is M 3.5-8.5 (CY14; 3.5-8.0 reverse/normal) and 3.0-8.5 (ASK14),
 #: Rrup 0-300 km, Vs30 180-1500 m/s; beyond 300 km (the deep Hindu Kush-Pamir source up to
 #: ~390 km) the models are extrapolated, as documented in docs/risk.md.
-NGA_RANGES = {"mag": (3.0, 8.5), "rrup_km": (0.0, 400.0), "vs30": (150.0, 1500.0)}
+NGA_RANGES = {"mag": (3.0, 8.5), "rrup_km": (0.0, 450.0), "vs30": (150.0, 1500.0)}
 
 
 def _table(text: str) -> dict[float, dict[str, float]]:
@@ -119,7 +119,7 @@ def _check(name: str, mag, rrup, vs30):
     for arg, a, key, fix in (
             ("mag", m, "mag", "cap the magnitudes of the event set at 8.5"),
             ("rrup_km", r, "rrup_km", "give rupture distances in kilometres, sources within "
-                                      "400 km"),
+                                      "450 km"),
             ("vs30", v, "vs30", "give Vs30 in m/s (760 for rock)")):
         lo, hi = NGA_RANGES[key]
         if np.any(~np.isfinite(a)) or np.any((a < lo) | (a > hi)):
