@@ -99,10 +99,15 @@ BRANCHES: tuple[Branch, ...] = tuple(
 _NEAR: dict[tuple[str, int, float, float], np.ndarray] = {}
 
 
+def _fingerprint(faults) -> float:
+    """A number that changes with the fault set and its geometry (cache keys)."""
+    return float(len(faults) + sum(float(f.lon.sum() + 7.0 * f.lat.sum()) for f in faults))
+
+
 def _near_fault_cells(model) -> np.ndarray:
     """Grid cells within the fault buffer (cached per model and fault set)."""
     faults = load_fault_sources()
-    key = (model.source, model.lon.size, float(model.rate.sum()), float(len(faults)))
+    key = (model.source, model.lon.size, float(model.rate.sum()), _fingerprint(faults))
     if key not in _NEAR:
         _NEAR[key] = near_fault_mask(faults, model.lon, model.lat)
     return _NEAR[key]
@@ -119,13 +124,14 @@ def _concat(parts: list[EventSet]) -> EventSet:
                     rupture_length_km=np.concatenate(rl))
 
 
-_ZONED: dict[tuple[str, int, float], tuple] = {}
+_ZONED: dict[tuple[str, int, float, float], tuple] = {}
 
 
 def _zoned(model):
     """The "zones" gridded model for ``model`` (area zones inside, the grid outside) and its
     near-fault mask (cached per model)."""
-    key = (model.source, model.lon.size, float(model.rate.sum()))
+    key = (model.source, model.lon.size, float(model.rate.sum()),
+           _fingerprint(load_fault_sources()))
     if key not in _ZONED:
         zm = sources.zones_source_model(model, sources.load_zones())
         _ZONED[key] = (zm, near_fault_mask(load_fault_sources(), zm.lon, zm.lat))
