@@ -52,7 +52,6 @@ import numpy as np
 from carlcities.errors import HazardError
 from carlcities.risk import sources
 from carlcities.risk.seismicity import EventSet, level_at_return_period
-from carlcities.risk.seismicity.hazard_curves import poe_table, rates_on_nodes, site_distance
 from carlcities.risk.seismicity.faults import (
     FAULT_MMIN,
     fault_event_set,
@@ -61,6 +60,7 @@ from carlcities.risk.seismicity.faults import (
     load_intraslab,
     near_fault_mask,
 )
+from carlcities.risk.seismicity.hazard_curves import poe_table, rates_on_nodes, site_distance
 
 __all__ = ["Branch", "BRANCHES", "branch_event_sets", "central_event_set", "site_hazard",
            "weighted_quantile", "METHOD_VERSION", "PGA_LEVELS"]

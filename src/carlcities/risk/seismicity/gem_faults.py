@@ -15,7 +15,8 @@ precision. Where the GEM traces follow them, the GEM geometry replaces the hand-
   piece that covers that stretch (its points interpolated in our along-strike coordinate, so
   parallel strands are not zig-zagged between and overlaps count once), our own trace where no
   piece covers it; about 100 vertices. The new trace thus keeps our fault's extent (and so,
-  nearly, its length and moment rate) and takes GEM's position and shape. Dip, rake, depths and slip rate stay ours (the GEM copy here has geometry only).
+  nearly, its length and moment rate) and takes GEM's position and shape. Dip, rake,
+  depths and slip rate stay ours (the GEM copy here has geometry only).
 
 Where the traces are read from: ``$CARLCITIES_SHARED_DATA/faults/``, else ``../shared/data/
 faults/`` beside the repository, else the derived extract packaged as
