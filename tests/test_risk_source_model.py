@@ -226,9 +226,14 @@ def test_classical_eal_matches_event_based_on_one_event_by_hand():
 # -- validation bands ----------------------------------------------------------------------
 
 #: mean PGA475 [g] of source model 2.0 recorded in docs/validation.md (drift guard +-20 %)
-RECORDED_PGA475 = {"almaty": 0.303, "bishkek": 0.225, "dushanbe": 0.222, "tashkent": 0.069,
-                   "ashgabat": 0.41, "samarkand": 0.168, "bukhara": 0.147, "osh": 0.209,
-                   "fergana": 0.207, "termez": 0.169}
+# model 3.1 (BSSA14 | CY14 | ASK14, GEM fault geometry); model 3.0 values in
+# benchmarks/results/pga_48_model30.json
+RECORDED_PGA475 = {"almaty": 0.413, "bishkek": 0.239, "dushanbe": 0.227, "tashkent": 0.064,
+                   "ashgabat": 0.294, "samarkand": 0.161, "bukhara": 0.142, "osh": 0.195,
+                   "fergana": 0.198, "termez": 0.165}
+#: cities within 5 km of a modelled fault trace (GEM geometry): EMCA, built from area sources
+#: and smoothed seismicity without faults, cannot see their near-fault hazard
+NEAR_FAULT = {"almaty"}
 
 
 def _published():
@@ -246,7 +251,10 @@ def test_pga475_stays_within_the_bands_against_published_hazard():
     MSK >= 7 (the code value is for medium soils, ours on rock: rock lower by up to a factor
     ~1.5; below 0.1 the model has lost a source, above 2 it double-counts one); (2) 0.5 <= ours /
     EMCA <= 2.0 for the four cities with an EMCA 475-yr intensity (Ullah et al. 2015, MSK
-    turned into A = 0.1 x 2^(MSK - 7) g, the code's table; one intensity degree is a factor 2);
+    turned into A = 0.1 x 2^(MSK - 7) g, the code's table; one intensity degree is a factor 2),
+    <= 2.5 for a city within 5 km of a modelled fault trace (Almaty: the GEM Zailisky Alatau
+    trace at 1.4 km; EMCA has no fault sources, so a near-fault city may exceed it by more than
+    the degree);
     (3) no city drifts more than 20 % from the recorded values without the table being updated."""
     import pandas as pd
     cities = pd.read_csv("src/carlcities/data/cities.csv").set_index("city_id")
@@ -264,6 +272,13 @@ def test_pga475_stays_within_the_bands_against_published_hazard():
         assert 0.1 <= ratio <= 2.0, (r.city_id, pga(r.city_id), r.pga_code_g)
     for r in pub[pub["msk_emca"].notna()].itertuples():
         a_emca = 0.1 * 2.0 ** (float(r.msk_emca) - 7.0)
-        assert 0.5 <= pga(r.city_id) / a_emca <= 2.0, (r.city_id, pga(r.city_id), a_emca)
+        hi = 2.5 if r.city_id in NEAR_FAULT else 2.0
+        assert 0.5 <= pga(r.city_id) / a_emca <= hi, (r.city_id, pga(r.city_id), a_emca)
     for cid, v in RECORDED_PGA475.items():
         assert pga(cid) == pytest.approx(v, rel=0.2), cid
+    # the near-fault exception is earned: Almaty is within 5 km of a fault trace
+    from carlcities.risk.seismicity import haversine_km
+    alm = cities.loc["almaty"]
+    d = min(float(haversine_km(f.lon, f.lat, alm.lon, alm.lat).min())
+            for f in psha.load_fault_sources())
+    assert d < 5.0
