@@ -241,10 +241,11 @@ def ask2014(imt: str, mag, rrup_km, vs30, *, rjb_km=None, rx_km=None, ry0_km=Non
     ln Sa = f1(M, Rrup) + F_RV f7(M) + F_N f8(M) + F_HW f4 + f5(Sa1180, Vs30) + f6(Ztor)
     + f10(Z1.0, Vs30) (eq 1; California, mainshocks), with
 
-    * f1: a1 + a17 Rrup + [a5 (M - M1) | a4 (M - M1) | a4 (M2 - M1) + a6 (M - M2) + a7 (M -
-      M2)^2] + a8 (8.5 - M)^2 + [a2 + a3 (min(M, M1)... - M1)] ln R (M >= M1 | M2 <= M < M1 |
-      M < M2; the last branch uses M2 in the a8 and a3 terms), R = sqrt(Rrup^2 + c4M^2), c4M = c4
-      for M > 5, c4 - (c4 - 1)(5 - M) for 4 <= M <= 5, 1 below (eqs 2-4);
+    * f1 = a1 + a17 Rrup + g(M) + [a2 + a3 (M' - M1)] ln R with, for M >= M1: g = a5 (M -
+      M1) + a8 (8.5 - M)^2, M' = M; for M2 <= M < M1: g = a4 (M - M1) + a8 (8.5 - M)^2, M' = M;
+      for M < M2: g = a4 (M2 - M1) + a8 (8.5 - M2)^2 + a6 (M - M2) + a7 (M - M2)^2, M' = M2;
+      R = sqrt(Rrup^2 + c4M^2), c4M = c4 for M > 5, c4 - (c4 - 1)(5 - M) for 4 <= M <= 5, 1
+      below (eqs 2-4);
     * f7 = a11 min(max(M - 4, 0), 1) for 30 < rake < 150, f8 = a12 min(max(M - 4, 0), 1) for
       -150 < rake < -30;
     * f5 (eq 17): (a10 + b n) ln(Vs30*/Vlin) for Vs30 >= Vlin, a10 ln(Vs30*/Vlin) - b ln(Sa1180
