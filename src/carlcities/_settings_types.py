@@ -26,6 +26,8 @@ class DataSettings:
     district_name_field: str | None
     scorecards: dict[str, str]
     surveys: list[str]
+    scorecards_dir: str | None
+    surveys_dir: str | None
     landcover: str | None
     ndvi: str | None
     pm25: str | None

@@ -124,6 +124,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("data.surveys", list[str], [], help="Stakeholder survey files (CSV or Excel) with "
             "AHP pairwise comparisons and Likert priorities; each stakeholder profile becomes a "
             "weight profile OUT/exports/weights_PROFILE.json."),
+    Setting("data.scorecards_dir", _Path, None, help="Directory of scorecard answers files "
+            "(YAML, CSV or Excel), each naming its city_id and level: where the study portal "
+            "exports the answers edited in the browser (OUT/portal/scorecards, see "
+            "docs/portal.md); read with data.scorecards, whose file wins for the same city and "
+            "level."),
+    Setting("data.surveys_dir", _Path, None, help="Directory of stakeholder survey files (CSV "
+            "or Excel), read with data.surveys: where the study portal exports the surveys "
+            "answered in the browser (OUT/portal/surveys)."),
     Setting("grid.res_m", float, 100.0, "m", gt=0, help="Cell size of the city grid."),
     Setting("grid.buffer_km", float, 3.0, "km", ge=0, help="Margin added around the expected "
             "urban extent when sizing the study square."),
