@@ -23,7 +23,7 @@ from tests.test_report import DENSITY_2020, make_fake_out
 
 LON0, LAT0 = 75.025, 43.335      # inside the fake rasters (EPSG:32643, 4 km square)
 PAGES = ["/", "/city/almaty", "/city/bishkek", "/compare?cities=almaty,bishkek,tashkent",
-         "/downloads", "/api"]
+         "/downloads", "/api", "/login", "/city/almaty/scorecard?level=detailed"]
 _CYR = re.compile("[А-Яа-яЁё]")
 
 

@@ -155,3 +155,60 @@ def test_closed_portal(tmp_path: Path):
     assert c.get("/api/v1/cities").status_code == 401
     assert c.get("/tiles/almaty/atlas_class_2020/1/0/0.png").status_code == 401
     assert c.get("/login").status_code == 200 and c.get("/static/portal.css").status_code == 200
+
+
+def test_admin_page_roles_and_rerun(app, monkeypatch):
+    import time
+
+    import carlcities.portal.rerun as rerun_mod
+
+    st = app.state.accounts
+    for name, role in (("analyst1", "analyst"), ("admin1", "admin")):
+        if st.user(name) is None:
+            st.create_user(name, PASSWORD, role)
+    assert TestClient(app).get("/admin", follow_redirects=False).status_code == 303
+    assert _login(app, "viewer1").get("/admin").status_code == 403
+    assert _login(app, "ed1").get("/admin").status_code == 403
+    calls = []
+
+    class Summary:
+        run_id = "run-portal"
+
+    def fake_rerun(store, out, config, **kw):
+        calls.append((store, Path(out), config, kw))
+        return Summary()
+
+    monkeypatch.setattr(rerun_mod, "rerun", fake_rerun)
+    an = _login(app, "analyst1")
+    page = an.get("/admin")
+    assert page.status_code == 200 and 'id="rerun-go"' in page.text
+    assert 'id="users"' not in page.text                       # analysts do not manage users
+    token = _csrf(an, "/admin")
+    assert an.post("/admin/rerun", data={"csrf_token": "bad"}).status_code == 403
+    r = an.post("/admin/rerun", data={"csrf_token": token}, follow_redirects=False)
+    assert r.status_code == 303
+    for _ in range(100):
+        if 'data-status="done"' in an.get("/admin").text:
+            break
+        time.sleep(0.05)
+    assert "run-portal" in an.get("/admin").text
+    (store, out, _cfg, kw), = calls
+    assert store is st and out == app.state.source.out_dir
+    assert kw == {"cities": ["almaty", "bishkek", "tashkent"], "workers": 1}
+    # the administrator changes a role; an editor may not
+    ad = _login(app, "admin1")
+    atok = _csrf(ad, "/admin")
+    assert 'id="users"' in ad.get("/admin").text
+    r = ad.post("/admin/users/viewer1", data={"csrf_token": atok, "role": "editor",
+                                             "cities": "bishkek"}, follow_redirects=False)
+    assert r.status_code == 303
+    u = st.user("viewer1")
+    assert (u.role, u.cities) == ("editor", ("bishkek",))
+    assert ad.post("/admin/users/viewer1", data={"csrf_token": atok, "role": "king"}
+                   ).status_code == 422
+    ed = _login(app, "ed1")
+    assert ed.post("/admin/users/ed1", data={"csrf_token": _csrf(ed), "role": "admin"}
+                   ).status_code == 403
+    ru = ad.get("/admin?lang=ru").text
+    assert latin_leftovers(ru) == []
+    st.set_role(None, "viewer1", "viewer", ())

@@ -38,7 +38,6 @@ from ..errors import (
     LoginRefused,
     PermissionDenied,
     PortalError,
-    ScorecardError,
 )
 from . import db
 from .roles import ROLES, User, check_city_id, check_role, check_username
@@ -51,6 +50,7 @@ from .security import (
     new_token,
     verify_password,
 )
+from .validate import check_answer, check_judgements
 
 __all__ = ["FAILURE_WINDOW", "MAX_FAILURES", "SESSION_IDLE", "SESSION_TTL", "AccountStore",
            "Answer", "ROLES", "User"]
@@ -60,9 +60,6 @@ FAILURE_WINDOW = 300        #: ... within this many seconds [s]
 CLIENT_FAILURES = 4 * MAX_FAILURES   #: failed logins per client over all user names
 SESSION_TTL = 12 * 3600     #: a session ends this long after login [s]
 SESSION_IDLE = 2 * 3600     #: ... or this long after its last use [s]
-MAX_COMMENT = 20_000        #: longest comment [characters]
-MAX_URL = 2_000             #: longest evidence link [characters]
-_CRITERION = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 _OPERATOR = "(operator)"    #: who made a change from the command line
 
 
@@ -106,11 +103,21 @@ class AccountStore:
                  clock: Callable[[], float] = time.time):
         self.url = db.normalise_url(url)
         self.engine = db.connect(self.url)
+        #: reads: on SQLite a second engine whose reads never queue behind a writer
+        self.reader = db.connect(self.url, readonly=True) \
+            if self.engine.dialect.name == "sqlite" else self.engine
         self.hasher = hasher or PasswordHasher()
         self.clock = clock
         self.known_cities = None if cities is None else frozenset(cities)
         self._secret = self._meta_secret()
-        self._dummy_hash = self.hasher.hash("carlcities-no-such-user")
+        self._dummy: str | None = None
+
+    @property
+    def _dummy_hash(self) -> str:
+        """A hash to check unknown user names against (they cost as much as known ones)."""
+        if self._dummy is None:
+            self._dummy = self.hasher.hash("carlcities-no-such-user")
+        return self._dummy
 
     # ------------------------------------------------------------------ plumbing
     def _meta_secret(self) -> str:
@@ -150,6 +157,7 @@ class AccountStore:
 
     def close(self) -> None:
         self.engine.dispose()
+        self.reader.dispose()
 
     # ------------------------------------------------------------------ users
     def create_user(self, username: str, password: str, role: str,
@@ -179,13 +187,13 @@ class AccountStore:
         return User(username, role, cs)
 
     def users(self) -> list[User]:
-        with self.engine.connect() as con:
+        with self.reader.connect() as con:
             names = con.execute(select(db.users.c.username).where(db.users.c.active == 1)
                                 .order_by(db.users.c.username)).scalars().all()
             return [u for n in names if (u := self._user(con, n)) is not None]
 
     def user(self, username: str) -> User | None:
-        with self.engine.connect() as con:
+        with self.reader.connect() as con:
             return self._user(con, username)
 
     def set_role(self, actor: User | None, username: str, role: str,
@@ -246,7 +254,7 @@ class AccountStore:
         now = self.clock()
         since = now - FAILURE_WINDOW
         f = db.login_failures
-        with self.engine.connect() as con:
+        with self.reader.connect() as con:
             mine = con.execute(select(func.count(), func.min(f.c.at)).where(and_(
                 f.c.username == name, f.c.client == client, f.c.at > since))).one()
             theirs = con.execute(select(func.count(), func.min(f.c.at)).where(and_(
@@ -298,17 +306,20 @@ class AccountStore:
         now = self.clock()
         s = db.sessions
         h = hash_token(token)
-        with self.engine.begin() as con:
+        with self.reader.connect() as con:
             row = con.execute(select(s.c.username, s.c.expires_at, s.c.last_seen)
                               .where(s.c.token_hash == h)).first()
-            if row is None:
-                return None
-            if row.expires_at <= now or row.last_seen + SESSION_IDLE <= now:
+            user = None if row is None else self._user(con, row.username)
+        if row is None:
+            return None
+        if row.expires_at <= now or row.last_seen + SESSION_IDLE <= now:
+            with self.engine.begin() as con:
                 con.execute(delete(s).where(s.c.token_hash == h))
-                return None
-            if now - row.last_seen > 60:     # one write a minute at most per session
+            return None
+        if now - row.last_seen > 60:     # one write a minute at most per session
+            with self.engine.begin() as con:
                 con.execute(update(s).where(s.c.token_hash == h).values(last_seen=now))
-            return self._user(con, row.username)
+        return user
 
     def end_session(self, token: str) -> None:
         if not token:
@@ -336,38 +347,10 @@ class AccountStore:
             raise PortalError(f"unknown scorecard level {str(level)[:40]!r}",
                               fix="use 'preliminary' or 'detailed'")
         a = db.answers
-        with self.engine.connect() as con:
+        with self.reader.connect() as con:
             rows = con.execute(select(a).where(and_(a.c.city_id == city_id,
                                                     a.c.level == level))).all()
         return {r.question_id: _answer(r) for r in rows}
-
-    def _check_answer(self, level: str, question_id: str, score: Any, comment: Any,
-                      evidence_url: Any) -> tuple[str, int | None, str, str]:
-        from ..scorecard.questions import LEVELS, question
-
-        if level not in LEVELS:
-            raise PortalError(f"unknown scorecard level {str(level)[:40]!r}",
-                              fix="use 'preliminary' or 'detailed'")
-        try:
-            q = question(str(question_id)[:32])
-        except ScorecardError as exc:
-            raise PortalError(str(exc.message), fix=exc.fix) from None
-        if q.level != level:
-            raise PortalError(f"question {q.id} belongs to the {q.level} level, not {level}",
-                              fix="answer the questions of the level shown")
-        if score is not None and (isinstance(score, bool) or not isinstance(score, int)
-                                  or not 0 <= score <= q.max_score):
-            raise PortalError(f"{q.id}: score {str(score)[:20]!r} is not a whole number "
-                              f"0-{q.max_score}", fix=f"give 0 to {q.max_score}, or none")
-        comment = "" if comment is None else str(comment)
-        url = "" if evidence_url is None else str(evidence_url).strip()
-        if len(comment) > MAX_COMMENT:
-            raise PortalError(f"{q.id}: the comment is longer than {MAX_COMMENT} characters",
-                              fix="shorten it, or link a document as evidence")
-        if url and (len(url) > MAX_URL or not re.match(r"^https?://[^\s<>\"']+$", url)):
-            raise PortalError(f"{q.id}: the evidence link is not an http(s) URL",
-                              fix="give a link such as https://example.org/plan.pdf")
-        return q.id, score, comment, url
 
     def save_answer(self, actor: User, city_id: str, level: str, question_id: str,
                     score: int | None, comment: str, evidence_url: str,
@@ -381,8 +364,8 @@ class AccountStore:
             raise PermissionDenied(f"{actor.username} ({actor.role}) may not edit the "
                                    f"scorecard of {city_id}",
                                    fix="ask an administrator to add the city to your account")
-        qid, score, comment, url = self._check_answer(level, question_id, score, comment,
-                                                      evidence_url)
+        qid, score, comment, url = check_answer(level, question_id, score, comment,
+                                                 evidence_url)
         new = {"score": score, "comment": comment, "evidence_url": url}
         a = db.answers
         key = and_(a.c.city_id == city_id, a.c.level == level, a.c.question_id == qid)
@@ -414,7 +397,7 @@ class AccountStore:
                                                       "version": old.version},
                             dict(new, version=base + 1))
                 return Answer(qid, score, comment, url, base + 1, actor.username, _when(now))
-        with self.engine.connect() as con:
+        with self.reader.connect() as con:
             cur = con.execute(select(a).where(key)).first()
         theirs = None if cur is None else _answer(cur)
         raise EditConflict(
@@ -424,34 +407,6 @@ class AccountStore:
             fix="compare both answers, then save again on top of the current one")
 
     # ------------------------------------------------------------------ surveys
-    def _judgements(self, judgements: dict) -> list[tuple[str, str, str, float]]:
-        """(type, criterion, versus, value) of a survey answer: ``{(a, b): saaty}`` or
-        ``{"a|b": saaty}`` for pairwise judgements, ``{"a": 1..5}`` for Likert priorities."""
-        out = []
-        for k, v in judgements.items():
-            pair = k if isinstance(k, tuple) else tuple(str(k).split("|")) if "|" in str(k) \
-                else (str(k),)
-            if len(pair) not in (1, 2) or not all(isinstance(c, str) and _CRITERION.match(c)
-                                                  for c in pair):
-                raise PortalError(f"invalid criterion {str(k)[:80]!r}",
-                                  fix="criteria are lowercase names such as risk_reduction")
-            try:
-                val = float(v)
-            except (TypeError, ValueError):
-                raise PortalError(f"{k}: {str(v)[:20]!r} is not a number",
-                                  fix="pairwise: 1/9 … 9; Likert: 1–5") from None
-            if len(pair) == 2:
-                if pair[0] == pair[1] or not 1 / 9 - 1e-9 <= val <= 9 + 1e-9:
-                    raise PortalError(f"{pair[0]} vs {pair[1]}: {val:g} is not a judgement "
-                                      "on Saaty's scale 1/9–9", fix="use 1/9 … 9")
-                out.append(("pairwise", pair[0], pair[1], val))
-            else:
-                if val != int(val) or not 1 <= val <= 5:
-                    raise PortalError(f"{pair[0]}: Likert value {val:g} is not 1–5",
-                                      fix="use a whole number from 1 to 5")
-                out.append(("likert", pair[0], "", val))
-        return out
-
     def save_survey(self, actor: User, city_id: str, survey_id: str, respondent: str,
                     judgements: dict) -> None:
         """Replace one respondent's answers to a survey of a city. ``survey_id`` is the
@@ -464,7 +419,7 @@ class AccountStore:
             if not isinstance(v, str) or not re.match(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", v):
                 raise PortalError(f"invalid {what} id {str(v)[:80]!r}",
                                   fix="use 1-64 Latin letters, digits and _ . -")
-        rows = self._judgements(judgements)
+        rows = check_judgements(judgements)
         s = db.survey_judgements
         key = and_(s.c.city_id == city_id, s.c.survey_id == survey_id,
                    s.c.respondent == respondent)
@@ -489,7 +444,7 @@ class AccountStore:
                                s.c.criterion, s.c.versus)
         if city_id is not None:
             q = q.where(s.c.city_id == city_id)
-        with self.engine.connect() as con:
+        with self.reader.connect() as con:
             return [dict(r._mapping) for r in con.execute(q)]
 
     # ------------------------------------------------------------------ audit, export
@@ -499,7 +454,7 @@ class AccountStore:
         q = select(t).order_by(t.c.id.desc()).limit(max(1, min(int(limit), 10_000)))
         if city_id is not None:
             q = q.where(t.c.city_id == city_id)
-        with self.engine.connect() as con:
+        with self.reader.connect() as con:
             rows = con.execute(q).all()
         return [{"who": r.who, "when": _when(r.at), "what": f"{r.action} {r.target}",
                  "action": r.action, "city_id": r.city_id, "target": r.target,
@@ -510,7 +465,7 @@ class AccountStore:
         """Every stored answer by (city, level)."""
         a = db.answers
         out: dict[tuple[str, str], dict[str, Answer]] = {}
-        with self.engine.connect() as con:
+        with self.reader.connect() as con:
             for r in con.execute(select(a).order_by(a.c.city_id, a.c.level)):
                 out.setdefault((r.city_id, r.level), {})[r.question_id] = _answer(r)
         return out

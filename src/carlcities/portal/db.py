@@ -29,8 +29,9 @@ from sqlalchemy.exc import ArgumentError
 
 from ..errors import PortalError
 
-__all__ = ["METADATA", "answers", "audit", "connect", "login_failures", "meta",
-           "normalise_url", "sessions", "survey_judgements", "user_cities", "users"]
+__all__ = ["DB_ENV", "METADATA", "answers", "audit", "connect", "database_url",
+           "login_failures", "meta", "normalise_url", "sessions", "survey_judgements",
+           "user_cities", "users"]
 
 METADATA = MetaData()
 
@@ -113,8 +114,10 @@ def normalise_url(url: str | Path) -> str:
     return s
 
 
-def connect(url: str | Path) -> Engine:
-    """An engine on ``url`` with the portal's tables created."""
+def connect(url: str | Path, *, readonly: bool = False) -> Engine:
+    """An engine on ``url`` with the portal's tables created. ``readonly``: an engine for
+    reads only — on SQLite its connections run each statement in autocommit (WAL readers never
+    wait for the writer), without creating the tables."""
     s = normalise_url(url)
     try:
         u = make_url(s)
@@ -135,15 +138,18 @@ def connect(url: str | Path) -> Engine:
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
 
-        @event.listens_for(engine, "begin")
-        def _on_begin(conn):  # pragma: no cover - driver callback
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        if not readonly:
+            @event.listens_for(engine, "begin")
+            def _on_begin(conn):  # pragma: no cover - driver callback
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
     elif u.get_backend_name() == "postgresql":
         engine = create_engine(u, pool_pre_ping=True)
     else:
         raise PortalError(f"the portal database must be SQLite or PostgreSQL, not "
                           f"{u.get_backend_name()!r}",
                           fix="give sqlite:///PATH or postgresql://USER@HOST/DB")
+    if readonly:
+        return engine
     try:
         METADATA.create_all(engine)
     except Exception as exc:  # noqa: BLE001 - any driver error: no server, no rights
@@ -152,3 +158,22 @@ def connect(url: str | Path) -> Engine:
                           fix="check that the server runs, the database exists and the user "
                               "may create tables in it") from exc
     return engine
+
+
+#: environment variable naming the portal database (a URL), read when no --db is given
+DB_ENV = "CARLCITIES_PORTAL_DB"
+
+
+def database_url(out: str | Path | None = None, url: str | None = None) -> str:
+    """The portal database: ``url``, else ``$CARLCITIES_PORTAL_DB``, else
+    ``OUT/portal.sqlite`` beside the study ``out``."""
+    import os
+
+    if url:
+        return normalise_url(url)
+    if os.environ.get(DB_ENV):
+        return normalise_url(os.environ[DB_ENV])
+    if out is None:
+        raise PortalError("no portal database given",
+                          fix=f"pass --out OUT (uses OUT/portal.sqlite), --db URL or set {DB_ENV}")
+    return normalise_url(Path(out) / "portal.sqlite")

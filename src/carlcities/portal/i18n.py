@@ -26,6 +26,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "nav_compare": ("Compare", "Сравнение"),
     "nav_downloads": ("Downloads", "Загрузки"),
     "nav_api": ("API", "API данных"),
+    "nav_admin": ("Administration", "Администрирование"),
     "switch_lang": ("Русский", "English"),
     "region_title": ("Cities of the region", "Города региона"),
     "region_lead": (
@@ -181,6 +182,29 @@ STRINGS: dict[str, tuple[str, str]] = {
     "submit": ("Save", "Сохранить"),
     "survey_saved": ("Saved: {n} judgements.", "Сохранено суждений: {n}."),
     "audit": ("Recent changes", "Последние изменения"),
+    "admin_title": ("Administration", "Администрирование"),
+    "rerun_title": ("Re-run the study with the portal's answers",
+                    "Перерасчёт исследования с ответами из портала"),
+    "rerun_lead": (
+        "Exports the scorecard answers and surveys entered here and runs the study again (same "
+        "configuration and cities); only the scorecard, appraisal, exports and reports are "
+        "redone when nothing else changed.",
+        "Выгружает введённые здесь ответы оценочной карты и опросы и заново выполняет расчёт "
+        "(та же конфигурация и те же города); если больше ничего не менялось, пересчитываются "
+        "только оценочная карта, оценка мер, выгрузки и отчёты.",
+    ),
+    "rerun_go": ("Start the re-run", "Начать перерасчёт"),
+    "rerun_idle": ("No re-run since the portal started.", "С момента запуска портала "
+                                                          "перерасчётов не было."),
+    "rerun_running": ("Running since {s} s (started by {who}); reload to follow.",
+                      "Выполняется {s} с (запустил(а) {who}); обновите страницу, чтобы "
+                      "следить."),
+    "rerun_done": ("Done in {s} s; the new run:", "Завершён за {s} с; новый расчёт:"),
+    "rerun_failed": ("Failed after {s} s:", "Ошибка через {s} с:"),
+    "users": ("Users and roles", "Пользователи и роли"),
+    "role": ("Role", "Роль"),
+    "city_ids": ("Cities (ids, comma-separated)", "Города (идентификаторы через запятую)"),
+    "who": ("Who", "Кто"), "when": ("When", "Когда"), "what": ("What", "Что"),
     "role_viewer": ("viewer", "читатель"), "role_editor": ("city editor", "редактор города"),
     "role_analyst": ("analyst", "аналитик"), "role_admin": ("administrator", "администратор"),
 }

@@ -29,7 +29,7 @@ from .api import src
 from .i18n import say
 from .pages import render
 
-__all__ = ["AnswerIn", "SURVEY_CRITERIA", "router"]
+__all__ = ["AnswerIn", "SURVEY_CRITERIA", "account_store", "require_action", "router"]
 
 router = APIRouter()
 
@@ -58,7 +58,7 @@ class AnswerIn(BaseModel):
     base_version: int = Field(0, ge=0)
 
 
-def _store(request: Request) -> Any:
+def account_store(request: Request) -> Any:
     from .deps import accounts_of
 
     return accounts_of(request)
@@ -67,10 +67,10 @@ def _store(request: Request) -> Any:
 def _user(request: Request) -> Any:
     from .deps import current_user
 
-    return current_user(request, _store(request))
+    return current_user(request, account_store(request))
 
 
-def _require(request: Request, action: str, city_id: str | None = None) -> Any:
+def require_action(request: Request, action: str, city_id: str | None = None) -> Any:
     from .deps import require
 
     if city_id is not None:
@@ -78,7 +78,7 @@ def _require(request: Request, action: str, city_id: str | None = None) -> Any:
             src(request).city(city_id)
         except CarlError as exc:
             raise HTTPException(404, f"no city {city_id!r} in this study") from exc
-    return require(request, _store(request), action, city_id)
+    return require(request, account_store(request), action, city_id)
 
 
 def _local(url: str | None) -> str:
@@ -112,7 +112,7 @@ async def login(request: Request) -> Response:
     lang = request.state.lang
     if not _same_origin(request):
         raise HTTPException(403, "the form did not come from this site")
-    store = _store(request)
+    store = account_store(request)
     client = request.client.host if request.client else "unknown"
     try:
         user = store.authenticate(str(form.get("username") or "")[:200],
@@ -140,7 +140,7 @@ async def login(request: Request) -> Response:
 async def logout(request: Request) -> Response:
     from .deps import check_csrf, clear_session_cookie, session_token
 
-    store = _store(request)
+    store = account_store(request)
     await check_csrf(request, store)
     token = session_token(request)
     if token:
@@ -160,14 +160,14 @@ def _level(level: str) -> str:
 def scorecard_page(request: Request, city_id: str, level: str = "preliminary") -> Response:
     level = _level(level)
     try:
-        user = _require(request, "view", city_id)
+        user = require_action(request, "view", city_id)
     except HTTPException as exc:
         if exc.status_code == 401:
             return RedirectResponse(f"/login?next=/city/{city_id}/scorecard?level={level}",
                                     status_code=303)
         raise
     lang = request.state.lang
-    store = _store(request)
+    store = account_store(request)
     answers = {k: a.as_dict() for k, a in store.answers(city_id, level).items()}
     qs = questions(level)
     groups = []
@@ -197,9 +197,9 @@ async def save_answer(request: Request, city_id: str, level: str, question_id: s
     from .deps import check_csrf
 
     level = _level(level)
-    store = _store(request)
+    store = account_store(request)
     await check_csrf(request, store)
-    user = _require(request, "edit_scorecard", city_id)
+    user = require_action(request, "edit_scorecard", city_id)
     try:
         a = store.save_answer(user, city_id, level, question_id, body.score, body.comment,
                               body.evidence_url, body.base_version)
@@ -218,13 +218,13 @@ async def save_answer(request: Request, city_id: str, level: str, question_id: s
 def survey_page(request: Request, city_id: str, profile: str = "emergency_ministry",
                 saved: int | None = None) -> Response:
     try:
-        user = _require(request, "edit_survey", city_id)
+        user = require_action(request, "edit_survey", city_id)
     except HTTPException as exc:
         if exc.status_code == 401:
             return RedirectResponse(f"/login?next=/city/{city_id}/survey", status_code=303)
         raise
     lang = request.state.lang
-    store = _store(request)
+    store = account_store(request)
     from .deps import session_token
 
     token = session_token(request)
@@ -244,9 +244,9 @@ async def survey_save(request: Request, city_id: str) -> Response:
     from ..errors import PermissionDenied, PortalError
     from .deps import check_csrf
 
-    store = _store(request)
+    store = account_store(request)
     await check_csrf(request, store)
-    user = _require(request, "edit_survey", city_id)
+    user = require_action(request, "edit_survey", city_id)
     form = await request.form()
     profile = str(form.get("profile") or "")
     if profile not in PROFILES:
