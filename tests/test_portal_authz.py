@@ -10,7 +10,9 @@ Columns: an anonymous visitor on a portal that lets anonymous viewers in (``anon
 that does not (``closed``); a viewer; the editor of city A (almaty, the city every request
 names) and of city B (bishkek); an analyst (no city on the account); an administrator.
 ``allow`` means the request reached its handler and succeeded (2xx, or a redirect that is not
-to the sign-in page); ``deny`` means 401, 403 or a redirect to ``/login``. HEAD follows GET.
+to the sign-in page; 409 for a second re-run while one runs); ``deny`` means 401, 403 or a
+redirect to ``/login``. HEAD follows GET. The re-run itself is replaced by a stub that records
+its calls (one per allowed cell, checked).
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ ROLES = ("anon", "closed", "viewer", "editor_a", "editor_b", "analyst", "admin")
 ACCOUNTS = {"viewer": ("vera", "viewer", ()), "editor_a": ("edna", "editor", ("almaty",)),
             "editor_b": ("ben", "editor", ("bishkek",)), "analyst": ("ana", "analyst", ()),
             "admin": ("root", "admin", ())}
+#: the account whose role the admin route changes (to what it already is)
+TARGET = ("zed", "viewer", ())
 DOC = Path(__file__).resolve().parents[1] / "docs" / "portal.md"
 BEGIN, END = "<!-- authz-matrix: begin -->", "<!-- authz-matrix: end -->"
 
@@ -41,6 +45,9 @@ MATRIX = """\
 | route | anonymous (open portal) | anonymous (closed portal) | viewer | editor of city A | editor of city B | analyst | admin |
 |---|---|---|---|---|---|---|---|
 | `GET /` | allow | deny | allow | allow | allow | allow | allow |
+| `GET /admin` | deny | deny | deny | deny | deny | allow | allow |
+| `POST /admin/rerun` | deny | deny | deny | deny | deny | allow | allow |
+| `POST /admin/users/{username}` | deny | deny | deny | deny | deny | deny | allow |
 | `GET /api` | allow | deny | allow | allow | allow | allow | allow |
 | `GET /api/v1/cities` | allow | deny | allow | allow | allow | allow | allow |
 | `GET /api/v1/cities/{city_id}` | allow | deny | allow | allow | allow | allow | allow |
@@ -81,6 +88,10 @@ class Req:
 #: one request per route; scorecard answers go to a question of the cell's own (see _save)
 REQUESTS: dict[str, Req] = {
     "GET /": Req("/"),
+    "GET /admin": Req("/admin"),
+    "POST /admin/rerun": Req("/admin/rerun", form={}),
+    "POST /admin/users/{username}": Req("/admin/users/zed", form={"role": "viewer",
+                                                                   "cities": ""}),
     "GET /api": Req("/api"),
     "GET /api/v1/cities": Req("/api/v1/cities"),
     "GET /api/v1/cities/{city_id}": Req("/api/v1/cities/almaty"),
@@ -156,13 +167,25 @@ def study(tmp_path_factory) -> Path:
 def _app(study: Path, db: Path, allow_anonymous: bool):
     app = create_app(study, db_url=f"sqlite:///{db}", allow_anonymous=allow_anonymous)
     if not app.state.accounts.users():
-        for name, role, cities in ACCOUNTS.values():
+        for name, role, cities in (*ACCOUNTS.values(), TARGET):
             app.state.accounts.create_user(name, PASSWORD, role, cities=cities)
     return app
 
 
 @pytest.fixture(scope="module")
-def apps(study: Path, tmp_path_factory) -> dict[bool, Any]:
+def reruns():
+    """The analyst's re-run without running the study: the calls are recorded."""
+    from carlcities.portal import rerun
+
+    calls: list[Any] = []
+    mp = pytest.MonkeyPatch()
+    mp.setattr(rerun, "rerun", lambda *a, **k: calls.append((a, k)))
+    yield calls
+    mp.undo()
+
+
+@pytest.fixture(scope="module")
+def apps(study: Path, tmp_path_factory, reruns) -> dict[bool, Any]:
     db = tmp_path_factory.mktemp("authz-db") / "accounts.sqlite"
     return {True: _app(study, db, True), False: _app(study, db, False)}
 
@@ -186,7 +209,7 @@ def outcome(status: int, location: str | None) -> str:
     if status in (401, 403) or (status in (302, 303, 307) and (location or "").startswith(
             "/login")):
         return "deny"
-    if 200 <= status < 400:
+    if 200 <= status < 400 or status == 409:
         return "allow"
     return f"unexpected {status}"
 
@@ -270,6 +293,27 @@ def test_denied_writes_change_nothing(apps):
     audited = {(a["who"], a["target"]) for a in store.audit("almaty", limit=1000)
                if str(a["target"]).startswith("preliminary/P3.") or "P3." in str(a["target"])}
     assert {w for w, _t in audited} == {"edna", "root"}
+
+
+def test_reruns_started_only_where_allowed(apps, reruns):
+    """A re-run starts (the stub is called, with this study) exactly for the columns the
+    matrix allows, and a refused request starts nothing."""
+    import time
+
+    app = apps[True]
+    expect = parse_matrix()["POST /admin/rerun"]
+    for role in ROLES[2:]:
+        c = login(app, ACCOUNTS[role][0])
+        n = len(reruns)
+        while getattr(app.state, "rerun", None) is not None and \
+                app.state.rerun.status == "running":
+            time.sleep(0.05)
+        status, _ = call(app, c, "POST /admin/rerun", role)
+        t0 = time.time()
+        while expect[role] == "allow" and len(reruns) == n and time.time() - t0 < 10:
+            time.sleep(0.05)
+        assert len(reruns) - n == (1 if expect[role] == "allow" else 0), (role, status)
+    assert all(Path(a[1]) == app.state.source.out_dir for a, _k in reruns)
 
 
 def test_roles_module_matrix_matches():
