@@ -60,6 +60,7 @@ def _users(app) -> None:
     st.create_user("edna", PASSWORD, "editor", cities=("almaty",))
     st.create_user("ben", PASSWORD, "editor", cities=("bishkek",))
     st.create_user("vera", PASSWORD, "viewer")
+    st.create_user("root", PASSWORD, "admin")
 
 
 @pytest.fixture(scope="module")
@@ -179,7 +180,7 @@ def test_sql_injection_in_user_names_and_answers(fresh_app, study: Path):
     form["risk_reduction|feasibility"] = SQLI[0]
     assert ed.post("/city/almaty/survey", data=form).status_code == 422
     st = fresh_app.state.accounts
-    assert sorted(u.username for u in st.users()) == ["ben", "edna", "vera"]
+    assert sorted(u.username for u in st.users()) == ["ben", "edna", "root", "vera"]
     answers = st.answers("almaty", "preliminary")
     assert list(answers) == ["P1.1"] and answers["P1.1"].comment == SQLI[2]   # stored as text
     assert login(fresh_app, "vera")                                           # still works
@@ -331,6 +332,11 @@ def test_stored_script_injection_is_escaped(fresh_app):
         assert 'value="https://example.org/plan.pdf?a=1&amp;b=2"' in page
         scripts = re.findall(r"<script\b[^>]*>", page)
         assert all('src="/static/' in s or 'type="application/json"' in s for s in scripts)
+    # nothing of them comes through raw on the administrator's page (audit log) either
+    audit = login(a, "root").get("/admin")
+    assert audit.status_code == 200 and 'id="audit"' in audit.text
+    for x in XSS:
+        assert x not in audit.text, x
     # the conflict answer carries the comment as JSON, never as HTML
     r = save(ed, token, "P2.1", comment="new", base=0)
     assert r.status_code == 409 and r.headers["content-type"].startswith("application/json")
