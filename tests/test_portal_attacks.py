@@ -179,8 +179,17 @@ def test_sql_injection_in_user_names_and_answers(fresh_app, study: Path):
     form["profile"] = "city_finance"
     form["risk_reduction|feasibility"] = SQLI[0]
     assert ed.post("/city/almaty/survey", data=form).status_code == 422
+    root = login(fresh_app, "root")
+    rt = csrf(fresh_app, root)
+    for p in SQLI:
+        r = root.post(f"/admin/users/{quote(p, safe='')}",
+                      data={"csrf_token": rt, "role": "admin", "cities": p})
+        assert r.status_code in (404, 422), (p, r.status_code)
+    r = root.post("/admin/users/vera", data={"csrf_token": rt, "role": SQLI[0], "cities": ""})
+    assert r.status_code == 422
     st = fresh_app.state.accounts
     assert sorted(u.username for u in st.users()) == ["ben", "edna", "root", "vera"]
+    assert {u.username: u.role for u in st.users()}["vera"] == "viewer"
     answers = st.answers("almaty", "preliminary")
     assert list(answers) == ["P1.1"] and answers["P1.1"].comment == SQLI[2]   # stored as text
     assert login(fresh_app, "vera")                                           # still works
