@@ -8,8 +8,8 @@ localhost only:
   page and the JSON API: p50/p95 per round, the median over ``--rounds`` rounds (>= 5);
 * map tiles: p95 of tiles drawn for the first time (cold) and of the same tiles again (warm);
 * the weight of a city page before tiles: its HTML and every script, stylesheet and JSON file it
-  loads, in bytes as sent (and gzip-compressed for reference), for the largest, the median and
-  the smallest city;
+  loads, in bytes as sent to a client that accepts gzip (and uncompressed), for the largest,
+  the median and the smallest city;
 * 50 simulated users for 60 s (locust headless, ``benchmarks/locustfile_portal.py``): requests,
   errors, requests per second, p50/p95.
 
@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import gzip
 import json
 import math
 import os
@@ -119,23 +118,23 @@ def tile_urls(c: httpx.Client, city: dict[str, Any], zooms: range, max_layers: i
 
 def page_weight(c: httpx.Client, city_id: str) -> dict[str, Any]:
     """Bytes of a city page before tiles: the HTML, its scripts and styles, and the JSON its
-    script loads at start (extents, basemap, layer list)."""
+    script loads at start (extents, basemap, layer list) — as sent over the wire to a client
+    that accepts gzip, as browsers do, and uncompressed."""
     html = c.get(f"/city/{city_id}").content
     refs = re.findall(rb'<script[^>]+src="(/[^"]+)"', html) + re.findall(
         rb'<link[^>]+rel="stylesheet"[^>]+href="(/[^"]+)"', html)
-    urls = [r.decode() for r in refs] + [
+    urls = [f"/city/{city_id}"] + [r.decode() for r in refs] + [
         f"/api/v1/cities/{city_id}/vectors/extents.geojson",
         f"/api/v1/cities/{city_id}/vectors/basemap.geojson",
         f"/api/v1/cities/{city_id}/layers?lang=en"]
-    parts = {f"/city/{city_id}": (len(html), len(gzip.compress(html, 6)), None)}
+    parts = {}
     for u in urls:
         r = c.get(u, headers={"Accept-Encoding": "gzip"})
-        wire = int(r.headers.get("content-length") or len(r.content)) \
-            if r.headers.get("content-encoding") else len(r.content)
-        parts[u] = (wire, len(gzip.compress(r.content, 6)), r.headers.get("content-encoding"))
-    return {"bytes": sum(p[0] for p in parts.values()),
-            "bytes_gzip": sum(p[1] for p in parts.values()),
-            "parts": {u: {"bytes": b, "gzip": g, "encoding": e} for u, (b, g, e) in parts.items()}}
+        parts[u] = {"bytes": r.num_bytes_downloaded, "uncompressed": len(r.content),
+                    "encoding": r.headers.get("content-encoding")}
+    return {"bytes": sum(p["bytes"] for p in parts.values()),
+            "bytes_uncompressed": sum(p["uncompressed"] for p in parts.values()),
+            "parts": parts}
 
 
 def locust(base: str, plan: dict[str, Any], users: int, seconds: int, tmp: Path

@@ -130,10 +130,12 @@ def api_vectors(request: Request, city_id: str, name: str) -> Any:
         return FileResponse(path, media_type="application/geo+json")
     if name not in ("extents", "districts"):
         raise HTTPException(404, "vectors: extents, districts or basemap")
-    with s.study() as st:
-        if name == "extents":
-            return geo.frame_geojson(st.extents(city_id), ("epoch",))
-        return geo.frame_geojson(st.districts(city_id), ("zone_id", "name_en", "name_ru"))
+    # built once per store version (hundreds of kB for a large city's extents)
+    if name == "extents":
+        return s.memo(("vectors", city_id, name), lambda st: geo.frame_geojson(
+            st.extents(city_id), ("epoch",)))
+    return s.memo(("vectors", city_id, name), lambda st: geo.frame_geojson(
+        st.districts(city_id), ("zone_id", "name_en", "name_ru")))
 
 
 @router.get("/api/v1/region/{layer}.geojson", tags=["maps"],
