@@ -39,6 +39,14 @@ import numpy as np
 
 from carlcities.errors import AppraisalError
 
+from .smaa_kernels import (
+    first_ranked,
+    rank_counts,
+    topsis_closeness,
+    topsis_first_fixed,
+    topsis_sampled,
+)
+
 __all__ = [
     "SMAAResult",
     "sample_values",
@@ -167,74 +175,62 @@ class _Utility:
             part[..., ~(hi > lo)] = 0.0
             self.part = part
             return
-        # TOPSIS per sample (Hwang & Yoon 1981, as :func:`.mcda.topsis`), all samples at once.
-        # With w ≥ 0 the ideal point of v = r·w is w·(ideal point of r), so
-        # S±² = Σⱼ wⱼ² (rᵢⱼ − r±ⱼ)²: the squared distances per criterion are weight-independent.
-        norm = np.sqrt(np.einsum("kij,kij->kj", values, values))        # K × m
-        r = values / np.where(norm > 0, norm, 1.0)[:, None, :]          # K × a × m
-        hi, lo = r.max(axis=1), r.min(axis=1)
-        dp = r - np.where(types > 0, hi, lo)[:, None, :]
-        dp *= dp
-        dm = r - np.where(types > 0, lo, hi)[:, None, :]
-        dm *= dm
-        self.dist = (dp, dm)
+        # TOPSIS per sample (Hwang & Yoon 1981, as :func:`.mcda.topsis`), all samples at once
+        # in one compiled pass (:func:`.smaa_kernels.topsis_sampled`) by :meth:`sampled`
+        self.values = values
+        self.dist: tuple[np.ndarray, np.ndarray] | None = None
 
     def sampled(self, weights: np.ndarray) -> np.ndarray:
         """Utilities (K × options), one weight vector per sample."""
         if self.model == "additive":
             return np.einsum("kij,kj->ki", self.part, weights)
-        w2 = weights * weights
-        # einsum, not matmul: BLAS may sum equal rows in different orders and break exact ties
-        return _closeness(np.einsum("kij,kj->ki", self.dist[0], w2),
-                          np.einsum("kij,kj->ki", self.dist[1], w2))
+        # the weight-independent part is kept for the confidence pass
+        dp2, dm2, util = topsis_sampled(self.values, self.types > 0,
+                                        np.ascontiguousarray(weights))
+        self.dist = (dp2, dm2)
+        return util
 
-    def fixed(self, weight: np.ndarray) -> np.ndarray:
-        """Utilities (K × options) with one weight vector for every sample."""
+    def firsts(self, weights: np.ndarray, rng: np.random.Generator) -> list[np.ndarray]:
+        """For each row of ``weights`` (fixed for every sample), the option ranked first in
+        each sample, in the order of the rows; each row draws its tie-breaking numbers
+        (samples × options) from ``rng`` as :func:`_first` does."""
         if self.model == "additive":
-            # the same operands as :meth:`sampled`, so that equal rows stay exactly equal
             k = self.part.shape[0]
-            return np.einsum("kij,kj->ki", self.part, np.broadcast_to(weight, (k, len(weight))))
-        w2 = weight * weight
-        return _closeness(np.einsum("kij,j->ki", self.dist[0], w2),
-                          np.einsum("kij,j->ki", self.dist[1], w2))
+            # the same operands as :meth:`sampled`, so that equal rows stay exactly equal
+            return [_first(np.einsum("kij,kj->ki", self.part,
+                                     np.broadcast_to(wc, (k, len(wc)))), rng)
+                    for wc in weights]
+        # every row in one pass over the samples; the draws are needed only where the
+        # highest closeness is shared
+        assert self.dist is not None, "sampled() first"
+        dp2, dm2 = self.dist
+        k = dp2.shape[0]
+        first, tied = topsis_first_fixed(dp2, dm2, np.ascontiguousarray(weights))
+        out = []
+        for c, wc in enumerate(weights):
+            tie = rng.random((k, dp2.shape[1]))
+            f = first[c]
+            sel = np.flatnonzero(tied[c])
+            if sel.size:
+                util = topsis_closeness(dp2[sel], dm2[sel], np.ascontiguousarray(wc[None, :]))
+                f[sel] = first_ranked(util, tie[sel])
+            out.append(f)
+        return out
 
 
-def _closeness(sp2: np.ndarray, sm2: np.ndarray) -> np.ndarray:
-    """Cᵢ = S⁻/(S⁺ + S⁻) from the squared distances; 0.5 where both are 0."""
-    sp = np.sqrt(sp2, out=sp2)
-    sm = np.sqrt(sm2, out=sm2)
-    den = sp + sm
-    zero = den == 0
-    if zero.any():
-        den[zero] = 1.0
-        sm[zero] = 0.5
-    return np.divide(sm, den, out=sm)
-
-
-def _ranks(util: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Rank of each option (0 = best) per sample; ties broken at random."""
+def _rank_counts(util: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """(counts, first): counts[i, r] = samples in which option i has rank r (0 = best),
+    first[k] = the option ranked first in sample k. Highest utility first; ties broken at
+    random (one draw per sample and option, then the lowest index)."""
     tie = rng.random(util.shape)
-    neg = -util
-    # a stable sort by −utility is the same order wherever a sample has no tied utilities;
-    # the samples with ties are sorted again with the tie-breaking draws
-    order = np.argsort(neg, axis=-1, kind="stable")
-    srt = np.take_along_axis(neg, order, axis=-1)
-    tied = (srt[:, 1:] == srt[:, :-1]).any(axis=-1)
-    if tied.any():
-        order[tied] = np.lexsort((tie[tied], neg[tied]), axis=-1)
-    ranks = np.empty_like(order)
-    k = np.arange(util.shape[0])[:, None]
-    ranks[k, order] = np.arange(util.shape[1])[None, :]
-    return ranks
+    return rank_counts(np.ascontiguousarray(util), tie)
 
 
 def _first(util: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """The option ranked first in each sample, exactly as :func:`_ranks` ranks them (highest
-    utility, then the lowest tie-breaking draw, then the lowest index), from the same draws,
-    without sorting."""
+    """The option ranked first in each sample, exactly as :func:`_rank_counts` ranks them,
+    from the same draws."""
     tie = rng.random(util.shape)
-    top = util == util.max(axis=1, keepdims=True)
-    return np.argmin(np.where(top, tie, np.inf), axis=1)
+    return first_ranked(np.ascontiguousarray(util), tie)
 
 
 def smaa2(values: np.ndarray, weights: np.ndarray, types: Sequence[int], *,
@@ -280,16 +276,17 @@ def smaa2(values: np.ndarray, weights: np.ndarray, types: Sequence[int], *,
                              fix="draw the weights on the simplex")
     k, a, m = x.shape
     u = _Utility(x, t, model)
-    ranks = _ranks(u.sampled(w), g)
-    counts = np.bincount((ranks + a * np.arange(a)[None, :]).ravel(), minlength=a * a)
-    acc = counts.reshape(a, a) / k
-    first = ranks == 0
+    counts, first_of = _rank_counts(u.sampled(w), g)
+    acc = counts / k
     cw = np.full((a, m), np.nan)
     conf = np.full(a, np.nan)
+    ranked = []
     for i in range(a):
-        sel = first[:, i]
-        if not sel.any():
-            continue
-        cw[i] = w[sel].mean(axis=0)
-        conf[i] = float((_first(u.fixed(cw[i]), g) == i).mean())
+        sel = first_of == i
+        if sel.any():
+            cw[i] = w[sel].mean(axis=0)
+            ranked.append(i)
+    # the confidence pass: the weights fixed at each central weight vector in turn
+    for i, f in zip(ranked, u.firsts(cw[ranked], g), strict=True):
+        conf[i] = float((f == i).mean())
     return SMAAResult(acc, cw, conf, k)
