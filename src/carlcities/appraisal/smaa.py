@@ -31,6 +31,7 @@ Choices made here (stated, as SMAA-2 leaves them open):
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -40,6 +41,9 @@ import numpy as np
 from carlcities.errors import AppraisalError
 
 from .smaa_kernels import (
+    additive_first_fixed,
+    additive_part,
+    additive_utilities,
     first_ranked,
     rank_counts,
     topsis_closeness,
@@ -53,6 +57,7 @@ __all__ = [
     "sample_weights_around",
     "sample_weights_uniform",
     "smaa2",
+    "smaa2_each",
 ]
 
 
@@ -161,7 +166,12 @@ class _Utility:
                                  fix="use 'additive' or 'topsis'")
         self.model = model
         self.types = types
+        self.shape = values.shape[:2]           # samples, options
         if model == "additive":
+            self.compiled = einsum_order_holds()
+            if self.compiled:
+                self.part = additive_part(values, types > 0)
+                return
             lo = values.min(axis=(0, 1))
             hi = values.max(axis=(0, 1))
             span = np.where(hi > lo, hi - lo, 1.0)
@@ -183,6 +193,8 @@ class _Utility:
     def sampled(self, weights: np.ndarray) -> np.ndarray:
         """Utilities (K × options), one weight vector per sample."""
         if self.model == "additive":
+            if self.compiled:
+                return additive_utilities(self.part, np.ascontiguousarray(weights))
             return np.einsum("kij,kj->ki", self.part, weights)
         # the weight-independent part is kept for the confidence pass
         dp2, dm2, util = topsis_sampled(self.values, self.types > 0,
@@ -194,28 +206,71 @@ class _Utility:
         """For each row of ``weights`` (fixed for every sample), the option ranked first in
         each sample, in the order of the rows; each row draws its tie-breaking numbers
         (samples × options) from ``rng`` as :func:`_first` does."""
+        w = np.ascontiguousarray(weights)
+        k = self.shape[0]
         if self.model == "additive":
-            k = self.part.shape[0]
-            # the same operands as :meth:`sampled`, so that equal rows stay exactly equal
-            return [_first(np.einsum("kij,kj->ki", self.part,
-                                     np.broadcast_to(wc, (k, len(wc)))), rng)
-                    for wc in weights]
-        # every row in one pass over the samples; the draws are needed only where the
-        # highest closeness is shared
-        assert self.dist is not None, "sampled() first"
-        dp2, dm2 = self.dist
-        k = dp2.shape[0]
-        first, tied = topsis_first_fixed(dp2, dm2, np.ascontiguousarray(weights))
+            if not self.compiled:
+                # the same operands as :meth:`sampled`, so that equal rows stay exactly equal
+                return [_first(np.einsum("kij,kj->ki", self.part,
+                                         np.broadcast_to(wc, (k, len(wc)))), rng)
+                        for wc in weights]
+            first, tied = additive_first_fixed(self.part, w)
+        else:
+            # every row in one pass over the samples; the draws are needed only where the
+            # highest closeness is shared
+            assert self.dist is not None, "sampled() first"
+            first, tied = topsis_first_fixed(*self.dist, w)
         out = []
-        for c, wc in enumerate(weights):
-            tie = rng.random((k, dp2.shape[1]))
+        for c in range(len(w)):
             f = first[c]
             sel = np.flatnonzero(tied[c])
             if sel.size:
-                util = topsis_closeness(dp2[sel], dm2[sel], np.ascontiguousarray(wc[None, :]))
-                f[sel] = first_ranked(util, tie[sel])
+                tie = rng.random(self.shape)
+                f[sel] = first_ranked(self._subset(sel, w[c:c + 1]), tie[sel])
+            else:
+                _skip(rng, self.shape)
             out.append(f)
         return out
+
+    def _subset(self, sel: np.ndarray, weight: np.ndarray) -> np.ndarray:
+        """Utilities of the samples ``sel`` with the one weight row ``weight`` (1 × criteria),
+        computed as in the passes above."""
+        if self.model == "additive":
+            return additive_utilities(self.part[sel], weight)
+        assert self.dist is not None
+        return topsis_closeness(self.dist[0][sel], self.dist[1][sel], weight)
+
+
+@functools.cache
+def einsum_order_holds() -> bool:
+    """Whether the compiled additive utilities (:func:`.smaa_kernels.additive_utilities`)
+    equal ``np.einsum('kij,kj->ki')`` bit for bit on this machine's NumPy: they add the
+    products in the order of einsum's baseline x86-64 loop. Checked once on random partial
+    values with zeros, 1 to 20 criteria, per-sample and fixed weights; where it does not
+    hold (another NumPy build or processor), SMAA-2 keeps einsum for the additive model."""
+    g = np.random.default_rng(20261207)
+    for m in range(1, 21):
+        part = g.random((64, 5, m))
+        part[part < 0.2] = 0.0
+        part[:, 0] = part[:, 1]
+        for w in (g.dirichlet(np.ones(m), 64), np.broadcast_to(g.dirichlet(np.ones(m)), (64, m))):
+            ref = np.einsum("kij,kj->ki", part, w)
+            one = w[:1] if w.strides[0] == 0 else w
+            got = additive_utilities(part, np.ascontiguousarray(one))
+            if not np.array_equal(ref.view(np.int64), got.view(np.int64)):
+                return False
+    return True
+
+
+def _skip(rng: np.random.Generator, shape: tuple[int, ...]) -> None:
+    """Move ``rng`` on as ``rng.random(shape)`` does, without the draws where the bit
+    generator can jump (PCG64, the default: one 64-bit step per float64 draw; no buffered
+    32-bit half, which a jump would discard)."""
+    bg = rng.bit_generator
+    if type(bg) is np.random.PCG64 and not bg.state["has_uint32"]:
+        bg.advance(int(np.prod(shape)))
+    else:
+        rng.random(shape)
 
 
 def _rank_counts(util: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -257,6 +312,30 @@ def smaa2(values: np.ndarray, weights: np.ndarray, types: Sequence[int], *,
         ``'additive'`` (default) or ``'topsis'``.
     """
     g = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    x, w, t = _checked(values, weights, types, model)
+    return _passes(_Utility(x, t, model), w, g)
+
+
+def smaa2_each(values: np.ndarray, weight_sets: Mapping[str, np.ndarray], types: Sequence[int],
+               *, rng: np.random.Generator | int | None = 0, model: str = "additive"
+               ) -> dict[str, SMAAResult]:
+    """:func:`smaa2` for several weight samples (e.g. one per stakeholder profile) on the same
+    criterion values, in the order of ``weight_sets``: the same results, and the same draws
+    from ``rng``, as one :func:`smaa2` call per weight set in turn; the weight-independent
+    part of the utility model is computed once."""
+    g = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    out: dict[str, SMAAResult] = {}
+    u = None
+    for key, weights in weight_sets.items():
+        x, w, t = _checked(values, weights, types, model)
+        if u is None or u.shape[0] != x.shape[0]:
+            u = _Utility(x, t, model)
+        out[key] = _passes(u, w, g)
+    return out
+
+
+def _checked(values: np.ndarray, weights: np.ndarray, types: Sequence[int], model: str
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     w = np.asarray(weights, dtype=float)
     x = np.asarray(values, dtype=float)
     t = np.asarray(types, dtype=int)
@@ -274,8 +353,14 @@ def smaa2(values: np.ndarray, weights: np.ndarray, types: Sequence[int], *,
     if model == "topsis" and (w < 0).any():
         raise AppraisalError("SMAA with TOPSIS needs weights >= 0",
                              fix="draw the weights on the simplex")
-    k, a, m = x.shape
-    u = _Utility(x, t, model)
+    return x, w, t
+
+
+def _passes(u: _Utility, w: np.ndarray, g: np.random.Generator) -> SMAAResult:
+    """The acceptability pass with the sampled weights ``w``, the central weights, and the
+    confidence pass at each central weight vector."""
+    k, a = u.shape
+    m = w.shape[1]
     counts, first_of = _rank_counts(u.sampled(w), g)
     acc = counts / k
     cw = np.full((a, m), np.nan)

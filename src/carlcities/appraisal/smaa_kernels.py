@@ -170,3 +170,110 @@ def topsis_first_fixed(dp2: np.ndarray, dm2: np.ndarray, w: np.ndarray
             first[c, k] = b
             tied[c, k] = tie
     return first, tied
+
+
+# ------------------------------------------------------------------- additive utility model
+@njit(cache=True, nogil=True)
+def additive_part(x: np.ndarray, benefit: np.ndarray) -> np.ndarray:
+    """Linear partial values (samples × options × criteria): (x − minⱼ)/(maxⱼ − minⱼ) over
+    all samples and options, 1 − that for cost criteria, 0 for a constant criterion — the
+    arithmetic of the element-wise NumPy expression, in two passes without temporaries."""
+    k_n, a, m = x.shape
+    lo = np.empty(m)
+    hi = np.empty(m)
+    for j in range(m):
+        lo[j] = x[0, 0, j]
+        hi[j] = x[0, 0, j]
+    for k in range(k_n):
+        for i in range(a):
+            for j in range(m):
+                v = x[k, i, j]
+                if v < lo[j]:
+                    lo[j] = v
+                if v > hi[j]:
+                    hi[j] = v
+    # part = c0 + c1·p with p = (x − lo)/span ≥ +0: (0, 1) for a benefit, (1, −1) for a cost
+    # (1 + (−p) is 1 − p exactly), (0, 0) for a constant criterion — without branches
+    span = np.empty(m)
+    c0 = np.empty(m)
+    c1 = np.empty(m)
+    for j in range(m):
+        const = not hi[j] > lo[j]
+        span[j] = 1.0 if const else hi[j] - lo[j]
+        c0[j] = 0.0 if const or benefit[j] else 1.0
+        c1[j] = 0.0 if const else (1.0 if benefit[j] else -1.0)
+    part = np.empty((k_n, a, m))
+    for k in range(k_n):
+        for i in range(a):
+            for j in range(m):
+                part[k, i, j] = c0[j] + c1[j] * ((x[k, i, j] - lo[j]) / span[j])
+    return part
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _dot(p: np.ndarray, w: np.ndarray) -> float:
+    """Σⱼ pⱼ wⱼ in the order of NumPy's ``einsum('kij,kj->ki')`` inner loop on its baseline
+    x86-64 build (two SIMD lanes of float64, four steps unrolled, then the lanes added), so
+    that the utilities equal einsum's bit for bit (checked at first use:
+    :func:`.smaa.einsum_order_holds`)."""
+    m = p.shape[0]
+    l0 = 0.0
+    l1 = 0.0
+    j = 0
+    while m - j >= 8:
+        l0 = p[j + 6] * w[j + 6] + l0
+        l1 = p[j + 7] * w[j + 7] + l1
+        l0 = p[j + 4] * w[j + 4] + l0
+        l1 = p[j + 5] * w[j + 5] + l1
+        l0 = p[j + 2] * w[j + 2] + l0
+        l1 = p[j + 3] * w[j + 3] + l1
+        l0 = p[j] * w[j] + l0
+        l1 = p[j + 1] * w[j + 1] + l1
+        j += 8
+    while j < m:
+        l0 = p[j] * w[j] + l0
+        if j + 1 < m:
+            l1 = p[j + 1] * w[j + 1] + l1
+        else:
+            l1 = 0.0 * 0.0 + l1
+        j += 2
+    return 0.0 + (l0 + l1)
+
+
+@njit(cache=True, nogil=True)
+def additive_utilities(part: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Utilities (samples × options) Σⱼ partᵢⱼ wⱼ; ``w``: one row per sample, or one row
+    for all."""
+    k_n, a, m = part.shape
+    out = np.empty((k_n, a))
+    one_w = w.shape[0] == 1
+    for k in range(k_n):
+        wk = w[0] if one_w else w[k]
+        for i in range(a):
+            out[k, i] = _dot(part[k, i], wk)
+    return out
+
+
+@njit(cache=True, nogil=True)
+def additive_first_fixed(part: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """As :func:`topsis_first_fixed` for the additive utilities of :func:`additive_utilities`."""
+    k_n, a, m = part.shape
+    n_c = w.shape[0]
+    first = np.empty((n_c, k_n), dtype=np.int64)
+    tied = np.zeros((n_c, k_n), dtype=np.bool_)
+    for k in range(k_n):
+        for c in range(n_c):
+            b = 0
+            ub = 0.0
+            tie = False
+            for i in range(a):
+                u = _dot(part[k, i], w[c])
+                if i == 0 or u > ub:
+                    b = i
+                    ub = u
+                    tie = False
+                elif u == ub:
+                    tie = True
+            first[c, k] = b
+            tied[c, k] = tie
+    return first, tied
