@@ -81,7 +81,8 @@ def test_basemap_layers_and_drawing(tmp_path: Path):
 
 
 def test_region_geography_from_natural_earth(tmp_path: Path, monkeypatch):
-    """Boundaries from a Natural Earth file when one is found; the caption says which."""
+    """The packaged extract without a full file; a full Natural Earth file when one is found
+    (it wins over the extract, layer by layer); the caption says which."""
     import geopandas as gpd
     from shapely.geometry import box
 
@@ -90,19 +91,28 @@ def test_region_geography_from_natural_earth(tmp_path: Path, monkeypatch):
 
     monkeypatch.delenv("CARLCITIES_SHARED_DATA", raising=False)
     monkeypatch.setenv("CARLCITIES_NATURAL_EARTH", str(tmp_path))
-    assert regionmap.find_layers() == {}
-    assert "not found" in regionmap.geography_note()[0]
-    gpd.GeoDataFrame({"ADM0_A3": ["KGZ", "CHN"]},
-                     geometry=[box(69, 39, 80, 43.3), box(80, 35, 90, 45)], crs=4326
-                     ).to_file(tmp_path / "ne_50m_admin_0_countries.geojson", driver="GeoJSON")
-    assert set(regionmap.find_layers()) == {"countries"}
-    assert "Natural Earth (public domain)" in regionmap.geography_note()[0]
+    assert "extract shipped with carlcities" in regionmap.geography_note()[0]
+    assert "countries.geojson (Natural Earth 4.1.0, 1:50m)" in regionmap.sources_note()
+    key0 = regionmap.geography_key()
     fig = new_figure(6, 4)
     ax = fig.subplots()
     ax.set_xlim(55, 85)
     ax.set_ylim(35, 50)
-    drawn = regionmap.add_geography(ax)
-    assert drawn == ["countries", "capitals"]
+    assert regionmap.add_geography(ax) == ["countries", "lakes", "rivers", "capitals"]
     assert ax.get_xlim() == (55, 85)
     stars = [c for c in ax.collections if c.get_offsets().shape[0] == 4]
     assert stars  # Bishkek, Dushanbe, Ashgabat, Tashkent (Astana is north of 50°N)
+
+    gpd.GeoDataFrame({"ADM0_A3": ["KGZ", "CHN"]},
+                     geometry=[box(69, 39, 80, 43.3), box(80, 35, 90, 45)], crs=4326
+                     ).to_file(tmp_path / "ne_50m_admin_0_countries.geojson", driver="GeoJSON")
+    note = regionmap.geography_note()
+    assert "ne_50m_admin_0_countries.geojson" in note[0] and "Natural Earth" in note[1]
+    assert regionmap.geography_key() != key0          # a redrawn figure, not a cached one
+    fig = new_figure(6, 4)
+    ax = fig.subplots()
+    ax.set_xlim(55, 85)
+    ax.set_ylim(35, 50)
+    assert regionmap.add_geography(ax)[0] == "countries"
+    polys = [c for c in ax.collections if len(c.get_paths()) == 2]   # the two boxes
+    assert polys

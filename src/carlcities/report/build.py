@@ -251,7 +251,8 @@ def _build(out_dir: Path, report: Path, img: Path, cities_dir: Path, study: Repo
                                        pop, c.get("country_iso3")))
     rmap = charts.region_map(points, img / "region-map.png",
                              source="study.duckdb, table cities (catalogue location and "
-                                    "population)" + regionmap.sources_note())
+                                    "population)" + regionmap.sources_note(),
+                             geography=regionmap.geography_key())
     if rmap is not None:   # what geography the map could show (report/regionmap.py)
         note_en, note_ru = regionmap.geography_note()
         rmap.caption_en += " " + note_en

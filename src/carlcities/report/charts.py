@@ -122,8 +122,10 @@ def _overlap(a, b) -> float:
 
 
 @cached
-def region_map(points: list[CityPoint], out_file: Path, *, source: str) -> FigureInfo | None:
-    """Cities at their longitude and latitude, circle area ∝ population, colour by country."""
+def region_map(points: list[CityPoint], out_file: Path, *, source: str,
+               geography: str = "") -> FigureInfo | None:
+    """Cities at their longitude and latitude, circle area ∝ population, colour by country,
+    over Natural Earth's geography (``geography``: its files' identity, for the figure cache)."""
     pts = [p for p in points if p.lon is not None and p.lat is not None
            and math.isfinite(p.lon) and math.isfinite(p.lat)]
     if not pts:
