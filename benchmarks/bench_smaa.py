@@ -84,7 +84,7 @@ def main() -> int:
 
     def acceptability_only():
         u = S._Utility(x, t, "topsis")
-        return S._ranks(u.sampled(w), np.random.default_rng(0))
+        return S._rank_counts(u.sampled(w), np.random.default_rng(0))[0]
 
     variants = {
         "pymcdm_loop": pymcdm_loop,
@@ -114,7 +114,8 @@ def main() -> int:
         return all(np.array_equal(a, b, equal_nan=True) for a, b in
                    zip((res.acceptability, res.central_weights, res.confidence), ref))
 
-    pym = pymcdm_loop()
+    pym_ranks = pymcdm_loop()
+    pym = np.stack([np.bincount(pym_ranks[:, i], minlength=A) for i in range(A)])
     vec = acceptability_only()
     med = {k: statistics.median(v) for k, v in wall.items()}
     medc = {k: statistics.median(v) for k, v in cpu.items()}

@@ -332,3 +332,36 @@ def test_npv_sensitivity_benefit_only():
     assert mo["effect_scale"]["mu"] == pytest.approx(slope, rel=1e-6)
     assert morris_indices(lambda x: 2 * x[:, 0], {"a": (0, 1), "b": (0, 1)},
                           trajectories=6)["a"]["mu_star"] == pytest.approx(2)
+
+
+def test_irr_equals_the_rate_by_rate_scan():
+    """The IRR scans its grid of rates in one array operation: the same NPVs, bracket and
+    root as evaluating :func:`npv` rate by rate (the implementation before issue 21)."""
+    from scipy.optimize import brentq
+
+    def scan(f, lo=-0.99, hi=100.0):
+        f = np.asarray(f, dtype=float)
+        if not (f > 0).any() or not (f < 0).any():
+            return None
+        grid = np.unique(np.concatenate([np.linspace(lo, 1.0, 400),
+                                         np.geomspace(1.0, hi, 100)]))
+        with np.errstate(all="ignore"):
+            vals = np.array([npv(f, g) for g in grid])
+        for a, b, va, vb in zip(grid[:-1], grid[1:], vals[:-1], vals[1:]):
+            if va == 0:
+                return float(a)
+            if np.sign(va) != np.sign(vb):
+                return float(brentq(lambda x: npv(f, x), a, b, xtol=1e-12, rtol=1e-12))
+        return None
+
+    g = np.random.default_rng(11)
+    for trial in range(150):
+        n = int(g.integers(2, 60))
+        f = g.normal(size=n) * 10 ** g.uniform(0, 8)
+        f[0] = -abs(f[0]) * g.uniform(1, 40)
+        if trial % 3 == 0:
+            f[1:] = np.abs(f[1:])
+        if trial % 5 == 0:
+            f = np.round(f)
+        with np.errstate(all="ignore"):
+            assert irr(f) == scan(f), f

@@ -157,3 +157,70 @@ def test_shared_generator_is_left_where_the_loop_left_it():
     smaa2(x, w, [1, -1, 1], rng=g1)
     smaa2_loop(x, w, [1, -1, 1], rng=g2)
     assert g1.random() == g2.random()
+
+
+def _tie_data(seed: int, k: int = 600, a: int = 6, m: int = 7):
+    g = np.random.default_rng(seed)
+    x = np.round(g.normal(size=(k, a, m)), 1)       # coarse values: many exact ties
+    x[:, 1] = x[:, 0]                                # identical options
+    x[..., 3] = 2.0                                  # a constant criterion
+    return x, sample_weights_uniform(k, m, g), np.where(np.arange(m) % 3 == 0, -1, 1)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_compiled_additive_equals_einsum(seed, monkeypatch):
+    """The compiled additive utilities add the products in einsum's order: the results equal
+    those of the NumPy path (taken where the check fails) bit for bit, ties included."""
+    from carlcities.appraisal import smaa as S
+
+    x, w, t = _tie_data(seed)
+    fast = smaa2(x, w, t, rng=seed)
+    monkeypatch.setattr(S, "einsum_order_holds", lambda: False)
+    slow = smaa2(x, w, t, rng=seed)
+    assert np.array_equal(fast.acceptability, slow.acceptability)
+    assert np.array_equal(fast.central_weights, slow.central_weights, equal_nan=True)
+    assert np.array_equal(fast.confidence, slow.confidence, equal_nan=True)
+
+
+def test_einsum_order_holds_on_x86_64():
+    """On x86-64 NumPy's einsum adds in the order the compiled kernel copies (else SMAA-2 falls
+    back to einsum: the same results, slower)."""
+    import platform
+
+    from carlcities.appraisal.smaa import einsum_order_holds
+
+    if platform.machine().lower() not in ("x86_64", "amd64"):
+        pytest.skip("the einsum order is checked against the x86-64 build")
+    assert einsum_order_holds()
+
+
+@pytest.mark.parametrize("model", ["additive", "topsis"])
+def test_smaa2_each_equals_one_call_per_weight_set(model):
+    from carlcities.appraisal.smaa import smaa2_each
+
+    x, w, t = _tie_data(5)
+    w2 = sample_weights_around([0.5, 0.1, 0.1, 0.1, 0.1, 0.05, 0.05], 30, len(w),
+                               np.random.default_rng(1))
+    g1, g2 = np.random.default_rng(3), np.random.default_rng(3)
+    each = smaa2_each(np.abs(x) + 0.1, {"a": w, "b": w2}, t, rng=g1, model=model)
+    for key, ws in (("a", w), ("b", w2)):
+        one = smaa2(np.abs(x) + 0.1, ws, t, rng=g2, model=model)
+        assert np.array_equal(each[key].acceptability, one.acceptability)
+        assert np.array_equal(each[key].confidence, one.confidence, equal_nan=True)
+    assert g1.random() == g2.random()
+
+
+def test_other_bit_generators_draw_as_the_loop():
+    """Where the generator cannot jump (here Philox), the skipped tie-breaking draws are
+    drawn: the results and the generator's state equal the loop's."""
+    from tests.smaa_loop import smaa2_loop
+
+    x = np.random.default_rng(3).normal(size=(400, 5, 3))
+    w = sample_weights_uniform(400, 3, np.random.default_rng(4))
+    g1 = np.random.Generator(np.random.Philox(7))
+    g2 = np.random.Generator(np.random.Philox(7))
+    res = smaa2(x, w, [1, -1, 1], rng=g1)
+    acc, _cw, conf = smaa2_loop(x, w, [1, -1, 1], rng=g2)
+    assert np.array_equal(res.acceptability, acc)
+    assert np.array_equal(res.confidence, conf, equal_nan=True)
+    assert g1.random() == g2.random()

@@ -107,3 +107,23 @@ def test_population_at_2020_within_known_range(cat):
             assert min(pops) <= value <= max(pops), (c.city_id, value, how)
             checked += 1
     assert checked >= 35
+
+
+def test_demo_clones_add_cities_with_new_ids(monkeypatch):
+    """CARLCITIES_DEMO_CLONES=k adds k clones of every city (for the scale benchmark)."""
+    from carlcities.catalog import CLONES_ENV
+    from carlcities.errors import CatalogError
+
+    base = list(load_catalog())
+    monkeypatch.setenv(CLONES_ENV, "2")
+    cl = load_catalog()
+    assert len(list(cl)) == 3 * len(base)
+    c2 = cl.get("osh_c2")
+    osh = cl.get("osh")
+    assert (c2.lat, c2.population, c2.setting) == (osh.lat, osh.population, osh.setting)
+    assert c2.name_ru.startswith("Ош") and "clone 2 of osh" in c2.flags
+    monkeypatch.setenv(CLONES_ENV, "two")
+    with pytest.raises(CatalogError, match=CLONES_ENV):
+        load_catalog()
+    monkeypatch.delenv(CLONES_ENV)
+    assert len(list(load_catalog())) == len(base)

@@ -75,3 +75,19 @@ def test_users_on_postgresql(pg_server, monkeypatch):
     assert [u.username for u in s.users()] == ["root"]
     assert s.audit()[0]["who"] == "(operator)"
     s.close()
+
+
+def test_serve_uses_the_database_that_carlcities_users_manages(tmp_path, monkeypatch):
+    """An administrator added with ``carlcities users add --out OUT`` exists for the portal
+    started on the same OUT (one resolver: ``portal.db.database_url``)."""
+    from carlcities.portal.db import DB_ENV, database_url
+
+    monkeypatch.delenv(DB_ENV, raising=False)
+    import duckdb
+
+    duckdb.connect(str(tmp_path / "study.duckdb")).close()   # an empty store
+    from carlcities.portal.app import create_app
+
+    app = create_app(tmp_path)
+    assert app.state.db_url == database_url(tmp_path)
+    assert app.state.db_url.endswith(f"{tmp_path.name}/portal.sqlite")

@@ -8,8 +8,10 @@ each with its source). ``docs/catalogue.md`` explains the choices and the flags.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import difflib
 import math
+import os
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -18,7 +20,12 @@ from pathlib import Path
 
 from .errors import CatalogError, UnknownCityError
 
-__all__ = ["City", "Catalog", "load_catalog", "PopulationPoint", "SETTINGS"]
+__all__ = ["CLONES_ENV", "City", "Catalog", "load_catalog", "PopulationPoint", "SETTINGS"]
+
+#: environment variable: add this many clones of every catalogue city (ids ``<id>_c<k>``,
+#: k = 1, 2, ...), for scale benchmarks on the synthetic demo region, whose data follow from
+#: the city id (benchmarks/bench_scale.py); unset or 0: the catalogue as shipped
+CLONES_ENV = "CARLCITIES_DEMO_CLONES"
 
 SETTINGS = ("mountain_front", "valley_basin", "oasis", "steppe_river", "sea_coast")
 CITY_COLUMNS = (
@@ -162,11 +169,29 @@ def _read_csv(path: Path | resources.abc.Traversable, required: tuple[str, ...]
 
 def load_catalog(path: str | Path | None = None, populations: str | Path | None = None) -> Catalog:
     """Load the shipped catalogue (or a user's CSV with the same columns)."""
-    return _load(str(path) if path else None, str(populations) if populations else None)
+    raw = os.environ.get(CLONES_ENV, "").strip() or "0"
+    try:
+        clones = int(raw)
+    except ValueError:
+        clones = -1
+    if clones < 0:
+        raise CatalogError(f"{CLONES_ENV}={raw!r} is not a whole number >= 0",
+                           path=CLONES_ENV, fix=f"unset {CLONES_ENV} or give e.g. 1")
+    return _load(str(path) if path else None, str(populations) if populations else None,
+                 clones)
+
+
+def _clone(c: City, k: int) -> City:
+    """Clone ``k`` of a city: the same facts under the id ``<id>_c<k>``; the demo region
+    generates other synthetic data for it (the data follow from the id)."""
+    return dataclasses.replace(c, city_id=f"{c.city_id}_c{k}", name_en=f"{c.name_en} (clone {k})",
+                               name_ru=f"{c.name_ru} (копия {k})",
+                               flags="; ".join(f for f in (c.flags, f"clone {k} of {c.city_id} "
+                                                           "for a scale benchmark") if f))
 
 
 @lru_cache(maxsize=8)
-def _load(path: str | None, populations: str | None) -> Catalog:
+def _load(path: str | None, populations: str | None, clones: int = 0) -> Catalog:
     data = resources.files("carlcities") / "data"
     cpath = Path(path) if path else data / "cities.csv"
     ppath = Path(populations) if populations else (
@@ -209,6 +234,7 @@ def _load(path: str | None, populations: str | None) -> Catalog:
         if cities[-1].setting not in SETTINGS:
             raise CatalogError(f"line {i}: setting {r['setting']!r} is not one of {SETTINGS}",
                                path=str(cpath), fix=f"use one of {', '.join(SETTINGS)}")
+    cities += [_clone(c, k) for k in range(1, clones + 1) for c in cities]
     ids = [c.city_id for c in cities]
     if len(set(ids)) != len(ids):
         raise CatalogError("duplicate city_id", path=str(cpath), fix="make city ids unique")

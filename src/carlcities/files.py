@@ -1,7 +1,10 @@
-"""File plumbing used across the house: checksums and atomic writes (one home each)."""
+"""File plumbing used across the house: checksums, atomic writes and parsed YAML data files
+(one home each)."""
 
 from __future__ import annotations
 
+import copy
+import functools
 import hashlib
 import json
 import os
@@ -10,7 +13,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-__all__ = ["atomic_path", "sha256_file", "sha256_text", "write_atomic", "write_json_atomic"]
+__all__ = ["atomic_path", "read_yaml", "sha256_file", "sha256_text", "write_atomic",
+           "write_json_atomic"]
 
 _CHUNK = 1 << 20
 
@@ -70,3 +74,20 @@ def write_atomic(path: str | Path, data: bytes | str, encoding: str = "utf-8") -
 def write_json_atomic(path: str | Path, data: Any) -> Path:
     """Pretty JSON (UTF-8, non-ASCII kept) written atomically; unknown types as ``str``."""
     return write_atomic(path, json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def read_yaml(path: str | Path) -> Any:
+    """``yaml.safe_load`` of a file, parsed once per process while the file is unchanged (same
+    size and modification time): the packaged data files are read for every city, and pure-
+    Python YAML parsing costs milliseconds per kilobyte. Each call gets its own copy. Raises
+    what reading and ``yaml.safe_load`` raise (``OSError``, ``yaml.YAMLError``)."""
+    p = Path(path)
+    st = p.stat()
+    return copy.deepcopy(_parsed(str(p.resolve()), st.st_mtime_ns, st.st_size))
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed(path: str, _mtime_ns: int, _size: int) -> Any:
+    import yaml
+
+    return yaml.safe_load(Path(path).read_text(encoding="utf-8"))

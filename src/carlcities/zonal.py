@@ -15,6 +15,7 @@ denominator.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -45,7 +46,8 @@ class CoverageWeights:
         cols = np.flatnonzero(used)
         if cols.size == n:
             return cls(tuple(zone_ids), shape, matrix, None, matrix)
-        remap = np.cumsum(used) - 1  # flat cell index → column of the compact matrix
+        remap = np.empty(n, dtype=np.int64)  # flat cell index → column of the compact matrix
+        remap[cols] = np.arange(cols.size)
         compact = sp.csr_matrix((matrix.data, remap[matrix.indices], matrix.indptr),
                                 shape=(matrix.shape[0], cols.size))
         return cls(tuple(zone_ids), shape, matrix, cols, compact)
@@ -109,18 +111,26 @@ def coverage_weights(grid, zones, zone_ids: list[str] | None = None) -> Coverage
     ``cell_id`` and ``coverage`` operations once; the result is reused for every layer.
     """
     import geopandas as gpd
+    import shapely
     from exactextract import exact_extract
     from exactextract.raster import NumPyRasterSource
 
     if isinstance(zones, gpd.GeoSeries):
         zones = gpd.GeoDataFrame(geometry=zones)
     left, bottom, right, top = grid.bounds
+    wkt = grid.crs.to_wkt()
     src = NumPyRasterSource(np.zeros(grid.shape, dtype=np.float32), left, bottom, right, top,
-                            srs_wkt=grid.crs.to_wkt())
+                            srs_wkt=wkt)
     ids = zone_ids or [str(i) for i in range(len(zones))]
-    vec = zones[[zones.geometry.name]]
-    if vec.crs is None or not vec.crs.equals(grid.crs):
-        vec = vec.set_crs(grid.crs, allow_override=True)
+    geoms = np.asarray(zones.geometry.values, dtype=object)
+    if len(geoms) and not (shapely.is_missing(geoms) | shapely.is_empty(geoms)).any():
+        # the polygons as WKB: exactextract's GeoDataFrame source writes and parses GeoJSON
+        # (the same coordinates, exactly: Python's float repr round-trips)
+        vec: Any = _WKBSource(shapely.to_wkb(geoms), wkt)
+    else:
+        vec = zones[[zones.geometry.name]]
+        if vec.crs is None or not vec.crs.equals(grid.crs):
+            vec = vec.set_crs(grid.crs, allow_override=True)
     res = exact_extract(src, vec, ["cell_id", "coverage"], output="pandas")
     cells = [np.asarray(c, dtype=np.int64) for c in res["cell_id"]]
     covs = [np.asarray(c, dtype=np.float64) for c in res["coverage"]]
@@ -131,3 +141,55 @@ def coverage_weights(grid, zones, zone_ids: list[str] | None = None) -> Coverage
     data = np.concatenate(covs) if covs else np.zeros(0)
     m = sp.csr_matrix((data, indices, indptr), shape=(len(ids), n))
     return CoverageWeights.build(ids, grid.shape, m)
+
+
+def _wkb_source_classes() -> tuple[type, type]:
+    from exactextract.feature import Feature, FeatureSource
+
+    class WKBFeature(Feature):
+        """One zone for exactextract: its geometry as WKB, no attributes."""
+
+        def __init__(self, wkb: bytes) -> None:
+            Feature.__init__(self)
+            self.wkb = wkb
+
+        def geometry(self) -> bytes:
+            return self.wkb
+
+        def set_geometry_format(self) -> str:
+            return "wkb"
+
+        def fields(self) -> list[str]:
+            return []
+
+    class WKBSource(FeatureSource):
+        """Zones for exactextract from WKB geometries in the grid's CRS (``srs_wkt``)."""
+
+        def __init__(self, wkbs: Any, srs_wkt: str) -> None:
+            super().__init__()
+            self.wkbs = list(wkbs)
+            self.wkt = srs_wkt
+
+        def count(self) -> int:
+            return len(self.wkbs)
+
+        def __iter__(self):
+            for w in self.wkbs:
+                yield WKBFeature(w)
+
+        def srs_wkt(self) -> str:
+            return self.wkt
+
+    return WKBFeature, WKBSource
+
+
+def _WKBSource(wkbs: Any, srs_wkt: str) -> Any:
+    """An exactextract feature source of WKB polygons (classes made on first use, so that
+    importing this module does not import exactextract)."""
+    global _WKB_CLASSES
+    if _WKB_CLASSES is None:
+        _WKB_CLASSES = _wkb_source_classes()
+    return _WKB_CLASSES[1](wkbs, srs_wkt)
+
+
+_WKB_CLASSES: tuple[type, type] | None = None

@@ -54,7 +54,13 @@ from .portfolio import Portfolio, exclusive_groups, select_portfolio
 from .recommend import fill, format_number, load_templates, recommend_city, recommend_region
 from .resilience import load_resilience_options, resilience_option_effects
 from .sensitivity import morris_indices, npv_morris, npv_sobol, sobol_indices
-from .smaa import SMAAResult, sample_weights_around, sample_weights_uniform, smaa2
+from .smaa import (
+    SMAAResult,
+    sample_weights_around,
+    sample_weights_uniform,
+    smaa2,
+    smaa2_each,
+)
 from .typology import Typology, benchmark, city_typology, peer_groups, percentile_ranks
 
 __all__ = [
@@ -68,7 +74,7 @@ __all__ = [
     "npv_samples", "npv_sobol", "options_from_carbon_actions", "options_from_growth",
     "peer_groups", "percentile_ranks", "promethee_ii", "recommend_city", "recommend_region",
     "resilience_option_effects", "sample_weights_around", "sample_weights_uniform",
-    "select_portfolio", "smaa2", "sobol_indices", "topsis", "weighted_sum",
+    "select_portfolio", "smaa2", "smaa2_each", "sobol_indices", "topsis", "weighted_sum",
 ]
 
 #: metric -> unit of the ``appraisal`` rows
@@ -229,10 +235,10 @@ def appraise_city(options: Sequence[Option], params: AppraisalParameters,
     weight_sets["uniform"] = sample_weights_uniform(n, len(crit), g)
 
     ra, cw = [], []
-    for pid, w in weight_sets.items():
-        if not rids:
-            break
-        res = smaa2(x[:, keep, :], w, types, rng=g)
+    # one SMAA per weight set, in order, on the same values (prepared once for all)
+    results = smaa2_each(x[:, keep, :] if len(keep) < len(options) else x, weight_sets, types,
+                         rng=g) if rids else {}
+    for pid, res in results.items():
         for i, oid in enumerate(rids):
             for r in range(len(rids)):
                 ra.append(dict(city_id=city_id, option_id=oid, rank=r + 1,

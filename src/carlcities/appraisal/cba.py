@@ -27,6 +27,7 @@ The parameters, their ranges and sources are in ``data/appraisal_parameters.csv`
 from __future__ import annotations
 
 import csv
+import functools
 import io
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -195,14 +196,28 @@ def irr(flows: np.ndarray | list[float], *, lo: float = -0.99, hi: float = 100.0
     f = np.asarray(flows, dtype=float)
     if not (f > 0).any() or not (f < 0).any():
         return None
-    grid = np.unique(np.concatenate([np.linspace(lo, 1.0, 400), np.geomspace(1.0, hi, 100)]))
-    vals = np.array([npv(f, g) for g in grid])
-    for a, b, va, vb in zip(grid[:-1], grid[1:], vals[:-1], vals[1:]):
-        if va == 0:
-            return float(a)
-        if np.sign(va) != np.sign(vb):
-            return float(brentq(lambda x: npv(f, x), a, b, xtol=1e-12, rtol=1e-12))
-    return None
+    grid = _irr_grid(lo, hi)
+    # the NPV at every rate of the grid at once: each row is the sum of :func:`npv`, the same
+    # element-wise terms added by the same (pairwise) reduction along the row
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        vals = (f[None, :] / (1 + grid[:, None]) ** np.arange(len(f))[None, :]).sum(axis=1)
+    va, vb = vals[:-1], vals[1:]
+    hit = np.flatnonzero((va == 0) | (np.sign(va) != np.sign(vb)))
+    if not hit.size:
+        return None
+    i = int(hit[0])
+    a, b = grid[i], grid[i + 1]
+    if va[i] == 0:
+        return float(a)
+    return float(brentq(lambda x: npv(f, x), a, b, xtol=1e-12, rtol=1e-12))
+
+
+@functools.cache
+def _irr_grid(lo: float, hi: float) -> np.ndarray:
+    """The rates :func:`irr` scans: 400 from ``lo`` to 1, 100 geometric from 1 to ``hi``."""
+    g = np.unique(np.concatenate([np.linspace(lo, 1.0, 400), np.geomspace(1.0, hi, 100)]))
+    g.flags.writeable = False
+    return g
 
 
 def abatement_cost(capex_usd: float, opex_usd_yr: float, savings_usd_yr: float,

@@ -32,11 +32,19 @@ EXTENSIVE_UNITS = frozenset({"t CO2e/yr", "USD", "USD/yr", "persons", "persons/y
                              "ha", "km", "nW/cm²/sr·km²"})
 
 
-def _growth_rows(study: Study, city_id: str, base_year: int) -> list[dict[str, Any]]:
+def _by_city(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Rows grouped by ``city_id``, each city's rows in their order."""
+    out: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in rows:
+        out[r["city_id"]].append(r)
+    return out
+
+
+def _growth_rows(vals: list[dict[str, Any]], base_year: int,
+                 names: dict[str, tuple[str, str]]) -> list[dict[str, Any]]:
     """Per growth scenario at 2050: land take since ``base_year`` (the last observed epoch),
-    people moved into hazard zones, emissions, EAL (the city's latest results)."""
-    vals = records(study.values(city=city_id, scenario="growth:*"),
-                   ["scenario", "indicator_id", "epoch", "epoch_start", "value"])
+    people moved into hazard zones, emissions, EAL, from a city's ``growth:*`` indicator
+    values (its latest results); ``names``: English and Russian names per scenario."""
     by: dict[str, dict[str, float]] = defaultdict(dict)
     for r in vals:
         if r["epoch"] != GROWTH_EPOCH or r["epoch_start"] not in (None, base_year):
@@ -45,9 +53,6 @@ def _growth_rows(study: Study, city_id: str, base_year: int) -> list[dict[str, A
             by[r["scenario"].split(":", 1)[1]][r["indicator_id"]] = float(r["value"])
     if "bau_sprawl" not in by:
         return []
-    from carlcities.scenarios import load_scenarios
-
-    names = {k: (s.name_en, s.name_ru) for k, s in load_scenarios().items()}
     out = []
     for sid, v in sorted(by.items()):
         if "scenario.land_take" not in v:
@@ -72,10 +77,10 @@ def _growth_rows(study: Study, city_id: str, base_year: int) -> list[dict[str, A
 def _latest_values(study: Study, last_epoch: int) -> tuple[dict, dict]:
     """{indicator: {city: value}} of the observed indicators at the last epoch (each city's
     latest results), and units."""
-    rows = [r for r in records(study.values(scenario="observed"),
-                               ["city_id", "indicator_id", "epoch", "epoch_start", "value",
-                                "unit"])
-            if r["epoch"] == last_epoch and r["epoch_start"] is None]
+    frame = study.values(scenario="observed")
+    if len(frame):   # the rows of the last epoch (not a change since an earlier one), in order
+        frame = frame[(frame["epoch"] == last_epoch) & frame["epoch_start"].isna()]
+    rows = records(frame, ["city_id", "indicator_id", "epoch", "epoch_start", "value", "unit"])
     vals: dict[str, dict[str, float | None]] = defaultdict(dict)
     units = {}
     for r in rows:
@@ -139,6 +144,20 @@ def run_appraisal(con, cfg, catalog, run_id: str) -> dict[str, Any]:
     synthetic = {cid: bool(s.fillna(False).astype(bool).any())
                  for cid, s in synth.groupby("city_id")["synthetic"]}
 
+    # every city's growth values and carbon actions in one query each
+    gv = study.values(scenario="growth:*")
+    if len(gv):   # the rows _growth_rows reads (in their order): 2050, since the last epoch
+        gv = gv[(gv["epoch"] == GROWTH_EPOCH)
+                & (gv["epoch_start"].isna() | (gv["epoch_start"] == last))]
+    growth_vals = _by_city(records(gv, ["city_id", "scenario", "indicator_id", "epoch",
+                                        "epoch_start", "value"]))
+    actions = _by_city(records(study.ghg_actions()))
+    names: dict[str, tuple[str, str]] = {}
+    if growth_vals:
+        from carlcities.scenarios import load_scenarios
+
+        names = {k: (s.name_en, s.name_ru) for k, s in load_scenarios().items()}
+
     tables: dict[str, list[dict[str, Any]]] = defaultdict(list)
     appraisals: dict[str, dict[str, Any]] = {}
     all_options: dict[str, list[Any]] = {}
@@ -152,7 +171,7 @@ def run_appraisal(con, cfg, catalog, run_id: str) -> dict[str, Any]:
         lo_hi = params.ranges.get("unknown_cost_share_gdp", (1e-4, 1e-2))
         unknown = (lo_hi[0] * gdp, lo_hi[1] * gdp)
         opts = []
-        acts = sorted(records(study.ghg_actions(cid)), key=lambda a: a["action_id"])
+        acts = sorted(actions.get(cid, []), key=lambda a: a["action_id"])
         if acts:
             opts += options_from_carbon_actions(acts)
         summ = summaries.get(cid)
@@ -164,7 +183,7 @@ def run_appraisal(con, cfg, catalog, run_id: str) -> dict[str, Any]:
                            if k in o.effects]
                 if any(abs(v) > 0 for v in avoided):  # co-benefits alone do not make an option
                     opts.append(o)
-        growth = _growth_rows(study, cid, last)
+        growth = _growth_rows(growth_vals.get(cid, []), last, names)
         if len(growth) > 1:
             # the growth scenarios value compact growth on every count (land, exposure,
             # emissions, EAL): the carbon library's urban-form action would count it twice

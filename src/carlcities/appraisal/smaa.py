@@ -31,6 +31,7 @@ Choices made here (stated, as SMAA-2 leaves them open):
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -39,12 +40,24 @@ import numpy as np
 
 from carlcities.errors import AppraisalError
 
+from .smaa_kernels import (
+    additive_first_fixed,
+    additive_part,
+    additive_utilities,
+    first_ranked,
+    rank_counts,
+    topsis_closeness,
+    topsis_first_fixed,
+    topsis_sampled,
+)
+
 __all__ = [
     "SMAAResult",
     "sample_values",
     "sample_weights_around",
     "sample_weights_uniform",
     "smaa2",
+    "smaa2_each",
 ]
 
 
@@ -153,7 +166,12 @@ class _Utility:
                                  fix="use 'additive' or 'topsis'")
         self.model = model
         self.types = types
+        self.shape = values.shape[:2]           # samples, options
         if model == "additive":
+            self.compiled = einsum_order_holds()
+            if self.compiled:
+                self.part = additive_part(values, types > 0)
+                return
             lo = values.min(axis=(0, 1))
             hi = values.max(axis=(0, 1))
             span = np.where(hi > lo, hi - lo, 1.0)
@@ -167,74 +185,107 @@ class _Utility:
             part[..., ~(hi > lo)] = 0.0
             self.part = part
             return
-        # TOPSIS per sample (Hwang & Yoon 1981, as :func:`.mcda.topsis`), all samples at once.
-        # With w ≥ 0 the ideal point of v = r·w is w·(ideal point of r), so
-        # S±² = Σⱼ wⱼ² (rᵢⱼ − r±ⱼ)²: the squared distances per criterion are weight-independent.
-        norm = np.sqrt(np.einsum("kij,kij->kj", values, values))        # K × m
-        r = values / np.where(norm > 0, norm, 1.0)[:, None, :]          # K × a × m
-        hi, lo = r.max(axis=1), r.min(axis=1)
-        dp = r - np.where(types > 0, hi, lo)[:, None, :]
-        dp *= dp
-        dm = r - np.where(types > 0, lo, hi)[:, None, :]
-        dm *= dm
-        self.dist = (dp, dm)
+        # TOPSIS per sample (Hwang & Yoon 1981, as :func:`.mcda.topsis`), all samples at once
+        # in one compiled pass (:func:`.smaa_kernels.topsis_sampled`) by :meth:`sampled`
+        self.values = values
+        self.dist: tuple[np.ndarray, np.ndarray] | None = None
 
     def sampled(self, weights: np.ndarray) -> np.ndarray:
         """Utilities (K × options), one weight vector per sample."""
         if self.model == "additive":
+            if self.compiled:
+                return additive_utilities(self.part, np.ascontiguousarray(weights))
             return np.einsum("kij,kj->ki", self.part, weights)
-        w2 = weights * weights
-        # einsum, not matmul: BLAS may sum equal rows in different orders and break exact ties
-        return _closeness(np.einsum("kij,kj->ki", self.dist[0], w2),
-                          np.einsum("kij,kj->ki", self.dist[1], w2))
+        # the weight-independent part is kept for the confidence pass
+        dp2, dm2, util = topsis_sampled(self.values, self.types > 0,
+                                        np.ascontiguousarray(weights))
+        self.dist = (dp2, dm2)
+        return util
 
-    def fixed(self, weight: np.ndarray) -> np.ndarray:
-        """Utilities (K × options) with one weight vector for every sample."""
+    def firsts(self, weights: np.ndarray, rng: np.random.Generator) -> list[np.ndarray]:
+        """For each row of ``weights`` (fixed for every sample), the option ranked first in
+        each sample, in the order of the rows; each row draws its tie-breaking numbers
+        (samples × options) from ``rng`` as :func:`_first` does."""
+        w = np.ascontiguousarray(weights)
+        k = self.shape[0]
         if self.model == "additive":
-            # the same operands as :meth:`sampled`, so that equal rows stay exactly equal
-            k = self.part.shape[0]
-            return np.einsum("kij,kj->ki", self.part, np.broadcast_to(weight, (k, len(weight))))
-        w2 = weight * weight
-        return _closeness(np.einsum("kij,j->ki", self.dist[0], w2),
-                          np.einsum("kij,j->ki", self.dist[1], w2))
+            if not self.compiled:
+                # the same operands as :meth:`sampled`, so that equal rows stay exactly equal
+                return [_first(np.einsum("kij,kj->ki", self.part,
+                                         np.broadcast_to(wc, (k, len(wc)))), rng)
+                        for wc in weights]
+            first, tied = additive_first_fixed(self.part, w)
+        else:
+            # every row in one pass over the samples; the draws are needed only where the
+            # highest closeness is shared
+            assert self.dist is not None, "sampled() first"
+            first, tied = topsis_first_fixed(*self.dist, w)
+        out = []
+        for c in range(len(w)):
+            f = first[c]
+            sel = np.flatnonzero(tied[c])
+            if sel.size:
+                tie = rng.random(self.shape)
+                f[sel] = first_ranked(self._subset(sel, w[c:c + 1]), tie[sel])
+            else:
+                _skip(rng, self.shape)
+            out.append(f)
+        return out
+
+    def _subset(self, sel: np.ndarray, weight: np.ndarray) -> np.ndarray:
+        """Utilities of the samples ``sel`` with the one weight row ``weight`` (1 × criteria),
+        computed as in the passes above."""
+        if self.model == "additive":
+            return additive_utilities(self.part[sel], weight)
+        assert self.dist is not None
+        return topsis_closeness(self.dist[0][sel], self.dist[1][sel], weight)
 
 
-def _closeness(sp2: np.ndarray, sm2: np.ndarray) -> np.ndarray:
-    """Cᵢ = S⁻/(S⁺ + S⁻) from the squared distances; 0.5 where both are 0."""
-    sp = np.sqrt(sp2, out=sp2)
-    sm = np.sqrt(sm2, out=sm2)
-    den = sp + sm
-    zero = den == 0
-    if zero.any():
-        den[zero] = 1.0
-        sm[zero] = 0.5
-    return np.divide(sm, den, out=sm)
+@functools.cache
+def einsum_order_holds() -> bool:
+    """Whether the compiled additive utilities (:func:`.smaa_kernels.additive_utilities`)
+    equal ``np.einsum('kij,kj->ki')`` bit for bit on this machine's NumPy: they add the
+    products in the order of einsum's baseline x86-64 loop. Checked once on random partial
+    values with zeros, 1 to 20 criteria, per-sample and fixed weights; where it does not
+    hold (another NumPy build or processor), SMAA-2 keeps einsum for the additive model."""
+    g = np.random.default_rng(20261207)
+    for m in range(1, 21):
+        part = g.random((64, 5, m))
+        part[part < 0.2] = 0.0
+        part[:, 0] = part[:, 1]
+        for w in (g.dirichlet(np.ones(m), 64), np.broadcast_to(g.dirichlet(np.ones(m)), (64, m))):
+            ref = np.einsum("kij,kj->ki", part, w)
+            one = w[:1] if w.strides[0] == 0 else w
+            got = additive_utilities(part, np.ascontiguousarray(one))
+            if not np.array_equal(ref.view(np.int64), got.view(np.int64)):
+                return False
+    return True
 
 
-def _ranks(util: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Rank of each option (0 = best) per sample; ties broken at random."""
+def _skip(rng: np.random.Generator, shape: tuple[int, ...]) -> None:
+    """Move ``rng`` on as ``rng.random(shape)`` does, without the draws where the bit
+    generator can jump (PCG64, the default: one 64-bit step per float64 draw; no buffered
+    32-bit half, which a jump would discard)."""
+    bg = rng.bit_generator
+    if type(bg) is np.random.PCG64 and not bg.state["has_uint32"]:
+        bg.advance(int(np.prod(shape)))
+    else:
+        rng.random(shape)
+
+
+def _rank_counts(util: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """(counts, first): counts[i, r] = samples in which option i has rank r (0 = best),
+    first[k] = the option ranked first in sample k. Highest utility first; ties broken at
+    random (one draw per sample and option, then the lowest index)."""
     tie = rng.random(util.shape)
-    neg = -util
-    # a stable sort by −utility is the same order wherever a sample has no tied utilities;
-    # the samples with ties are sorted again with the tie-breaking draws
-    order = np.argsort(neg, axis=-1, kind="stable")
-    srt = np.take_along_axis(neg, order, axis=-1)
-    tied = (srt[:, 1:] == srt[:, :-1]).any(axis=-1)
-    if tied.any():
-        order[tied] = np.lexsort((tie[tied], neg[tied]), axis=-1)
-    ranks = np.empty_like(order)
-    k = np.arange(util.shape[0])[:, None]
-    ranks[k, order] = np.arange(util.shape[1])[None, :]
-    return ranks
+    return rank_counts(np.ascontiguousarray(util), tie)
 
 
 def _first(util: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """The option ranked first in each sample, exactly as :func:`_ranks` ranks them (highest
-    utility, then the lowest tie-breaking draw, then the lowest index), from the same draws,
-    without sorting."""
+    """The option ranked first in each sample, exactly as :func:`_rank_counts` ranks them,
+    from the same draws."""
     tie = rng.random(util.shape)
-    top = util == util.max(axis=1, keepdims=True)
-    return np.argmin(np.where(top, tie, np.inf), axis=1)
+    return first_ranked(np.ascontiguousarray(util), tie)
 
 
 def smaa2(values: np.ndarray, weights: np.ndarray, types: Sequence[int], *,
@@ -261,6 +312,30 @@ def smaa2(values: np.ndarray, weights: np.ndarray, types: Sequence[int], *,
         ``'additive'`` (default) or ``'topsis'``.
     """
     g = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    x, w, t = _checked(values, weights, types, model)
+    return _passes(_Utility(x, t, model), w, g)
+
+
+def smaa2_each(values: np.ndarray, weight_sets: Mapping[str, np.ndarray], types: Sequence[int],
+               *, rng: np.random.Generator | int | None = 0, model: str = "additive"
+               ) -> dict[str, SMAAResult]:
+    """:func:`smaa2` for several weight samples (e.g. one per stakeholder profile) on the same
+    criterion values, in the order of ``weight_sets``: the same results, and the same draws
+    from ``rng``, as one :func:`smaa2` call per weight set in turn; the weight-independent
+    part of the utility model is computed once."""
+    g = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    out: dict[str, SMAAResult] = {}
+    u = None
+    for key, weights in weight_sets.items():
+        x, w, t = _checked(values, weights, types, model)
+        if u is None or u.shape[0] != x.shape[0]:
+            u = _Utility(x, t, model)
+        out[key] = _passes(u, w, g)
+    return out
+
+
+def _checked(values: np.ndarray, weights: np.ndarray, types: Sequence[int], model: str
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     w = np.asarray(weights, dtype=float)
     x = np.asarray(values, dtype=float)
     t = np.asarray(types, dtype=int)
@@ -278,18 +353,25 @@ def smaa2(values: np.ndarray, weights: np.ndarray, types: Sequence[int], *,
     if model == "topsis" and (w < 0).any():
         raise AppraisalError("SMAA with TOPSIS needs weights >= 0",
                              fix="draw the weights on the simplex")
-    k, a, m = x.shape
-    u = _Utility(x, t, model)
-    ranks = _ranks(u.sampled(w), g)
-    counts = np.bincount((ranks + a * np.arange(a)[None, :]).ravel(), minlength=a * a)
-    acc = counts.reshape(a, a) / k
-    first = ranks == 0
+    return x, w, t
+
+
+def _passes(u: _Utility, w: np.ndarray, g: np.random.Generator) -> SMAAResult:
+    """The acceptability pass with the sampled weights ``w``, the central weights, and the
+    confidence pass at each central weight vector."""
+    k, a = u.shape
+    m = w.shape[1]
+    counts, first_of = _rank_counts(u.sampled(w), g)
+    acc = counts / k
     cw = np.full((a, m), np.nan)
     conf = np.full(a, np.nan)
+    ranked = []
     for i in range(a):
-        sel = first[:, i]
-        if not sel.any():
-            continue
-        cw[i] = w[sel].mean(axis=0)
-        conf[i] = float((_first(u.fixed(cw[i]), g) == i).mean())
+        sel = first_of == i
+        if sel.any():
+            cw[i] = w[sel].mean(axis=0)
+            ranked.append(i)
+    # the confidence pass: the weights fixed at each central weight vector in turn
+    for i, f in zip(ranked, u.firsts(cw[ranked], g), strict=True):
+        conf[i] = float((f == i).mean())
     return SMAAResult(acc, cw, conf, k)

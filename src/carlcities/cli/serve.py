@@ -25,7 +25,8 @@ def serve(
     port: int = typer.Option(8765, "--port", "-p", min=1, max=65535, help="Port to listen on."),
     db: Optional[str] = typer.Option(None, "--db", help="Accounts database: sqlite:///FILE or "
                                      "postgresql://USER@HOST/DB (default: "
-                                     "OUT/portal_cache/accounts.sqlite)."),
+                                     "$CARLCITIES_PORTAL_DB, else OUT/portal.sqlite, where "
+                                     "`carlcities users` keeps them)."),
     anonymous: bool = typer.Option(True, "--anonymous/--no-anonymous", help="Let visitors "
                                    "who are not logged in read the study."),
 ) -> None:

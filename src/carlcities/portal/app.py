@@ -10,7 +10,6 @@ endpoints from the OpenAPI description (``/openapi.json``) instead.
 from __future__ import annotations
 
 import importlib.util
-import secrets
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -27,6 +26,7 @@ from .._version import __version__
 from ..errors import OutputDirError
 from ..store import STORE_FILE
 from . import api, pages
+from .db import database_url
 from .i18n import COOKIE, LANGS, globals_for, pick_lang
 from .source import StudySource
 
@@ -51,14 +51,15 @@ SECURITY_HEADERS = {
 }
 
 
-def create_app(out_dir: str | Path, db_url: str | None = None, allow_anonymous: bool = True,
-               secret: str | None = None) -> FastAPI:
+def create_app(out_dir: str | Path, db_url: str | None = None,
+               allow_anonymous: bool = True) -> FastAPI:
     """The portal over the study in ``out_dir`` (the directory of ``carlcities run --out``).
 
     ``db_url``: the accounts database (``sqlite:///…`` or ``postgresql://…``; default
-    ``OUT/portal_cache/accounts.sqlite``); ``allow_anonymous``: whether visitors who are not
-    logged in may read; ``secret``: the key of session cookies (random per start if not
-    given). Raises :class:`~carlcities.errors.OutputDirError` when ``out_dir`` has no store.
+    ``$CARLCITIES_PORTAL_DB``, else ``OUT/portal.sqlite``, the same database that
+    ``carlcities users --out OUT`` manages); ``allow_anonymous``: whether visitors who are not
+    logged in may read. Session and CSRF secrets are the account store's own.
+    Raises :class:`~carlcities.errors.OutputDirError` when ``out_dir`` has no store.
     """
     out = Path(out_dir)
     if not (out / STORE_FILE).is_file():
@@ -70,9 +71,8 @@ def create_app(out_dir: str | Path, db_url: str | None = None, allow_anonymous: 
                               "the study's cities, indicators, maps and files as JSON.",
                   docs_url=None, redoc_url=None, swagger_ui_oauth2_redirect_url=None)
     app.state.source = StudySource(out)
-    app.state.db_url = db_url or f"sqlite:///{(out / 'portal_cache' / 'accounts.sqlite')}"
+    app.state.db_url = database_url(out, db_url)
     app.state.allow_anonymous = allow_anonymous
-    app.state.secret = secret or secrets.token_hex(32)
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)),
                       autoescape=select_autoescape(["html"]), trim_blocks=True,
                       lstrip_blocks=True)

@@ -37,6 +37,7 @@ import pandas as pd
 import yaml
 
 from carlcities.errors import HazardError
+from carlcities.files import read_yaml
 
 __all__ = ["CalibrationEvent", "Settlement", "DEFAULT_PATH", "RESULTS_PATH",
            "load_calibration_events", "event_exposure", "event_rupture", "replay",
@@ -122,7 +123,7 @@ def load_calibration_events(path: str | Path | None = None) -> tuple[
 
     path = Path(path) if path else DEFAULT_PATH
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc = read_yaml(path)
     except (OSError, yaml.YAMLError) as exc:
         raise HazardError(f"cannot read the calibration events: {exc}", path=path,
                           fix="give a YAML file like the packaged calibration_events.yaml"

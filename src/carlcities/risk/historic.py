@@ -18,6 +18,7 @@ import pandas as pd
 import yaml
 
 from carlcities.errors import HazardError
+from carlcities.files import read_yaml
 from carlcities.risk.gmpe import bindi2011_intensity
 from carlcities.risk.seismicity import haversine_km
 
@@ -118,7 +119,7 @@ def load_historic(path=None) -> list[HistoricEvent]:
         raise HazardError("historic-earthquake file not found", path=path,
                           fix="check the path or omit it to use the packaged file")
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc = read_yaml(path)
     except yaml.YAMLError as e:
         raise HazardError(f"invalid YAML: {e}", path=path, fix="repair the YAML syntax") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("events"), list):

@@ -54,13 +54,16 @@ def _new_land_ha(bu_new: np.ndarray, bu_old: np.ndarray, s_dev: float, cell_ha: 
 
 def scenario_effects(city: Any, grid: Any, base: Site | BaseLayers, allocated: Allocation,
                      masks: Mapping[str, np.ndarray] | None = None,
-                     params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+                     params: Mapping[str, Any] | None = None, *,
+                     cache: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """Indicator rows of one scenario for one city (see the module docstring).
 
     ``base`` is the :class:`Site` the allocation used (or its :class:`BaseLayers`);
     ``masks`` the hazard layers by name (every layer given gets exposure rows, not only the
     scenario's ``no_build`` ones); ``params`` may give ``street_density_observed_km_per_km2``
-    [km/km²], ``source`` (text of the inputs) and the form settings.
+    [km/km²], ``source`` (text of the inputs) and the form settings. ``cache``: a dict shared
+    by the calls for one city's scenarios (same base, grid and params): the base year's urban
+    form (atlas and aggregates) is computed once for all of them.
     """
     from carlcities.indicators import atlas as A
     from carlcities.indicators import evaluate
@@ -106,8 +109,12 @@ def scenario_effects(city: Any, grid: Any, base: Site | BaseLayers, allocated: A
         agg = zone_aggregates(wts, pop, bu, at, cell_ha)[0]
         return dict(atlas=at, aggs=agg, builtup=bu, population=pop)
 
-    states = {allocated.base_year: state(np.asarray(layers.builtup, dtype=float),
-                                         np.asarray(layers.population, dtype=float))}
+    cache = {} if cache is None else cache
+    key = f"base:{allocated.base_year}"
+    if key not in cache:
+        cache[key] = state(np.asarray(layers.builtup, dtype=float),
+                           np.asarray(layers.population, dtype=float))
+    states = {allocated.base_year: cache[key]}
     years = [allocated.base_year]
     for e, ea in sorted(allocated.epochs.items()):
         st = states[e] = state(ea.builtup, ea.population)

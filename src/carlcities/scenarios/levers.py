@@ -35,6 +35,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from carlcities.errors import ScenarioError
+from carlcities.files import read_yaml
 
 __all__ = [
     "DEFAULT_SCENARIOS",
@@ -161,7 +162,7 @@ def load_scenario_file(path: str | Path) -> Scenario:
     """Read and validate one scenario YAML file; raises :class:`ScenarioError` naming the key."""
     path = Path(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = read_yaml(path)
     except (OSError, yaml.YAMLError) as exc:
         raise ScenarioError(f"cannot read the scenario file: {exc}", path=path,
                             fix="give a readable YAML file (see docs/growth_scenarios.md)"

@@ -81,6 +81,7 @@ def compute_city_scenarios(city, grid, inputs: dict[str, str], epochs_data: dict
                       source=f"observed {last}: "
                              + str(epochs_data[last].get("source") or "base layers"))
     site = prepare_site(grid, base)
+    base_form: dict[str, Any] = {}  # the base year's urban form, shared by the scenarios
     overrides = None
     if overrides:
         overrides = load_overrides(overrides).get(city.city_id)
@@ -108,7 +109,7 @@ def compute_city_scenarios(city, grid, inputs: dict[str, str], epochs_data: dict
                          + " layer for this city: that no-build lever is not applied"})
         alloc = allocate(site, sc, proj, masks=masks, seed=int(seed),
                          epochs=epochs)
-        out += scenario_effects(city, grid, site, alloc, masks, eff_params)
+        out += scenario_effects(city, grid, site, alloc, masks, eff_params, cache=base_form)
         label = sc.label
         src = f"carlcities growth scenario {sid}" + ("; synthetic demo data" if syn else "")
         hooks = emission_hooks(alloc, site, grid)

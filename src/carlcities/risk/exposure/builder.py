@@ -124,8 +124,8 @@ def build_exposure(city: Any, grid: Any, population: np.ndarray, builtup_share: 
         area = A[cells, cls]
         r_arr = {c: np.array([r[c] for r in rows]) for c in MIX_COLUMNS[9:18]}
         parts["site"].append(cells)
-        parts["tax"].append(np.array([taxonomies.index(rows[j]["class_id"]) for j in cls],
-                                     dtype=np.int64))
+        tax_of_row = np.array([taxonomies.index(r["class_id"]) for r in rows], dtype=np.int64)
+        parts["tax"].append(tax_of_row[cls])
         parts["occ"].append(np.full(cells.size, occ))
         parts["st"].append(np.array([r["storeys_class"] for r in rows])[cls])
         apb = r_arr["area_per_building_m2"][cls]
