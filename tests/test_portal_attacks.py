@@ -217,14 +217,17 @@ def test_download_traversal(app, rel: str):
     assert r.content[:2] not in (b"II", b"MM")              # no TIFF from outside
 
 
-def test_accounts_database_is_not_downloadable(study: Path, tmp_path: Path):
-    a = create_app(study)                       # the default: OUT/portal_cache/accounts.sqlite
-    assert (study / "portal_cache" / "accounts.sqlite").is_file()
+def test_accounts_database_is_not_downloadable(study: Path, monkeypatch):
+    monkeypatch.delenv("CARLCITIES_PORTAL_DB", raising=False)
+    a = create_app(study)                       # the default database, inside OUT
+    db = Path(a.state.db_url.removeprefix("sqlite:///")).resolve()
+    assert db.is_file() and study.resolve() in db.parents
+    rel = db.relative_to(study.resolve()).as_posix()
     c = TestClient(a)
-    for rel in ("portal_cache/accounts.sqlite", "exports/%2e%2e/portal_cache/accounts.sqlite",
-                "report/%2e%2e/portal_cache/accounts.sqlite"):
-        r = c.get(f"/download/{rel}")
-        assert r.status_code == 404 and b"SQLite format" not in r.content, rel
+    for url in (rel, f"exports/%2e%2e/{rel}", f"report/%2e%2e/{rel}", f"manifest.json/../{rel}",
+                "portal_cache/accounts.sqlite", "portal.sqlite"):
+        r = c.get(f"/download/{url}")
+        assert r.status_code == 404 and b"SQLite format" not in r.content, url
 
 
 @pytest.mark.parametrize("url", [
