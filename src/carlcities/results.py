@@ -96,11 +96,19 @@ def records(frame: pd.DataFrame, columns: Sequence[str] | None = None) -> list[d
     e.g. one added to a table after an older store was written).
     """
     cols = [str(c) for c in frame.columns]
-    out = [{c: _plain(v) for c, v in zip(cols, row, strict=True)}
-           for row in frame.itertuples(index=False, name=None)]
-    if columns is not None:
-        out = [{c: r.get(c) for c in columns} for r in out]
-    return out
+    data = {c: _plain_column(frame.iloc[:, i]) for i, c in enumerate(cols)}
+    keys, none = (cols if columns is None else list(columns)), [None] * len(frame)
+    # converted column by column, then zipped into rows (a fraction of the per-cell cost)
+    return [dict(zip(keys, row, strict=True)) for row in zip(*[data.get(k, none) for k in keys],
+                                                            strict=True)] if keys else \
+        [{} for _ in range(len(frame))]
+
+
+def _plain_column(col: pd.Series) -> list[Any]:
+    """One column as by :func:`_plain`: numbers and booleans in bulk, others cell by cell."""
+    if getattr(col.dtype, "kind", "O") in "fiub":
+        return col.to_numpy(dtype=object, na_value=None).tolist()
+    return [v if type(v) is str else _plain(v) for v in col.tolist()]
 
 
 def _plain(v: Any) -> Any:
