@@ -112,7 +112,7 @@ def _fig_json(f: maps.FigureInfo | None, page_dir: Path, report_dir: Path,
             "langs": langs}
 
 
-def _map_jobs(fn, jobs: list[dict[str, Any]], workers: int) -> list[Any]:
+def _map_jobs(fn, jobs: list[Any], workers: int) -> list[Any]:
     """Run ``fn`` over ``jobs``, in forked worker processes when that is safe and worth it.
 
     Fork (Linux) is used rather than spawn so that scripts without an ``if __name__ ==

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -252,7 +253,7 @@ def time_series(series: list[Series], out_file: Path, *, kind: str, title_key: s
         m = np.array([np.nan if v is None else v for v in s.median], dtype=float)
         ax.plot(x, m, "--s", color=MEDIAN_COLOUR, markersize=3, linewidth=1.1)
         ax.plot(x, c, "-o", color=CITY_COLOUR, markersize=3.5, linewidth=1.6)
-        words.add(lambda t, ax=ax: ax.set_title(t, fontsize=FONT, pad=4), t_en[k], t_ru[k])
+        words.add(partial(ax.set_title, fontsize=FONT, pad=4), t_en[k], t_ru[k])
         ax.set_xticks(x)
         ax.set_xticklabels([str(e) for e in s.epochs])
         pad = max(2.0, 0.06 * (x.max() - x.min()))
@@ -263,8 +264,7 @@ def time_series(series: list[Series], out_file: Path, *, kind: str, title_key: s
         top = np.nanmax(both) if np.isfinite(both).any() else 1.0
         if np.nanmin(both) >= 0:
             ax.set_ylim(0, top * 1.1 if top > 0 else 1.0)
-        words.add(lambda la, ax=ax: ax.yaxis.set_major_formatter(_compact_formatter(la)),
-                  "en", "ru")
+        words.ticks(ax.yaxis, _compact_formatter)
         ax.yaxis.set_major_locator(_locator())
         for sp in ("top", "right"):
             ax.spines[sp].set_visible(False)
@@ -400,7 +400,7 @@ def ghg_pathways(series: dict[str, tuple[list[int], list[float]]], out_file: Pat
                            "ru": i18n.text(f"ghg_{name}", "ru"), "line": "solid"})
     words = Words().add(lambda t: ax.set_ylabel(t, fontsize=FONT), "Mt CO₂e/yr",
                         "Мт CO₂-экв./год")
-    words.add(lambda la: ax.yaxis.set_major_formatter(tick_formatter(la)), "en", "ru")
+    words.ticks(ax.yaxis)
     ax.set_ylim(bottom=0)
     ax.grid(color="#e0e0e0", linewidth=0.6)
     ax.tick_params(labelsize=FONT - 1)
@@ -442,8 +442,8 @@ def ghg_macc(actions: list[dict], out_file: Path, *, city_en: str, city_ru: str,
                         "abatement in 2030 [kt CO₂e/yr]",
                         "сокращение в 2030 г. [тыс. т CO₂-экв./год]")
     words.add(lambda t: ax.set_ylabel(t, fontsize=FONT), "USD/t CO₂e", "долл. США/т CO₂-экв.")
-    words.add(lambda la: ax.xaxis.set_major_formatter(tick_formatter(la)), "en", "ru")
-    words.add(lambda la: ax.yaxis.set_major_formatter(tick_formatter(la)), "en", "ru")
+    words.ticks(ax.xaxis)
+    words.ticks(ax.yaxis)
     ax.grid(axis="y", color="#e0e0e0", linewidth=0.6)
     ax.tick_params(labelsize=FONT - 1)
     wpx, hpx, lang_files = save_langs(fig, out_file, words)
@@ -482,7 +482,7 @@ def ghg_map(tif: Path, out_file: Path, *, city_en: str, city_ru: str,
     cb = fig.colorbar(im, cax=cax)
     words = Words().add(lambda t: cb.set_label(t, fontsize=FONT - 1), "log10 t CO₂e/cell/yr",
                         "десятичный логарифм, т CO₂-экв. на ячейку в год")
-    words.add(lambda la: cb.ax.yaxis.set_major_formatter(tick_formatter(la)), "en", "ru")
+    words.ticks(cb.ax.yaxis)
     cb.ax.tick_params(labelsize=FONT - 2)
     wpx, hpx, lang_files = save_langs(fig, out_file, words)
     kw = {"city": city_en, "city_ru": city_ru}

@@ -36,6 +36,11 @@ class Words:
         self._items.append((setter, en, ru))
         return self
 
+    def ticks(self, axis: Any, formatter: Callable[[str], Any] | None = None) -> Words:
+        """The tick labels of ``axis`` in each language (:func:`tick_formatter` by default)."""
+        make = formatter or tick_formatter
+        return self.add(lambda la: axis.set_major_formatter(make(la)), "en", "ru")
+
     def set(self, lang: str) -> None:
         for setter, en, ru in self._items:
             setter(ru if lang == "ru" else en)

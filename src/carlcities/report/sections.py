@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ import numpy as np
 from ..results import Study, records
 from . import i18n
 from .figcache import cached
-from .figlang import Words, save_langs, tick_formatter
+from .figlang import Words, save_langs
 from .maps import FigureInfo, new_figure
 
 __all__ = ["RISK_IDS", "load_appraisal", "load_risk", "load_scenarios", "risk_figures"]
@@ -270,7 +271,7 @@ def loss_curve(curves: list[dict[str, Any]], out_file: Path, *, city_en: str, ci
                         "период повторяемости [лет]")
     words.add(lambda t: ax.set_ylabel(t, fontsize=8), "loss [M USD]",
               "потери [млн долл. США]")
-    words.add(lambda la: ax.yaxis.set_major_formatter(tick_formatter(la)), "en", "ru")
+    words.ticks(ax.yaxis)
     ax.grid(color="#e0e0e0", linewidth=0.6, which="both")
     ax.tick_params(labelsize=7)
     wpx, hpx, lang_files = save_langs(fig, out_file, words)
@@ -325,7 +326,7 @@ def rank_chart(options: list[dict[str, Any]], out_file: Path, *, city_en: str, c
     ax.set_xlim(0, 1)
     words.add(lambda t: ax.set_xlabel(t, fontsize=7), "probability of each rank (rank 1 darkest)",
               "вероятность каждого места (первое — самое тёмное)")
-    words.add(lambda la: ax.xaxis.set_major_formatter(tick_formatter(la)), "en", "ru")
+    words.ticks(ax.xaxis)
     ax.tick_params(labelsize=6.5)
     wpx, hpx, lang_files = save_langs(fig, out_file, words)
     return _info(out_file, "rank_acceptability", "rank_chart", wpx, hpx, city_en=city_en,
@@ -360,11 +361,11 @@ def scenario_chart(sc: dict[str, Any], out_file: Path, *, city_en: str, city_ru:
         ax.bar(range(len(sids)), vals, color=[SCENARIO_COLOURS.get(s, "#888888") for s in sids])
         ax.set_xticks([])          # the scenarios are named once, in the legend below
         name_ru = rows[iid].get("name_ru") or ""
-        words.add(lambda t, ax=ax: ax.set_title(t, fontsize=6.5),
+        words.add(partial(ax.set_title, fontsize=6.5),
                   "\n".join(textwrap.wrap(rows[iid]["name_en"], 24) + [f"[{unit}]"]),
                   "\n".join(textwrap.wrap(name_ru or rows[iid]["name_en"], 24)
                             + [f"[{unit_ru(unit)}]"]))
-        words.add(lambda la, ax=ax: ax.yaxis.set_major_formatter(tick_formatter(la)), "en", "ru")
+        words.ticks(ax.yaxis)
         ax.tick_params(labelsize=6)
         ax.grid(axis="y", color="#e0e0e0", linewidth=0.5)
     legends: list[Any] = []
@@ -418,7 +419,7 @@ def scenario_map(raster_dir: Path, sids: list[str], epoch: int, out_file: Path, 
         ax.imshow(img[::step, ::step], interpolation="nearest")
         ax.set_axis_off()
         en, ru = SCENARIO_NAMES.get(s, (s, s))
-        words.add(lambda t, ax=ax: ax.set_title(t, fontsize=8), "\n".join(textwrap.wrap(en, 22)),
+        words.add(partial(ax.set_title, fontsize=8), "\n".join(textwrap.wrap(en, 22)),
                   "\n".join(textwrap.wrap(ru, 22)))
     wpx, hpx, lang_files = save_langs(fig, out_file, words)
     return _info(out_file, "growth_scenarios_map", "scenario_map", wpx, hpx, city_en=city_en,
