@@ -80,3 +80,21 @@ def require_system(what: str, missing_why: str | None) -> None:
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(f"CI=true and {what} is missing: {missing_why}")
     pytest.skip(f"{what} missing (see README, prerequisites of make test): {missing_why}")
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A real PostgreSQL server of the test session (tests/pgserver.py); skips (fails under
+    ``CI=true``) where Debian's postgresql package is not installed."""
+    from tests.pgserver import PgServer, pg_bin
+
+    require_system("PostgreSQL", None if pg_bin() else
+                   "no initdb/pg_ctl in /usr/lib/postgresql/*/bin (apt-get install postgresql "
+                   "postgresql-15-postgis-3)")
+    try:
+        server = PgServer()
+    except (OSError, RuntimeError) as exc:
+        require_system("PostgreSQL", f"the test server did not start: {exc}")
+        raise
+    yield server
+    server.stop()

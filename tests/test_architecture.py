@@ -23,7 +23,8 @@ STAGES = [
     # the demo region writes inputs with the engines' own science (terrain, mudflow fans):
     # it sits above them, and only the conductor and the command line call it
     {"demo"},
-    {"pipeline", "report", "preflight", "runplan"},
+    # the portal reads results and scorecards; the conductor never imports it
+    {"pipeline", "report", "preflight", "runplan", "portal"},
 ]
 
 

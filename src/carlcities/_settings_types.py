@@ -26,6 +26,8 @@ class DataSettings:
     district_name_field: str | None
     scorecards: dict[str, str]
     surveys: list[str]
+    scorecards_dir: str | None
+    surveys_dir: str | None
     landcover: str | None
     ndvi: str | None
     pm25: str | None
@@ -39,6 +41,9 @@ class DataSettings:
     earthquake_catalogue: str | None
     hazard_curves: str | None
     hazard_maps: str | None
+    hazard_ruptures: str | None
+    hazard_gmfs: str | None
+    hazard_gmf_years: float | None
     hazard_return_periods: list[int]
     hazard_vs30: float
     flood_depth: str | None

@@ -124,6 +124,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("data.surveys", list[str], [], help="Stakeholder survey files (CSV or Excel) with "
             "AHP pairwise comparisons and Likert priorities; each stakeholder profile becomes a "
             "weight profile OUT/exports/weights_PROFILE.json."),
+    Setting("data.scorecards_dir", _Path, None, help="Directory of scorecard answers files "
+            "(YAML, CSV or Excel), each naming its city_id and level: where the study portal "
+            "exports the answers edited in the browser (OUT/portal/scorecards, see "
+            "docs/portal.md); read with data.scorecards, whose file wins for the same city and "
+            "level."),
+    Setting("data.surveys_dir", _Path, None, help="Directory of stakeholder survey files (CSV "
+            "or Excel), read with data.surveys: where the study portal exports the surveys "
+            "answered in the browser (OUT/portal/surveys)."),
     Setting("grid.res_m", float, 100.0, "m", gt=0, help="Cell size of the city grid."),
     Setting("grid.buffer_km", float, 3.0, "km", ge=0, help="Margin added around the expected "
             "urban extent when sizing the study square."),
@@ -234,6 +242,20 @@ SETTINGS: tuple[Setting, ...] = (
             "Central Asia maps; tag units required) or an OpenQuake hazard-map CSV (then {rp} "
             "may be left out: the file holds every return period). Used when no "
             "data.hazard_curves is given."),
+    Setting("data.hazard_ruptures", _Path, None, help="Optional path pattern with {city_id} of "
+            "an OpenQuake event-based ruptures CSV (ruptures_*.csv, engine 3.11 or later): its "
+            "ruptures, each repeated by its multiplicity, replace our stochastic catalogues in "
+            "the event-based losses (ground motion from risk.gmpe); investigation_time x "
+            "ses_per_logic_tree_path of its first line is the duration."),
+    Setting("data.hazard_gmfs", _Path, None, help="Optional path pattern with {city_id} of "
+            "OpenQuake ground-motion fields (gmf-data_*.csv with sitemesh_*.csv beside it, "
+            "engine 3.11 or later) in the vulnerability's IMT (and the fatality model's): the "
+            "event-based losses use them as they are, each exposure site taking its nearest GMF "
+            "site (within 10 km). The duration comes from data.hazard_ruptures or "
+            "data.hazard_gmf_years."),
+    Setting("data.hazard_gmf_years", float | None, None, "yr", gt=0.0, help="Years the "
+            "data.hazard_gmfs events represent (investigation_time x ses_per_logic_tree_path) "
+            "when no data.hazard_ruptures file gives them."),
     Setting("data.hazard_return_periods", list[int], [475, 975, 2475], "yr", help="Return "
             "periods of the data.hazard_maps files tried for each city (two or more found "
             "make a hazard curve)."),

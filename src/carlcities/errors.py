@@ -283,3 +283,45 @@ class ProductFileError(FetchError):
 __all__ += ["DataSourceError", "UnknownProductError", "FetchError", "DownloadError",
             "RemoteNotFoundError", "ChecksumError", "DestinationError", "CredentialError",
             "ProductFileError"]
+
+
+class PortalError(CarlError, ValueError):
+    """Root of the study portal's account and storage errors (``carlcities serve``,
+    ``carlcities users``): a bad user name, role, city or answer."""
+
+
+class LoginRefused(PortalError):
+    """The user name or password is wrong (the message never says which), or the account is
+    disabled."""
+
+
+class LoginRateLimited(LoginRefused):
+    """Too many failed logins for this user name from this client (or from this client in
+    all): ``retry_after`` seconds until the next attempt is allowed."""
+
+    def __init__(self, message: str, *, retry_after: int, fix: str | None = None):
+        self.retry_after = int(retry_after)
+        super().__init__(message, fix=fix)
+
+
+class PermissionDenied(PortalError, PermissionError):
+    """The signed-in user's role does not allow the action on this city."""
+
+
+class EditConflict(PortalError):
+    """Someone saved the same answer since the editor opened it: ``theirs`` is the stored
+    answer now, ``yours`` the values that were not saved. Nothing was overwritten."""
+
+    def __init__(self, message: str, *, theirs, yours: dict, fix: str | None = None):
+        self.theirs = theirs
+        self.yours = dict(yours)
+        super().__init__(message, fix=fix)
+
+
+class PublishError(CarlError, RuntimeError):
+    """``carlcities publish`` cannot write the study to the PostgreSQL/PostGIS database (no
+    connection, no PostGIS extension, no rights on the schema)."""
+
+
+__all__ += ["PortalError", "LoginRefused", "LoginRateLimited", "PermissionDenied",
+            "EditConflict", "PublishError"]

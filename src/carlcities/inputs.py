@@ -52,6 +52,14 @@ def city_inputs(cfg: StudyConfig, city: City, demo_paths: dict[str, Path] | None
         p = resolve_path(cfg, str(cfg.data.hazard_curves).format(city_id=city.city_id))
         if p.exists():
             out["hazard_curves"] = str(p)
+    for role in ("hazard_gmfs", "hazard_ruptures"):  # the user's OpenQuake event set
+        pat = getattr(cfg.data, role)
+        if pat:
+            p = resolve_path(cfg, str(pat).format(city_id=city.city_id))
+            if not p.exists():
+                raise InputFileError(f"data.{role} for {city.city_id} is missing", path=p,
+                                     fix=f"check data.{role} in the config")
+            out[role] = str(p)
     if cfg.data.hazard_maps:
         for rp in cfg.data.hazard_return_periods:
             p = resolve_path(cfg, str(cfg.data.hazard_maps).format(city_id=city.city_id, rp=rp))

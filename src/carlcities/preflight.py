@@ -169,26 +169,38 @@ def check_inputs(cfg: StudyConfig, cities: list[City], catalog: Catalog) -> Chec
 
         p = resolve_path(cfg, d.taxonomy_mapping)
         _try(rep, p, partial(read_taxonomy_mapping, p), "a CSV of taxonomy, conversion, weight")
-    # the qualitative inputs: scorecards (YAML, CSV, workbooks) and surveys
-    if d.scorecards:
+    # the qualitative inputs: scorecards (YAML, CSV, workbooks) and surveys, configured one by
+    # one or in the portal's export directories
+    from .scorecard.run import answers_city, scorecard_files
+
+    if d.scorecards_dir or d.surveys_dir:
+        found = _try(rep, "data.scorecards_dir / data.surveys_dir",
+                     partial(scorecard_files, cfg), "give existing directories")
+    else:
+        found = scorecard_files(cfg)
+    cards, surveys = found or ([], [])
+    if cards:
         from .scorecard.io import read_answers
 
-        for key, f in d.scorecards.items():
-            city = _try(rep, f"data.scorecards.{key}", partial(catalog.get, key),
-                        "use a city id from `carlcities cities`")
-            p = resolve_path(cfg, f)
+        for key, p in cards:
+            city = None if key is None else _try(
+                rep, f"data.scorecards.{key}", partial(catalog.get, key),
+                "use a city id from `carlcities cities`")
             a = _try(rep, p, partial(read_answers, p),
                      "fix the answers file, or start again from `carlcities scorecard template`")
-            if a is not None and city is not None and a.city_id and a.city_id != city.city_id:
+            if a is not None and key is None:
+                _try(rep, p, partial(answers_city, catalog, a, p),
+                     "write a city id from `carlcities cities` in the file")
+            elif a is not None and city is not None and a.city_id and \
+                    a.city_id != city.city_id:
                 rep.problems.append(ScorecardError(
                     f"the file answers for city {a.city_id!r}, but data.scorecards lists it "
                     f"under {city.city_id!r}", path=p,
                     fix="correct city_id in the file or the key in the config"))
-    if d.surveys:
+    if surveys:
         from .scorecard.survey import read_surveys
 
-        for f in d.surveys:
-            p = resolve_path(cfg, f)
+        for p in surveys:
             _try(rep, p, partial(read_surveys, [p]),
                  "a survey CSV or Excel file (docs/scorecard.md, 'Surveys')")
     rep.seconds = time.perf_counter() - t0

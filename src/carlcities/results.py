@@ -460,6 +460,18 @@ class Study:
         """Names of the rasters written for a city (``OUT/rasters/CITY/NAME.tif``), sorted."""
         return sorted(p.stem for p in (self.out_dir / "rasters" / city_id).glob("*.tif"))
 
+    def raster_path(self, city_id: str, name: str) -> Path:
+        """The file of one of :meth:`rasters` (``NAME`` or ``NAME.tif``); a name not listed
+        there (a typo, ``../x``) raises :class:`~carlcities.errors.InputFileError`."""
+        stem = name[:-4] if name.endswith(".tif") else name
+        have = self.rasters(city_id) if "/" not in city_id and city_id[:1] != "." else []
+        if stem not in have:
+            raise InputFileError(f"no raster {name!r} for city {city_id!r}",
+                                 path=self.out_dir / "rasters" / city_id / f"{stem}.tif",
+                                 fix=("rasters of this city: " + ", ".join(have)) if have
+                                 else "this city has no rasters: run it with rasters enabled")
+        return self.out_dir / "rasters" / city_id / f"{stem}.tif"
+
     def raster(self, city_id: str, name: str, *, masked: bool = False) -> xr.DataArray:
         """``OUT/rasters/CITY/NAME.tif`` as an :class:`xarray.DataArray` with ``y``/``x``
         coordinates (cell centres, in the city grid's CRS) and attributes ``crs`` (e.g.
@@ -470,13 +482,7 @@ class Study:
         import rasterio
         import xarray as xr
 
-        path = self.out_dir / "rasters" / city_id / (name if name.endswith(".tif")
-                                                     else f"{name}.tif")
-        if not path.is_file():
-            have = self.rasters(city_id)
-            raise InputFileError(f"no raster {name!r} for city {city_id!r}", path=path,
-                                 fix=("rasters of this city: " + ", ".join(have)) if have
-                                 else "this city has no rasters: run it with rasters enabled")
+        path = self.raster_path(city_id, name)
         with rasterio.open(path) as ds:
             t = ds.transform
             if t.b or t.d:

@@ -27,7 +27,7 @@ __all__ = ["MEM_PER_WORKER_GB", "cap_workers", "city_key", "fingerprint", "run_k
 #: settings that do not reach a city's engines (run-level, after-the-cities, titles)
 _NOT_CITY = {("cities",), ("run", "workers"), ("run", "scheduler"), ("run", "appraisal"),
              ("study", "title_en"), ("study", "title_ru"), ("data", "scorecards"),
-             ("data", "surveys")}
+             ("data", "surveys"), ("data", "scorecards_dir"), ("data", "surveys_dir")}
 _NOT_CITY_SECTIONS = {"scorecard", "appraisal"}
 #: data settings that map a city id to its own file: only the city's entry counts
 _PER_CITY = ("districts", "activity", "gtfs")
@@ -102,10 +102,12 @@ def city_key(cfg: StudyConfig, city: City, inputs: dict[str, str] | None) -> str
 def run_key(cfg: StudyConfig, keys: dict[str, str], *, report: bool) -> str:
     """The key of the whole run: every setting, each city's key, the scorecard and survey
     files' fingerprints, and whether a report is built."""
-    files = {f"scorecard:{k}": fingerprint(resolve_path(cfg, f))
-             for k, f in sorted(cfg.data.scorecards.items())}
-    files |= {f"survey:{i}": fingerprint(resolve_path(cfg, f))
-              for i, f in enumerate(cfg.data.surveys)}
+    from .scorecard.run import scorecard_files
+
+    cards, surveys = scorecard_files(cfg)
+    files = {(f"scorecard:{k}" if k else f"scorecard_dir:{p.name}"): fingerprint(p)
+             for k, p in cards}
+    files |= {f"survey:{i}": fingerprint(p) for i, p in enumerate(surveys)}
     text = json.dumps({"config": cfg.sha256(), "cities": keys, "files": files,
                        "report": report, "carlcities": __version__}, sort_keys=True)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()

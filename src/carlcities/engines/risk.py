@@ -28,7 +28,8 @@ def risk_params(cfg: Any) -> dict[str, Any]:
                 if cfg.data.taxonomy_mapping else None,
                 residential_exposure=r.residential_exposure,
                 emca_dir=str(resolve_path(cfg, r.emca_dir)) if r.emca_dir else None,
-                hazard_vs30=float(cfg.data.hazard_vs30))
+                hazard_vs30=float(cfg.data.hazard_vs30),
+                hazard_gmf_years=cfg.data.hazard_gmf_years)
 
 
 class RiskEngine(BaseEngine):

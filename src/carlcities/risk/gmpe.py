@@ -4,7 +4,8 @@ Public functions
 ----------------
 * :func:`bindi2011_intensity` -- macroseismic intensity [MSK-64] (Bindi et al. 2011).
 * :func:`bssa2014` -- PGA and 5 %-damped SA [g] for active shallow crust (Boore et al. 2014).
-* :func:`ground_motion` -- dispatcher by model name (``model="bssa2014"``).
+* :func:`ground_motion` -- dispatcher by model name (``"bssa2014"``, ``"cy2014"``,
+  ``"ask2014"``; the last two in :mod:`carlcities.risk.nga_west2`).
 * :func:`to_g`, :func:`check_g` -- unit conversion and a guard against [cm/s²] given as [g].
 * :func:`vs30_from_slope`, :func:`slope_from_dem` -- Vs30 [m/s] proxy from topographic slope
   (Wald & Allen 2007).
@@ -19,6 +20,7 @@ import re
 import numpy as np
 
 from carlcities.errors import HazardError
+from carlcities.risk.nga_west2 import ask2014, cy2014, mean_ztor_km
 
 __all__ = [
     "IMTS",
@@ -28,6 +30,7 @@ __all__ = [
     "bindi2011_intensity",
     "bssa2014",
     "ground_motion",
+    "MECHANISM_DIP_RAKE",
     "to_g",
     "check_g",
     "vs30_from_slope",
@@ -359,7 +362,36 @@ def bssa2014_site_term(imt: str, vs30, pga_rock_g):
     return f_lin + c["f1"] + f2 * np.log((np.asarray(pga_rock_g, float) + c["f3"]) / c["f3"])
 
 
-GMPE_MODELS = {"bssa2014": bssa2014}
+#: Dip [deg] assumed by mechanism where a model needs one and the source gives none
+#: (Kaklamanos et al. 2011, Earthquake Spectra 27(4):1219: 90 strike-slip, 40 reverse,
+#: 50 normal); rake [deg] likewise
+MECHANISM_DIP_RAKE = {"unspecified": (90.0, 0.0), "strike_slip": (90.0, 0.0),
+                      "normal": (50.0, -90.0), "reverse": (40.0, 90.0)}
+
+
+def _nga(fn):
+    """A CY14 / ASK14 model behind the dispatcher's (mag, RJB, Vs30) signature: point-source
+    (footwall) conventions, Ztor = E[Ztor](M, rake), Rrup = sqrt(RJB^2 + Ztor^2), no hanging
+    wall, Z1.0 from Vs30."""
+    def model(imt, mag, rjb_km, vs30, *, rake=None, mechanism="unspecified"):
+        name = parse_imt(imt)
+        mechanism, _ = _mechanism_flags(rake, mechanism)
+        dip, rk = MECHANISM_DIP_RAKE[mechanism]
+        rk = rk if rake is None else float(rake)
+        m = np.asarray(mag, dtype=float)
+        m2 = m[:, None] if m.ndim == 1 else m
+        ztor = mean_ztor_km(m2, rk)
+        rjb = np.asarray(rjb_km, dtype=float)
+        if np.any(~np.isfinite(rjb)) or np.any(rjb < 0):
+            raise HazardError(f"{fn.__name__}: argument 'rjb_km' must be finite and >= 0 [km]",
+                              fix="give Joyner-Boore distances in kilometres")
+        return fn(name, m, np.sqrt(rjb**2 + ztor**2), vs30, rjb_km=rjb, rake=rk, dip=dip,
+                  ztor_km=ztor)
+    model.__name__ = fn.__name__
+    return model
+
+
+GMPE_MODELS = {"bssa2014": bssa2014, "cy2014": _nga(cy2014), "ask2014": _nga(ask2014)}
 
 
 def ground_motion(model: str, imt: str, mag, rjb_km, vs30, *, rake=None,
@@ -368,17 +400,26 @@ def ground_motion(model: str, imt: str, mag, rjb_km, vs30, *, rake=None,
 
     Parameters
     ----------
-    model : "bssa2014" (Boore et al. 2014, see :func:`bssa2014`)
+    model : "bssa2014" (Boore et al. 2014, see :func:`bssa2014`), "cy2014" (Chiou & Youngs
+        2014) or "ask2014" (Abrahamson, Silva & Kamai 2014), see :mod:`carlcities.risk.nga_west2`.
+        CY14 and ASK14 are called with point-source conventions: depth to the top of rupture
+        E[Ztor](M, rake) of CY14, Rrup = sqrt(RJB^2 + Ztor^2) (the footwall / off-end
+        geometry: no hanging-wall term), dip and rake from the mechanism
+        (:data:`MECHANISM_DIP_RAKE`; "unspecified" is vertical strike-slip), Z1.0 from Vs30 by
+        each paper's relation (no basin term).
     imt, mag, rjb_km, vs30, rake, mechanism : as in :func:`bssa2014`
         (mag [Mw] shape (n_ev,), rjb_km [km] shape (n_ev, n_site), vs30 [m/s] shape (n_site,))
 
     Returns
     -------
-    mean_ln [ln g] (n_ev, n_site), tau [ln units] (n_ev, 1), phi [ln units] (n_ev, n_site)
+    mean_ln [ln g] (n_ev, n_site), tau [ln units] (n_ev, 1) for BSSA14 and (n_ev, n_site) for
+    CY14 / ASK14 (their tau depends on the site's nonlinearity), phi [ln units] (n_ev, n_site)
 
     References
     ----------
-    Boore et al. (2014), Earthquake Spectra 30(3):1057, https://doi.org/10.1193/070113EQS184M
+    Boore et al. (2014), Earthquake Spectra 30(3):1057, https://doi.org/10.1193/070113EQS184M;
+    Chiou & Youngs (2014), Earthquake Spectra 30(3):1117, https://doi.org/10.1193/072813EQS219M;
+    Abrahamson et al. (2014), Earthquake Spectra 30(3):1025, https://doi.org/10.1193/070913EQS198M
     """
     try:
         fn = GMPE_MODELS[model]

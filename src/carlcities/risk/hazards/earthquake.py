@@ -93,7 +93,8 @@ class Earthquake:
     """Earthquake hazard and risk (see the module docstring)."""
 
     name = "earthquake"
-    roles: tuple[str, ...] = ("vs30", "exposure", "dem", "hazard_curves", "hazard_map*")
+    roles: tuple[str, ...] = ("vs30", "exposure", "dem", "hazard_curves", "hazard_map*",
+                              "hazard_gmfs", "hazard_ruptures")
     section = "earthquake"
     damage_model = ("vulnerability curves per building class (OpenQuake NRML 0.5; packaged "
                     "Hazus-based curves by default)")
@@ -274,14 +275,22 @@ def _event_based(ctx: HazardContext, es, o: HazardOutcome) -> dict[str, Any]:
     nb = int(blk.max()) + 1
     vs_blk = np.bincount(blk.ravel(), weights=ctx.vs30.ravel(), minlength=nb) / np.maximum(
         np.bincount(blk.ravel(), minlength=nb), 1)
-    n_cat = int(p["realisations"])
-    years = float(p["catalogue_years"])
-    rng = np.random.default_rng([seed, 5])
-    cats = [sample_stochastic_catalogue(es, years, rng) for _ in range(n_cat)]
-    mags = np.concatenate([c["mag"].to_numpy() for c in cats])
-    lons = np.concatenate([c["lon"].to_numpy() for c in cats])
-    lats = np.concatenate([c["lat"].to_numpy() for c in cats])
-    which = np.concatenate([np.full(len(c), i) for i, c in enumerate(cats)])
+    gm = ground_motion_fn(p["gmpe"])
+    gm_events = gm
+    user = _user_events(ctx, cexpo, o)
+    if user is None:
+        n_cat = int(p["realisations"])
+        years = float(p["catalogue_years"])
+        rng = np.random.default_rng([seed, 5])
+        cats = [sample_stochastic_catalogue(es, years, rng) for _ in range(n_cat)]
+        mags = np.concatenate([c["mag"].to_numpy() for c in cats])
+        lons = np.concatenate([c["lon"].to_numpy() for c in cats])
+        lats = np.concatenate([c["lat"].to_numpy() for c in cats])
+        which = np.concatenate([np.full(len(c), i) for i, c in enumerate(cats)])
+    else:   # the user's OpenQuake ruptures or ground-motion fields: one catalogue
+        mags, lons, lats, years, gm_user = user
+        gm_events = gm_user or gm
+        n_cat, which = 1, np.zeros(mags.size, int)
     total_years = years * n_cat
     quiet = mags.size == 0  # no event in any simulated catalogue: one event of rate 0
     if quiet:
@@ -292,9 +301,8 @@ def _event_based(ctx: HazardContext, es, o: HazardOutcome) -> dict[str, Any]:
     ev = LossEvents(event_id=np.arange(mags.size),
                     rate=np.full(mags.size, 0.0 if quiet else 1 / total_years),
                     mag=mags, lon=lons, lat=lats)
-    gm = ground_motion_fn(p["gmpe"])
     # deaths in the fatality curves' own IMT (the calibrated model's SA(1.0 s)), same pass
-    ebr = run_event_based(ev, cexpo, curves, gm, imt=curves.imt or "PGA", vs30=vs_blk,
+    ebr = run_event_based(ev, cexpo, curves, gm_events, imt=curves.imt or "PGA", vs30=vs_blk,
                           n_realisations=1, seed=seed, fatality_curves=fat_curves,
                           fatality_imt=(fat_curves.imt or None) if fat_curves is not None
                           else None, below_min="zero", time_of_day=p["time_of_day"],
@@ -341,7 +349,8 @@ def _event_based(ctx: HazardContext, es, o: HazardOutcome) -> dict[str, Any]:
     o.provenance.append({"step": "earthquake losses", "events": int(mags.size),
                          "years": total_years, "sites": int(np.unique(cexpo.site).size),
                          "clamped": dict(ebr.clamped)})
-    sites = dict(cexpo=cexpo, blk=blk, nb=nb, k=k, vs_blk=vs_blk, gm=gm, vmed=vmed)
+    sites = dict(cexpo=cexpo, blk=blk, nb=nb, k=k, vs_blk=vs_blk, gm=gm, vmed=vmed,
+                 gm_events=gm_events)
     if not quiet and loss.max() > 0:
         _scenario_maps(ctx, o, sites, ev, loss, mags, lons, lats)
     _historic(ctx, o, sites)
@@ -350,6 +359,42 @@ def _event_based(ctx: HazardContext, es, o: HazardOutcome) -> dict[str, Any]:
                 fatalities_interval=tuple(np.percentile(per_cat_fat, [5, 95]).tolist()),
                 eal_by_class=eal_t, fatalities_by_class=fat_t, rp=dict(rp),
                 events=int(mags.size), catalogue_years=total_years, clamped=dict(ebr.clamped))
+
+
+def _user_events(ctx: HazardContext, cexpo, o: HazardOutcome):
+    """The events of the user's OpenQuake event-based calculation, where ``data.hazard_gmfs``
+    or ``data.hazard_ruptures`` gives one (:mod:`carlcities.risk.oq_events`): (mags, lons,
+    lats, years, gm or None). Ruptures are repeated by their multiplicity (each occurrence an
+    event of rate 1/T, its ground motion from our GMPE with variability); fields give the
+    events' ground motion directly (``mag`` then carries the event's row, the sites at the city
+    centre so that no distance cut-off applies). None without either."""
+    from carlcities.risk import oq_events as oe
+
+    gmf, rup = ctx.inputs.get("hazard_gmfs"), ctx.inputs.get("hazard_ruptures")
+    if not gmf and not rup:
+        return None
+    ruptures = oe.read_oq_ruptures(rup) if rup else None
+    if gmf:
+        imts = {ctx.curves.imt or "PGA"}
+        if ctx.fatality_curves is not None and ctx.fatality_curves.imt:
+            imts.add(ctx.fatality_curves.imt)
+        fields = {imt: oe.read_oq_gmfs(gmf, imt) for imt in sorted(imts)}
+        years = oe.events_years(ruptures, ctx.params.get("hazard_gmf_years"), gmf)
+        order = np.argsort(cexpo.site, kind="stable")   # the loss engine's site order
+        _, first = np.unique(cexpo.site[order], return_index=True)
+        gm = oe.gmf_ground_motion(fields, cexpo.lon[order][first], cexpo.lat[order][first])
+        n = next(iter(fields.values())).event_id.size
+        o.provenance.append({"step": "earthquake events", "source": next(
+            iter(fields.values())).source, "years": years})
+        return (np.arange(n, dtype=float), np.full(n, ctx.city.lon), np.full(n, ctx.city.lat),
+                years, gm)
+    assert ruptures is not None
+    k = np.repeat(np.arange(ruptures.mag.size),
+                  np.rint(ruptures.rate * ruptures.years).astype(int))
+    o.provenance.append({"step": "earthquake events", "source": ruptures.source,
+                         "years": ruptures.years})
+    return (np.minimum(ruptures.mag[k], 8.5), ruptures.lon[k], ruptures.lat[k], ruptures.years,
+            None)
 
 
 def _scenario_maps(ctx: HazardContext, o: HazardOutcome, s: dict[str, Any], ev, loss, mags,
@@ -361,7 +406,7 @@ def _scenario_maps(ctx: HazardContext, o: HazardOutcome, s: dict[str, Any], ev, 
     from carlcities.risk.metrics import losses_at_return_periods
     from carlcities.risk.seismicity import haversine_km
 
-    cexpo, blk, nb, gm, curves = s["cexpo"], s["blk"], s["nb"], s["gm"], ctx.curves
+    cexpo, blk, nb, gm, curves = s["cexpo"], s["blk"], s["nb"], s["gm_events"], ctx.curves
     l475 = float(losses_at_return_periods(ev.rate, loss, (475,))[475])
     pick = int(np.argmin(np.abs(loss - l475)))
     one = LossEvents(event_id=np.array([0]), rate=np.array([0.0]), mag=mags[pick:pick + 1],
@@ -372,11 +417,17 @@ def _scenario_maps(ctx: HazardContext, o: HazardOutcome, s: dict[str, Any], ev, 
     ratio_blk[sc.sites] = sc.site_loss_ratio
     o.rasters["eq_damage_ratio_rp475"] = (
         np.where(ctx.value > 0, ratio_blk[blk], np.nan).astype("float32"), "ratio",
-        f"mean damage ratio of the stochastic M{mags[pick]:.1f} event whose loss is "
-        "nearest the 475-year loss")
-    d_c = haversine_km(lons[pick], lats[pick], cexpo.lon, cexpo.lat)
-    mln, _, _ = gm(curves.imt or "PGA", mags[pick:pick + 1], d_c[None, :],
-                   s["vs_blk"][cexpo.site])
+        (f"mean damage ratio of the stochastic M{mags[pick]:.1f} event whose loss is "
+         "nearest the 475-year loss") if not hasattr(gm, "field") else
+        "mean damage ratio of the user's ground-motion field whose loss is nearest the "
+        "475-year loss")
+    if hasattr(gm, "field"):   # the user's ground-motion fields
+        mln = gm.field(curves.imt or "PGA", mags[pick:pick + 1],
+                       gm.nearest(cexpo.lon, cexpo.lat))
+    else:
+        d_c = haversine_km(lons[pick], lats[pick], cexpo.lon, cexpo.lat)
+        mln, _, _ = gm(curves.imt or "PGA", mags[pick:pick + 1], d_c[None, :],
+                       s["vs_blk"][cexpo.site])
     pga_blk = np.full(nb, np.nan)
     pga_blk[cexpo.site] = np.exp(mln[0])
     o.intensity = pga_blk[blk]

@@ -2,9 +2,10 @@
 
 Fault sources (``risk/data/fault_sources.csv``, method notes in ``fault_sources.md``):
 
-* geometry: a trace (straight segments between the listed points), dip, rake, upper and
-  lower seismogenic depth; the down-dip width is W = (lsd - usd) / sin(dip), the area
-  A = L_trace x W;
+* geometry: a trace (straight segments between the listed points; the GEM Global Active
+  Faults trace where one is matched, see :mod:`carlcities.risk.seismicity.gem_faults`), dip,
+  rake, upper and lower seismogenic depth; the down-dip width is W = (lsd - usd) / sin(dip),
+  the area A = L_trace x W (L_trace of the hand trace also when the GEM trace is used);
 * moment rate: M0_dot = mu * A * s (mu = 3.0e10 Pa, s the slip rate [m/yr], full seismic
   coupling), with M0 = 10^(1.5 Mw + 9.05) N m (Hanks & Kanamori 1979);
 * characteristic magnitude: Wells & Coppersmith (1994) magnitude-area relation, all slip
@@ -40,8 +41,9 @@ recurrence models to probabilistic seismic hazard estimates. BSSA 75(4):939-964.
 
 from __future__ import annotations
 
+import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -52,12 +54,14 @@ import pandas as pd
 from carlcities.errors import HazardError
 from carlcities.risk.seismicity.catalogue import haversine_km
 from carlcities.risk.seismicity.events import EventSet, wells_coppersmith_rld_km
+from carlcities.risk.seismicity.gem_faults import gem_trace, gem_traces_path, read_gem_traces
 from carlcities.risk.seismicity.recurrence import weichert
 
 __all__ = ["FaultSource", "IntraslabSource", "load_fault_sources", "fault_mfd",
            "fault_event_set", "moment_nm", "fit_intraslab", "intraslab_event_set",
            "load_intraslab", "write_intraslab", "near_fault_mask", "SHEAR_MODULUS_PA",
-           "CHAR_FRACTION", "FAULT_MMIN", "FAULT_BUFFER_KM", "parse_lonlat_points"]
+           "CHAR_FRACTION", "FAULT_MMIN", "FAULT_BUFFER_KM", "parse_lonlat_points",
+           "with_gem_geometry"]
 
 SHEAR_MODULUS_PA = 3.0e10
 CHAR_FRACTION = 0.5
@@ -96,8 +100,15 @@ class FaultSource:
     slip_rate_mm_yr: float
     slip_source: str
     mmax_cap: float
+    gaf_index: tuple[int, ...] = ()          # GEM GAF traces matched to this fault
+    moment_length_km: float | None = None    # length for the moment balance (see below)
 
     def length_km(self) -> float:
+        """Trace length [km]; with the GEM geometry, the length of the fault as mapped here
+        (the hand trace) so that the moment rate does not grow with the joined trace's
+        zig-zags between strands (``moment_length_km``)."""
+        if self.moment_length_km is not None:
+            return self.moment_length_km
         return float(haversine_km(self.lon[:-1], self.lat[:-1], self.lon[1:],
                                   self.lat[1:]).sum())
 
@@ -175,21 +186,60 @@ def read_fault_sources(path) -> list[FaultSource]:
                               "must be > 0", path=path,
                               fix="give the published slip rate [mm/yr] > 0, or drop the fault")
         lon, lat = _parse_trace(r.trace, path, i)
+        gaf = getattr(r, "gaf_index", None)
+        try:
+            gaf_t = (() if gaf is None or (isinstance(gaf, float) and math.isnan(gaf))
+                     else tuple(int(float(v)) for v in str(gaf).split(";") if v.strip()))
+        except ValueError:
+            raise HazardError(f"fault {r.fault_id!r}: gaf_index {gaf!r} is not a ';'-separated "
+                              "list of integers", path=path, fix=_FIX) from None
         out.append(FaultSource(str(r.fault_id), str(r.name), lon, lat, float(r.dip_deg),
                                float(r.rake_deg), float(r.usd_km), float(r.lsd_km),
                                float(r.slip_rate_mm_yr), str(r.slip_source),
-                               float(r.mmax_cap)))
+                               float(r.mmax_cap), gaf_t))
     return out
 
 
-@lru_cache(maxsize=4)
-def load_fault_sources(path: str | None = None) -> tuple[FaultSource, ...]:
-    """The packaged fault sources (``risk/data/fault_sources.csv``) or those at ``path``."""
+def with_gem_geometry(faults, traces) -> tuple[FaultSource, ...]:
+    """The faults with their GEM trace where one is recorded and found (see
+    :mod:`carlcities.risk.seismicity.gem_faults`), the moment balance on the hand trace's
+    length."""
+    out = []
+    for f in faults:
+        tr = gem_trace(f, traces)
+        out.append(f if tr is None else replace(f, lon=tr[0], lat=tr[1],
+                                                moment_length_km=f.length_km()))
+    return tuple(out)
+
+
+@lru_cache(maxsize=8)
+def load_fault_sources(path: str | None = None, geometry: str = "auto"
+                       ) -> tuple[FaultSource, ...]:
+    """The packaged fault sources (``risk/data/fault_sources.csv``) or those at ``path``.
+
+    ``geometry="auto"`` (default) uses the GEM Global Active Faults traces recorded for each
+    fault (``gaf_index``) when the GEM file is found (shared data, else the packaged extract:
+    :func:`carlcities.risk.seismicity.gem_faults.gem_traces_path`); ``"packaged"`` keeps the
+    hand-drawn traces of the CSV; ``"gem"`` requires the GEM traces."""
+    if geometry not in ("auto", "gem", "packaged"):
+        raise HazardError(f"unknown fault geometry={geometry!r}",
+                          fix="use 'auto', 'gem' or 'packaged'")
     if path is None:
         with resources.as_file(resources.files("carlcities.risk") / "data"
                                / "fault_sources.csv") as p:
-            return tuple(read_fault_sources(p))
-    return tuple(read_fault_sources(path))
+            faults = tuple(read_fault_sources(p))
+    else:
+        faults = tuple(read_fault_sources(path))
+    if geometry == "packaged":
+        return faults
+    gem = gem_traces_path()
+    if gem is None:
+        if geometry == "gem":
+            raise HazardError("the GEM fault traces were not found",
+                              fix="set CARLCITIES_SHARED_DATA to the folder holding "
+                                  "faults/gem_gaf_central_asia_traces.geojson")
+        return faults
+    return with_gem_geometry(faults, read_gem_traces(gem))
 
 
 def fault_mfd(fault: FaultSource, b: float, *, dm: float = 0.1, mchar_shift: float = 0.0,
@@ -381,3 +431,48 @@ def intraslab_event_set(src: IntraslabSource, lon: float, lat: float, *, b: floa
     return EventSet(mag=np.tile(mags, k.size), lon=np.repeat(px[k], n),
                     lat=np.repeat(py[k], n), depth_km=np.repeat(src.depth_km[k], n),
                     rate=np.tile(br, k.size), rupture_length_km=np.zeros(n * k.size))
+
+
+def write_gem_matches(gem_path, csv_path=None, extract_path=None) -> list:
+    """Match the fault sources of ``csv_path`` (default: the packaged CSV) with the GEM traces
+    at ``gem_path`` on their hand-drawn traces, write the columns gaf_index, gaf_coverage,
+    gaf_median_km and gaf_hausdorff_km into the CSV (comment lines kept) and the matched traces
+    to ``extract_path`` (default: the packaged extract; CC BY-SA 4.0, attribution included).
+    Returns the :class:`~carlcities.risk.seismicity.gem_faults.FaultMatch` list.
+
+    Run: ``python -m carlcities.risk.seismicity.faults ../shared/data/faults/<GEM file>``."""
+    from carlcities.risk.seismicity.gem_faults import ATTRIBUTION, EXTRACT_FILE, match_fault
+
+    pkg = Path(str(resources.files("carlcities.risk") / "data"))
+    csv_path = Path(csv_path) if csv_path else pkg / "fault_sources.csv"
+    extract_path = Path(extract_path) if extract_path else pkg / EXTRACT_FILE
+    traces = read_gem_traces(gem_path)
+    faults = read_fault_sources(csv_path)
+    matches = [match_fault(f, traces) for f in faults]
+    text = csv_path.read_text(encoding="utf-8")
+    comments = "".join(ln + "\n" for ln in text.splitlines() if ln.startswith("#"))
+    df = pd.read_csv(csv_path, comment="#", dtype={"fault_id": str})
+    df["gaf_index"] = [";".join(map(str, m.gaf_index)) for m in matches]
+    df["gaf_coverage"] = [round(m.coverage, 2) for m in matches]
+    df["gaf_median_km"] = [round(m.median_km, 1) if m.matched else None for m in matches]
+    df["gaf_hausdorff_km"] = [round(m.hausdorff_km, 1) if m.matched else None
+                              for m in matches]
+    csv_path.write_text(comments + df.to_csv(index=False), encoding="utf-8")
+    used = sorted({i for m in matches for i in m.gaf_index})
+    feats = [dict(type="Feature", properties=dict(gaf_index=t.gaf_index),
+                  geometry=dict(type="LineString",
+                                coordinates=[[float(x), float(y)]
+                                             for x, y in zip(t.lon, t.lat)]))
+             for t in traces if t.gaf_index in used]
+    extract_path.write_text(json.dumps(dict(type="FeatureCollection", attribution=ATTRIBUTION,
+                                            license="CC-BY-SA-4.0", features=feats)) + "\n",
+                            encoding="utf-8")
+    return matches
+
+
+if __name__ == "__main__":
+    import sys
+
+    for m in write_gem_matches(sys.argv[1]):
+        print(m.fault_id, m.gaf_index, f"coverage {m.coverage:.2f}",
+              f"median {m.median_km:.1f} km, Hausdorff {m.hausdorff_km:.1f} km")

@@ -18,7 +18,8 @@ from carlcities.risk.seismicity.recurrence import GRParams
 
 __all__ = [
     "hazard_curve", "hazard_curves_sites", "return_period_from_poe", "level_at_return_period",
-    "city_hazard", "TRUNCATION_SIGMA"
+    "city_hazard", "TRUNCATION_SIGMA", "site_distance", "poe_table", "rates_on_nodes",
+    "NODE_MAGS", "NODE_LNR"
 ]
 
 
@@ -31,7 +32,10 @@ TRUNCATION_SIGMA = 3.0
 _N_STRIKES = 16
 
 
-def _site_distance(event_set: EventSet, lon, lat, rupture: str):
+def site_distance(event_set: EventSet, lon, lat, rupture: str):
+    """Distance [km] from each event to the site used as RJB: epicentral (``"point"``) or the
+    mean over 16 uniformly random strikes of the distance to a line rupture of the event's
+    length centred on the epicentre (``"line_random_strike"``)."""
     r = haversine_km(event_set.lon, event_set.lat, lon, lat)
     if rupture == "point":
         return r
@@ -81,7 +85,7 @@ def hazard_curve(event_set: EventSet, site_lon: float, site_lat: float, imt: str
     if x.ndim != 1 or x.size < 2 or np.any(np.diff(x) <= 0):
         raise HazardError("hazard_curve: 'levels' must be a strictly increasing 1-D array",
                           fix="e.g. np.geomspace(0.005, 3.0, 60) [g]")
-    d = _site_distance(event_set, site_lon, site_lat, rupture)
+    d = site_distance(event_set, site_lon, site_lat, rupture)
     if isinstance(imt, str) and imt.strip().upper() in ("MSK", "MSK-64", "MSK64"):
         mu, sigma = bindi2011_intensity(event_set.mag, d, event_set.depth_km, form="hypocentral")
         z = (x[None, :] - mu[:, None]) / sigma
@@ -158,6 +162,47 @@ def hazard_curves_sites(event_set: EventSet, lons, lats, vs30, imt: str, levels,
         sel = v == vi
         out[sel] = hist[sel] @ ndtr(-z).reshape(nm * nr, lnx.size)
     return out
+
+
+#: Nodes of the classical hazard's P(IM > x | m, r) tables: magnitude every 0.05 (bin centres
+#: of the source models fall on nodes) and ln distance, 200 nodes from 0.1 to 400 km (4.2 %
+#: steps)
+NODE_MAGS = _MAG_GRID
+NODE_LNR = np.linspace(math.log(0.1), math.log(400.0), 200)
+
+
+def poe_table(model: str, imt: str, vs30: float, levels, *,
+              truncation: float = TRUNCATION_SIGMA) -> np.ndarray:
+    """P(IM > x | m, r) on the nodes (:data:`NODE_MAGS` x :data:`NODE_LNR`) for one
+    ground-motion model and Vs30, as a (n_mag * n_r, n_level) matrix: lognormal with sigma =
+    sqrt(tau^2 + phi^2), truncated at +-``truncation`` sigma and renormalised (as
+    :func:`hazard_curve`). With :func:`rates_on_nodes`, lambda(x) = rates_on_nodes(...) @ table."""
+    x = np.asarray(levels, dtype=float)
+    mean_ln, tau, phi = ground_motion(model, imt, NODE_MAGS, np.exp(NODE_LNR)[None, :],
+                                      np.array([float(vs30)]))
+    sig = np.sqrt(tau**2 + phi**2)
+    z = (np.log(x)[None, None, :] - mean_ln[:, :, None]) / sig[:, :, None]
+    return _truncated_sf(z, truncation).reshape(NODE_MAGS.size * NODE_LNR.size, x.size)
+
+
+def rates_on_nodes(mag, dist_km, rate) -> np.ndarray:
+    """Event rates [1/yr] spread onto the (magnitude, ln distance) nodes of :func:`poe_table`
+    by bilinear weights (distances clamped to 0.1-400 km, magnitudes to 3.0-8.5); returns the
+    flat (n_mag * n_r,) vector. ``rate`` may be (n_ev,) or (n_branch, n_ev) (branches that
+    share magnitudes and positions), giving (n_branch, n_nodes)."""
+    mj, mw = _split(np.clip(np.asarray(mag, float), NODE_MAGS[0], NODE_MAGS[-1]), NODE_MAGS)
+    lnr = np.log(np.clip(np.asarray(dist_km, float), 0.1, 400.0))
+    rj, rw = _split(lnr, NODE_LNR)
+    nr, nbin = NODE_LNR.size, NODE_MAGS.size * NODE_LNR.size
+    rates = np.atleast_2d(np.asarray(rate, float))
+    out = np.zeros((rates.shape[0], nbin))
+    for dm, fm in ((0, 1 - mw), (1, mw)):
+        for dr, fr in ((0, 1 - rw), (1, rw)):
+            idx = (mj + dm) * nr + rj + dr
+            w = fm * fr
+            for b in range(rates.shape[0]):
+                out[b] += np.bincount(idx, weights=rates[b] * w, minlength=nbin)
+    return out if np.ndim(rate) == 2 else out[0]
 
 
 def return_period_from_poe(poe: float, years: float) -> float:
