@@ -59,11 +59,10 @@ def text_nodes(html: str) -> list[tuple[str, str]]:
 
 def latin_leftovers(html: str) -> list[tuple[str, str]]:
     """Visible text nodes of a page with Latin words but no Cyrillic (allowed names aside)."""
-    out = []
-    for where, s in text_nodes(html):
-        if _CYR.search(s):
-            continue
-        rest = _OK.sub(" ", s)
-        if _LATIN.search(rest):
-            out.append((where, s))
-    return out
+    return [(where, s) for where, s in text_nodes(html) if not russian_enough(s)]
+
+
+def russian_enough(s: str) -> bool:
+    """True for a text with Cyrillic, or with nothing Latin once the allowed names are out
+    (the same rule for page text, alt texts and the words inside a Russian chart image)."""
+    return bool(_CYR.search(s)) or not _LATIN.search(_OK.sub(" ", s))

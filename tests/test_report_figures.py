@@ -3,16 +3,22 @@ values: no text leaves the figure and no two tick labels of an axis overlap."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from carlcities.report import charts, maps, sections
 from tests.figure_fit import fit_problems
+from tests.report_text import russian_enough
 
 LONG_EN = ("Emergency response capacity (search and rescue, medical surge) with a very long "
            "name")
 LONG_RU = "Потенциал экстренного реагирования (поисково-спасательные работы, медицина)"
+
+
+#: the texts of each image saved under the ``checked`` fixture, by file name
+WORDS: dict[str, list[str]] = {}
 
 
 @pytest.fixture
@@ -22,10 +28,18 @@ def checked(monkeypatch):
     orig = maps.save_figure
 
     def wrap(fig, path, *, tight=False):
-        found[Path(path).name] = fit_problems(fig, tight=tight)
-        return orig(fig, path, tight=tight)
+        from matplotlib.text import Text
 
-    for m in (charts, sections, maps):
+        found[Path(path).name] = fit_problems(fig, tight=tight)
+        size = orig(fig, path, tight=tight)
+        # the words drawn in the image (tick labels are set by the draw of savefig)
+        # (mathtext markup of log-scale ticks, '$\\mathdefault{10^{4}}$', is not words)
+        WORDS[Path(path).name] = [re.sub(r"\\mathdefault|[${}^]", "", t.get_text())
+                                  for t in fig.findobj(Text)
+                                  if t.get_visible() and t.get_text().strip()]
+        return size
+
+    for m in (charts, maps):     # sections and figlang save through maps.save_figure
         monkeypatch.setattr(m, "save_figure", wrap)
     return found
 
@@ -58,11 +72,11 @@ def test_every_chart_fits(tmp_path: Path, checked):
              "abatement_2030_t": t} for i, (c, t) in
             enumerate([(-300, 5e4), (-20, 2e3), (15, 8e5), (60, 1e3), (850, 3e4), (9000, 10)])]
     charts.ghg_macc(acts, tmp_path / "macc.png", **kw)
-    pts = [charts.CityPoint("bishkek", "Bishkek", 74.59, 42.87, 1.1e6, "KGZ"),
-           charts.CityPoint("taraz", "Taraz", 71.37, 42.90, 3.6e5, "KAZ"),
-           charts.CityPoint("tokmok", "Tokmok", 75.29, 42.84, 7e4, "KGZ"),
-           charts.CityPoint("almaty", "Almaty", 76.89, 43.24, 2.2e6, "KAZ"),
-           charts.CityPoint("kulob", "Kulob", 69.78, 37.91, 2.1e5, "TJK")]
+    pts = [charts.CityPoint("bishkek", "Bishkek", 74.59, 42.87, 1.1e6, "KGZ", "Бишкек"),
+           charts.CityPoint("taraz", "Taraz", 71.37, 42.90, 3.6e5, "KAZ", "Тараз"),
+           charts.CityPoint("tokmok", "Tokmok", 75.29, 42.84, 7e4, "KGZ", "Токмок"),
+           charts.CityPoint("almaty", "Almaty", 76.89, 43.24, 2.2e6, "KAZ", "Алматы"),
+           charts.CityPoint("kulob", "Kulob", 69.78, 37.91, 2.1e5, "TJK", "Куляб")]
     charts.region_map(pts, tmp_path / "region.png", source="test")
     curves = [{"hazard": "earthquake", "curve": "loss", "return_period": rp, "x": x}
               for rp, x in ((10, 1e5), (100, 4e7), (475, 3e8), (2475, 9e8))]
@@ -81,7 +95,19 @@ def test_every_chart_fits(tmp_path: Path, checked):
                      "values": {s: 1234567.0 * (j + 1) for j, s in enumerate(sids)}}
                     for i in ids]}
     sections.scenario_chart(sc, tmp_path / "scen.png", **kw)
-    assert sorted(checked) == ["lec.png", "macc.png", "path.png", "radar.png", "ranks.png",
-                               "region.png", "scen.png", "ts.png"], sorted(checked)
+    names = ["lec", "macc", "path", "radar", "ranks", "region", "scen", "ts"]
+    # each chart once per language (report/figlang.py): NAME.png English, NAME.ru.png Russian
+    assert sorted(checked) == sorted([f"{n}.png" for n in names]
+                                     + [f"{n}.ru.png" for n in names]), sorted(checked)
     bad = {k: v for k, v in checked.items() if v}
     assert bad == {}
+    # the Russian images have Russian words only, the English ones no Russian (issue 20)
+    cyr = re.compile("[А-Яа-яЁё]")
+    for name, texts in WORDS.items():
+        if name.endswith(".ru.png"):
+            assert [t for t in texts if not russian_enough(t)] == [], name
+        else:
+            assert [t for t in texts if cyr.search(t)] == [], name
+    assert any("Куляб" not in t and cyr.search(t) for t in WORDS["ranks.ru.png"])
+    assert any("Longitude" in t for t in WORDS["region.png"])
+    assert any("Долгота" in t for t in WORDS["region.ru.png"])

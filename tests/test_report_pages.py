@@ -258,3 +258,22 @@ def test_report_command_writes_pdfs(tmp_path: Path):
     assert r.exit_code == 0, r.output
     assert sorted(p.name for p in (out / "report" / "pdf").iterdir()) == [
         "bishkek.en.pdf", "bishkek.ru.pdf", "index.en.pdf", "index.ru.pdf"]
+
+
+def test_chart_images_follow_the_page_language(report: Path):
+    """Charts with words: NAME.ru.png on the Russian page, NAME.png on the English and the
+    bilingual page (report/figlang.py); maps (no words) the same image everywhere."""
+    cities = report.parent / "cities"
+    srcs = {lang: re.findall(r'<img[^>]* src="([^"]+\.png)"',
+                             (cities / f"almaty{lang}.html").read_text(encoding="utf-8"))
+            for lang in ("", ".en", ".ru")}
+    ru = [s for s in srcs[".ru"] if s.endswith(".ru.png")]
+    assert ru, srcs[".ru"]
+    assert not [s for s in srcs[".en"] + srcs[""] if s.endswith(".ru.png")]
+    assert len(srcs[".ru"]) == len(srcs[".en"]) == len(srcs[""])
+    assert sorted(s.replace(".ru.png", ".png") for s in srcs[".ru"]) == sorted(srcs[".en"])
+    for s in srcs[".ru"] + srcs[".en"]:
+        assert (cities / s).is_file(), s
+    index = {lang: report.with_name(f"index{lang}.html").read_text(encoding="utf-8")
+             for lang in (".en", ".ru")}
+    assert "region-map.ru.png" in index[".ru"] and "region-map.ru.png" not in index[".en"]

@@ -91,16 +91,18 @@ def open_study(out_dir: str | Path) -> Study:
 def records(frame: pd.DataFrame, columns: Sequence[str] | None = None) -> list[dict[str, Any]]:
     """The rows of ``frame`` as plain Python dicts: ``None`` for missing values (NULL, NaN,
     NaT, NA), Python ``int``/``float``/``bool``/``datetime`` for NumPy and pandas scalars.
-
     ``columns``: exactly these keys, in this order (``None`` for a column the frame lacks,
-    e.g. one added to a table after an older store was written).
-    """
+    e.g. one added to a table after an older store was written). Converted column by column
+    (numbers and booleans in bulk), then zipped into rows: a fraction of the per-cell cost."""
     cols = [str(c) for c in frame.columns]
-    out = [{c: _plain(v) for c, v in zip(cols, row, strict=True)}
-           for row in frame.itertuples(index=False, name=None)]
-    if columns is not None:
-        out = [{c: r.get(c) for c in columns} for r in out]
-    return out
+    data = {c: (col.to_numpy(dtype=object, na_value=None).tolist()
+                if getattr(col.dtype, "kind", "O") in "fiub"
+                else [v if type(v) is str else _plain(v) for v in col.tolist()])
+            for c, col in zip(cols, (frame.iloc[:, i] for i in range(len(cols))), strict=True)}
+    keys, none = (cols if columns is None else list(columns)), [None] * len(frame)
+    return [dict(zip(keys, r, strict=True)) for r in zip(*[data.get(k, none) for k in keys],
+                                                        strict=True)] if keys else \
+        [{} for _ in range(len(frame))]
 
 
 def _plain(v: Any) -> Any:

@@ -39,7 +39,7 @@ from ..files import atomic_path
 from .figcache import cached
 from .maps import FigureInfo
 
-__all__ = ["MIN_WIDTH", "Basemap", "apply", "load_basemap", "with_basemap"]
+__all__ = ["MIN_WIDTH", "Basemap", "apply", "layers", "load_basemap", "with_basemap"]
 
 MIN_WIDTH = 800          # map images are redrawn at least this wide [px]
 ROADS = {"motorway": 3, "trunk": 3, "primary": 2, "secondary": 2, "tertiary": 1,
@@ -64,6 +64,9 @@ class Basemap:
     green: list[np.ndarray] = field(default_factory=list)
     places: list[tuple[int, float, float, str, str]] = field(default_factory=list)
     source: str = ""
+    #: the drawn layers, by (extent, width, height, language) (:func:`layers`)
+    layers: dict[tuple[Any, ...], tuple[Any, Any]] = field(default_factory=dict, repr=False,
+                                                           compare=False)
 
     @property
     def empty(self) -> bool:
@@ -159,49 +162,87 @@ def apply(png: Path, extent: tuple[float, float, float, float], bm: Basemap, *,
     """Redraw the map image ``png`` (covering ``extent`` = left, right, bottom, top [m]) over
     the basemap into ``out`` (default: ``png`` itself); returns the new size [px].
 
-    The image is written to a new file renamed into place, never through an existing one (a
-    report's images may be hard links of the previous report's)."""
+    The basemap is drawn once per extent, size and language as two layers (green and water
+    under the map; rivers, roads and names over it, see :func:`layers`) and each map is
+    composited between them with numpy: a city's dozen maps share one drawing. The map's
+    cells are enlarged by a whole factor (nearest neighbour), so each cell stays a sharp
+    block. The image is written to a new file renamed into place, never through an existing
+    one (a report's images may be hard links of the previous report's)."""
+    from PIL import Image
+
+    img = Image.open(png).convert("RGBA")
+    w, h = img.size
+    k = max(1, math.ceil(MIN_WIDTH / w))
+    W, H = w * k, h * k
+    under, over = layers(bm, extent, W, H, lang)
+    if k > 1:
+        img = img.resize((W, H), Image.Resampling.NEAREST)
+    comp = Image.alpha_composite(Image.alpha_composite(under, img), over).convert("RGB")
+    with atomic_path(Path(out) if out is not None else Path(png)) as tmp:
+        comp.save(tmp, format="png", compress_level=1)
+    return W, H
+
+
+def layers(bm: Basemap, extent: tuple[float, float, float, float], W: int, H: int,
+           lang: str = "both") -> tuple[Any, Any]:
+    """The basemap of ``extent`` at ``W`` × ``H`` px as two RGBA images (PIL): the layer under
+    a map (paper, green areas, water; opaque) and the one over it (rivers, roads, place names;
+    transparent elsewhere). Drawn once per basemap, extent, size and language (kept on ``bm``).
+    """
+    key = (tuple(float(x) for x in extent), W, H, lang)
+    if key not in bm.layers:
+        if len(bm.layers) >= 8:
+            bm.layers.clear()
+        bm.layers[key] = (_draw_layer(bm, extent, W, H, lang, under=True),
+                          _draw_layer(bm, extent, W, H, lang, under=False))
+    return bm.layers[key]
+
+
+def _draw_layer(bm: Basemap, extent: tuple[float, float, float, float], W: int, H: int,
+                lang: str, *, under: bool) -> Any:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.collections import LineCollection, PolyCollection
     from matplotlib.figure import Figure
     from PIL import Image
 
-    img = np.asarray(Image.open(png).convert("RGBA"))
-    h, w = img.shape[:2]
-    k = max(1, math.ceil(MIN_WIDTH / w))
-    W, H = w * k, h * k
     dpi = 100
     fig = Figure(figsize=(W / dpi, H / dpi), dpi=dpi)
-    FigureCanvasAgg(fig)
+    canvas = FigureCanvasAgg(fig)
+    fig.patch.set_alpha(0.0)
     ax = fig.add_axes((0, 0, 1, 1))
     ax.set_axis_off()
     x0, x1, y0, y1 = extent
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
-    ax.add_patch(_rect(extent, "#f2f1ec"))
-    from matplotlib.collections import LineCollection, PolyCollection
-
-    if bm.green:
-        ax.add_collection(PolyCollection(bm.green, facecolor="#d7ebcc", edgecolor="none"))
-    if bm.water:
-        ax.add_collection(PolyCollection(bm.water, facecolor="#b9d7ee", edgecolor="none"))
-    ax.imshow(img, extent=(x0, x1, y0, y1), interpolation="nearest", zorder=2)
     scale = W / 800
-    if bm.rivers:
-        ax.add_collection(LineCollection([r for _k, r in bm.rivers], colors="#5b9bd5",
-                                         linewidths=[0.8 * scale * (1 + k_) for k_, _r in
-                                                     bm.rivers], zorder=3))
-    if bm.roads:
-        lines = [r for _k, r in bm.roads]
-        widths = [0.6 * scale * k_ for k_, _r in bm.roads]
-        ax.add_collection(LineCollection(lines, colors="white", linewidths=[x + 1.2 * scale
-                                                                              for x in widths],
-                                         alpha=0.8, zorder=3))
-        ax.add_collection(LineCollection(lines, colors="#6b6b6b", linewidths=widths,
-                                         alpha=0.9, zorder=4))
-    _labels(ax, bm.places, extent, W, lang)
-    with atomic_path(Path(out) if out is not None else Path(png)) as tmp:
-        fig.savefig(tmp, dpi=dpi, format="png", pil_kwargs={"compress_level": 1})
-    return W, H
+    if under:
+        ax.add_patch(_rect(extent, "#f2f1ec"))
+        if bm.green:
+            ax.add_collection(PolyCollection(bm.green, facecolor="#d7ebcc", edgecolor="none"))
+        if bm.water:
+            ax.add_collection(PolyCollection(bm.water, facecolor="#b9d7ee", edgecolor="none"))
+    else:
+        if bm.rivers:
+            ax.add_collection(LineCollection([r for _k, r in bm.rivers], colors="#5b9bd5",
+                                             linewidths=[0.8 * scale * (1 + k_) for k_, _r in
+                                                         bm.rivers], zorder=3))
+        if bm.roads:
+            lines = [r for _k, r in bm.roads]
+            widths = [0.6 * scale * k_ for k_, _r in bm.roads]
+            ax.add_collection(LineCollection(lines, colors="white",
+                                             linewidths=[x + 1.2 * scale for x in widths],
+                                             alpha=0.8, zorder=3))
+            ax.add_collection(LineCollection(lines, colors="#6b6b6b", linewidths=widths,
+                                             alpha=0.9, zorder=4))
+        _labels(ax, bm.places, extent, W, lang)
+    canvas.draw()
+    rgba = np.asarray(canvas.buffer_rgba())
+    if rgba.shape[:2] != (H, W):       # a rounding of the figure size: pad or crop to W × H
+        full = np.zeros((H, W, 4), dtype=np.uint8)
+        hh, ww = min(H, rgba.shape[0]), min(W, rgba.shape[1])
+        full[:hh, :ww] = rgba[:hh, :ww]
+        rgba = full
+    return Image.fromarray(np.ascontiguousarray(rgba), "RGBA")
 
 
 @functools.lru_cache(maxsize=4)

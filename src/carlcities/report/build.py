@@ -99,14 +99,20 @@ def _fig_json(f: maps.FigureInfo | None, page_dir: Path, report_dir: Path,
 
     panels = [{**{k: v for k, v in p.items() if k != "file"}, "src": rel(p["file"], page_dir),
                "path": rel(p["file"], report_dir)} for p in f.panels]
+    extra = dict(f.extra)
+    # the image of each language where the figure has words in it (report/figlang.py)
+    langs = {la: {"src": rel(v["file"], page_dir), "path": rel(v["file"], report_dir),
+                  "width": v["width"], "height": v["height"]}
+             for la, v in (extra.pop("lang_files", None) or {}).items()}
     return {"kind": f.kind, "src": rel(f.file, page_dir), "path": rel(f.file, report_dir),
             "title_en": f.title_en, "title_ru": f.title_ru, "alt": f.alt,
             "caption_en": cap_en, "caption_ru": cap_ru, "unit": f.unit, "source": f.source,
             "synthetic": synthetic, "width": f.width, "height": f.height, "panels": panels,
-            "legend": f.legend, "colorbar": f.colorbar, "scale": f.scale, **f.extra}
+            "legend": f.legend, "colorbar": f.colorbar, "scale": f.scale, **extra,
+            "langs": langs}
 
 
-def _map_jobs(fn, jobs: list[dict[str, Any]], workers: int) -> list[Any]:
+def _map_jobs(fn, jobs: list[Any], workers: int) -> list[Any]:
     """Run ``fn`` over ``jobs``, in forked worker processes when that is safe and worth it.
 
     Fork (Linux) is used rather than spawn so that scripts without an ``if __name__ ==
@@ -248,7 +254,7 @@ def _build(out_dir: Path, report: Path, img: Path, cities_dir: Path, study: Repo
                         and v.value is not None)
             pop = pv[-1][1] if pv else None
         points.append(charts.CityPoint(cid, c.get("name_en") or cid, c.get("lon"), c.get("lat"),
-                                       pop, c.get("country_iso3")))
+                                       pop, c.get("country_iso3"), c.get("name_ru")))
     rmap = charts.region_map(points, img / "region-map.png",
                              source="study.duckdb, table cities (catalogue location and "
                                     "population)" + regionmap.sources_note(),
@@ -305,61 +311,80 @@ def _build(out_dir: Path, report: Path, img: Path, cities_dir: Path, study: Repo
     pages.write_page(report, "index", "index.html", index_ctx, index_data)
     say("wrote index.html")
 
-    # --- profiles
+    # --- profiles, in the figure workers too (the study is inherited by fork)
     n_all = len(study.cities)
-    for (cid, c), figs in zip(study.cities.items(), figures):
-        iso = c.get("country_iso3")
-        en, ru = i18n.country_name(iso)
-        epoch_blocks = profile.indicator_blocks(study, cid, "epoch")
-        pair_blocks = profile.indicator_blocks(study, cid, "pair")
-        fj = {k: _fig_json(f, cities_dir, report, study.synthetic) for k, f in figs.items()}
-        rs = maps.find_rasters(out_dir / "rasters" / cid)
-        city_vals = [v for _k, v in study.city_items(cid)]
-        prov = {"run_id": run["run_id"], "run_status": run["status"],
-                "method_versions": sorted({v.method_version for v in city_vals
-                                           if v.method_version}),
-                "sources": sorted({v.source for v in city_vals if v.source}),
-                "manifest": "../../manifest.json", "manifest_exists": manifest_exists}
-        city_json = {k: c.get(k) for k in ("city_id", "name_en", "name_ru", "country_iso3",
-                                           "region", "lat", "lon", "population",
-                                           "population_year", "population_source", "setting",
-                                           "synthetic")}
-        city_json |= {"country_en": en, "country_ru": ru}
-        n_country = sum(1 for o in study.cities.values() if o.get("country_iso3") == iso)
-        data = {**base, "city": city_json, "peers": {"n_cities": n_all, "country_n": n_country},
-                "percentile_rank_definition": i18n.text("percentile_definition"),
-                "indicators": epoch_blocks, "growth": pair_blocks,
-                "districts": profile.districts(study, cid),
-                "figures": {k: v for k, v in fj.items() if v},
-                "rasters_missing": rs.empty, "provenance": prov,
-                "scorecard": study.scorecards.get(cid), "ghg": study.ghg.get(cid),
-                "risk": study.risk.get(cid), "growth_scenarios": study.scenarios.get(cid),
-                "options": study.appraisal["cities"].get(cid),
-                "engine_sections": [{**e, "html_en": str(e["html_en"]),
-                                     "html_ru": None if e["html_ru"] is None
-                                     else str(e["html_ru"])}
-                                    for e in extra[cid]["engine_sections"]],
-                "method_notes": extra[cid]["method_notes"], "coverage": extra[cid]["coverage"]}
-        city_ctx = dict(
-            **base, page="city", root="../", city=city_json, figs=fj, blocks=epoch_blocks,
-            growth=pair_blocks,
-            epoch_grid=profile.grid([b for b in epoch_blocks
-                                     if b["indicator"]["theme"] not in ENV_THEMES + MOB_THEMES
-                                     + OWN_SECTION_THEMES]),
-            mob_grid=profile.grid([b for b in epoch_blocks
-                                   if b["indicator"]["theme"] in MOB_THEMES]),
-            env_grid=profile.grid([b for b in epoch_blocks + pair_blocks
-                                   if b["indicator"]["theme"] in ENV_THEMES]),
-            pair_grid=profile.grid(pair_blocks),
-            districts=data["districts"], provenance=prov, scorecard=study.scorecards.get(cid),
-            ghg=study.ghg.get(cid), risk=study.risk.get(cid),
-            scen=study.scenarios.get(cid), opts=study.appraisal["cities"].get(cid),
-            rasters_missing=rs.empty, raster_dir=f"rasters/{cid}/",
-            n_cities=n_all, n_country=n_country, manifest_href="../../manifest.json",
-            json_href=f"{slug(cid)}.json", **extra[cid],
-            glance=summary.city_glance(study, cid, epoch_blocks, fj),
-            data_links=summary.city_links(out_dir, report, cid))
-        pages.write_page(cities_dir, slug(cid), "city.html", city_ctx, data)
+    _PAGES.update(study=study, extra=extra, run=run, base=base, report=report,
+                  cities_dir=cities_dir, out_dir=out_dir, manifest_exists=manifest_exists)
+    try:
+        _map_jobs(_city_page, list(zip(study.cities, figures, strict=True)), workers)
+    finally:
+        _PAGES.clear()
     say(f"wrote {n_all} city profiles in {time.perf_counter() - t0:.1f} s")
     return index
 
+
+#: what the city pages need, set before the page workers are forked (see :func:`_city_page`)
+_PAGES: dict[str, Any] = {}
+
+
+def _city_page(job: tuple[str, dict[str, maps.FigureInfo | None]]) -> None:
+    """Write one city's profile (three languages and the JSON twin) from :data:`_PAGES`."""
+    cid, figs = job
+    g = _PAGES
+    study: ReportData = g["study"]
+    extra, run, base, report = g["extra"], g["run"], g["base"], g["report"]
+    cities_dir, out_dir, manifest_exists = g["cities_dir"], g["out_dir"], g["manifest_exists"]
+    c = study.cities[cid]
+    n_all = len(study.cities)
+    iso = c.get("country_iso3")
+    en, ru = i18n.country_name(iso)
+    epoch_blocks = profile.indicator_blocks(study, cid, "epoch")
+    pair_blocks = profile.indicator_blocks(study, cid, "pair")
+    fj = {k: _fig_json(f, cities_dir, report, study.synthetic) for k, f in figs.items()}
+    rs = maps.find_rasters(out_dir / "rasters" / cid)
+    city_vals = [v for _k, v in study.city_items(cid)]
+    prov = {"run_id": run["run_id"], "run_status": run["status"],
+            "method_versions": sorted({v.method_version for v in city_vals
+                                       if v.method_version}),
+            "sources": sorted({v.source for v in city_vals if v.source}),
+            "manifest": "../../manifest.json", "manifest_exists": manifest_exists}
+    city_json = {k: c.get(k) for k in ("city_id", "name_en", "name_ru", "country_iso3",
+                                       "region", "lat", "lon", "population",
+                                       "population_year", "population_source", "setting",
+                                       "synthetic")}
+    city_json |= {"country_en": en, "country_ru": ru}
+    n_country = sum(1 for o in study.cities.values() if o.get("country_iso3") == iso)
+    data = {**base, "city": city_json, "peers": {"n_cities": n_all, "country_n": n_country},
+            "percentile_rank_definition": i18n.text("percentile_definition"),
+            "indicators": epoch_blocks, "growth": pair_blocks,
+            "districts": profile.districts(study, cid),
+            "figures": {k: v for k, v in fj.items() if v},
+            "rasters_missing": rs.empty, "provenance": prov,
+            "scorecard": study.scorecards.get(cid), "ghg": study.ghg.get(cid),
+            "risk": study.risk.get(cid), "growth_scenarios": study.scenarios.get(cid),
+            "options": study.appraisal["cities"].get(cid),
+            "engine_sections": [{**e, "html_en": str(e["html_en"]),
+                                 "html_ru": None if e["html_ru"] is None
+                                 else str(e["html_ru"])}
+                                for e in extra[cid]["engine_sections"]],
+            "method_notes": extra[cid]["method_notes"], "coverage": extra[cid]["coverage"]}
+    city_ctx = dict(
+        **base, page="city", root="../", city=city_json, figs=fj, blocks=epoch_blocks,
+        growth=pair_blocks,
+        epoch_grid=profile.grid([b for b in epoch_blocks
+                                 if b["indicator"]["theme"] not in ENV_THEMES + MOB_THEMES
+                                 + OWN_SECTION_THEMES]),
+        mob_grid=profile.grid([b for b in epoch_blocks
+                               if b["indicator"]["theme"] in MOB_THEMES]),
+        env_grid=profile.grid([b for b in epoch_blocks + pair_blocks
+                               if b["indicator"]["theme"] in ENV_THEMES]),
+        pair_grid=profile.grid(pair_blocks),
+        districts=data["districts"], provenance=prov, scorecard=study.scorecards.get(cid),
+        ghg=study.ghg.get(cid), risk=study.risk.get(cid),
+        scen=study.scenarios.get(cid), opts=study.appraisal["cities"].get(cid),
+        rasters_missing=rs.empty, raster_dir=f"rasters/{cid}/",
+        n_cities=n_all, n_country=n_country, manifest_href="../../manifest.json",
+        json_href=f"{slug(cid)}.json", **extra[cid],
+        glance=summary.city_glance(study, cid, epoch_blocks, fj),
+        data_links=summary.city_links(out_dir, report, cid))
+    pages.write_page(cities_dir, slug(cid), "city.html", city_ctx, data)

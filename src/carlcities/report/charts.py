@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 
 from . import i18n
 from .figcache import cached
+from .figlang import Words, ru_file, save_langs, tick_formatter
 from .figtext import panel_title
 from .maps import DPI, FONT, FigureInfo, new_figure, save_figure
 from .regionmap import add_geography
@@ -39,6 +41,7 @@ class CityPoint:
     lat: float | None        # [°], WGS 84
     population: float | None  # [persons]
     country_iso3: str | None
+    name_ru: str | None = None
 
 
 @dataclass
@@ -62,7 +65,7 @@ def _country_colour(iso: str | None, others: dict[str, str]) -> str:
     return others[key]
 
 
-def _place_labels(fig, ax, pts: list[CityPoint], sizes: np.ndarray) -> None:
+def _place_labels(fig, ax, pts: list[CityPoint], sizes: np.ndarray, lang: str = "en") -> None:
     """Greedy label placement: biggest cities first, first free spot among eight around it."""
     renderer = fig.canvas.get_renderer()
     taken = []
@@ -75,6 +78,7 @@ def _place_labels(fig, ax, pts: list[CityPoint], sizes: np.ndarray) -> None:
     ax_bb = ax.get_window_extent(renderer)
     for i in order:
         p = pts[i]
+        name = (p.name_ru or p.name_en) if lang == "ru" else p.name_en
         r_pt = math.sqrt(max(sizes[i], 1.0)) / 2 + 1.5
         cands = []
         for k, ring in enumerate((1.0, 2.6, 4.2)):   # next to the circle, then farther out
@@ -86,7 +90,7 @@ def _place_labels(fig, ax, pts: list[CityPoint], sizes: np.ndarray) -> None:
                       (e, -e, "left", "top", k), (-e, -e, "right", "top", k)]
         best = None
         for dx, dy, ha, va, ring in cands:
-            t = ax.annotate(p.name_en, (p.lon, p.lat), xytext=(dx, dy),
+            t = ax.annotate(name, (p.lon, p.lat), xytext=(dx, dy),
                             textcoords="offset points", ha=ha, va=va, fontsize=FONT - 0.5,
                             color="#222222", zorder=4)
             bb = t.get_window_extent(renderer).expanded(1.04, 1.1)
@@ -108,7 +112,7 @@ def _place_labels(fig, ax, pts: list[CityPoint], sizes: np.ndarray) -> None:
             if best[3] > 0:   # far from its circle: draw a leader line
                 score, t, box, ring, dx, dy, ha, va = best
                 t.remove()
-                ax.annotate(p.name_en, (p.lon, p.lat), xytext=(dx, dy),
+                ax.annotate(name, (p.lon, p.lat), xytext=(dx, dy),
                             textcoords="offset points", ha=ha, va=va, fontsize=FONT - 0.5,
                             color="#222222", zorder=4,
                             arrowprops={"arrowstyle": "-", "color": "#8a8a8a", "lw": 0.5,
@@ -125,7 +129,9 @@ def _overlap(a, b) -> float:
 def region_map(points: list[CityPoint], out_file: Path, *, source: str,
                geography: str = "") -> FigureInfo | None:
     """Cities at their longitude and latitude, circle area ∝ population, colour by country,
-    over Natural Earth's geography (``geography``: its files' identity, for the figure cache)."""
+    over Natural Earth's geography (``geography``: its files' identity, for the figure cache).
+    Drawn once per language (``NAME.png`` English, ``NAME.ru.png`` Russian): the labels are
+    placed for each language's names."""
     pts = [p for p in points if p.lon is not None and p.lat is not None
            and math.isfinite(p.lon) and math.isfinite(p.lat)]
     if not pts:
@@ -135,6 +141,25 @@ def region_map(points: list[CityPoint], out_file: Path, *, source: str,
     pop = np.array([p.population if p.population and p.population > 0 else np.nan for p in pts])
     pmax = np.nanmax(pop) if np.isfinite(pop).any() else 1.0
     sizes = np.where(np.isfinite(pop), 20 + 700 * pop / pmax, 20.0)   # marker area [pt²]
+    size: dict[str, tuple[int, int]] = {}
+    for lang in ("en", "ru"):
+        size[lang] = _region_figure(pts, lon, lat, pop, pmax, sizes, lang,
+                                    out_file if lang == "en" else ru_file(out_file))
+    wpx, hpx = size["en"]
+    return FigureInfo(
+        file=out_file, kind="region_map", title_en=i18n.text("region_map"),
+        title_ru=i18n.text("region_map", "ru"),
+        alt=f"{i18n.text('region_map_alt')} {i18n.text('region_map_alt', 'ru')}",
+        caption_en=i18n.text("region_map_caption"), caption_ru=i18n.text("region_map_caption",
+                                                                         "ru"),
+        unit="° (WGS 84); persons / чел.", source=source, width=wpx, height=hpx,
+        extra={"lang_files": {"ru": {"file": ru_file(out_file), "width": size["ru"][0],
+                                     "height": size["ru"][1]}}})
+
+
+def _region_figure(pts: list[CityPoint], lon: np.ndarray, lat: np.ndarray, pop: np.ndarray,
+                   pmax: float, sizes: np.ndarray, lang: str, out_file: Path
+                   ) -> tuple[int, int]:
     pad_x = max(1.5, 0.08 * (lon.max() - lon.min()))
     pad_y = max(1.0, 0.08 * (lat.max() - lat.min()))
     x0, x1 = lon.min() - pad_x, lon.max() + pad_x
@@ -148,14 +173,18 @@ def region_map(points: list[CityPoint], out_file: Path, *, source: str,
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
     ax.set_aspect(1.0 / kx)
-    add_geography(ax, cities=list(zip(lon.tolist(), lat.tolist(), strict=True)))  # regionmap.py
+    add_geography(ax, lang=lang,
+                  cities=list(zip(lon.tolist(), lat.tolist(), strict=True)))  # regionmap.py
     step = 5 if max(x1 - x0, y1 - y0) > 12 else (2 if max(x1 - x0, y1 - y0) > 5 else 1)
     ax.set_xticks(np.arange(math.ceil(x0 / step) * step, x1 + 1e-9, step))
     ax.set_yticks(np.arange(math.ceil(y0 / step) * step, y1 + 1e-9, step))
     ax.grid(True, color="#d9d9d9", linewidth=0.6, zorder=0)
     ax.tick_params(labelsize=FONT)
-    ax.set_xlabel(i18n.plain("lon"), fontsize=FONT)
-    ax.set_ylabel(i18n.plain("lat"), fontsize=FONT)
+    ax.set_xlabel(i18n.text("lon", lang), fontsize=FONT)
+    ax.set_ylabel(i18n.text("lat", lang), fontsize=FONT)
+    if lang == "ru":
+        ax.xaxis.set_major_formatter(tick_formatter(lang))
+        ax.yaxis.set_major_formatter(tick_formatter(lang))
     others: dict[str, str] = {}
     colours = [_country_colour(p.country_iso3, others) for p in pts]
     ax.scatter(lon, lat, s=sizes, c=colours, alpha=0.75, edgecolors="white", linewidths=0.7,
@@ -165,28 +194,25 @@ def region_map(points: list[CityPoint], out_file: Path, *, source: str,
     isos = sorted({p.country_iso3 or "?" for p in pts})
     handles = [Line2D([], [], marker="o", linestyle="", markersize=7, alpha=0.8,
                       markerfacecolor=_country_colour(None if i == "?" else i, others),
-                      markeredgecolor="white", label=" / ".join(i18n.country_name(i))
-                      if i != "?" else "?") for i in isos]
+                      markeredgecolor="white",
+                      label=i18n.country_name(i)[lang == "ru"] if i != "?" else "?")
+               for i in isos]
+    mega, kilo = (" млн", " тыс.") if lang == "ru" else (" M", " k")
     if np.isfinite(pop).any():
         for ref in _nice_refs(pmax):
             handles.append(Line2D([], [], marker="o", linestyle="", alpha=0.5,
                                   markersize=math.sqrt(20 + 700 * ref / pmax),
                                   markerfacecolor="#999999", markeredgecolor="white",
-                                  label=f"{ref / 1e6:g} M" if ref >= 1e6 else f"{ref / 1e3:g} k"))
+                                  label=f"{ref / 1e6:g}{mega}".replace(".", ",")
+                                  if ref >= 1e6 else f"{ref / 1e3:g}{kilo}"))
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=FONT,
               frameon=False, labelspacing=1.0, borderaxespad=0.0,
-              title="Country · Population\nСтрана · Население", title_fontsize=FONT)
+              title="Страна · Население" if lang == "ru" else "Country · Population",
+              title_fontsize=FONT)
     fig.canvas.draw()   # lays the figure out once; then freeze it and place the labels
     fig.set_layout_engine("none")
-    _place_labels(fig, ax, pts, sizes)
-    wpx, hpx = save_figure(fig, out_file, tight=True)
-    return FigureInfo(
-        file=out_file, kind="region_map", title_en=i18n.text("region_map"),
-        title_ru=i18n.text("region_map", "ru"),
-        alt=f"{i18n.text('region_map_alt')} {i18n.text('region_map_alt', 'ru')}",
-        caption_en=i18n.text("region_map_caption"), caption_ru=i18n.text("region_map_caption",
-                                                                         "ru"),
-        unit="° (WGS 84); persons / чел.", source=source, width=wpx, height=hpx)
+    _place_labels(fig, ax, pts, sizes, lang)
+    return save_figure(fig, out_file, tight=True)
 
 
 def _nice_refs(pmax: float) -> list[float]:
@@ -213,8 +239,10 @@ def time_series(series: list[Series], out_file: Path, *, kind: str, title_key: s
     n = len(series)
     pw, ph = 2.9, 2.45                       # panel size incl. margins [in]
     ml, mr, mt, mb = 0.55, 0.12, 0.48, 0.32  # margins [in]
-    titles = [panel_title(s.name_en, s.name_ru, s.unit) for s in series]   # report/figtext.py
-    lines = max(t.count("\n") + 1 for t in titles)
+    t_en = [panel_title(s.name_en, None, s.unit) for s in series]   # report/figtext.py
+    t_ru = [panel_title(s.name_ru or s.name_en, None, s.unit, lang="ru") for s in series]
+    words = Words()
+    lines = max(t.count("\n") + 1 for t in t_en + t_ru)
     ph, mt = ph + max(0.0, 0.15 * lines + 0.18 - mt), max(mt, 0.15 * lines + 0.18)
     fig = new_figure(pw * n, ph)
     for k, s in enumerate(series):
@@ -225,7 +253,7 @@ def time_series(series: list[Series], out_file: Path, *, kind: str, title_key: s
         m = np.array([np.nan if v is None else v for v in s.median], dtype=float)
         ax.plot(x, m, "--s", color=MEDIAN_COLOUR, markersize=3, linewidth=1.1)
         ax.plot(x, c, "-o", color=CITY_COLOUR, markersize=3.5, linewidth=1.6)
-        ax.set_title(titles[k], fontsize=FONT, pad=4)
+        words.add(partial(ax.set_title, fontsize=FONT, pad=4), t_en[k], t_ru[k])
         ax.set_xticks(x)
         ax.set_xticklabels([str(e) for e in s.epochs])
         pad = max(2.0, 0.06 * (x.max() - x.min()))
@@ -236,11 +264,11 @@ def time_series(series: list[Series], out_file: Path, *, kind: str, title_key: s
         top = np.nanmax(both) if np.isfinite(both).any() else 1.0
         if np.nanmin(both) >= 0:
             ax.set_ylim(0, top * 1.1 if top > 0 else 1.0)
-        ax.yaxis.set_major_formatter(_compact_formatter())
+        words.ticks(ax.yaxis, _compact_formatter)
         ax.yaxis.set_major_locator(_locator())
         for sp in ("top", "right"):
             ax.spines[sp].set_visible(False)
-    wpx, hpx = save_figure(fig, out_file)
+    wpx, hpx, lang_files = save_langs(fig, out_file, words)
     names = "; ".join(f"{s.name_en} [{s.unit}]" for s in series)
     names_ru = "; ".join(f"{s.name_ru} [{s.unit}]" for s in series)
     return FigureInfo(
@@ -256,7 +284,7 @@ def time_series(series: list[Series], out_file: Path, *, kind: str, title_key: s
                  "ru": i18n.text("regional_median", "ru"), "line": "dashed"}],
         extra={"series": [{"name_en": s.name_en, "name_ru": s.name_ru, "unit": s.unit,
                            "epochs": s.epochs, "city": s.city, "regional_median": s.median}
-                          for s in series]})
+                          for s in series], "lang_files": lang_files})
 
 
 def _locator():
@@ -265,8 +293,11 @@ def _locator():
     return MaxNLocator(nbins=4)
 
 
-def _compact_formatter():
+def _compact_formatter(lang: str = "en"):
     from matplotlib.ticker import FuncFormatter
+
+    if lang == "ru":
+        return tick_formatter("ru")      # «тыс.», «млн», decimal comma (report/figlang.py)
 
     def f(v: float, _pos: int) -> str:
         a = abs(v)
@@ -318,11 +349,12 @@ def radar(axes: list[tuple[str, str]], series: list[RadarSeries], out_file: Path
     ax.set_yticks([0.25, 0.5, 0.75, 1.0])
     ax.set_yticklabels(["25 %", "50 %", "75 %", "100 %"], fontsize=FONT - 1, color="#666666")
     ax.set_xticks(ang)
-    ax.set_xticklabels([f"{i + 1}. {en}\n{ru}" for i, (en, ru) in enumerate(axes)],
-                       fontsize=FONT - 0.5)
+    words = Words().add(lambda labels: ax.set_xticklabels(labels, fontsize=FONT - 0.5),
+                        [f"{i + 1}. {en}" for i, (en, _ru) in enumerate(axes)],
+                        [f"{i + 1}. {ru or en}" for i, (en, ru) in enumerate(axes)])
     ax.tick_params(axis="x", pad=10)
     ax.grid(color="#d0d0d0", linewidth=0.6)
-    wpx, hpx = save_figure(fig, out_file, tight=True)
+    wpx, hpx, lang_files = save_langs(fig, out_file, words, tight=True)
     others = ", ".join(s.label_en for s in series[1:]) or "nothing else"
     others_ru = ", ".join(s.label_ru for s in series[1:]) or "—"
     kw = {"city": city_en, "city_ru": city_ru, "others": others, "others_ru": others_ru}
@@ -337,7 +369,7 @@ def radar(axes: list[tuple[str, str]], series: list[RadarSeries], out_file: Path
                 for s in series],
         extra={"axes": [{"en": en, "ru": ru} for en, ru in axes],
                "series": [{"label_en": s.label_en, "label_ru": s.label_ru,
-                           "values": s.values} for s in series]})
+                           "values": s.values} for s in series], "lang_files": lang_files})
 
 
 # ----------------------------------------------------------------------------- greenhouse gases
@@ -366,11 +398,13 @@ def ghg_pathways(series: dict[str, tuple[list[int], list[float]]], out_file: Pat
         if main:
             legend.append({"colour": colour, "en": i18n.text(f"ghg_{name}"),
                            "ru": i18n.text(f"ghg_{name}", "ru"), "line": "solid"})
-    ax.set_ylabel("Mt CO₂e/yr / Мт CO₂-экв./год", fontsize=FONT)
+    words = Words().add(lambda t: ax.set_ylabel(t, fontsize=FONT), "Mt CO₂e/yr",
+                        "Мт CO₂-экв./год")
+    words.ticks(ax.yaxis)
     ax.set_ylim(bottom=0)
     ax.grid(color="#e0e0e0", linewidth=0.6)
     ax.tick_params(labelsize=FONT - 1)
-    wpx, hpx = save_figure(fig, out_file)
+    wpx, hpx, lang_files = save_langs(fig, out_file, words)
     kw = {"city": city_en, "city_ru": city_ru}
     return FigureInfo(
         file=out_file, kind="ghg_pathways", title_en=i18n.text("ghg_pathway_title"),
@@ -380,7 +414,7 @@ def ghg_pathways(series: dict[str, tuple[list[int], list[float]]], out_file: Pat
         caption_ru=i18n.text("ghg_pathway_caption", "ru"), unit="Mt CO2e/yr / Мт CO2-экв./год",
         source=source, width=wpx, height=hpx, legend=legend,
         extra={"series": {k: {"years": list(map(int, v[0])), "values": list(v[1])}
-                          for k, v in series.items()}})
+                          for k, v in series.items()}, "lang_files": lang_files})
 
 
 @cached
@@ -404,12 +438,15 @@ def ghg_macc(actions: list[dict], out_file: Path, *, city_en: str, city_ru: str,
                 fontsize=FONT - 2)
         x += w
     ax.axhline(0, color="#444444", linewidth=0.8)
-    ax.set_xlabel("abatement in 2030 [kt CO₂e/yr] / сокращение в 2030 г. [тыс. т CO₂-экв./год]",
-                  fontsize=FONT - 1)
-    ax.set_ylabel("USD/t CO₂e / долл. США/т CO₂-экв.", fontsize=FONT)
+    words = Words().add(lambda t: ax.set_xlabel(t, fontsize=FONT - 1),
+                        "abatement in 2030 [kt CO₂e/yr]",
+                        "сокращение в 2030 г. [тыс. т CO₂-экв./год]")
+    words.add(lambda t: ax.set_ylabel(t, fontsize=FONT), "USD/t CO₂e", "долл. США/т CO₂-экв.")
+    words.ticks(ax.xaxis)
+    words.ticks(ax.yaxis)
     ax.grid(axis="y", color="#e0e0e0", linewidth=0.6)
     ax.tick_params(labelsize=FONT - 1)
-    wpx, hpx = save_figure(fig, out_file)
+    wpx, hpx, lang_files = save_langs(fig, out_file, words)
     kw = {"city": city_en, "city_ru": city_ru}
     return FigureInfo(
         file=out_file, kind="ghg_macc", title_en=i18n.text("ghg_macc_title"),
@@ -419,7 +456,8 @@ def ghg_macc(actions: list[dict], out_file: Path, *, city_en: str, city_ru: str,
         unit="USD/t CO2e", source=source, width=wpx, height=hpx,
         extra={"order": [{"n": i + 1, "action_id": a["action_id"], "name_en": a["name_en"],
                           "cost_usd_per_t": a["cost_usd_per_t"],
-                          "abatement_2030_t": a["abatement_2030_t"]} for i, a in enumerate(acts)]})
+                          "abatement_2030_t": a["abatement_2030_t"]} for i, a in enumerate(acts)],
+               "lang_files": lang_files})
 
 
 @cached
@@ -442,13 +480,16 @@ def ghg_map(tif: Path, out_file: Path, *, city_en: str, city_ru: str,
     ax.set_axis_off()
     cax = fig.add_axes((0.85, 0.15, 0.03, 0.65))
     cb = fig.colorbar(im, cax=cax)
-    cb.set_label("log10 t CO2e/cell/yr", fontsize=FONT - 1)
+    words = Words().add(lambda t: cb.set_label(t, fontsize=FONT - 1), "log10 t CO₂e/cell/yr",
+                        "десятичный логарифм, т CO₂-экв. на ячейку в год")
+    words.ticks(cb.ax.yaxis)
     cb.ax.tick_params(labelsize=FONT - 2)
-    wpx, hpx = save_figure(fig, out_file)
+    wpx, hpx, lang_files = save_langs(fig, out_file, words)
     kw = {"city": city_en, "city_ru": city_ru}
     return FigureInfo(
         file=out_file, kind="ghg_map", title_en=i18n.text("ghg_map_title"),
         title_ru=i18n.text("ghg_map_title", "ru"),
         alt=f"{i18n.text('ghg_map_alt', **kw)} {i18n.text('ghg_map_alt', 'ru', **kw)}",
         caption_en=i18n.text("ghg_map_caption"), caption_ru=i18n.text("ghg_map_caption", "ru"),
-        unit="t CO2e/cell/yr / т CO2-экв./ячейка/год", source=source, width=wpx, height=hpx)
+        unit="t CO2e/cell/yr / т CO2-экв./ячейка/год", source=source, width=wpx, height=hpx,
+        extra={"lang_files": lang_files})

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,8 @@ import numpy as np
 from ..results import Study, records
 from . import i18n
 from .figcache import cached
-from .maps import FigureInfo, new_figure, save_figure
+from .figlang import Words, save_langs
+from .maps import FigureInfo, new_figure
 
 __all__ = ["RISK_IDS", "load_appraisal", "load_risk", "load_scenarios", "risk_figures"]
 
@@ -265,15 +267,19 @@ def loss_curve(curves: list[dict[str, Any]], out_file: Path, *, city_en: str, ci
         legend.append({"colour": "#2166ac", "en": i18n.text("risk_flood"),
                        "ru": i18n.text("risk_flood", "ru"), "line": "solid"})
     ax.set_xscale("log")
-    ax.set_xlabel("return period [yr] / период повторяемости [лет]", fontsize=8)
-    ax.set_ylabel("loss [M USD] / потери [млн USD]", fontsize=8)
+    words = Words().add(lambda t: ax.set_xlabel(t, fontsize=8), "return period [yr]",
+                        "период повторяемости [лет]")
+    words.add(lambda t: ax.set_ylabel(t, fontsize=8), "loss [M USD]",
+              "потери [млн долл. США]")
+    words.ticks(ax.yaxis)
     ax.grid(color="#e0e0e0", linewidth=0.6, which="both")
     ax.tick_params(labelsize=7)
-    wpx, hpx = save_figure(fig, out_file)
+    wpx, hpx, lang_files = save_langs(fig, out_file, words)
     return _info(out_file, "risk_lec", "risk_lec", wpx, hpx, city_en=city_en, city_ru=city_ru,
                  unit="M USD / млн USD", source=source, legend=legend,
                  extra={"earthquake": [{"return_period": t, "loss_usd": x} for t, x in eq],
-                        "flood": [{"return_period": t, "loss_usd": x} for t, x in fl]})
+                        "flood": [{"return_period": t, "loss_usd": x} for t, x in fl],
+                        "lang_files": lang_files})
 
 
 @cached
@@ -293,26 +299,40 @@ def rank_chart(options: list[dict[str, Any]], out_file: Path, *, city_en: str, c
     # whole option names, wrapped (never cut): English, then Russian, each on its own lines
     labels = ["\n".join(textwrap.wrap(o["name_en"], 40)
                         + textwrap.wrap(o.get("name_ru") or "", 40)) for o in opts[::-1]]
-    lines = sum(lab.count("\n") + 1 for lab in labels)
+    lab_en = ["\n".join(textwrap.wrap(o["name_en"], 40)) for o in opts[::-1]]
+    lab_ru = ["\n".join(textwrap.wrap(o.get("name_ru") or o["name_en"], 40))
+              for o in opts[::-1]]
+    lines = max(sum(lab.count("\n") + 1 for lab in x) for x in (lab_en, lab_ru))
+    del labels
     fig = new_figure(7.2, 0.9 + 0.15 * lines + 0.12 * len(opts), layout="constrained")
     ax = fig.subplots()
+    # every segment in one collection (drawn in one call; a patch per segment costs a
+    # hundred times more to make and draw), as bars of height 0.8 centred on each row
+    from matplotlib.collections import PolyCollection
+
+    boxes, colours = [], []
     for i, o in enumerate(opts[::-1]):
         left = 0.0
         for r, p in enumerate(o["ranks"]):
-            ax.barh(i, p, left=left, color=cmap(min(r / max(n - 1, 1), 0.85)), edgecolor="white",
-                    linewidth=0.3)
+            boxes.append([(left, i - 0.4), (left + p, i - 0.4), (left + p, i + 0.4),
+                          (left, i + 0.4)])
+            colours.append(cmap(min(r / max(n - 1, 1), 0.85)))
             left += p
+    ax.add_collection(PolyCollection(boxes, facecolors=colours, edgecolors="white",
+                                     linewidths=0.3))
+    ax.set_ylim(-0.4 - 0.05 * len(opts), len(opts) - 0.6 + 0.05 * len(opts))
     ax.set_yticks(range(len(opts)))
-    ax.set_yticklabels(labels, fontsize=6.5)
+    words = Words().add(lambda x: ax.set_yticklabels(x, fontsize=6.5), lab_en, lab_ru)
     ax.set_xlim(0, 1)
-    ax.set_xlabel("probability of each rank (rank 1 darkest)\nвероятность каждого места "
-                  "(первое — самое тёмное)", fontsize=7)
+    words.add(lambda t: ax.set_xlabel(t, fontsize=7), "probability of each rank (rank 1 darkest)",
+              "вероятность каждого места (первое — самое тёмное)")
+    words.ticks(ax.xaxis)
     ax.tick_params(labelsize=6.5)
-    wpx, hpx = save_figure(fig, out_file)
+    wpx, hpx, lang_files = save_langs(fig, out_file, words)
     return _info(out_file, "rank_acceptability", "rank_chart", wpx, hpx, city_en=city_en,
                  city_ru=city_ru, unit="probability / вероятность", source=source,
                  extra={"options": [{"option_id": o["option_id"], "ranks": o["ranks"]}
-                                    for o in opts]})
+                                    for o in opts], "lang_files": lang_files})
 
 
 @cached
@@ -335,24 +355,37 @@ def scenario_chart(sc: dict[str, Any], out_file: Path, *, city_en: str, city_ru:
     sids = sc["scenarios"]
     fig = new_figure(7.6, 3.6, layout="constrained")
     axes = fig.subplots(1, len(panels), squeeze=False)[0]
+    words = Words()
     for ax, (iid, k, unit) in zip(axes, panels, strict=True):
         vals = [(rows[iid]["values"].get(s) or 0.0) * k for s in sids]
         ax.bar(range(len(sids)), vals, color=[SCENARIO_COLOURS.get(s, "#888888") for s in sids])
         ax.set_xticks([])          # the scenarios are named once, in the legend below
         name_ru = rows[iid].get("name_ru") or ""
-        title = "\n".join(textwrap.wrap(rows[iid]["name_en"], 24)
-                          + textwrap.wrap(name_ru, 24) + [f"[{unit} / {unit_ru(unit)}]"])
-        ax.set_title(title, fontsize=6.5)
+        words.add(partial(ax.set_title, fontsize=6.5),
+                  "\n".join(textwrap.wrap(rows[iid]["name_en"], 24) + [f"[{unit}]"]),
+                  "\n".join(textwrap.wrap(name_ru or rows[iid]["name_en"], 24)
+                            + [f"[{unit_ru(unit)}]"]))
+        words.ticks(ax.yaxis)
         ax.tick_params(labelsize=6)
         ax.grid(axis="y", color="#e0e0e0", linewidth=0.5)
-    fig.legend(handles=[Patch(color=SCENARIO_COLOURS.get(s, "#888888"),
-                              label=" / ".join(SCENARIO_NAMES.get(s, (s, s)))) for s in sids],
-               loc="outside lower center", ncols=min(len(sids), 2), fontsize=6.5, frameon=False)
-    wpx, hpx = save_figure(fig, out_file)
+    legends: list[Any] = []
+
+    def legend(lang: str) -> None:
+        for lg in legends:
+            lg.remove()
+        legends.clear()
+        legends.append(fig.legend(
+            handles=[Patch(color=SCENARIO_COLOURS.get(s, "#888888"),
+                           label=SCENARIO_NAMES.get(s, (s, s))[lang == "ru"]) for s in sids],
+            loc="outside lower center", ncols=min(len(sids), 2), fontsize=6.5, frameon=False))
+
+    words.add(legend, "en", "ru")
+    wpx, hpx, lang_files = save_langs(fig, out_file, words)
     return _info(out_file, "growth_scenarios", "scenario_chart", wpx, hpx, city_en=city_en,
                  city_ru=city_ru, unit="", source=source,
                  extra={"epoch": sc["epoch"], "values": {r["indicator_id"]: r["values"]
-                                                         for r in sc["table"]}})
+                                                         for r in sc["table"]},
+                        "lang_files": lang_files})
 
 
 @cached
@@ -360,6 +393,8 @@ def scenario_map(raster_dir: Path, sids: list[str], epoch: int, out_file: Path, 
                  city_en: str, city_ru: str, source: str) -> FigureInfo | None:
     """Where each scenario puts the growth: built-up land in the base year (grey) and the new
     built-up land by ``epoch`` (scenario colour), one panel per scenario."""
+    import textwrap
+
     import rasterio
 
     base = sorted(raster_dir.glob("builtup_20[0-9][0-9].tif"))
@@ -371,6 +406,7 @@ def scenario_map(raster_dir: Path, sids: list[str], epoch: int, out_file: Path, 
         b0 = np.nan_to_num(ds.read(1).astype(float)) >= 0.2
     step = max(1, int(math.ceil(max(b0.shape) / 400)))
     fig = new_figure(2.3 * len(files), 2.6)
+    words = Words()
     for j, (s, f) in enumerate(files):
         with rasterio.open(f) as ds:
             b1 = np.nan_to_num(ds.read(1).astype(float)) >= 0.2
@@ -382,10 +418,13 @@ def scenario_map(raster_dir: Path, sids: list[str], epoch: int, out_file: Path, 
         ax = fig.add_axes((j / len(files) + 0.005, 0.02, 1 / len(files) - 0.01, 0.86))
         ax.imshow(img[::step, ::step], interpolation="nearest")
         ax.set_axis_off()
-        ax.set_title(s, fontsize=8)
-    wpx, hpx = save_figure(fig, out_file)
+        en, ru = SCENARIO_NAMES.get(s, (s, s))
+        words.add(partial(ax.set_title, fontsize=8), "\n".join(textwrap.wrap(en, 22)),
+                  "\n".join(textwrap.wrap(ru, 22)))
+    wpx, hpx, lang_files = save_langs(fig, out_file, words)
     return _info(out_file, "growth_scenarios_map", "scenario_map", wpx, hpx, city_en=city_en,
-                 city_ru=city_ru, unit="", source=source, extra={"epoch": epoch})
+                 city_ru=city_ru, unit="", source=source,
+                 extra={"epoch": epoch, "lang_files": lang_files})
 
 
 RISK_MAPS = {  # raster -> (colour map, unit, reversed, fixed scale)
