@@ -73,6 +73,8 @@ def server(study: Path, tmp_path_factory):
     if getattr(app.state, "accounts", None) is not None:
         for name in ("editor1", "editor2"):
             app.state.accounts.create_user(name, PASSWORD, "editor", cities=("osh",))
+        for role in ("viewer", "analyst", "admin"):
+            app.state.accounts.create_user(f"the_{role}", PASSWORD, role)
 
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
@@ -250,3 +252,63 @@ def test_scorecard_fill_save_and_conflict(browser, server, artefacts):
     a.screenshot(path=str(artefacts / "scorecard-ru.png"))
     ctx1.close()
     ctx2.close()
+
+
+#: what each role sees in the browser: its name in the header, whether /admin opens (with the
+#: re-run for analysts and administrators, the users for administrators), whether the scorecard
+#: of Osh takes an answer
+ROLE_VIEW = [
+    ("the_viewer", "viewer", False, False, False),
+    ("editor1", "city editor", False, False, True),
+    ("the_analyst", "analyst", True, False, False),
+    ("the_admin", "administrator", True, True, True),
+]
+
+
+@pytest.mark.parametrize(("user", "role", "rerun", "users", "edits"), ROLE_VIEW)
+def test_each_role_signs_in_and_sees_what_it_may(browser, server, artefacts, user, role, rerun,
+                                                 users, edits):
+    pytest.importorskip("carlcities.portal.accounts")
+    ctx = browser.new_context(viewport={"width": 1200, "height": 900})
+    pg = ctx.new_page()
+    pg.goto(server + "/login?lang=en&next=/")
+    pg.fill("input[name=username]", user)
+    pg.fill("input[name=password]", PASSWORD)
+    pg.click("#login-go")
+    pg.wait_for_selector("form.who")
+    assert f"{user} ({role})" in pg.inner_text("form.who")
+    r = pg.goto(server + "/admin?lang=en")
+    assert r is not None
+    assert (r.status == 200) == rerun
+    if rerun:
+        assert pg.locator("#rerun-go").count() == 1
+        assert (pg.locator("#users").count() == 1) == users
+        pg.screenshot(path=str(artefacts / f"admin-{user}.png"))
+    pg.goto(server + "/city/osh/scorecard?lang=en")
+    q = "#q-P1\\.2"
+    pg.wait_for_selector(q, state="attached")
+    # read-only accounts get the questions as a disabled form; editors get a live one
+    assert (pg.get_attribute(q, "disabled") is None) == edits, user
+    if edits:
+        # a value other than the one saved now, so that the click changes the answer
+        free = pg.locator(f"{q} input[type=radio]:not(:checked)").first
+        free.check()
+        pg.wait_for_selector(f"{q} .status.ok", state="attached", timeout=15000)
+    ctx.close()
+
+
+def test_download_a_geopackage(browser, server, artefacts):
+    ctx = browser.new_context(accept_downloads=True)
+    pg = ctx.new_page()
+    pg.goto(server + "/downloads?lang=en")
+    link = pg.locator("#region-files a[href$='.gpkg']").first
+    with pg.expect_download() as dl:
+        link.click()
+    path = artefacts / "study.gpkg"
+    dl.value.save_as(str(path))
+    import pyogrio
+
+    layers = [name for name, _geom in pyogrio.list_layers(path)]
+    assert layers, "the downloaded GeoPackage has no layers"
+    assert path.read_bytes()[:16] == b"SQLite format 3\x00"
+    ctx.close()
