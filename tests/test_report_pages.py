@@ -277,3 +277,15 @@ def test_chart_images_follow_the_page_language(report: Path):
     index = {lang: report.with_name(f"index{lang}.html").read_text(encoding="utf-8")
              for lang in (".en", ".ru")}
     assert "region-map.ru.png" in index[".ru"] and "region-map.ru.png" not in index[".en"]
+
+
+def test_the_scale_bar_keeps_its_number_in_each_language():
+    """The map scale bar reads "5 km" and "5 км" on the one-language pages (it read "км",
+    without its number, on the Russian pages until the label carried the number twice)."""
+    from carlcities.report.lang import half
+    from carlcities.report.maps import _scale as scale_of
+
+    for width_km, en, ru in ((23.0, "5 km", "5 км"), (3.0, "500 m", "500 м"),
+                             (90.0, "20 km", "20 км")):
+        label = scale_of(width_km)["label"]
+        assert half(label, "en") == en and half(label, "ru") == ru, label

@@ -262,7 +262,7 @@ def _scale(width_km: float) -> dict:
     target = width_km / 4
     mag = 10 ** math.floor(math.log10(target))
     km = max(m * mag for m in (1, 2, 5) if m * mag <= target) if target >= mag else mag
-    label = f"{km:g} km / км" if km >= 1 else f"{km * 1000:g} m / м"
+    label = f"{km:g} km / {km:g} км" if km >= 1 else f"{km * 1000:g} m / {km * 1000:g} м"
     return {"km": km, "label": label, "percent": round(100 * km / width_km, 2)}
 
 
