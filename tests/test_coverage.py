@@ -49,3 +49,30 @@ def test_a_files_study_without_layers_lists_what_is_missing_and_how_to_add_it(tm
     # the missing come before the stand-ins
     states = [r["state"] for r in sec["rows"]]
     assert states == sorted(states, key=lambda s: s != "missing")
+
+
+def test_every_role_an_engine_or_hazard_reads_is_in_the_matrix():
+    """`data check` and the report's coverage section know every input role that a built-in
+    engine (``inputs``) or hazard (``roles``) reads."""
+    from carlcities.coverage import ROLES
+    from carlcities.engines import registered
+    from carlcities.risk.hazards import HAZARDS
+
+    declared = {r for e in registered().values() for r in e.inputs}
+    declared |= {r for h in HAZARDS.values() for r in h.roles}
+    known = [i.role for i in ROLES]
+    for role in sorted(declared):
+        base = role.rstrip("*").removesuffix("_rp").rstrip("_")
+        assert any(k == base or k.startswith(base) or base.startswith(k) for k in known), role
+
+
+def test_per_city_gtfs_and_activity_files_count_as_present(tmp_path):
+    cfg = default_config().model_copy(deep=True)
+    cfg.data.source = "files"
+    cfg.data.builtup = str(tmp_path / "built_{epoch}.tif")
+    cfg.data.population = str(tmp_path / "pop_{epoch}.tif")
+    cfg.data.gtfs = {"osh": str(tmp_path / "osh_gtfs.zip")}
+    m = manifest_section(cfg, ["osh", "kulob"])
+    assert m["cities"]["osh"]["roles"]["gtfs"] == "present"
+    assert m["cities"]["kulob"]["roles"]["gtfs"] == "missing"
+    assert m["cities"]["kulob"]["roles"]["activity"] == "fallback"

@@ -96,6 +96,31 @@ ROLES: tuple[RoleInfo, ...] = (
              fallback="seismic hazard from carlcities' own PSHA on the packaged sources",
              fallback_ru="сейсмическая опасность по собственному PSHA carlcities на "
                          "встроенных источниках"),
+    RoleInfo("hazard_curves", "risk", (), label="authoritative seismic hazard curves "
+             "(OpenQuake CSV)", label_ru="официальные кривые сейсмической опасности "
+             "(CSV OpenQuake)",
+             fallback="hazard curves from carlcities' own PSHA on the packaged sources",
+             fallback_ru="кривые опасности по собственному PSHA carlcities на встроенных "
+                         "источниках"),
+    RoleInfo("hazard_gmfs", "risk", (), label="authoritative ground-motion fields "
+             "(OpenQuake gmf-data and sitemesh CSV)", label_ru="официальные поля сотрясений "
+             "(CSV gmf-data и sitemesh OpenQuake)",
+             fallback="stochastic events of carlcities' own source model",
+             fallback_ru="стохастические события собственной модели источников carlcities"),
+    RoleInfo("hazard_ruptures", "risk", (), label="authoritative ruptures (OpenQuake CSV)",
+             label_ru="официальные разрывы (CSV OpenQuake)",
+             fallback="stochastic events of carlcities' own source model",
+             fallback_ru="стохастические события собственной модели источников carlcities"),
+    RoleInfo("gtfs", "mobility", ("access.frequent_transit_500m",),
+             label="GTFS public transport timetable",
+             label_ru="расписание общественного транспорта GTFS"),
+    RoleInfo("activity", "carbon", (), label="city activity data (fuel, energy, transport, "
+             "waste)", label_ru="данные о деятельности города (топливо, энергия, транспорт, "
+             "отходы)",
+             fallback="activity estimated from population, floor area and national statistics "
+                      "(GPC proxies)",
+             fallback_ru="деятельность оценена по населению, площади зданий и национальной "
+                         "статистике (заменители GPC)"),
 )
 
 
@@ -173,8 +198,13 @@ def coverage(cfg: Any, cities: list[str] | None = None) -> Coverage:
             inputs = {}
         if cfg.data.earthquake_catalogue:
             inputs["earthquake_catalogue"] = str(cfg.data.earthquake_catalogue)
-        if getattr(cfg.data, "hazard_maps", None):  # issue 15's setting, where it exists
-            inputs["hazard_maps"] = str(cfg.data.hazard_maps)
+        for name in ("gtfs", "activity"):  # per-city files: data.gtfs, data.activity
+            per_city = getattr(cfg.data, name, None) or {}
+            if per_city.get(city.city_id):
+                inputs[name] = str(per_city[city.city_id])
+        for name in ("hazard_maps", "hazard_curves", "hazard_gmfs", "hazard_ruptures"):
+            if getattr(cfg.data, name, None):  # authoritative hazard given by the user
+                inputs[name] = str(getattr(cfg.data, name))
         for info in ROLES:
             if demo or _present(inputs, info.role):
                 cc.roles[info.role] = "present"
