@@ -7,33 +7,16 @@ and checks that the browser asked no other host for anything."""
 from __future__ import annotations
 
 import os
-import shutil
-import socket
-import threading
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import require_system
+from tests.portal_server import chromium, serving
 from tests.report_text import latin_leftovers
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 CITIES = ["osh", "aktau"]
-
-
-def _missing() -> str | None:
-    if not (Path(CHROMIUM).is_file() or shutil.which("chromium")):
-        return f"{CHROMIUM} not found (apt-get install chromium)"
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "the Python package playwright is not installed (pip install -e '.[test]')"
-    return None
 
 
 @pytest.fixture(scope="module")
@@ -64,8 +47,6 @@ PASSWORD = "correct horse battery staple"
 
 @pytest.fixture(scope="module")
 def server(study: Path, tmp_path_factory):
-    import uvicorn
-
     from carlcities.portal.app import create_app
 
     db = tmp_path_factory.mktemp("accounts") / "accounts.sqlite"
@@ -75,33 +56,12 @@ def server(study: Path, tmp_path_factory):
             app.state.accounts.create_user(name, PASSWORD, "editor", cities=("osh",))
         for role in ("viewer", "analyst", "admin"):
             app.state.accounts.create_user(f"the_{role}", PASSWORD, role)
-
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                        log_level="warning"))
-    th = threading.Thread(target=srv.run, daemon=True)
-    th.start()
-    t0 = time.time()
-    while not srv.started:
-        assert time.time() - t0 < 30, "the portal did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    th.join(10)
+    yield from serving(app)
 
 
 @pytest.fixture(scope="module")
 def browser():
-    require_system("Chromium", _missing())
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield b
-        b.close()
+    yield from chromium()
 
 
 @pytest.fixture

@@ -6,14 +6,9 @@ Playwright, failing under ``CI=true``."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
-
 import pytest
 
-from tests.conftest import require_system
-from tests.test_portal_browser import ARGS, CHROMIUM, _missing
+from tests.portal_server import chromium, serving
 
 pytestmark = pytest.mark.slow
 pytest.importorskip("carlcities.portal.accounts")
@@ -28,38 +23,18 @@ document.addEventListener('securitypolicyviolation',
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    import uvicorn
-
     from carlcities.portal.app import create_app
     from tests.test_report import make_fake_out
 
     tmp = tmp_path_factory.mktemp("csp")
     app = create_app(make_fake_out(tmp / "out"), db_url=f"sqlite:///{tmp / 'a.sqlite'}")
     app.state.accounts.create_user("edna", PASSWORD, "editor", cities=("almaty",))
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    th = threading.Thread(target=srv.run, daemon=True)
-    th.start()
-    t0 = time.time()
-    while not srv.started:
-        assert time.time() - t0 < 30, "the portal did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    th.join(10)
+    yield from serving(app)
 
 
 @pytest.fixture(scope="module")
 def browser():
-    require_system("Chromium", _missing())
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield b
-        b.close()
+    yield from chromium()
 
 
 def _open(browser, server: str):
