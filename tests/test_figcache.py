@@ -88,3 +88,23 @@ def test_without_a_build_the_function_just_runs(tmp_path):
     _figure(np.ones(2), raster, tmp_path / "x.png", source="s")
     _figure(np.ones(2), raster, tmp_path / "x.png", source="s")
     assert len(CALLS) == 2 and not (tmp_path / ".figcache").exists()
+
+
+def test_figure_workers_fork_after_a_closed_dask_client_but_not_beside_a_busy_thread():
+    """A run on local Dask workers leaves only Dask's idle offload thread behind; the report's
+    figures must still be drawn in parallel then (they ran one after another, at twice the
+    time, until this was told apart), and not when another thread is at work."""
+    import threading
+
+    from carlcities.report.build import _busy_threads
+
+    stop = threading.Event()
+    idle = threading.Thread(target=stop.wait, name="Dask-Offload_0", daemon=True)
+    idle.start()
+    try:
+        assert not _busy_threads(threading)
+        other = threading.Thread(target=stop.wait, name="worker", daemon=True)
+        other.start()
+        assert _busy_threads(threading)
+    finally:
+        stop.set()

@@ -123,12 +123,25 @@ def _map_jobs(fn, jobs: list[Any], workers: int) -> list[Any]:
     import threading
 
     if (workers <= 1 or len(jobs) < 4 or "fork" not in mp.get_all_start_methods()
-            or threading.active_count() > 1):
+            or _busy_threads(threading)):
         return [fn(j) for j in jobs]
     from concurrent.futures import ProcessPoolExecutor
 
     with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork")) as ex:
         return list(ex.map(fn, jobs, chunksize=max(1, len(jobs) // (workers * 4))))
+
+
+#: threads that may be alive at fork time: the idle offload pool a closed Dask client leaves
+#: behind (it waits on its queue and holds no lock the figure workers use)
+IDLE_THREADS = ("Dask-Offload",)
+
+
+def _busy_threads(threading: Any) -> bool:
+    """Whether threads other than this one (and the idle ones above) are running, so that a
+    fork could copy a lock held mid-operation."""
+    me = threading.current_thread()
+    return any(t is not me and t.is_alive() and not t.name.startswith(IDLE_THREADS)
+               for t in threading.enumerate())
 
 
 def _workers(n_jobs: int) -> int:
