@@ -24,20 +24,17 @@ factor over that at the smallest).
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
 import shutil
 import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from bench_study import RESULTS, SRC, _one  # noqa: E402
+from bench_study import RESULTS, SRC, _one, write_result  # noqa: E402
 
 
 def _cities(base: list[str], factor: int) -> str:
@@ -126,7 +123,6 @@ def main() -> int:
                     summary[f"{hi}x_{w}w"]["median_cities_stage_s_per_city"]
                     / max(summary[f"{lo}x_{w}w"]["median_cities_stage_s_per_city"], 1e-9), 3))
             for w in counts}
-    from carlcities.pipeline import software_versions
 
     result = dict(
         benchmark="whole study (demo region cloned: CARLCITIES_DEMO_CLONES), every engine, "
@@ -134,16 +130,8 @@ def main() -> int:
         targets=dict(linear_within=0.10, second_worker_speedup=1.7),
         base_cities=len(base), factors=factors, workers=counts, rounds=args.rounds,
         summary=summary, runs=runs,
-        machine=dict(platform=platform.platform(), cpus=os.cpu_count(),
-                     loadavg_end=[round(x, 2) for x in os.getloadavg()]),
-        software=software_versions(),
-        when=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     )
-    out = Path(args.output)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2), encoding="utf-8")
-    print(json.dumps(summary, indent=1))
-    return 0
+    return write_result(result, args.output)
 
 
 if __name__ == "__main__":

@@ -123,6 +123,18 @@ def main() -> int:
     def ratio(a, b, d):
         return round(d[a] / d[b], 1)
 
+    def speedups(d):
+        """The peers' times over ours, for one set of medians (wall or CPU)."""
+        return dict(
+            acceptability_vs_pymcdm_loop=ratio("pymcdm_loop", "carlcities_topsis_acceptability",
+                                               d),
+            smaa2_topsis_vs_pymcdm_loop=ratio("pymcdm_loop", "carlcities_topsis", d),
+            smaa2_additive_vs_pymcdm_loop=ratio("pymcdm_loop", "carlcities_additive", d),
+            smaa2_additive_vs_old=ratio("loop_additive", "carlcities_additive", d),
+            smaa2_topsis_vs_old=ratio("loop_topsis", "carlcities_topsis", d),
+            smaa2_topsis_vs_pymcdm_smaa2_scaled=ratio("pymcdm_smaa2_loop_scaled_to_K",
+                                                      "carlcities_topsis", d))
+
     for d in (med, medc):
         d["pymcdm_smaa2_loop_scaled_to_K"] = d["pymcdm_smaa2_loop_1000_samples"] * K / k_sub
 
@@ -132,24 +144,7 @@ def main() -> int:
         repeats=repeats, median_wall_s={k: round(v, 4) for k, v in med.items()},
         median_cpu_s={k: round(v, 4) for k, v in medc.items()},
         all_wall_s={k: [round(x, 4) for x in v] for k, v in wall.items()},
-        speedup_wall=dict(
-            acceptability_vs_pymcdm_loop=ratio("pymcdm_loop", "carlcities_topsis_acceptability",
-                                               med),
-            smaa2_topsis_vs_pymcdm_loop=ratio("pymcdm_loop", "carlcities_topsis", med),
-            smaa2_additive_vs_pymcdm_loop=ratio("pymcdm_loop", "carlcities_additive", med),
-            smaa2_additive_vs_old=ratio("loop_additive", "carlcities_additive", med),
-            smaa2_topsis_vs_old=ratio("loop_topsis", "carlcities_topsis", med),
-            smaa2_topsis_vs_pymcdm_smaa2_scaled=ratio("pymcdm_smaa2_loop_scaled_to_K",
-                                                      "carlcities_topsis", med)),
-        speedup_cpu=dict(
-            acceptability_vs_pymcdm_loop=ratio("pymcdm_loop", "carlcities_topsis_acceptability",
-                                               medc),
-            smaa2_topsis_vs_pymcdm_loop=ratio("pymcdm_loop", "carlcities_topsis", medc),
-            smaa2_additive_vs_pymcdm_loop=ratio("pymcdm_loop", "carlcities_additive", medc),
-            smaa2_additive_vs_old=ratio("loop_additive", "carlcities_additive", medc),
-            smaa2_topsis_vs_old=ratio("loop_topsis", "carlcities_topsis", medc),
-            smaa2_topsis_vs_pymcdm_smaa2_scaled=ratio("pymcdm_smaa2_loop_scaled_to_K",
-                                                      "carlcities_topsis", medc)),
+        speedup_wall=speedups(med), speedup_cpu=speedups(medc),
         identical=dict(
             additive_vs_old=same(S.smaa2(x, w, t), smaa2_loop(x, w, t)),
             topsis_vs_old=same(S.smaa2(x, w, t, model="topsis"), ref_topsis),

@@ -112,6 +112,22 @@ def _median(runs: list[dict], key: str) -> float:
     return round(statistics.median(r[key] for r in runs), 3)
 
 
+def write_result(result: dict, output: str | Path) -> int:
+    """Add the machine (load at the end), software versions and time to a benchmark's
+    ``result``, write it as JSON to ``output`` and print its summary."""
+    from carlcities.pipeline import software_versions
+
+    result.update(machine=dict(platform=platform.platform(), cpus=os.cpu_count(),
+                               loadavg_end=[round(x, 2) for x in os.getloadavg()]),
+                  software=software_versions(),
+                  when=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+    out = Path(output)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2), encoding="utf-8")
+    print(json.dumps(result.get("summary"), indent=1))
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--workers", default="1,2", help="comma-separated worker counts")
@@ -161,7 +177,6 @@ def main() -> int:
                 shutil.rmtree(tmp / f"c{i}", ignore_errors=True)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    from carlcities.pipeline import software_versions
 
     summary = {}
     for name, rs in runs.items():
@@ -196,16 +211,8 @@ def main() -> int:
                      speedup_2_workers=1.7, peak_tree_gb_2_workers=2.0),
         cities=args.cities or "all", rounds=args.rounds, warm_demo=args.warm_demo,
         summary=summary, runs=runs, reruns=reruns,
-        machine=dict(platform=platform.platform(), cpus=os.cpu_count(),
-                     loadavg_end=[round(x, 2) for x in os.getloadavg()]),
-        software=software_versions(),
-        when=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     )
-    out = Path(args.output)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2), encoding="utf-8")
-    print(json.dumps(summary, indent=1))
-    return 0
+    return write_result(result, args.output)
 
 
 if __name__ == "__main__":

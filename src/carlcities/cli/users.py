@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import typer
 from rich.table import Table
@@ -47,6 +49,27 @@ def _store(out: Path | None, db: str | None):
     return AccountStore(database_url(out, db), cities=load_catalog().ids)
 
 
+@contextmanager
+def _opened(out: Path | None, db: str | None) -> Iterator[Any]:
+    """The accounts store for the command, closed afterwards; a :class:`CarlError` inside ends
+    the command with its message and fix."""
+    try:
+        store = _store(out, db)
+        try:
+            yield store
+        finally:
+            store.close()
+    except CarlError as exc:
+        fail(exc)
+
+
+def _password(from_stdin: bool, prompt: str) -> str:
+    """The first line of standard input (scripts), or asked twice, hidden."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return typer.prompt(prompt, hide_input=True, confirmation_prompt=True)
+
+
 def _city_ids(cities: str | None) -> list[str]:
     from ..catalog import load_catalog
 
@@ -70,19 +93,9 @@ def add(
 
     Example: carlcities users add aigul --role editor --cities osh,bishkek --out out/
     """
-    try:
-        if password_stdin:
-            password = sys.stdin.readline().rstrip("\r\n")
-        else:
-            password = typer.prompt("Password / пароль", hide_input=True,
-                                    confirmation_prompt=True)
-        store = _store(out, db)
-        try:
-            u = store.create_user(username, password, role, _city_ids(cities))
-        finally:
-            store.close()
-    except CarlError as exc:
-        fail(exc)
+    password = _password(password_stdin, "Password / пароль")
+    with _opened(out, db) as store:
+        u = store.create_user(username, password, role, _city_ids(cities))
     out_console.print(f"created {u.username} ({u.role}"
                       + (f"; cities {', '.join(u.cities)}" if u.cities else "") + ")")
 
@@ -90,14 +103,8 @@ def add(
 @users_app.command("list")
 def list_users(out: Optional[Path] = _OUT, db: Optional[str] = _DB) -> None:
     """List the accounts with their roles and cities."""
-    try:
-        store = _store(out, db)
-        try:
-            users = store.users()
-        finally:
-            store.close()
-    except CarlError as exc:
-        fail(exc)
+    with _opened(out, db) as store:
+        users = store.users()
     t = Table("user", "role", "cities")
     for u in users:
         t.add_row(u.username, u.role, ", ".join(u.cities) or "—")
@@ -116,15 +123,9 @@ def set_role(
 
     Example: carlcities users set-role aigul editor --cities osh --out out/
     """
-    try:
-        store = _store(out, db)
-        try:
-            store.set_role(None, username, role, _city_ids(cities))
-            u = store.user(username)
-        finally:
-            store.close()
-    except CarlError as exc:
-        fail(exc)
+    with _opened(out, db) as store:
+        store.set_role(None, username, role, _city_ids(cities))
+        u = store.user(username)
     assert u is not None
     out_console.print(f"{u.username}: {u.role}"
                       + (f"; cities {', '.join(u.cities)}" if u.cities else ""))
@@ -139,19 +140,9 @@ def passwd(
     db: Optional[str] = _DB,
 ) -> None:
     """Set a new password (every session of the user ends)."""
-    try:
-        if password_stdin:
-            password = sys.stdin.readline().rstrip("\r\n")
-        else:
-            password = typer.prompt("New password / новый пароль", hide_input=True,
-                                    confirmation_prompt=True)
-        store = _store(out, db)
-        try:
-            store.set_password(None, username, password)
-        finally:
-            store.close()
-    except CarlError as exc:
-        fail(exc)
+    password = _password(password_stdin, "New password / новый пароль")
+    with _opened(out, db) as store:
+        store.set_password(None, username, password)
     out_console.print(f"password of {username} changed")
 
 
@@ -165,15 +156,8 @@ def audit(
     """Show the audit log: who changed what, when, old → new."""
     import json
 
-    try:
-        store = _store(out, db)
-        try:
-            cid = _city_ids(city)[0] if city else None
-            rows = store.audit(cid, limit)
-        finally:
-            store.close()
-    except CarlError as exc:
-        fail(exc)
+    with _opened(out, db) as store:
+        rows = store.audit(_city_ids(city)[0] if city else None, limit)
     t = Table("when (UTC)", "who", "what", "city", "old", "new")
     for r in rows:
         t.add_row(r["when"].strftime("%Y-%m-%d %H:%M:%S"), r["who"], r["what"],
@@ -193,12 +177,6 @@ def export(
 
     Example: carlcities users export --out out/ --to out/portal
     """
-    try:
-        store = _store(out, db)
-        try:
-            files = store.export_scorecards(to)
-        finally:
-            store.close()
-    except CarlError as exc:
-        fail(exc)
+    with _opened(out, db) as store:
+        files = store.export_scorecards(to)
     out_console.print(f"wrote {len(files)} files under {to}")

@@ -220,7 +220,7 @@ def publish(out: str | Path, url: str, schema: str = DEFAULT_SCHEMA, *,
             con = psycopg.connect(target, connect_timeout=15)
         except psycopg.Error as exc:
             raise PublishError(f"cannot connect to {_safe(target)}: "
-                               f"{str(exc).strip().splitlines()[0][:300]}",
+                               f"{_first_line(exc)}",
                                fix="check the host, port, database, user and password "
                                    "(or ~/.pgpass)") from None
         try:
@@ -278,13 +278,19 @@ def publish(out: str | Path, url: str, schema: str = DEFAULT_SCHEMA, *,
             con.commit()
         except psycopg.Error as exc:
             raise PublishError(f"writing schema {schema!r} of {_safe(target)} failed: "
-                               f"{str(exc).strip().splitlines()[0][:300]}",
+                               f"{_first_line(exc)}",
                                fix="check that the user may create tables in the database "
                                    "(GRANT CREATE ON DATABASE …)") from None
         finally:
             con.close()
     rep.seconds = time.perf_counter() - t0
     return rep
+
+
+def _first_line(exc: Exception) -> str:
+    """The server's message, first line only (the rest repeats the statement)."""
+    lines = str(exc).strip().splitlines()
+    return lines[0][:300] if lines else type(exc).__name__
 
 
 def _wkb_layer(df: Any) -> list[str | None] | None:
