@@ -252,3 +252,74 @@ def test_engine_input_errors():
         run_event_based(EVENTS, city(), CURVES, gm_mag, imt="SA(0.3)", vs30=760.0)
     with pytest.warns(DefaultUsedWarning, match="760"):
         run_event_based(EVENTS, city(), CURVES, gm_mag, imt="PGA")
+
+
+def gm_far(imt, mag, rjb, vs30):
+    """Toy model falling with distance: median PGA = Mw/10 · exp(−RJB/15) [g], SA(1.0) half of
+    it; τ = 0.3, φ = 0.5."""
+    mag = np.asarray(mag, float)
+    scale = 0.5 if imt == "SA(1.0)" else 1.0
+    return (np.log(scale * mag / 10.0)[:, None] - rjb / 15.0, np.full((mag.size, 1), 0.3),
+            np.full(rjb.shape, 0.5))
+
+
+@pytest.mark.parametrize("fatality_imt", [None, "SA(1.0)"])
+@pytest.mark.parametrize("n_real", [0, 3])
+def test_sites_below_their_curves_are_passed_over_with_the_same_results(monkeypatch,
+                                                                       fatality_imt, n_real):
+    import carlcities.risk.losses.engine as E
+
+    n = 60  # sites along a line eastwards, 2 classes each; epicentres from near to far
+    ex = city(site=np.repeat(np.arange(n), 2), x=np.zeros(2 * n), y=np.zeros(2 * n),
+              lon=np.repeat(77.0 + 0.02 * np.arange(n), 2), lat=np.full(2 * n, 43.0),
+              taxonomy=np.tile([0, 1], n), occupancy=["Res"] * (2 * n),
+              **{k: np.tile(v, n) for k, v in dict(
+                  buildings=[10, 20], floor_area_m2=[1000, 2000], value_structural=[6e5, 1.2e6],
+                  value_nonstructural=[3e5, 6e5], value_contents=[1e5, 2e5],
+                  occupants_day=[1, 2], occupants_night=[10, 20],
+                  occupants_transit=[0, 0]).items()})
+    ev = EventSet(event_id=np.arange(40), rate=np.full(40, 0.01),
+                  mag=np.linspace(5.0, 7.5, 40), lon=np.linspace(76.0, 78.5, 40),
+                  lat=np.full(40, 43.1))
+    fat = FATAL if fatality_imt is None else CurveSet.from_arrays(
+        ["A", "B"], [[0.2, 1.0], [0.3, 1.0]], [[0.0, 0.09], [0.0, 0.009]], imt="SA(1.0)")
+    kw = dict(imt="PGA", vs30=760.0, n_realisations=n_real, seed=7, below_min="zero",
+              fatality_curves=fat, fatality_imt=fatality_imt, chunk_events=16)
+    fast = run_event_based(ev, ex, CURVES, gm_far, **kw)
+    slots = E._slots  # the floors of this exposure are finite: sites can be passed over
+    A = E._prepare(ex, CURVES, fat, "night", False, "PGA", fatality_imt)
+    assert np.isfinite(slots(A, np.array([0, 1 if fatality_imt else 0]), True).lo[:, 0]).all()
+
+    def never(A, col_imt, below_zero):
+        S = slots(A, col_imt, below_zero)
+        S.lo[:] = -np.inf
+        return S
+
+    monkeypatch.setattr(E, "_slots", never)
+    slow = run_event_based(ev, ex, CURVES, gm_far, **kw)
+    np.testing.assert_array_equal(fast.elt.losses, slow.elt.losses)
+    assert fast.clamped == slow.clamped
+    assert 0 < fast.clamped["evaluations_below"]
+    assert fast.clamped["assets_below"] == 2 * n   # every asset was below in some event
+    assert fast.elt.loss("total").max() > 0
+    if n_real == 0:  # the medians: each asset's ratio by np.interp, its clamps counted
+        im = {m: np.exp(gm_far(m, ev.mag, epicentral_distance_km(ev.lon, ev.lat, ex.lon,
+                                                                 ex.lat), None)[0])
+              for m in ("PGA", "SA(1.0)")}
+
+        def by_asset(cs, x):
+            i = np.array([cs.taxonomies.index(t) for t in ("A", "B")])[ex.taxonomy]
+            n = cs.n_levels[i]
+            lo, hi = cs.imls[i, 0], cs.imls[i, n - 1]
+            r = np.array([[np.interp(v, cs.imls[j, :k], cs.ratios[j, :k], left=0.0)
+                           for v, j, k in zip(row, i, n)] for row in x])
+            return r, (x < lo).sum(), (x > hi).sum()
+
+        r_loss, below, above = by_asset(CURVES, im["PGA"])
+        r_fat, below_f, above_f = by_asset(fat, im[fatality_imt or "PGA"])
+        np.testing.assert_allclose(fast.elt.loss("total")[0], r_loss @ ex.value_total,
+                                   rtol=1e-12)
+        np.testing.assert_allclose(fast.elt.loss("fatalities")[0], r_fat @ ex.occupants_night,
+                                   rtol=1e-12)
+        assert fast.clamped["evaluations_below"] == below + below_f
+        assert fast.clamped["evaluations_above"] == above + above_f

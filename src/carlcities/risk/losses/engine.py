@@ -24,6 +24,7 @@ from carlcities.risk.losses.kernels import (
     dense_ser,
     sample,
     site_par,
+    site_slots,
 )
 
 __all__ = [
@@ -131,6 +132,48 @@ def _bucket_table(t_iml: np.ndarray, t_n: np.ndarray) -> tuple[np.ndarray, np.nd
         edges = x[0] + np.arange(_BUCKETS) / inv[c]
         seg[c] = np.clip(np.searchsorted(x, edges, side="right") - 1, 0, n - 2)
     return seg, inv
+
+
+@dataclass(eq=False)
+class _Slots:
+    """The curves each site looks up, once per curve and intensity measure
+    (:func:`~carlcities.risk.losses.kernels.site_slots`), and the sites' floors."""
+
+    ptr: np.ndarray             # (n_sites + 1) slot ranges
+    curve: np.ndarray           # curve row of each slot
+    imt: np.ndarray             # 0: the run's intensity measure, 1: the second one
+    key: np.ndarray             # (intensity measure, level grid): one segment search each
+    uses: np.ndarray            # look-ups of each slot by the assets (clamp counts)
+    a_slot: np.ndarray          # (n_assets, n_cols) slot of each column within its site, −1
+    lo: np.ndarray              # (n_sites, 2) lowest first level per IMT; −inf: never below
+    n_look: np.ndarray          # look-ups per site
+
+
+def _slots(A: _Assets, col_imt: np.ndarray, below_zero: bool) -> _Slots:
+    """The slots of the assets. A site whose intensity is below the first level of all its
+    curves (its floor) is passed over by the kernels: it adds value × 0 = 0, so this is
+    exact only with ``below_min='zero'`` and finite values; otherwise its floors are −inf."""
+    levels = np.column_stack([A.t_n, A.t_iml])
+    grid = np.unique(levels, axis=0, return_inverse=True)[1].ravel().astype(np.int64)
+    ptr, curve, imt, key, uses, a_slot, lo, n_look = site_slots(A.site_ptr, A.a_cidx, col_imt,
+                                                                A.t_iml, grid)
+    if not (below_zero and np.all(np.isfinite(A.a_val))):
+        lo = np.full_like(lo, -np.inf)
+    return _Slots(ptr, curve, imt, key, uses, a_slot, lo, n_look)
+
+
+def _asset_flags(A: _Assets, S: _Slots, slot_lo: np.ndarray, slot_hi: np.ndarray,
+                 site_lo: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Assets ever clamped below and above their curves: those reading a clamped slot, and
+    (below) those of a site passed over."""
+    site_of = np.repeat(np.arange(A.sites.size), np.diff(A.site_ptr))
+    has = S.a_slot >= 0
+    if S.curve.size == 0:
+        return np.zeros(A.order.size, np.uint8), np.zeros(A.order.size, np.uint8)
+    g = np.where(has, S.ptr[site_of][:, None] + S.a_slot, 0)
+    lo = np.where(has, slot_lo[g], 0).max(axis=1, initial=0)
+    hi = np.where(has, slot_hi[g], 0).max(axis=1, initial=0)
+    return (lo | (site_lo[site_of] & has.any(axis=1))).astype(np.uint8), hi.astype(np.uint8)
 
 
 def default_chunk_events(n_sites: int, memory_bytes: float = _CHUNK_MEMORY) -> int:
@@ -344,8 +387,10 @@ def run_event_based(events: EventSet, exposure: Exposure,
     kernel2 = dense2_par if parallel else dense2_ser
     ncol = len(A.columns)
     col_imt = np.array([1 if two and c == "fatalities" else 0 for c in A.columns], np.int64)
-    flag_lo = np.zeros(A.order.size, np.uint8)
-    flag_hi = np.zeros(A.order.size, np.uint8)
+    S = _slots(A, col_imt, below_min == "zero")
+    slot_lo = np.zeros(S.curve.size, np.uint8)
+    slot_hi = np.zeros(S.curve.size, np.uint8)
+    site_lo = np.zeros(ns, np.uint8)
 
     def task(lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
         rjb = epicentral_distance_km(events.lon[lo:hi], events.lat[lo:hi], A.site_lon,
@@ -370,15 +415,13 @@ def run_event_based(events: EventSet, exposure: Exposure,
         sub_cl = np.zeros((nreal, near.size, 2), np.int64)
         idx = (lo + near).astype(np.int64)
         for r in range(nreal):
+            tables = (A.site_ptr, S.a_slot, A.a_val, S.ptr, S.curve, S.imt, S.key, S.uses,
+                      S.lo, S.n_look, A.t_iml, A.t_lr, A.t_n, A.t_seg, A.t_inv, A.t_slope,
+                      below_min == "zero", sub[r], sub_cl[r], slot_lo, slot_hi, site_lo)
             if two:
-                kernel2(m, t, p, m2, t2, p2, col_imt, use_var, use_var, seed, r, idx,
-                        A.site_ptr, A.a_cidx, A.a_val, A.t_iml, A.t_lr, A.t_n, A.t_seg,
-                        A.t_inv, A.t_slope, below_min == "zero", sub[r], sub_cl[r], flag_lo,
-                        flag_hi)
+                kernel2(m, t, p, m2, t2, p2, use_var, use_var, seed, r, idx, *tables)
             else:
-                kernel(m, t, p, use_var, use_var, seed, r, idx, A.site_ptr, A.a_cidx,
-                       A.a_val, A.t_iml, A.t_lr, A.t_n, A.t_seg, A.t_inv, A.t_slope,
-                       below_min == "zero", sub[r], sub_cl[r], flag_lo, flag_hi)
+                kernel(m, t, p, use_var, use_var, seed, r, idx, *tables)
         out[:, near] = sub
         cl[:, near] = sub_cl
         return out, cl
@@ -387,6 +430,7 @@ def run_event_based(events: EventSet, exposure: Exposure,
     res = _run_chunks([partial(task, *b) for b in bounds], workers)
     losses = np.concatenate([r[0] for r in res], axis=1) if res else np.zeros((nreal, 0, ncol))
     clamps = np.concatenate([r[1] for r in res], axis=1) if res else np.zeros((nreal, 0, 2))
+    flag_lo, flag_hi = _asset_flags(A, S, slot_lo, slot_hi, site_lo)
     elt = EventLossTable(events.event_id, events.rate, A.columns, losses,
                          meta=dict(imt=imt, fatality_imt=fatality_imt if two else imt,
                                    seed=seed, n_realisations=n_realisations,
