@@ -23,7 +23,7 @@ from carlcities.risk.losses.kernels import (
     dense_par,
     dense_ser,
     sample,
-    site_par,
+    site_ser,
     site_slots,
 )
 
@@ -582,17 +582,21 @@ def scenario_losses(scenario: EventSet | np.ndarray, exposure: Exposure,
     ncol = len(A.columns)
     per_real = np.zeros((nreal, ncol))
     site_sum = np.zeros((ns, ncol))
-    flag_lo = np.zeros(A.order.size, np.uint8)
-    flag_hi = np.zeros(A.order.size, np.uint8)
+    S = _slots(A, np.zeros(ncol, np.int64), below_min == "zero")
+    slot_lo = np.zeros(S.curve.size, np.uint8)
+    slot_hi = np.zeros(S.curve.size, np.uint8)
+    site_lo = np.zeros(ns, np.uint8)
     clamps = np.zeros((ns, 2), np.int64)
     out = np.empty((ns, ncol))
     cl = np.empty((ns, 2), np.int64)
     for r in range(nreal):
-        site_par(field_of(r), A.site_ptr, A.a_cidx, A.a_val, A.t_iml, A.t_lr, A.t_n,
-                  A.t_seg, A.t_inv, A.t_slope, below_min == "zero", out, cl, flag_lo, flag_hi)
+        site_ser(field_of(r), A.site_ptr, S.a_slot, A.a_val, S.ptr, S.curve, S.imt, S.key,
+                 S.uses, S.lo, S.n_look, A.t_iml, A.t_lr, A.t_n, A.t_seg, A.t_inv, A.t_slope,
+                 below_min == "zero", out, cl, slot_lo, slot_hi, site_lo)
         per_real[r] = out.sum(axis=0)
         site_sum += out
         clamps += cl
+    flag_lo, flag_hi = _asset_flags(A, S, slot_lo, slot_hi, site_lo)
     loss_cols = [i for i, c in enumerate(A.columns) if c in (*LOSS_TYPES, "total")]
     loss_r = per_real[:, loss_cols].sum(axis=1)
     site_loss = site_sum[:, loss_cols].sum(axis=1) / nreal

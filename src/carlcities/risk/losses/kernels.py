@@ -10,7 +10,7 @@ import numpy as np
 from numba import njit, prange
 
 __all__ = ["dense_par", "dense_ser", "dense2_par", "dense2_ser", "csr_par", "csr_ser",
-           "site_par", "sample", "site_slots"]
+           "site_ser", "sample", "site_slots"]
 
 
 # ----------------------------------------------------------------------------- kernels
@@ -344,14 +344,31 @@ def _csr_kernel_py(indptr, indices, data, col_to_site, site_ptr, a_cidx, a_val, 
         clamps[i, 1] = n_hi
 
 
-def _site_kernel_py(im, site_ptr, a_cidx, a_val, t_iml, t_lr, t_n, t_seg, t_inv, t_slope,
-                    below_zero, out, clamps, flag_lo, flag_hi):
+def _site_kernel_py(im, site_ptr, a_slot, a_val, slot_ptr, slot_curve, slot_imt, slot_key,
+                    slot_uses, s_lo, s_nlook, t_iml, t_lr, t_n, t_seg, t_inv, t_slope,
+                    below_zero, out, clamps, slot_lo, slot_hi, site_lo):
+    """Losses of each site at intensity ``im[s]`` (one ground-motion field), the site tables
+    and floors as in :func:`_dense_kernel_py`. Serial: a field is too little work for
+    threads."""
     ns = im.size
     nlt = a_val.shape[1]
-    for s in prange(ns):
-        acc = np.zeros(nlt)
-        lo, hi = _site_assets(im[s], s, site_ptr, a_cidx, a_val, t_iml, t_lr, t_n,
-                              t_seg, t_inv, t_slope, below_zero, acc, flag_lo, flag_hi)
+    width = 1
+    for s in range(ns):
+        width = max(width, slot_ptr[s + 1] - slot_ptr[s])
+    ratio = np.empty(width)
+    acc = np.zeros(nlt)
+    for s in range(ns):
+        for k in range(nlt):
+            acc[k] = 0.0
+        if im[s] < s_lo[s, 0]:  # below every curve of the site: ratio 0, clamps only
+            lo, hi = s_nlook[s], 0
+            if site_lo[s] == 0:
+                site_lo[s] = 1
+        else:
+            lo, hi = _site_losses(im[s], im[s], s, site_ptr, a_slot, a_val, slot_ptr,
+                                  slot_curve, slot_imt, slot_key, slot_uses, t_iml, t_lr, t_n,
+                                  t_seg, t_inv, t_slope, below_zero, ratio, acc, slot_lo,
+                                  slot_hi)
         for k in range(nlt):
             out[s, k] = acc[k]
         clamps[s, 0] = lo
@@ -376,5 +393,5 @@ dense2_par = njit(cache=True, nogil=True, parallel=True)(_dense2_kernel_py)
 dense2_ser = njit(cache=True, nogil=True)(_dense2_kernel_py)
 csr_par = njit(cache=True, nogil=True, parallel=True)(_csr_kernel_py)
 csr_ser = njit(cache=True, nogil=True)(_csr_kernel_py)
-site_par = njit(cache=True, nogil=True, parallel=True)(_site_kernel_py)
+site_ser = njit(cache=True, nogil=True)(_site_kernel_py)
 sample = njit(cache=True, nogil=True)(_sample_py)
