@@ -212,3 +212,21 @@ def test_slope_from_dem_plane():
     assert vs30_from_slope(slope)[0, 0] == pytest.approx(490.0)
     with pytest.raises(HazardError, match="res_m"):
         slope_from_dem(dem, 0.0)
+
+
+def test_several_imts_at_once_equal_one_call_each():
+    from carlcities.risk.gmpe import bssa2014_imts, ground_motions
+
+    rng = np.random.default_rng(3)
+    mag = rng.uniform(4.0, 8.0, 7)
+    rjb = rng.uniform(0.0, 300.0, (7, 5))
+    vs30 = rng.uniform(180.0, 1200.0, 5)
+    for imts in (("PGA", "SA(1.0)"), ("SA(1.0)", "PGA"), ("SA(0.3)", "SA(1.0)", "PGA")):
+        together = bssa2014_imts(imts, mag, rjb, vs30)
+        assert len(together) == len(imts)
+        for imt, got in zip(imts, together):
+            for a, b in zip(got, bssa2014(imt, mag, rjb, vs30)):
+                np.testing.assert_array_equal(a, b)  # bit for bit
+    cy = ground_motions("cy2014", ("PGA", "SA(1.0)"), mag, rjb, vs30)
+    np.testing.assert_array_equal(cy[1][0], ground_motion("cy2014", "SA(1.0)", mag, rjb,
+                                                          vs30)[0])

@@ -294,7 +294,16 @@ def bssa2014(imt: str, mag, rjb_km, vs30, *, rake=None, mechanism: str = "unspec
     30(3):1057–1085. https://doi.org/10.1193/070113EQS184M (coefficients: electronic
     supplement, revised 15 July 2014).
     """
-    name = parse_imt(imt)
+    return bssa2014_imts((imt,), mag, rjb_km, vs30, rake=rake, mechanism=mechanism,
+                         region=region)[0]
+
+
+def bssa2014_imts(imts, mag, rjb_km, vs30, *, rake=None, mechanism: str = "unspecified",
+                  region: str = "global") -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """:func:`bssa2014` for several intensity measures at the same events and sites, one
+    ``(mean_ln, tau, phi)`` per IMT: the checks of the arguments and the median rock PGA of
+    the nonlinear site term are computed once (the results are those of one call per IMT)."""
+    names = [parse_imt(i) for i in imts]
     if region not in _BSSA_REGIONS:
         raise HazardError(f"bssa2014: unknown region={region!r}",
                           fix=f"use one of {sorted(_BSSA_REGIONS)}")
@@ -323,31 +332,37 @@ def bssa2014(imt: str, mag, rjb_km, vs30, *, rake=None, mechanism: str = "unspec
             f"bssa2014: argument 'vs30' outside {vlo:.0f}–{vhi:.0f} [m/s]",
             fix="give Vs30 in m/s (e.g. 760 for rock, from vs30_from_slope for a proxy)",
         )
-    c = BSSA2014_COEFFS[_IMT_PERIOD[name]]
     cp = BSSA2014_COEFFS[0.0]
-    dc3 = c[_BSSA_REGIONS[region]]
-    ln_rock = _bssa_rock(c, m, rjb, flags, dc3)
-    pga_r = np.exp(_bssa_rock(cp, m, rjb, flags, cp[_BSSA_REGIONS[region]]))
-    f_lin = c["c"] * np.log(np.minimum(v, c["Vc"]) / c["Vref"])
-    f2 = c["f4"] * (np.exp(c["f5"] * (np.minimum(v, 760.0) - 360.0))
-                    - np.exp(c["f5"] * (760.0 - 360.0)))
-    f_nl = c["f1"] + f2 * np.log((pga_r + c["f3"]) / c["f3"])
-    mean_ln = ln_rock + f_lin + f_nl
+    pga_r = None
+    out = []
+    for name in names:
+        c = BSSA2014_COEFFS[_IMT_PERIOD[name]]
+        dc3 = c[_BSSA_REGIONS[region]]
+        ln_rock = _bssa_rock(c, m, rjb, flags, dc3)
+        if pga_r is None:  # the PGA's own rock term when it is one of the IMTs
+            pga_r = np.exp(ln_rock if c is cp else
+                           _bssa_rock(cp, m, rjb, flags, cp[_BSSA_REGIONS[region]]))
+        f_lin = c["c"] * np.log(np.minimum(v, c["Vc"]) / c["Vref"])
+        f2 = c["f4"] * (np.exp(c["f5"] * (np.minimum(v, 760.0) - 360.0))
+                        - np.exp(c["f5"] * (760.0 - 360.0)))
+        f_nl = c["f1"] + f2 * np.log((pga_r + c["f3"]) / c["f3"])
+        mean_ln = ln_rock + f_lin + f_nl
 
-    w = np.clip(m - 4.5, 0.0, 1.0)
-    tau = c["tau1"] + (c["tau2"] - c["tau1"]) * w
-    phi_m = c["phi1"] + (c["phi2"] - c["phi1"]) * w
-    rr = np.clip(rjb, c["R1"], c["R2"])
-    phi_mr = phi_m + c["dphiR"] * np.log(rr / c["R1"]) / np.log(c["R2"] / c["R1"])
-    vv = np.clip(v, c["V1"], c["V2"])
-    phi = phi_mr - c["dphiV"] * np.log(c["V2"] / vv) / np.log(c["V2"] / c["V1"])
-    shape = np.broadcast(mean_ln, phi).shape
-    mean_ln = np.broadcast_to(mean_ln, shape).copy()
-    phi = np.broadcast_to(phi, shape).copy()
-    tau = np.asarray(tau, dtype=float)
-    if tau.ndim == 0 and len(shape) == 2:
-        tau = np.full((1, 1), float(tau))
-    return mean_ln, tau, phi
+        w = np.clip(m - 4.5, 0.0, 1.0)
+        tau = c["tau1"] + (c["tau2"] - c["tau1"]) * w
+        phi_m = c["phi1"] + (c["phi2"] - c["phi1"]) * w
+        rr = np.clip(rjb, c["R1"], c["R2"])
+        phi_mr = phi_m + c["dphiR"] * np.log(rr / c["R1"]) / np.log(c["R2"] / c["R1"])
+        vv = np.clip(v, c["V1"], c["V2"])
+        phi = phi_mr - c["dphiV"] * np.log(c["V2"] / vv) / np.log(c["V2"] / c["V1"])
+        shape = np.broadcast(mean_ln, phi).shape
+        mean_ln = np.broadcast_to(mean_ln, shape).copy()
+        phi = np.broadcast_to(phi, shape).copy()
+        tau = np.asarray(tau, dtype=float)
+        if tau.ndim == 0 and len(shape) == 2:
+            tau = np.full((1, 1), float(tau))
+        out.append((mean_ln, tau, phi))
+    return out
 
 
 def bssa2014_site_term(imt: str, vs30, pga_rock_g):
@@ -428,6 +443,16 @@ def ground_motion(model: str, imt: str, mag, rjb_km, vs30, *, rake=None,
                           fix=f"use one of {sorted(GMPE_MODELS)} (MSK-64 intensity: "
                               "bindi2011_intensity)") from None
     return fn(imt, mag, rjb_km, vs30, rake=rake, mechanism=mechanism)
+
+
+def ground_motions(model: str, imts, mag, rjb_km, vs30, *, rake=None,
+                   mechanism: str = "unspecified"):
+    """:func:`ground_motion` for several intensity measures at the same events and sites: a
+    list of ``(mean_ln, tau, phi)``, one per IMT (BSSA14 shares its checks and rock PGA)."""
+    if model == "bssa2014":
+        return bssa2014_imts(imts, mag, rjb_km, vs30, rake=rake, mechanism=mechanism)
+    return [ground_motion(model, imt, mag, rjb_km, vs30, rake=rake, mechanism=mechanism)
+            for imt in imts]
 
 
 # --------------------------------------------------------------------------------------------

@@ -98,12 +98,18 @@ def per_cell(expo, grid, values: np.ndarray) -> np.ndarray:
 
 def ground_motion_fn(model: str):
     """``gm(imt, mag, rjb, vs30)`` of a ground-motion model, with distances capped at 400 km and
-    Vs30 clipped to 150-1500 m/s (the model's range), as the loss engine calls it."""
-    from carlcities.risk.gmpe import ground_motion
+    Vs30 clipped to 150-1500 m/s (the model's range), as the loss engine calls it; its
+    ``gm.imts(imts, mag, rjb, vs30)`` gives several intensity measures at once (a list)."""
+    from carlcities.risk.gmpe import ground_motion, ground_motions
 
     def gm(imt, mag, rjb, vs30):
         return ground_motion(model, imt, mag, np.minimum(rjb, 400.0),
                              np.clip(vs30, 150.0, 1500.0))
+
+    def imts(imts, mag, rjb, vs30):
+        return ground_motions(model, imts, mag, np.minimum(rjb, 400.0),
+                              np.clip(vs30, 150.0, 1500.0))
+    gm.imts = imts  # type: ignore[attr-defined]
     return gm
 
 

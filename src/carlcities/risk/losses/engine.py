@@ -344,7 +344,9 @@ def run_event_based(events: EventSet, exposure: Exposure,
     curves : one :class:`CurveSet` applied to the total value [USD], or {loss type:
         CurveSet} for ``structural``, ``nonstructural``, ``contents``.
     gm : ``gm(imt, mag (n_ev,), rjb_km (n_ev, n_site), vs30 (n_site,)) -> (mean_ln [ln g]
-        (n_ev, n_site), tau (n_ev, 1), phi (broadcastable to (n_ev, n_site)))``.
+        (n_ev, n_site), tau (n_ev, 1), phi (broadcastable to (n_ev, n_site)))``; a
+        ``gm.imts(imts, mag, rjb_km, vs30)`` giving a list of those, when there is one, serves
+        both intensity measures of a run with ``fatality_imt`` in one call.
     imt : intensity measure of the run (``'PGA'``, ``'SA(0.3)'``...), passed to ``gm``.
     vs30 : [m/s] scalar, per site or per grid cell (default 760 with a DefaultUsedWarning).
     chunk_events : events per chunk (default :func:`default_chunk_events`); the result does
@@ -404,10 +406,15 @@ def run_event_based(events: EventSet, exposure: Exposure,
         if near.size == 0:
             return out, cl
         rjb = rjb[near]
-        m, t, p = _check_gm(*gm(imt, events.mag[lo:hi][near], rjb, v30), near.size, ns)
-        if two:
-            m2, t2, p2 = _check_gm(*gm(fatality_imt, events.mag[lo:hi][near], rjb, v30),
-                                   near.size, ns)
+        mag = events.mag[lo:hi][near]
+        if two and hasattr(gm, "imts"):  # both at once (shared work, the same results)
+            g1, g2 = gm.imts((imt, fatality_imt), mag, rjb, v30)
+        else:
+            g1 = gm(imt, mag, rjb, v30)
+            g2 = gm(fatality_imt, mag, rjb, v30) if two else None
+        m, t, p = _check_gm(*g1, near.size, ns)
+        if g2 is not None:
+            m2, t2, p2 = _check_gm(*g2, near.size, ns)
         if max_distance_km is not None:
             m = np.where(rjb > max_distance_km, -np.inf, m)
         del rjb
