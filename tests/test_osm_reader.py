@@ -50,6 +50,21 @@ def test_read_fixture_aguascalientes():
     assert osm.header["bbox"][0] == pytest.approx(-102.2799068)
 
 
+@pytest.mark.parametrize("only", [("hospital", "school", "fire_station"), ("park", "transit")])
+def test_reading_only_some_destination_types_gives_those_of_a_full_read(only):
+    path = shared_file("osm/aguascalientes.osm.pbf")
+    full = read_osm(path, AGS_EPSG)
+    part = read_osm(path, AGS_EPSG, only=only)
+    assert part.n_ways == 0
+    d, sub = full.destinations, part.destinations
+    keep = np.isin(d.type.astype(str), only)
+    assert keep.sum() > 0 and len(sub) == keep.sum()
+    for name in ("type", "osm_type", "osm_id", "x", "y", "area_m2"):
+        np.testing.assert_array_equal(getattr(sub, name), getattr(d, name)[keep])
+    with pytest.raises(OSMError, match="unknown destination types"):
+        read_osm(path, AGS_EPSG, only=("cinema",))
+
+
 def test_clip_to_bounds_splits_ways():
     full = read_osm(shared_file("osm/aguascalientes.osm.pbf"), AGS_EPSG)
     mx, my = np.median(full.x), np.median(full.y)

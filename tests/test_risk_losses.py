@@ -323,3 +323,27 @@ def test_sites_below_their_curves_are_passed_over_with_the_same_results(monkeypa
                                    rtol=1e-12)
         assert fast.clamped["evaluations_below"] == below + below_f
         assert fast.clamped["evaluations_above"] == above + above_f
+
+
+def test_events_left_out_before_the_distances_are_beyond_every_site():
+    import carlcities.risk.losses.engine as E
+
+    rng = np.random.default_rng(11)
+    n = 300
+    ex = city(site=np.arange(n), x=np.zeros(n), y=np.zeros(n),
+              lon=76.8 + rng.uniform(0, 0.4, n), lat=43.1 + rng.uniform(0, 0.3, n),
+              taxonomy=np.zeros(n, int), occupancy=["Res"] * n,
+              **{k: np.ones(n) for k in ("buildings", "floor_area_m2", "value_structural",
+                                         "value_nonstructural", "value_contents",
+                                         "occupants_day", "occupants_night",
+                                         "occupants_transit")})
+    ev = EventSet(event_id=np.arange(2000), rate=np.full(2000, 1e-3), mag=np.full(2000, 6.0),
+                  lon=77.0 + rng.uniform(-4, 4, 2000), lat=43.2 + rng.uniform(-3, 3, 2000))
+    A = E._prepare(ex, CURVES, None, "night", False, "PGA")
+    for cut in (20.0, 100.0, 200.0):
+        maybe = E._maybe_near(ev, A, cut)
+        near = (epicentral_distance_km(ev.lon, ev.lat, A.site_lon, A.site_lat)
+                <= cut).any(axis=1)
+        assert np.all(maybe[near])              # no event with a site in reach is left out
+        assert (~maybe).sum() > 0.5 * (~near).sum()  # most of the others are
+    assert E._maybe_near(ev, A, None).all()

@@ -192,7 +192,7 @@ def _check_file(path: Path) -> None:
 
 
 def read_osm(path: str | Path, epsg: int, *, bounds: tuple[float, float, float, float] | None
-             = None, boundary: Any = None) -> OSMData:
+             = None, boundary: Any = None, only: tuple[str, ...] | None = None) -> OSMData:
     """Read street ways and destinations of an OSM PBF file, projected to EPSG ``epsg``.
 
     Parameters
@@ -202,6 +202,8 @@ def read_osm(path: str | Path, epsg: int, *, bounds: tuple[float, float, float, 
     bounds : (left, bottom, right, top) [m] in ``epsg``: the study area; way nodes outside
         it are dropped (ways split there) and destinations outside it left out.
     boundary : optional shapely polygon in ``epsg``: clip to it as well.
+    only : destination types (of :data:`DESTINATION_TYPES`) to read, and no street ways:
+        the destinations of these types are those of a full read, in the same order.
 
     Raises
     ------
@@ -213,7 +215,17 @@ def read_osm(path: str | Path, epsg: int, *, bounds: tuple[float, float, float, 
 
     path = Path(path)
     _check_file(path)
-    keys = ["highway", *_DEST_KEYS]
+    wanted = DESTINATION_TYPES if only is None else tuple(only)
+    unknown = sorted(set(wanted) - set(DESTINATION_TYPES))
+    if unknown:
+        raise OSMError(f"unknown destination types {unknown}", path=path,
+                       fix=f"use some of {', '.join(DESTINATION_TYPES)}")
+    dest_keys = sorted({k for t in wanted for k in DESTINATION_TAGS[t]})
+    keys = ["highway", *dest_keys] if only is None else dest_keys
+
+    def types_of(tags: Any) -> list[str]:
+        found = destination_types_of(tags)
+        return found if only is None else [t for t in found if t in wanted]
     ways_nodes: list[list[int]] = []
     ways_lon: list[list[float]] = []
     ways_lat: list[list[float]] = []
@@ -231,7 +243,7 @@ def read_osm(path: str | Path, epsg: int, *, bounds: tuple[float, float, float, 
     try:
         fp = (osmium.FileProcessor(str(path))
               .with_locations()
-              .with_areas(osmium.filter.KeyFilter(*_DEST_KEYS))
+              .with_areas(osmium.filter.KeyFilter(*dest_keys))
               .with_filter(osmium.filter.EmptyTagFilter())
               .with_filter(osmium.filter.KeyFilter(*keys)))
         h = fp.header
@@ -247,7 +259,7 @@ def read_osm(path: str | Path, epsg: int, *, bounds: tuple[float, float, float, 
             # isinstance is what pyosmium's is_node()/is_way()/is_area() do; it narrows the
             # Node | Way | Relation | Area | Changeset union for the type checker
             if isinstance(obj, osmium.osm.Node):
-                types = destination_types_of(obj.tags)
+                types = types_of(obj.tags)
                 if types and obj.location.valid():
                     for t in types:
                         d_type.append(t)
@@ -258,7 +270,7 @@ def read_osm(path: str | Path, epsg: int, *, bounds: tuple[float, float, float, 
                         d_rings.append(None)
             elif isinstance(obj, osmium.osm.Way):
                 tags = obj.tags
-                if "highway" in tags:
+                if "highway" in tags and only is None:
                     wt = {k: tags[k] for k in WAY_TAGS if k in tags}
                     try:
                         ids = [n.ref for n in obj.nodes]
@@ -289,7 +301,7 @@ def read_osm(path: str | Path, epsg: int, *, bounds: tuple[float, float, float, 
                         way_ids.append(obj.id)
                         way_tags.append(wt)
                 if not obj.is_closed():
-                    types = destination_types_of(tags)
+                    types = types_of(tags)
                     if types:
                         try:
                             lo = np.array([n.lon for n in obj.nodes])
@@ -304,7 +316,7 @@ def read_osm(path: str | Path, epsg: int, *, bounds: tuple[float, float, float, 
                             d_osm_id.append(obj.id)
                             d_rings.append(None)
             elif isinstance(obj, osmium.osm.Area):
-                types = destination_types_of(obj.tags)
+                types = types_of(obj.tags)
                 if not types:
                     continue
                 polys = []

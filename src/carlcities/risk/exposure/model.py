@@ -218,18 +218,20 @@ class Exposure:
         occupants [persons] and share of floor area [-]; key ``'TOTAL'`` for all."""
         out: dict[str, dict[str, float]] = {}
         total_area = float(self.floor_area_m2.sum())
+        value = self.value_total  # once, not per class
         for code, name in enumerate(self.taxonomies):
             m = self.taxonomy == code
             if not m.any():
                 continue
-            out[name] = self._totals(m, total_area)
-        out["TOTAL"] = self._totals(np.ones(len(self), bool), total_area)
+            out[name] = self._totals(m, total_area, value)
+        out["TOTAL"] = self._totals(np.ones(len(self), bool), total_area, value)
         return out
 
-    def _totals(self, m: np.ndarray, total_area: float) -> dict[str, float]:
+    def _totals(self, m: np.ndarray, total_area: float, value: np.ndarray
+                ) -> dict[str, float]:
         area = float(self.floor_area_m2[m].sum())
         return {"assets": float(m.sum()), "buildings": float(self.buildings[m].sum()),
-                "floor_area_m2": area, "value_usd": float(self.value_total[m].sum()),
+                "floor_area_m2": area, "value_usd": float(value[m].sum()),
                 "occupants_night": float(self.occupants_night[m].sum()),
                 "share_floor_area": area / total_area if total_area > 0 else 0.0}
 

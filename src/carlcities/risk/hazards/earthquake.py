@@ -124,8 +124,9 @@ class Earthquake:
                              "b": model.b, "events": len(es),
                              "method_version": psha.METHOD_VERSION})
         _centre_hazard(ctx, es, o, model if cat else None)
-        eq = _event_based(ctx, es, o)
-        _classical(ctx, es, o)
+        blocks = _blocks(ctx)
+        eq = _event_based(ctx, es, o, blocks)
+        _classical(ctx, es, o, blocks)
         o.state["eq"] = eq
         o.eal_by_typology = dict(eq["eal_by_class"])
         o.summary = _summary(eq, ctx.fatality_curves)
@@ -206,7 +207,19 @@ def _centre_hazard(ctx: HazardContext, es, o: HazardOutcome, model=None) -> None
                                  synthetic=False))
 
 
-def _classical(ctx: HazardContext, es, o: HazardOutcome) -> None:
+def _blocks(ctx: HazardContext) -> tuple[Any, np.ndarray, int, np.ndarray]:
+    """The exposure on blocks of ``site_block`` × ``site_block`` cells
+    (:func:`~carlcities.risk.sites.coarsen_sites`), the block of every cell, the number of
+    blocks and each block's mean Vs30 [m/s]: the sites of the event-based and classical
+    runs."""
+    cexpo, blk = coarsen_sites(ctx.exposure, ctx.grid, int(ctx.params["site_block"]))
+    nb = int(blk.max()) + 1
+    vs_blk = np.bincount(blk.ravel(), weights=ctx.vs30.ravel(), minlength=nb) / np.maximum(
+        np.bincount(blk.ravel(), minlength=nb), 1)
+    return cexpo, blk, nb, vs_blk
+
+
+def _classical(ctx: HazardContext, es, o: HazardOutcome, blocks) -> None:
     """Classical EAL (hazard curves x vulnerability, OpenQuake classical risk) on the exposure
     blocks of the event-based run: on our central branch's event set with the loss engine's
     conventions (``risk.eq_eal_classical``, the expectation of the event-based EAL), and on the
@@ -219,10 +232,7 @@ def _classical(ctx: HazardContext, es, o: HazardOutcome) -> None:
 
     p, curves, expo = ctx.params, ctx.curves, ctx.exposure
     imt = curves.imt or "PGA"
-    cexpo, blk = coarsen_sites(expo, ctx.grid, int(p["site_block"]))
-    nb = int(blk.max()) + 1
-    vs_blk = np.bincount(blk.ravel(), weights=ctx.vs30.ravel(), minlength=nb) / np.maximum(
-        np.bincount(blk.ravel(), minlength=nb), 1)
+    cexpo, blk, nb, vs_blk = blocks
     names = list(expo.taxonomies)
     value = cexpo.value_total
     pt, plon, plat, pvs, pcell = au.hazard_points(cexpo.lon, cexpo.lat, vs_blk[cexpo.site])
@@ -259,7 +269,7 @@ def _classical(ctx: HazardContext, es, o: HazardOutcome) -> None:
                          "eal_classical_own_model_usd": eal})
 
 
-def _event_based(ctx: HazardContext, es, o: HazardOutcome) -> dict[str, Any]:
+def _event_based(ctx: HazardContext, es, o: HazardOutcome, blocks) -> dict[str, Any]:
     """Event-based losses over stochastic catalogues, the loss curve, EAL by class, and the
     scenario maps and historic events (which share the coarse sites)."""
     from carlcities.risk.losses import EventSet as LossEvents
@@ -267,14 +277,10 @@ def _event_based(ctx: HazardContext, es, o: HazardOutcome) -> dict[str, Any]:
     from carlcities.risk.metrics import losses_at_return_periods
     from carlcities.risk.seismicity import sample_stochastic_catalogue
 
-    p, grid, expo, curves, fat_curves = (ctx.params, ctx.grid, ctx.exposure, ctx.curves,
-                                         ctx.fatality_curves)
+    p, expo, curves, fat_curves = ctx.params, ctx.exposure, ctx.curves, ctx.fatality_curves
     seed, syn = ctx.seed, ctx.synthetic
     k = int(p["site_block"])
-    cexpo, blk = coarsen_sites(expo, grid, k)
-    nb = int(blk.max()) + 1
-    vs_blk = np.bincount(blk.ravel(), weights=ctx.vs30.ravel(), minlength=nb) / np.maximum(
-        np.bincount(blk.ravel(), minlength=nb), 1)
+    cexpo, blk, nb, vs_blk = blocks
     gm = ground_motion_fn(p["gmpe"])
     gm_events = gm
     user = _user_events(ctx, cexpo, o)

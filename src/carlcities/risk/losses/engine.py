@@ -176,6 +176,19 @@ def _asset_flags(A: _Assets, S: _Slots, slot_lo: np.ndarray, slot_hi: np.ndarray
     return (lo | (site_lo[site_of] & has.any(axis=1))).astype(np.uint8), hi.astype(np.uint8)
 
 
+def _maybe_near(events: EventSet, A: _Assets, max_distance_km: float | None) -> np.ndarray:
+    """The events that may come within ``max_distance_km`` of a site: not those farther from
+    the sites' mean position than the cut-off plus the farthest site from it (great-circle
+    distances keep the triangle inequality; 1 km more for rounding). Only these get the
+    distances to every site."""
+    if max_distance_km is None or A.sites.size == 0:
+        return np.ones(len(events), bool)
+    c_lon, c_lat = np.array([A.site_lon.mean()]), np.array([A.site_lat.mean()])
+    reach = float(epicentral_distance_km(c_lon, c_lat, A.site_lon, A.site_lat).max())
+    d = epicentral_distance_km(events.lon, events.lat, c_lon, c_lat)[:, 0]
+    return d <= max_distance_km + reach + 1.0
+
+
 def default_chunk_events(n_sites: int, memory_bytes: float = _CHUNK_MEMORY) -> int:
     """Events per chunk so that the chunk's ground-motion arrays (3 × chunk × sites float64)
     stay within ``memory_bytes`` [bytes] (default 64 MB)."""
@@ -394,18 +407,21 @@ def run_event_based(events: EventSet, exposure: Exposure,
     slot_hi = np.zeros(S.curve.size, np.uint8)
     site_lo = np.zeros(ns, np.uint8)
 
+    maybe = _maybe_near(events, A, max_distance_km)
+
     def task(lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
-        rjb = epicentral_distance_km(events.lon[lo:hi], events.lat[lo:hi], A.site_lon,
-                                     A.site_lat)
         out = np.zeros((nreal, hi - lo, ncol))
         cl = np.zeros((nreal, hi - lo, 2), np.int64)
         # events beyond the cut-off of every site do no damage: left out before the ground
         # motion (the deviates are keyed by the event's index, so the others' are unchanged)
-        near = (np.arange(hi - lo) if max_distance_km is None
-                else np.flatnonzero((rjb <= max_distance_km).any(axis=1)))
+        near = np.flatnonzero(maybe[lo:hi])
+        rjb = epicentral_distance_km(events.lon[lo:hi][near], events.lat[lo:hi][near],
+                                     A.site_lon, A.site_lat)
+        if max_distance_km is not None:
+            keep = (rjb <= max_distance_km).any(axis=1)
+            near, rjb = near[keep], rjb[keep]
         if near.size == 0:
             return out, cl
-        rjb = rjb[near]
         mag = events.mag[lo:hi][near]
         if two and hasattr(gm, "imts"):  # both at once (shared work, the same results)
             g1, g2 = gm.imts((imt, fatality_imt), mag, rjb, v30)
