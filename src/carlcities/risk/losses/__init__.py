@@ -20,7 +20,12 @@ OpenQuake's ``ignore_covs`` mode.
 Engine: assets are sorted by site; per chunk of events a numba kernel (``nogil``, no
 fastmath) loops events × sites × assets of the site and adds value × ratio into the event's
 loss, so no events × assets array exists: memory is O(chunk × sites) for the ground-motion
-arrays plus O(assets) for the asset table. Chunks run one after the other (the kernel then
+arrays plus O(assets) for the asset table. All assets of a site feel the same intensity, so
+each distinct curve of a site is looked up once per event (its *slot*; the segment once per
+set of curve levels), and a site whose intensity is below the first level of all its curves
+is passed over when the ratio there is 0 (``below_min='zero'``): the losses and clamp counts
+are those of one look-up per asset. Events farther than ``max_distance_km`` from every site
+get no distances or ground motion. Chunks run one after the other (the kernel then
 runs events in parallel threads) or as Dask tasks (``workers > 1`` threads, or a Dask
 scheduler / distributed client) with a serial kernel. Random numbers come from a
 counter-based generator keyed by (seed, realisation, event, site), so results do not depend
