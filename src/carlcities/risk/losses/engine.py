@@ -423,14 +423,14 @@ def run_event_based(events: EventSet, exposure: Exposure,
         if near.size == 0:
             return out, cl
         mag = events.mag[lo:hi][near]
+        imts = (imt, fatality_imt) if two else (imt,)
         if two and hasattr(gm, "imts"):  # both at once (shared work, the same results)
-            g1, g2 = gm.imts((imt, fatality_imt), mag, rjb, v30)
+            gms = list(gm.imts(imts, mag, rjb, v30))
         else:
-            g1 = gm(imt, mag, rjb, v30)
-            g2 = gm(fatality_imt, mag, rjb, v30) if two else None
-        m, t, p = _check_gm(*g1, near.size, ns)
-        if g2 is not None:
-            m2, t2, p2 = _check_gm(*g2, near.size, ns)
+            gms = [gm(i, mag, rjb, v30) for i in imts]
+        m, t, p = _check_gm(gms[0][0], gms[0][1], gms[0][2], near.size, ns)
+        if two:
+            m2, t2, p2 = _check_gm(gms[1][0], gms[1][1], gms[1][2], near.size, ns)
         if max_distance_km is not None:
             m = np.where(rjb > max_distance_km, -np.inf, m)
         del rjb
