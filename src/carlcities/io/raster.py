@@ -20,6 +20,7 @@ doi:10.5258/SOTON/WP00645. Reads are windowed to the city grid (see :mod:`carlci
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import re
@@ -303,8 +304,16 @@ def read_layer(path: str | Path, grid, role: str | None = None) -> Layer:
     if info.role == "builtup":
         out = np.clip(out / grid.true_cell_areas_m2(), 0.0, 1.0)
     if src_crs != grid.crs:
-        notes.append(f"reprojected from {src_crs.to_string()} to EPSG:{grid.epsg}")
+        notes.append(f"reprojected from {_crs_label(src_crs.to_wkt())} to EPSG:{grid.epsg}")
     return Layer(out, info, path, sha, synthetic, tags, notes)
+
+
+@functools.lru_cache(maxsize=16)
+def _crs_label(wkt: str) -> str:
+    """``CRS.to_string()`` of a CRS given as WKT (the authority look-up costs ~15 ms)."""
+    from pyproj import CRS
+
+    return str(CRS.from_wkt(wkt).to_string())
 
 
 def write_cog(path: str | Path, data: np.ndarray, grid, *, nodata: float | None = None,
