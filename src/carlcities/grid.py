@@ -250,7 +250,7 @@ def cell_areas_m2(transform: Affine, crs: Any, shape: tuple[int, int]) -> np.nda
     return _AREAS[key]
 
 
-def _cell_areas_m2(transform: Affine, crs: CRS, shape: tuple[int, int]) -> np.ndarray:
+def _cell_areas_m2(transform: Affine, crs: Any, shape: tuple[int, int]) -> np.ndarray:
     if crs.is_geographic:
         ell = crs.ellipsoid
         a, b = ell.semi_major_metre, ell.semi_minor_metre

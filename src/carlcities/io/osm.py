@@ -475,7 +475,7 @@ def _destinations(d_type, d_lon, d_lat, d_osm_type, d_osm_id, d_rings, to_xy, bo
         pts_y = [np.array([y[i]])]
         if rings is not None:
             a = 0.0
-            for ox, oy, inners in rings:
+            for ox, _, inners in rings:
                 rx, ry = projected[id(ox)]
                 a += _ring_area(rx, ry)
                 for ix, _ in inners:
