@@ -192,13 +192,15 @@ def main() -> int:
     ap.add_argument("--cities", default=CITIES)
     ap.add_argument("--engines", default=ENGINES)
     ap.add_argument("--base", default="/work/main/src", help="the source tree to compare with")
+    ap.add_argument("--warmup", type=int, default=1, choices=(0, 1),
+                    help="a warm-up round of each tree first (left out of the medians)")
     ap.add_argument("--output", default=str(RESULTS / "cities_engines.json"))
     args = ap.parse_args()
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     sys.path.insert(0, str(NEW_SRC))  # the kernels below are this checkout's
     trees = {"base": Path(args.base), "new": NEW_SRC}
     runs: list[dict] = []
-    for rnd in range(args.rounds + 1):  # round 0: warm-up, left out of the medians
+    for rnd in range(1 - args.warmup, args.rounds + 1):  # round 0: warm-up, not counted
         order = ["base", "new"] if rnd % 2 == 0 else ["new", "base"]
         for version in order:
             r = _run(trees[version], args.cities, args.engines, env)
@@ -216,7 +218,7 @@ def main() -> int:
                   "checkout's src), fresh process per run, alternating, median of the rounds "
                   "after a warm-up round of each",
         base=str(trees["base"]), new=str(trees["new"]), cities=cities,
-        engines=args.engines.split(","), rounds=args.rounds,
+        engines=args.engines.split(","), rounds=args.rounds, warmup_round=bool(args.warmup),
         summary=_summary(runs, cities), kernels=_kernels(), runs=runs)
     return write_result(result, args.output)
 
