@@ -50,21 +50,6 @@ def test_read_fixture_aguascalientes():
     assert osm.header["bbox"][0] == pytest.approx(-102.2799068)
 
 
-@pytest.mark.parametrize("only", [("hospital", "school", "fire_station"), ("park", "transit")])
-def test_reading_only_some_destination_types_gives_those_of_a_full_read(only):
-    path = shared_file("osm/aguascalientes.osm.pbf")
-    full = read_osm(path, AGS_EPSG)
-    part = read_osm(path, AGS_EPSG, only=only)
-    assert part.n_ways == 0
-    d, sub = full.destinations, part.destinations
-    keep = np.isin(d.type.astype(str), only)
-    assert keep.sum() > 0 and len(sub) == keep.sum()
-    for name in ("type", "osm_type", "osm_id", "x", "y", "area_m2"):
-        np.testing.assert_array_equal(getattr(sub, name), getattr(d, name)[keep])
-    with pytest.raises(OSMError, match="unknown destination types"):
-        read_osm(path, AGS_EPSG, only=("cinema",))
-
-
 def test_clip_to_bounds_splits_ways():
     full = read_osm(shared_file("osm/aguascalientes.osm.pbf"), AGS_EPSG)
     mx, my = np.median(full.x), np.median(full.y)
@@ -148,3 +133,30 @@ def test_demo_writer_roundtrip(tmp_path, small_grid):
     # deterministic
     p2 = write_osm(small_grid, small_grid, tmp_path / "b", {2020: share}, {2020: pop}, [2020])
     assert p2.read_bytes() == p.read_bytes()
+
+
+def test_the_last_extract_is_kept_read_only_and_read_again_when_the_file_changes(tmp_path):
+    """read_osm keeps the last file it read (the mobility and risk engines read a city's
+    extract one after the other): the second call gives the same data without reading, with
+    read-only arrays and its own lists; a rewritten file is read again."""
+    import os
+
+    import carlcities.io.osm as osm_io
+
+    p = write_pbf(tmp_path / "t.osm.pbf",
+                  [(1, 10.0, 50.0, {}), (2, 10.001, 50.0, {}), (3, 10.0005, 50.0005,
+                                                                 {"amenity": "school"})],
+                  [(1, [1, 2], {"highway": "residential"})])
+    a = read_osm(p, 32632)
+    b = read_osm(p, 32632)
+    assert b is not a and b.x is a.x and np.array_equal(b.node_id, [1, 2])
+    assert not b.x.flags.writeable and not b.destinations.x.flags.writeable
+    b.notes.append("mine")
+    assert "mine" not in read_osm(p, 32632).notes
+    write_pbf(p, [(1, 10.0, 50.0, {}), (2, 10.001, 50.0, {}), (4, 10.002, 50.0, {})],
+              [(1, [1, 2, 4], {"highway": "residential"})])
+    st = p.stat()
+    os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+    c = read_osm(p, 32632)
+    assert np.array_equal(c.node_id, [1, 2, 4]) and len(c.destinations) == 0
+    osm_io._LAST_READ.clear()

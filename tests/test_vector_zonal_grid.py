@@ -43,6 +43,23 @@ def test_geographic_cell_areas_sum_to_sphere():
     assert a[89, 0] > a[0, 0]  # equator cells larger than polar ones
 
 
+def test_cell_areas_are_kept_per_window_and_read_only():
+    """A product's layers ask for the same window's cell areas: the array is computed once,
+    handed out again (read-only), and equals a fresh computation."""
+    import carlcities.grid as G
+
+    tr = Affine(100.0, 0, -1_000_000.0, 0, -100.0, 5_000_000.0)
+    G._AREAS.clear()
+    a = cell_areas_m2(tr, "ESRI:54009", (40, 60))
+    b = cell_areas_m2(tr, "ESRI:54009", (40, 60))
+    assert b is a and not a.flags.writeable
+    with pytest.raises(ValueError):
+        a[0, 0] = 1.0
+    assert np.array_equal(a, G._cell_areas_m2(tr, G.CRS.from_user_input("ESRI:54009"),
+                                              (40, 60)))
+    assert cell_areas_m2(tr, "ESRI:54009", (40, 61)) is not a  # another window
+
+
 def test_tashkent_districts_weights_match_areas():
     path = shared_file("boundaries/tashkent_districts.geojson")
     g = CityGrid.around("tashkent", 69.28, 41.31, 25000.0)

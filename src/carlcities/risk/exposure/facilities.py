@@ -59,7 +59,7 @@ def critical_facilities(osm_path: str | Path | None, grid: Any) -> CriticalFacil
         return empty
     from carlcities.io.osm import read_osm
 
-    data = read_osm(osm_path, grid.epsg, bounds=grid.bounds, only=tuple(FACILITY_TYPOLOGY))
+    data = read_osm(osm_path, grid.epsg, bounds=grid.bounds)
     d = data.destinations
     keep = np.isin(d.type, list(FACILITY_TYPOLOGY))
     x, y = np.asarray(d.x, float)[keep], np.asarray(d.y, float)[keep]
