@@ -209,7 +209,7 @@ def _region_figure(pts: list[CityPoint], lon: np.ndarray, lat: np.ndarray, pop: 
               frameon=False, labelspacing=1.0, borderaxespad=0.0,
               title="Страна · Население" if lang == "ru" else "Country · Population",
               title_fontsize=FONT)
-    fig.canvas.draw()   # lays the figure out once; then freeze it and place the labels
+    fig.draw_without_rendering()   # lays the figure out once; then freeze it, place labels
     fig.set_layout_engine("none")
     _place_labels(fig, ax, pts, sizes, lang)
     return save_figure(fig, out_file, tight=True)
