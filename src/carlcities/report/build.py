@@ -243,6 +243,7 @@ def _build(out_dir: Path, report: Path, img: Path, cities_dir: Path, study: Repo
               "source": "study.duckdb, table cities (catalogue location and population)"
                         + regionmap.sources_note(), "geography": regionmap.geography_key()}
     workers = _workers(len(jobs))
+    _import_drawing()
     rmap, *figures = _map_jobs(_figure_job, [region, *jobs], workers)
     reused, drawn = figcache.count_reused(img)
     say(f"drew the city figures ({len(jobs)} cities, {workers} worker(s)): {drawn} drawn, "
@@ -341,6 +342,16 @@ def _region_points(study: ReportData) -> list[charts.CityPoint]:
         points.append(charts.CityPoint(cid, c.get("name_en") or cid, c.get("lon"), c.get("lat"),
                                        pop, c.get("country_iso3"), c.get("name_ru")))
     return points
+
+
+def _import_drawing() -> None:
+    """Import matplotlib's figure, its Agg canvas and its font list here, once, before the
+    figure workers are forked (each worker would otherwise import them itself)."""
+    import matplotlib.figure  # noqa: F401
+    from matplotlib.backends import backend_agg  # noqa: F401
+    from matplotlib.font_manager import fontManager
+
+    fontManager.findfont("DejaVu Sans")
 
 
 def _figure_job(job: dict[str, Any]) -> Any:

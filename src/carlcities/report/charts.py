@@ -253,7 +253,9 @@ def time_series(series: list[Series], out_file: Path, *, kind: str, title_key: s
         m = np.array([np.nan if v is None else v for v in s.median], dtype=float)
         ax.plot(x, m, "--s", color=MEDIAN_COLOUR, markersize=3, linewidth=1.1)
         ax.plot(x, c, "-o", color=CITY_COLOUR, markersize=3.5, linewidth=1.6)
-        words.add(partial(ax.set_title, fontsize=FONT, pad=4), t_en[k], t_ru[k])
+        # y given: the title stays where matplotlib would put it above these axes (nothing
+        # on top), without measuring every tick label to find that out at each draw
+        words.add(partial(ax.set_title, fontsize=FONT, pad=4, y=1.0), t_en[k], t_ru[k])
         ax.set_xticks(x)
         ax.set_xticklabels([str(e) for e in s.epochs])
         pad = max(2.0, 0.06 * (x.max() - x.min()))
