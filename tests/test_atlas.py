@@ -309,3 +309,29 @@ def test_classify_and_compactness_600x600_fast():
     assert 50_000 < res.extent.sum() < 200_000
     assert all(0 < v < 1 for v in out.values())
     assert elapsed < 3.0  # ~0.3 s on a laptop core; generous for loaded CI machines
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_window_counts_pair_counts_and_fringe_equal_the_library_transforms(seed):
+    """The hand-written counts give the numbers of the FFT convolution and of the Euclidean
+    distance transform they replaced (issue 21), on random masks of odd sizes."""
+    from scipy.signal import fftconvolve
+
+    rng = np.random.default_rng(seed)
+    for _ in range(20):
+        h, w = (int(x) for x in rng.integers(1, 40, 2))
+        m = rng.random((h, w)) < rng.random()
+        for radius, res in ((564.19, 100.0), (150.0, 100.0), (50.0, 100.0), (564.19, 30.0)):
+            k = atlas._disc_kernel(radius, res)
+            ref = np.rint(fftconvolve(m.astype(float), k, mode="same")).astype(np.int64)
+            assert np.array_equal(atlas._window_counts(m, k), ref)
+        if m.sum() > 1:
+            mf = m.astype(float)
+            ref = np.rint(fftconvolve(mf, mf[::-1, ::-1], mode="full"))
+            assert np.array_equal(atlas._pair_counts(m), ref)
+        if m.any():
+            for fringe, res in ((100.0, 100.0), (141.5, 100.0), (250.0, 100.0), (100.0, 30.0),
+                                (1000.0, 100.0)):
+                r = fringe * (1.0 + atlas._EPS)
+                ref = ndimage.distance_transform_edt(~m, sampling=res) <= r
+                assert np.array_equal(atlas._within(m, r, res), ref)

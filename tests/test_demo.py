@@ -212,3 +212,26 @@ def test_demo_city_is_not_a_solid_blob(tmp_path):
     assert (at.classes == URBAN).sum() > 0
     assert saturation < 0.8
     assert suburban > 0.05 * at.builtup.sum()
+
+
+def test_river_frames_are_reused_only_for_the_same_arrays():
+    """The model keeps the river frames of the last points asked for: the channels, the
+    distances and the elevation at those points equal the river-by-river computation, and
+    other arrays (even with equal values) are computed afresh."""
+    from carlcities.catalog import load_catalog
+
+    city = load_catalog().get("kulob")  # a valley with a river
+    grid = city_grid(city)
+    model = city_model(city, grid)
+    rng = np.random.default_rng(3)
+    u, v = rng.uniform(-8000, 8000, 500), rng.uniform(-8000, 8000, 500)
+    first = model.river_frames(u, v)
+    assert model.river_frames(u, v) is first
+    assert model.river_frames(u.copy(), v) is not first
+    want_d = np.minimum.reduce([r.distance(u, v) for r in model.rivers])
+    assert np.array_equal(model.river_distance(u, v), want_d)
+    want_m = np.logical_or.reduce([r.distance(u, v) < max(r.half_width, 75.0)
+                                   for r in model.rivers])
+    assert np.array_equal(model.river(u, v), want_m)
+    z = model.elevation(u, v)
+    assert np.array_equal(z, model.elevation(u.copy(), v.copy()))

@@ -119,3 +119,41 @@ def test_d8_offsets_follow_d8_directions():
         z = np.full((3, 3), 10.0)
         z[1 + dr, 1 + dc] = 0.0
         assert d8_directions(z, 100.0)[1, 1] == k
+
+
+def test_height_above_drainage_follows_each_flow_path_to_its_first_river_cell():
+    """HAND by pointer doubling equals the cell-by-cell walk down the D8 path (lowest first),
+    on a random terrain with a river, a lake of sea and pits."""
+    import math
+
+    from scipy import ndimage
+
+    from carlcities.demo.hazards import D8_OFFSETS, _height_above_drainage
+    from carlcities.risk.mudflow import d8_directions, fill_depressions
+
+    rng = np.random.default_rng(5)
+    z = ndimage.gaussian_filter(rng.standard_normal((60, 80)), 3) * 50 + 300
+    z += np.linspace(0, 40, 80)[None, :]
+    river = np.zeros(z.shape, bool)
+    river[30, :25] = True
+    sea = np.zeros(z.shape, bool)
+    sea[50:, 70:] = True
+    got = _height_above_drainage(z, river, sea, 42.0)
+    # the walk, as the hazard layer was first written
+    mx, my = 111_320.0 * math.cos(math.radians(42.0)), 110_574.0
+    res = math.sqrt(3.0 / 3600.0 * mx * 3.0 / 3600.0 * my)
+    zf = fill_depressions(np.where(sea, np.nan, z))
+    dirs = d8_directions(zf, res)
+    h, w = z.shape
+    target = np.full(h * w, np.inf)
+    for idx in np.argsort(np.where(np.isfinite(zf), zf, np.inf), axis=None, kind="stable"):
+        r, c = divmod(int(idx), w)
+        if river[r, c]:
+            target[idx] = z[r, c]
+        elif dirs[r, c] >= 0:
+            dr, dc = D8_OFFSETS[dirs[r, c]]
+            target[idx] = target[(r + dr) * w + c + dc]
+    t = target.reshape(h, w)
+    want = np.where(np.isfinite(t), np.maximum(z - t, 0.0), np.inf)
+    assert np.isfinite(want).any() and np.isinf(want).any()
+    assert np.array_equal(got, want)

@@ -161,3 +161,29 @@ def test_the_store_holds_the_same_numbers_as_before_the_refactor(tmp_path):
     run_study(None, tmp_path / "out", cities=["osh", "kulob", "mary"], workers=1)
     problems = S.compare(S.read_dump(GOLDEN), S.dump_store(tmp_path / "out"))
     assert problems == []
+
+
+def test_the_golden_comparison_forgives_the_last_bit_only():
+    """The comparison of the golden store reads numbers inside JSON texts (evidence,
+    summaries) within 1e-12 relative, as it reads numeric columns: a last-bit difference
+    between CPUs passes, a real change or a changed key or text does not."""
+    import pandas as pd
+
+    sys.path.insert(0, str(HERE / "golden"))
+    try:
+        import store_dump as S
+    finally:
+        sys.path.pop(0)
+
+    def table(text: str, x: float) -> dict:
+        return {"t": pd.DataFrame({"id": ["a"], "x": [x], "j": [text]})}
+
+    ref = table('{"v": [42.2134450027507, 1], "k": "npv"}', 1.0)
+    assert S.compare(ref, table('{"v": [42.213445002750696, 1], "k": "npv"}', 1.0)) == []
+    assert S.compare(ref, table('{"v": [42.2134450027507, 1], "k": "npv"}', 1.0 + 2e-16)) == []
+    for text, x in (('{"v": [42.2134450028, 1], "k": "npv"}', 1.0),
+                    ('{"v": [42.2134450027507, 1], "k": "bcr"}', 1.0),
+                    ('{"w": [42.2134450027507, 1], "k": "npv"}', 1.0),
+                    ('{"v": [42.2134450027507, 1], "k": "npv"}', 1.0 + 1e-9),
+                    ('not json', 1.0)):
+        assert S.compare(ref, table(text, x)) != [], text

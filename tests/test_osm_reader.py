@@ -133,3 +133,30 @@ def test_demo_writer_roundtrip(tmp_path, small_grid):
     # deterministic
     p2 = write_osm(small_grid, small_grid, tmp_path / "b", {2020: share}, {2020: pop}, [2020])
     assert p2.read_bytes() == p.read_bytes()
+
+
+def test_the_last_extract_is_kept_read_only_and_read_again_when_the_file_changes(tmp_path):
+    """read_osm keeps the last file it read (the mobility and risk engines read a city's
+    extract one after the other): the second call gives the same data without reading, with
+    read-only arrays and its own lists; a rewritten file is read again."""
+    import os
+
+    import carlcities.io.osm as osm_io
+
+    p = write_pbf(tmp_path / "t.osm.pbf",
+                  [(1, 10.0, 50.0, {}), (2, 10.001, 50.0, {}), (3, 10.0005, 50.0005,
+                                                                 {"amenity": "school"})],
+                  [(1, [1, 2], {"highway": "residential"})])
+    a = read_osm(p, 32632)
+    b = read_osm(p, 32632)
+    assert b is not a and b.x is a.x and np.array_equal(b.node_id, [1, 2])
+    assert not b.x.flags.writeable and not b.destinations.x.flags.writeable
+    b.notes.append("mine")
+    assert "mine" not in read_osm(p, 32632).notes
+    write_pbf(p, [(1, 10.0, 50.0, {}), (2, 10.001, 50.0, {}), (4, 10.002, 50.0, {})],
+              [(1, [1, 2, 4], {"highway": "residential"})])
+    st = p.stat()
+    os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+    c = read_osm(p, 32632)
+    assert np.array_equal(c.node_id, [1, 2, 4]) and len(c.destinations) == 0
+    osm_io._LAST_READ.clear()

@@ -289,3 +289,19 @@ def test_effects_rows_match_the_indicator_code_and_by_hand_values():
     assert by[("scenario.unallocated_population", 2050, 2020)]["value"] == 0.0
     for key in ("source", "method_version", "unit", "flag"):
         assert key in r
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (1, 9), (9, 1), (37, 52), (120, 80)])
+def test_distance_to_equals_scipy_edt(shape):
+    """distance_to (separable EDT) gives scipy's distance_transform_edt, number for number,
+    for sparse, dense, empty and full masks."""
+    from scipy import ndimage
+
+    from carlcities.scenarios.distance import distance_to
+
+    rng = np.random.default_rng(sum(shape))
+    for p in (0.0, 0.001, 0.03, 0.5, 0.97, 1.0):
+        m = rng.random(shape) < p
+        ref = ndimage.distance_transform_edt(~m)
+        got = distance_to(m)
+        assert got.dtype == ref.dtype and np.array_equal(got, ref)

@@ -114,9 +114,12 @@ class CityGrid:
         return self.cell_area_m2 / 1.0e4
 
     def centre_xy(self) -> tuple[float, float]:
-        """The catalogue point in grid coordinates [m]."""
-        t = Transformer.from_crs(4326, self.epsg, always_xy=True)
-        return t.transform(self.lon, self.lat)
+        """The catalogue point in grid coordinates [m] (computed once per grid)."""
+        if "_centre" not in self.meta:
+            t = Transformer.from_crs(4326, self.epsg, always_xy=True)
+            self.meta["_centre"] = t.transform(self.lon, self.lat)
+        centre: tuple[float, float] = self.meta["_centre"]
+        return centre
 
     def centre_rowcol(self) -> tuple[int, int]:
         x, y = self.centre_xy()
@@ -220,15 +223,34 @@ class CityGrid:
         return self.meta[key]
 
 
+#: the last few results of :func:`cell_areas_m2`, by (transform, CRS as WKT, shape): every
+#: layer of a product read for one city (built-up and population of each epoch) asks for the
+#: same window, and the areal scale of a projection costs ~0.3 s per window
+_AREAS: dict[tuple[Any, ...], np.ndarray] = {}
+_AREAS_KEPT = 4
+
+
 def cell_areas_m2(transform: Affine, crs: Any, shape: tuple[int, int]) -> np.ndarray:
     """True area of each cell of a raster [m²], broadcastable to ``shape``.
 
     Projected CRSs use |a·e| divided by the projection's areal scale factor at the cell (1 for
     equal-area projections such as Mollweide; about 0.9996² near a UTM central meridian);
     geographic CRSs use the area of the cell on the authalic sphere of the CRS's ellipsoid
-    (exact for a lat/lon box on a sphere), per row.
+    (exact for a lat/lon box on a sphere), per row. The array is read-only: the last few are
+    kept and handed out again for the same window.
     """
     crs = CRS.from_user_input(crs)
+    key = (tuple(transform)[:6], crs.to_wkt(), (int(shape[0]), int(shape[1])))
+    if key not in _AREAS:
+        area = _cell_areas_m2(transform, crs, shape)
+        area.setflags(write=False)
+        while len(_AREAS) >= _AREAS_KEPT:
+            del _AREAS[next(iter(_AREAS))]
+        _AREAS[key] = area
+    return _AREAS[key]
+
+
+def _cell_areas_m2(transform: Affine, crs: Any, shape: tuple[int, int]) -> np.ndarray:
     if crs.is_geographic:
         ell = crs.ellipsoid
         a, b = ell.semi_major_metre, ell.semi_minor_metre

@@ -19,7 +19,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -33,7 +33,9 @@ from .grid import CityGrid, for_city, grid_kw
 from .indicators.rows import ValueRow
 from .inputs import city_inputs
 from .progress import Progress
-from .store import STORE_FILE, Store
+
+if TYPE_CHECKING:
+    from .store import Store
 
 __all__ = ["CityResult", "RunSummary", "city_inputs", "city_task", "compute_city", "run_study",
            "software_versions"]
@@ -249,6 +251,7 @@ def run_study(config: StudyConfig | str | Path | None = None, out: str | Path = 
     (``status == "unchanged"``) unless ``force``.
     """
     from .outdir import WriterLock, roll_forward
+    from .store import Store  # the main process only: a worker never opens the store
 
     note = say or (lambda _m: None)
     cfg = config if isinstance(config, StudyConfig) else load_config(config)
@@ -289,6 +292,7 @@ def _run_locked(cfg: StudyConfig, out: Path, engines: list, catalog: Any, select
     from .outdir import commit, discard_stage, stage_dir, staged_runs
     from .outdir import prepare_stage as _prepare
     from .runplan import cap_workers, city_key, run_key, worker_estimate
+    from .store import STORE_FILE, Store
 
     ids = [c.city_id for c in selected]
     t_all = time.perf_counter()
@@ -512,6 +516,8 @@ def _mark(store: Store, manifest_path: Path, manifest: dict[str, Any], status: s
     run_id = manifest.get("run_id")
     if not run_id:
         return
+    from .store import Store
+
     try:
         store.close()
         with Store(store.path) as st:

@@ -7,6 +7,7 @@ street writers import from here, never from each other's internals.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -44,10 +45,18 @@ def local_coords(tr: Affine, width: int, height: int, src_crs: Any,
     cols = tr.c + (np.arange(width) + 0.5) * tr.a
     rows = tr.f + (np.arange(height) + 0.5) * tr.e
     xx, yy = np.meshgrid(cols, rows)
-    t = Transformer.from_crs(CRS.from_user_input(src_crs), grid.crs, always_xy=True)
-    x, y = t.transform(xx, yy)
+    x, y = _transformer(src_crs, grid.epsg).transform(xx, yy)
     cx, cy = grid.centre_xy()
     return np.asarray(x) - cx, np.asarray(y) - cy
+
+
+@functools.lru_cache(maxsize=16)
+def _transformer(src_crs: Any, epsg: int) -> Transformer:
+    """A transformer from ``src_crs`` (an EPSG code, a string or a pyproj CRS) to a city's UTM
+    zone (building one costs ~10 ms; a city asks for a few, the same for every city of a
+    zone)."""
+    return Transformer.from_crs(CRS.from_user_input(src_crs), CRS.from_epsg(epsg),
+                                always_xy=True)
 
 
 def synthetic_tags(city: City, product: str, epoch: int | None = None,

@@ -144,20 +144,21 @@ def _height_above_drainage(z: np.ndarray, river: np.ndarray, sea: np.ndarray,
     zf = fill_depressions(np.where(sea, np.nan, z))
     dirs = d8_directions(zf, res_m)
     h, w = z.shape
-    target = np.full(h * w, np.inf)
-    flat_z = z.ravel()
-    flat_dir = dirs.ravel().tolist()
-    flat_river = river.ravel().tolist()
-    order = np.argsort(np.where(np.isfinite(zf), zf, np.inf), axis=None, kind="stable")
-    dr, dc = [o[0] for o in D8_OFFSETS], [o[1] for o in D8_OFFSETS]
-    for idx in order.tolist():            # low to high: receivers come first
-        if flat_river[idx]:
-            target[idx] = flat_z[idx]
-            continue
-        k = flat_dir[idx]
-        if k >= 0:
-            r, c = divmod(idx, w)
-            target[idx] = target[(r + dr[k]) * w + c + dc[k]]
+    # every cell follows its D8 receiver (always lower, so paths end) until a river cell or a
+    # cell without receiver; pointer doubling finds that end for all cells at once
+    k = dirs.ravel().astype(np.int64)
+    idx = np.arange(h * w)
+    r, c = np.divmod(idx, w)
+    dr, dc = np.asarray(D8_OFFSETS).T
+    kk = np.maximum(k, 0)
+    stop = river.ravel() | (k < 0)
+    nxt = np.where(stop, idx, (r + dr[kk]) * w + c + dc[kk])
+    while True:
+        nn = nxt[nxt]
+        if np.array_equal(nn, nxt):
+            break
+        nxt = nn
+    target = np.where(river.ravel()[nxt], z.ravel()[nxt], np.inf)
     t = target.reshape(h, w)
     return np.where(np.isfinite(t), np.maximum(z - t, 0.0), np.inf)
 
@@ -183,19 +184,24 @@ def _daily_temperature(city, model, start: int = 1991, end: int = 2020) -> list[
     rng = rng_for(cid, "heat")
     xi = rng.standard_normal((2, days.size))
     phi = 0.7
-    e = np.zeros(days.size)
-    e2 = np.zeros(days.size)
+    c = math.sqrt(1 - phi * phi)
+    x0, x1 = xi[0].tolist(), xi[1].tolist()  # the AR(1) recursion on Python floats
+    a = b = 0.0
+    ea, eb = [0.0], [0.0]
     for i in range(1, days.size):
-        e[i] = phi * e[i - 1] + math.sqrt(1 - phi * phi) * xi[0, i]
-        e2[i] = phi * e2[i - 1] + math.sqrt(1 - phi * phi) * xi[1, i]
+        a = phi * a + c * x0[i]
+        b = phi * b + c * x1[i]
+        ea.append(a)
+        eb.append(b)
+    e, e2 = np.array(ea), np.array(eb)
     anom = sigma * e
     tmax = tmean + dtr / 2.0 + anom
     tmin = tmean - dtr / 2.0 + 0.7 * anom + 0.5 * sigma * e2
     tm = (tmax + tmin) / 2.0
     lines = [f"# {DESCRIPTION}: city {cid}, carlcities demo (seasonal cycle + AR(1) noise)",
              "date,tmax,tmin,tmean"]
-    lines += [f"{d},{a:.1f},{b:.1f},{c:.1f}" for d, a, b, c in zip(days.astype(str), tmax, tmin,
-                                                                     tm)]
+    lines += [f"{d},{hi:.1f},{lo:.1f},{mid:.1f}" for d, hi, lo, mid in
+              zip(days.astype(str).tolist(), tmax.tolist(), tmin.tolist(), tm.tolist())]
     return lines
 
 

@@ -152,7 +152,10 @@ class River:
         return s, (n - f) / np.sqrt(1.0 + fp * fp)
 
     def distance(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
-        s, n = self.frame(u, v)
+        return self.distance_in_frame(*self.frame(u, v))
+
+    def distance_in_frame(self, s: np.ndarray, n: np.ndarray) -> np.ndarray:
+        """:meth:`distance` from the river frame (s, n) of the points (:meth:`frame`)."""
         d = np.abs(n)
         if math.isfinite(self.start):
             d = np.where(s < self.start, np.hypot(d, self.start - s), d)
@@ -187,6 +190,8 @@ class CityModel:
                                                     (700.0, float(rng.uniform(1.0, 2.5)))))]
         self.rivers: list[River] = []
         self.params: dict[str, float | str] = {}
+        self._frames_of: tuple[np.ndarray, np.ndarray, list[tuple[np.ndarray, np.ndarray]]] \
+            | None = None
         getattr(self, f"_setup_{setting}")()
         self._centre_offset = 0.0
         self._centre_offset = self.base - float(self.elevation(np.zeros(1), np.zeros(1))[0])
@@ -290,19 +295,30 @@ class CityModel:
             return np.zeros(np.shape(u), dtype=bool)
         return self._seaward(u, v) < 0
 
+    def river_frames(self, u: np.ndarray, v: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+        """:meth:`River.frame` of the points for each river. The frames of the last arrays
+        asked for are kept: the flood layers ask for the elevation, the channels and the
+        distances at the same points (the arrays are never changed in place)."""
+        kept = self._frames_of
+        if kept is not None and kept[0] is u and kept[1] is v:
+            return kept[2]
+        frames = [r.frame(u, v) for r in self.rivers]
+        self._frames_of = (u, v, frames)
+        return frames
+
     def river_distance(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
         """Distance to the nearest river centreline [m] (inf without rivers)."""
         d = np.full(np.shape(u), np.inf)
-        for r in self.rivers:
-            d = np.minimum(d, r.distance(u, v))
+        for r, fr in zip(self.rivers, self.river_frames(u, v)):
+            d = np.minimum(d, r.distance_in_frame(*fr))
         return d
 
     def river(self, u: np.ndarray, v: np.ndarray, min_half_width: float = 75.0) -> np.ndarray:
         """True on river-channel cells (the channel, at least ``min_half_width`` each side, so
         that it is continuous on a 100 m grid)."""
         m = np.zeros(np.shape(u), dtype=bool)
-        for r in self.rivers:
-            m |= r.distance(u, v) < max(r.half_width, min_half_width)
+        for r, fr in zip(self.rivers, self.river_frames(u, v)):
+            m |= r.distance_in_frame(*fr) < max(r.half_width, min_half_width)
         return m
 
     def elevation(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -330,13 +346,12 @@ class CityModel:
                 # the floor rises to the walls
                 z = z + 0.004 * np.minimum(np.maximum(sign * n, 0.0), wall)
         elif st == "oasis":
-            r = self.rivers[0]
-            _, n = r.frame(u, v)
+            _, n = self.river_frames(u, v)[0]
             desert = np.clip((np.abs(n) - self.oasis_width) / 2000.0, 0, 1)
             z = z + self.dune_h * desert * (1.0 + self.dunes(u, v))
         if st != "sea_coast":
-            for r in self.rivers:
-                d = r.distance(u, v)
+            for r, fr in zip(self.rivers, self.river_frames(u, v)):
+                d = r.distance_in_frame(*fr)
                 if r.plain_width > 0:
                     z = z - r.plain_depth * np.exp(-(d / r.plain_width) ** 2)
                 z = z - r.depth * np.clip(1.0 - (d / max(r.half_width, 75.0)) ** 2, 0.0, 1.0)

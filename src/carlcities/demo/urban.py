@@ -92,10 +92,10 @@ def _setting_penalty(model: CityModel, surf: Any, u: np.ndarray, v: np.ndarray) 
     if st == "valley_basin":
         return np.maximum(surf.sample(surf.z, u, v) - model.base - 60.0, 0.0) / 150.0
     if st == "oasis":
-        _, nr = model.rivers[0].frame(u, v)
+        _, nr = model.river_frames(u, v)[0]
         return np.maximum(np.abs(nr) - model.oasis_width, 0.0) / 1500.0
     if st == "steppe_river":
-        _, nr = model.rivers[0].frame(u, v)
+        _, nr = model.river_frames(u, v)[0]
         _, nc = model.rivers[0].frame(np.zeros(1), np.zeros(1))
         return 0.6 * (np.sign(nr) != np.sign(nc[0]))
     return np.zeros(np.shape(u))
@@ -107,8 +107,8 @@ def _buildable(model: CityModel, surf: Any, u: np.ndarray, v: np.ndarray,
     ``green_m`` [m] along the rivers beyond their channels)."""
     river = np.zeros(np.shape(u), dtype=bool)
     corridor = np.zeros(np.shape(u), dtype=bool)
-    for rv in model.rivers:
-        d = rv.distance(u, v)
+    for rv, fr in zip(model.rivers, model.river_frames(u, v)):
+        d = rv.distance_in_frame(*fr)
         hw = max(rv.half_width, 75.0)
         river |= d < hw
         corridor |= d < hw + green_m

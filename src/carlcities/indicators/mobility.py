@@ -298,8 +298,11 @@ def compute_mobility(city, grid, osm_path: str | Path | None, epochs_data: Mappi
     # ---- network statistics: simplified walk network, largest component (as OSMnx)
     big, rep = largest_component(walk)
     gs = simplify(big)
+    from carlcities.network import undirected_edges
+
+    ue = undirected_edges(gs)  # the street segments: for the statistics and the street km
     area_m2 = grid.width * grid.height * grid.cell_area_m2
-    st = basic_stats(gs, area_m2=area_m2, clean_int_tol=p["consolidate_m"])
+    st = basic_stats(gs, area_m2=area_m2, clean_int_tol=p["consolidate_m"], undirected=ue)
     props = st["streets_per_node_proportions"]
     net = {f"net_{k}": st[k] for k in ("n", "m", "k_avg", "edge_length_avg", "street_length_avg",
                                        "street_segment_count", "streets_per_node_avg",
@@ -450,9 +453,6 @@ def compute_mobility(city, grid, osm_path: str | Path | None, epochs_data: Mappi
     cons, _ = consolidate(gs, p["consolidate_m"])
     inter = cons.street_count >= 2
     layers["zone_intersections"] = _count_on_grid(grid, cons.x[inter], cons.y[inter])
-    from carlcities.network import undirected_edges
-
-    ue = undirected_edges(gs)
     mx = (gs.x[gs.u[ue]] + gs.x[gs.v[ue]]) / 2
     my = (gs.y[gs.u[ue]] + gs.y[gs.v[ue]]) / 2
     layers["zone_street_km"] = _count_on_grid(grid, mx, my, gs.length[ue] / 1e3)

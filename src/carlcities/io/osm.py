@@ -46,7 +46,7 @@ Gardens and parks marked ``access=private|no`` are left out of ``park``.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -208,11 +208,42 @@ def read_osm(path: str | Path, epsg: int, *, bounds: tuple[float, float, float, 
     OSMError
         The file is missing, empty, not PBF or truncated / corrupt.
     """
+    path = Path(path)
+    _check_file(path)
+    if boundary is not None:
+        return _read_osm(path, epsg, bounds, boundary)
+    st = path.stat()
+    key = (str(path.resolve()), st.st_size, st.st_mtime_ns, int(epsg),
+           None if bounds is None else tuple(float(b) for b in bounds))
+    if key not in _LAST_READ:
+        data = _read_osm(path, epsg, bounds, None)
+        for a in _arrays(data):
+            a.setflags(write=False)
+        _LAST_READ.clear()
+        _LAST_READ[key] = data
+    kept = _LAST_READ[key]
+    return replace(kept, way_tags=list(kept.way_tags), header=dict(kept.header),
+                   notes=list(kept.notes), counts=dict(kept.counts))
+
+
+#: the last file read by :func:`read_osm` (without a boundary), by path, size, modification
+#: time, CRS and bounds: the mobility and risk engines read a city's extract one after the
+#: other in the same process. Its arrays are read-only; the lists and dicts are copied.
+_LAST_READ: dict[tuple[Any, ...], OSMData] = {}
+
+
+def _arrays(data: OSMData) -> list[np.ndarray]:
+    d = data.destinations
+    return [data.way_id, data.way_ptr, data.node_id, data.x, data.y, data.lon, data.lat,
+            d.type, d.x, d.y, d.osm_type, d.osm_id, d.area_m2, d.point_dest, d.point_x,
+            d.point_y]
+
+
+def _read_osm(path: Path, epsg: int, bounds: tuple[float, float, float, float] | None,
+              boundary: Any) -> OSMData:
     import osmium
     from pyproj import Transformer
 
-    path = Path(path)
-    _check_file(path)
     keys = ["highway", *_DEST_KEYS]
     ways_nodes: list[list[int]] = []
     ways_lon: list[list[float]] = []
@@ -244,10 +275,12 @@ def read_osm(path: str | Path, epsg: int, *, bounds: tuple[float, float, float, 
         except Exception:  # noqa: BLE001 - a header without a box is fine
             pass
         for obj in fp:
+            # the tags as a dict, read once (each TagList look-up is a call into C++)
+            tags = {t.k: t.v for t in obj.tags}
             # isinstance is what pyosmium's is_node()/is_way()/is_area() do; it narrows the
             # Node | Way | Relation | Area | Changeset union for the type checker
             if isinstance(obj, osmium.osm.Node):
-                types = destination_types_of(obj.tags)
+                types = destination_types_of(tags)
                 if types and obj.location.valid():
                     for t in types:
                         d_type.append(t)
@@ -257,13 +290,14 @@ def read_osm(path: str | Path, epsg: int, *, bounds: tuple[float, float, float, 
                         d_osm_id.append(obj.id)
                         d_rings.append(None)
             elif isinstance(obj, osmium.osm.Way):
-                tags = obj.tags
                 if "highway" in tags:
                     wt = {k: tags[k] for k in WAY_TAGS if k in tags}
+                    nodes = list(obj.nodes)  # one pass over the C++ node list
                     try:
-                        ids = [n.ref for n in obj.nodes]
-                        lons = [n.lon for n in obj.nodes]
-                        lats = [n.lat for n in obj.nodes]
+                        ids = [n.ref for n in nodes]
+                        locs = [n.location for n in nodes]
+                        lons = [loc.lon for loc in locs]
+                        lats = [loc.lat for loc in locs]
                         runs: list[tuple[list[int], list[float], list[float]]] = [
                             (ids, lons, lats)]
                     except osmium.InvalidLocationError:
@@ -271,7 +305,7 @@ def read_osm(path: str | Path, epsg: int, *, bounds: tuple[float, float, float, 
                         bad_locations += 1
                         runs = []
                         cur: tuple[list[int], list[float], list[float]] = ([], [], [])
-                        for nd in obj.nodes:
+                        for nd in nodes:
                             if nd.location.valid():
                                 cur[0].append(nd.ref)
                                 cur[1].append(nd.location.lon)
@@ -304,7 +338,7 @@ def read_osm(path: str | Path, epsg: int, *, bounds: tuple[float, float, float, 
                             d_osm_id.append(obj.id)
                             d_rings.append(None)
             elif isinstance(obj, osmium.osm.Area):
-                types = destination_types_of(obj.tags)
+                types = destination_types_of(tags)
                 if not types:
                     continue
                 polys = []
@@ -405,6 +439,23 @@ def _ring_area(x: np.ndarray, y: np.ndarray) -> float:
     return 0.5 * abs(float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))))
 
 
+def _project_rings(d_rings, to_xy) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    """Every polygon ring in the grid CRS, keyed by ``id`` of its longitude array: one PROJ
+    call for all of them (each point is projected on its own, so the numbers are those of
+    one call per ring)."""
+    rings = {id(ox): (ox, oy) for polys in d_rings if polys is not None
+             for outer_x, outer_y, inners in polys
+             for ox, oy in ((outer_x, outer_y), *inners)}
+    if not rings:
+        return {}
+    lon = np.concatenate([ox for ox, _ in rings.values()])
+    lat = np.concatenate([oy for _, oy in rings.values()])
+    x, y = (np.asarray(v, dtype=np.float64) for v in to_xy.transform(lon, lat))
+    cuts = np.cumsum([ox.size for ox, _ in rings.values()])[:-1]
+    return {k: (px.copy(), py.copy())
+            for k, px, py in zip(rings, np.split(x, cuts), np.split(y, cuts))}
+
+
 def _destinations(d_type, d_lon, d_lat, d_osm_type, d_osm_id, d_rings, to_xy, bounds,
                   boundary) -> Destinations:
     n = len(d_type)
@@ -417,17 +468,18 @@ def _destinations(d_type, d_lon, d_lat, d_osm_type, d_osm_id, d_rings, to_xy, bo
                                                                          np.asarray(d_lat)))
     else:
         x = y = np.zeros(0)
+    projected = _project_rings(d_rings, to_xy)
     for i in range(n):
         rings = d_rings[i]
         pts_x = [np.array([x[i]])]
         pts_y = [np.array([y[i]])]
         if rings is not None:
             a = 0.0
-            for ox, oy, inners in rings:
-                rx, ry = (np.asarray(v) for v in to_xy.transform(ox, oy))
+            for ox, _, inners in rings:
+                rx, ry = projected[id(ox)]
                 a += _ring_area(rx, ry)
-                for ix, iy in inners:
-                    jx, jy = (np.asarray(v) for v in to_xy.transform(ix, iy))
+                for ix, _ in inners:
+                    jx, jy = projected[id(ix)]
                     a -= _ring_area(jx, jy)
                 if d_type[i] == "park":
                     step = max(1, math.ceil(rx.size / _PARK_POINTS))

@@ -20,11 +20,12 @@ doi:10.5258/SOTON/WP00645. Reads are windowed to the city grid (see :mod:`carlci
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -201,6 +202,14 @@ def footprint_window(ds, footprint: tuple[float, float, float, float]):
     return win.intersection(Window(0, 0, ds.width, ds.height))
 
 
+#: roles whose layers several engines of a city read (form, risk, its earthquake scenario,
+#: the growth scenarios): the last ones put on a grid are kept, by file (path, size,
+#: modification time), role and grid
+_KEPT_ROLES = ("builtup", "population", "dem")
+_KEPT: dict[tuple[Any, ...], Layer] = {}
+_KEPT_MAX = 10
+
+
 def read_layer(path: str | Path, grid, role: str | None = None) -> Layer:
     """Read the part of a raster that covers ``grid`` and put it onto the grid.
 
@@ -208,7 +217,26 @@ def read_layer(path: str | Path, grid, role: str | None = None) -> Layer:
     grid cell; a DEM as metres; settlement classes as codes. Checks CRS, nodata, band count,
     coverage and values first, and raises a :class:`~carlcities.errors.CarlError` subclass that
     names the file and the fix.
+
+    Built-up, population and DEM layers are read once per file and grid: a second call gives
+    a new :class:`Layer` with the same read-only ``data`` (its notes and tags are copies).
     """
+    if role not in _KEPT_ROLES or not Path(path).is_file():
+        return _read_layer(path, grid, role)
+    st = os.stat(path)
+    key = (str(Path(path).resolve()), st.st_size, st.st_mtime_ns, role,
+           tuple(sorted(grid.to_dict().items())))
+    if key not in _KEPT:
+        lay = _read_layer(path, grid, role)
+        lay.data.setflags(write=False)
+        while len(_KEPT) >= _KEPT_MAX:
+            del _KEPT[next(iter(_KEPT))]
+        _KEPT[key] = lay
+    kept = _KEPT[key]
+    return replace(kept, tags=dict(kept.tags), notes=list(kept.notes))
+
+
+def _read_layer(path: str | Path, grid, role: str | None = None) -> Layer:
     from pyproj import CRS
     from pyproj.exceptions import CRSError as PyprojCRSError
     from rasterio.errors import RasterioError
@@ -303,8 +331,16 @@ def read_layer(path: str | Path, grid, role: str | None = None) -> Layer:
     if info.role == "builtup":
         out = np.clip(out / grid.true_cell_areas_m2(), 0.0, 1.0)
     if src_crs != grid.crs:
-        notes.append(f"reprojected from {src_crs.to_string()} to EPSG:{grid.epsg}")
+        notes.append(f"reprojected from {_crs_label(src_crs.to_wkt())} to EPSG:{grid.epsg}")
     return Layer(out, info, path, sha, synthetic, tags, notes)
+
+
+@functools.lru_cache(maxsize=16)
+def _crs_label(wkt: str) -> str:
+    """``CRS.to_string()`` of a CRS given as WKT (the authority look-up costs ~15 ms)."""
+    from pyproj import CRS
+
+    return str(CRS.from_wkt(wkt).to_string())
 
 
 def write_cog(path: str | Path, data: np.ndarray, grid, *, nodata: float | None = None,

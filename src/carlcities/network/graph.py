@@ -222,11 +222,14 @@ def count_streets(g: StreetGraph) -> np.ndarray:
     newgrp[1:] = (us[1:] != us[:-1]) | (vs[1:] != vs[:-1])
     grp_start = np.maximum.accumulate(np.where(newgrp, np.arange(us.size), 0))
     key = np.arange(us.size) - grp_start
-    lo = np.minimum(us, vs)
-    hi = np.maximum(us, vs)
-    und = np.unique(np.column_stack([lo, hi, key]), axis=0) if us.size else np.zeros((0, 3),
-                                                                                     np.int64)
-    counts = np.bincount(und[:, 0], minlength=n) + np.bincount(und[:, 1], minlength=n)
+    lo = np.minimum(us, vs).astype(np.int64)
+    hi = np.maximum(us, vs).astype(np.int64)
+    # distinct (lo, hi, key) triples, each packed into one integer (np.unique on rows sorts
+    # them as records, several times slower)
+    nk = int(key.max()) + 1 if key.size else 1
+    und = np.unique((lo * n + hi) * nk + key)
+    pair = und // nk
+    counts = np.bincount(pair // n, minlength=n) + np.bincount(pair % n, minlength=n)
     loops = np.unique(g.u[loop])
     counts[loops] += 2
     return counts.astype(np.int64)

@@ -22,8 +22,9 @@ def simplify(g: StreetGraph) -> StreetGraph:
     outdeg = np.bincount(u, minlength=n)
     loop = np.zeros(n, dtype=bool)
     loop[u[u == v]] = True
-    pairs = np.unique(np.column_stack([np.r_[u, v], np.r_[v, u]]), axis=0)
-    nb = np.bincount(pairs[:, 0], minlength=n)
+    # distinct neighbours of each node: the (node, neighbour) pairs packed into one integer
+    pairs = np.unique(np.r_[u, v].astype(np.int64) * n + np.r_[v, u])
+    nb = np.bincount(pairs // n, minlength=n)
     d = indeg + outdeg
     endpoint = loop | (indeg == 0) | (outdeg == 0) | ~((nb == 2) & ((d == 2) | (d == 4)))
     # out-adjacency (CSR by u)

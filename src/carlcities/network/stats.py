@@ -53,7 +53,8 @@ def clean_intersections(g: StreetGraph, tol: float) -> tuple[int, np.ndarray, np
 
 
 def basic_stats(g: StreetGraph, *, area_m2: float | None = None,
-                clean_int_tol: float | None = None) -> dict[str, Any]:
+                clean_int_tol: float | None = None,
+                undirected: np.ndarray | None = None) -> dict[str, Any]:
     """OSMnx ``stats.basic_stats`` of a (simplified) graph, plus orientation measures.
 
     Keys as OSMnx: n, m, k_avg, edge_length_total/avg [m], streets_per_node_avg/counts/
@@ -61,7 +62,8 @@ def basic_stats(g: StreetGraph, *, area_m2: float | None = None,
     circuity_avg, self_loop_proportion, clean_intersection_count (with ``clean_int_tol``
     [m]) and, with ``area_m2``, the densities per km²; plus orientation_entropy [nats] and
     orientation_order (Boeing 2019). Circuity's straight lines are Euclidean in the grid CRS
-    (OSMnx on a projected graph).
+    (OSMnx on a projected graph). ``undirected``: :func:`undirected_edges` of ``g``, when
+    the caller has them already.
     """
     if g.n == 0 or g.m == 0:
         raise NetworkError("the street graph is empty", fix="check the OSM extract and filter")
@@ -77,7 +79,7 @@ def basic_stats(g: StreetGraph, *, area_m2: float | None = None,
     s["streets_per_node_counts"] = {i: int(c) for i, c in enumerate(cnt)}
     s["streets_per_node_proportions"] = {i: c / g.n for i, c in enumerate(cnt.tolist())}
     s["intersection_count"] = int((spn >= 2).sum())
-    ue = undirected_edges(g)
+    ue = undirected_edges(g) if undirected is None else undirected
     s["street_length_total"] = float(g.length[ue].sum())
     s["street_segment_count"] = int(ue.size)
     s["street_length_avg"] = s["street_length_total"] / ue.size

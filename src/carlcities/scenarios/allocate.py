@@ -56,10 +56,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy import ndimage
 
 from carlcities.errors import DataValueError, ScenarioError
 
+from .distance import distance_to
 from .levers import Scenario, check_levers, default_parameters
 
 __all__ = ["Allocation", "BaseLayers", "EpochAllocation", "Site", "allocate", "prepare_site",
@@ -117,7 +117,7 @@ class Site:
         if width_m not in self._corr:
             res = self.grid.res
             if self.base.corridors is not None and np.any(self.base.corridors):
-                d = ndimage.distance_transform_edt(~self.base.corridors.astype(bool)) * res
+                d = distance_to(self.base.corridors.astype(bool)) * res
             else:
                 n = int(self.params["radial_corridors"])
                 r = self.dist_centre_km * 1000.0
@@ -183,7 +183,7 @@ def prepare_site(grid: Any, base: BaseLayers, *, params: Mapping[str, Any] | Non
     rr, cc = np.indices(shape)
     r0, c0 = grid.centre_rowcol()
     dx, dy = (cc - c0) * grid.res, (r0 - rr) * grid.res
-    dist_extent = ndimage.distance_transform_edt(~at.extent) * grid.res
+    dist_extent = distance_to(at.extent) * grid.res
     return Site(grid, base, bu0, pop0, valid, at.extent, excluded, dist_extent,
                 np.hypot(dx, dy) / 1000.0, np.arctan2(dx, dy), today_density, s_dev, cell_ha,
                 p, notes)
@@ -333,7 +333,7 @@ def allocate(site: Site, scenario: Scenario, growth: Any, *,
         noise = rng.random(bu.size) * 1e-7
         for r in range(rounds):
             built = (bu >= thr) & site.valid
-            dist_b = ndimage.distance_transform_edt(~built) * grid.res / 1000.0
+            dist_b = distance_to(built) * grid.res / 1000.0
             score = (static - dist_b / lb).ravel() + noise
             b, pp = bu.ravel(), pop.ravel()
             frac = np.minimum(1.0, b / s_dev)
