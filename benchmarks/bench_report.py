@@ -54,7 +54,8 @@ def _sha(path: Path) -> str:
     return h.hexdigest()
 
 
-def _one(study: Path, src: Path, tmp: Path, env: dict[str, str]) -> dict:
+def _one(study: Path, src: Path, tmp: Path, env: dict[str, str],
+         keep: Path | None = None) -> dict:
     dest = tmp / "report"
     shutil.rmtree(dest, ignore_errors=True)
     ru = tmp / "rusage.json"
@@ -67,10 +68,15 @@ def _one(study: Path, src: Path, tmp: Path, env: dict[str, str]) -> dict:
         raise RuntimeError(f"report failed ({p.returncode}): {p.stderr.decode()[-3000:]}")
     r = json.loads(ru.read_text())
     files = [f for f in dest.rglob("*") if f.is_file()]
-    return {"wall_s": round(wall, 2), "build_s": round(r["build_s"], 2),
+    out = {"wall_s": round(wall, 2), "build_s": round(r["build_s"], 2),
             "cpu_s": round(r["cpu_s"], 2), "files": len(files),
             "png": sum(1 for f in files if f.suffix == ".png"),
             "mb": round(sum(f.stat().st_size for f in files) / 1e6, 1)}
+    if keep is not None:            # the variant's last report, to compare pages and images
+        shutil.rmtree(keep, ignore_errors=True)
+        keep.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(dest), str(keep))
+    return out
 
 
 def main() -> int:
@@ -82,6 +88,8 @@ def main() -> int:
     ap.add_argument("--workers", default=None,
                     help="CARLCITIES_REPORT_WORKERS for the builds (default: the code's own)")
     ap.add_argument("--output", default=str(RESULTS / "report.json"))
+    ap.add_argument("--keep", type=Path, default=None,
+                    help="keep each variant's last report in KEEP/NAME (to compare them)")
     args = ap.parse_args()
     variants = dict(v.split("=", 1) for v in args.variant) or {"after": str(SRC)}
     env = dict(os.environ)
@@ -97,7 +105,8 @@ def main() -> int:
             if i % 2:
                 order.reverse()
             for name, src in order:
-                r = _one(args.study, Path(src).resolve(), tmp, env)
+                r = _one(args.study, Path(src).resolve(), tmp, env,
+                         None if args.keep is None else args.keep / name)
                 runs[name].append(r)
                 print(f"round {i + 1} {name}: {r}", flush=True)
     finally:
@@ -116,11 +125,14 @@ def main() -> int:
                     "python": platform.python_version(), "loadavg_at_end": load},
         "median_build_s": {k: round(statistics.median(r["build_s"] for r in v), 2)
                            for k, v in runs.items()},
+        "median_cpu_s": {k: round(statistics.median(r["cpu_s"] for r in v), 2)
+                         for k, v in runs.items()},
         "runs": runs,
     }
     Path(args.output).parent.mkdir(parents=True, exist_ok=True)
     Path(args.output).write_text(json.dumps(out, indent=1), encoding="utf-8")
-    print(json.dumps(out["median_build_s"]), "store unchanged:", out["store_unchanged"])
+    print(json.dumps(out["median_build_s"]), json.dumps(out["median_cpu_s"]),
+          "store unchanged:", out["store_unchanged"])
     return 0
 
 

@@ -238,8 +238,13 @@ def _build(out_dir: Path, report: Path, img: Path, cities_dir: Path, study: Repo
             "slug": slug(cid), "risk": study.risk.get(cid),
             "scenarios": study.scenarios.get(cid),
             "appraisal": study.appraisal["cities"].get(cid)})
+    # the regional map (the longest single figure) is drawn by a figure worker too, first
+    region = {"kind": "region", "points": _region_points(study), "file": img / "region-map.png",
+              "source": "study.duckdb, table cities (catalogue location and population)"
+                        + regionmap.sources_note(), "geography": regionmap.geography_key()}
     workers = _workers(len(jobs))
-    figures = _map_jobs(profile.city_figures, jobs, workers)
+    _import_drawing()
+    rmap, *figures = _map_jobs(_figure_job, [region, *jobs], workers)
     reused, drawn = figcache.count_reused(img)
     say(f"drew the city figures ({len(jobs)} cities, {workers} worker(s)): {drawn} drawn, "
         f"{reused} unchanged since the last report")
@@ -258,20 +263,6 @@ def _build(out_dir: Path, report: Path, img: Path, cities_dir: Path, study: Repo
         p = study.peers.get((col["indicator"].indicator_id, col["epoch"], col["epoch_start"]), {})
         med.append({"value": p.get("median"), "display": fmt_number(p.get("median")),
                     "n": p.get("n", 0)})
-    points = []
-    for cid, c in study.cities.items():
-        pop = c.get("population")
-        if pop is None:
-            pv = sorted((k[2], v.value) for k, v in study.city_items(cid)
-                        if k[1] == "form.population" and k[3] is None and k[2] is not None
-                        and v.value is not None)
-            pop = pv[-1][1] if pv else None
-        points.append(charts.CityPoint(cid, c.get("name_en") or cid, c.get("lon"), c.get("lat"),
-                                       pop, c.get("country_iso3"), c.get("name_ru")))
-    rmap = charts.region_map(points, img / "region-map.png",
-                             source="study.duckdb, table cities (catalogue location and "
-                                    "population)" + regionmap.sources_note(),
-                             geography=regionmap.geography_key())
     if rmap is not None:   # what geography the map could show (report/regionmap.py)
         note_en, note_ru = regionmap.geography_note()
         rmap.caption_en += " " + note_en
@@ -328,12 +319,47 @@ def _build(out_dir: Path, report: Path, img: Path, cities_dir: Path, study: Repo
     n_all = len(study.cities)
     _PAGES.update(study=study, extra=extra, run=run, base=base, report=report,
                   cities_dir=cities_dir, out_dir=out_dir, manifest_exists=manifest_exists)
+    pages.preload("city.html")      # compiled here once, inherited by the page workers
     try:
         _map_jobs(_city_page, list(zip(study.cities, figures, strict=True)), workers)
     finally:
         _PAGES.clear()
     say(f"wrote {n_all} city profiles in {time.perf_counter() - t0:.1f} s")
     return index
+
+
+def _region_points(study: ReportData) -> list[charts.CityPoint]:
+    """The cities on the regional map: location, population (the catalogue's, else the latest
+    ``form.population``), country."""
+    points = []
+    for cid, c in study.cities.items():
+        pop = c.get("population")
+        if pop is None:
+            pv = sorted((k[2], v.value) for k, v in study.city_items(cid)
+                        if k[1] == "form.population" and k[3] is None and k[2] is not None
+                        and v.value is not None)
+            pop = pv[-1][1] if pv else None
+        points.append(charts.CityPoint(cid, c.get("name_en") or cid, c.get("lon"), c.get("lat"),
+                                       pop, c.get("country_iso3"), c.get("name_ru")))
+    return points
+
+
+def _import_drawing() -> None:
+    """Import matplotlib's figure, its Agg canvas and its font list here, once, before the
+    figure workers are forked (each worker would otherwise import them itself)."""
+    import matplotlib.figure  # noqa: F401
+    from matplotlib.backends import backend_agg  # noqa: F401
+    from matplotlib.font_manager import fontManager
+
+    fontManager.findfont("DejaVu Sans")
+
+
+def _figure_job(job: dict[str, Any]) -> Any:
+    """One unit of work of the figure workers: the regional map or one city's figures."""
+    if job.get("kind") == "region":
+        return charts.region_map(job["points"], job["file"], source=job["source"],
+                                 geography=job["geography"])
+    return profile.city_figures(job)
 
 
 #: what the city pages need, set before the page workers are forked (see :func:`_city_page`)

@@ -209,7 +209,7 @@ def _region_figure(pts: list[CityPoint], lon: np.ndarray, lat: np.ndarray, pop: 
               frameon=False, labelspacing=1.0, borderaxespad=0.0,
               title="Страна · Население" if lang == "ru" else "Country · Population",
               title_fontsize=FONT)
-    fig.canvas.draw()   # lays the figure out once; then freeze it and place the labels
+    fig.draw_without_rendering()   # lays the figure out once; then freeze it, place labels
     fig.set_layout_engine("none")
     _place_labels(fig, ax, pts, sizes, lang)
     return save_figure(fig, out_file, tight=True)
@@ -253,7 +253,9 @@ def time_series(series: list[Series], out_file: Path, *, kind: str, title_key: s
         m = np.array([np.nan if v is None else v for v in s.median], dtype=float)
         ax.plot(x, m, "--s", color=MEDIAN_COLOUR, markersize=3, linewidth=1.1)
         ax.plot(x, c, "-o", color=CITY_COLOUR, markersize=3.5, linewidth=1.6)
-        words.add(partial(ax.set_title, fontsize=FONT, pad=4), t_en[k], t_ru[k])
+        # y given: the title stays where matplotlib would put it above these axes (nothing
+        # on top), without measuring every tick label to find that out at each draw
+        words.add(partial(ax.set_title, fontsize=FONT, pad=4, y=1.0), t_en[k], t_ru[k])
         ax.set_xticks(x)
         ax.set_xticklabels([str(e) for e in s.epochs])
         pad = max(2.0, 0.06 * (x.max() - x.min()))

@@ -135,7 +135,21 @@ def page_globals(lang: str) -> dict[str, Callable[..., Any] | str]:
     if lang not in LANGS:
         raise ValueError(f"page language must be one of {LANGS}, not {lang!r}")
 
+    # a page asks for the same few thousand texts again and again (every city page, three
+    # languages): each pair is made into HTML once per process
+    made: dict[tuple[Any, ...], Markup] = {}
+
     def bi(en: Any, ru: Any = None, *, sep: str = " / ", block: bool = False) -> Markup:
+        key = (type(en), en, type(ru), ru, sep, block)
+        try:
+            return made[key]
+        except KeyError:
+            out = made[key] = _bi(en, ru, sep=sep, block=block)
+            return out
+        except TypeError:           # an unhashable value: made each time
+            return _bi(en, ru, sep=sep, block=block)
+
+    def _bi(en: Any, ru: Any, *, sep: str, block: bool) -> Markup:
         if lang == "both":
             return i18n.bilingual("" if en is None else str(en), None if ru is None else str(ru),
                                   sep=sep, block=block)

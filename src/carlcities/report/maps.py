@@ -456,10 +456,22 @@ def new_figure(w_in: float, h_in: float, *, layout: Literal["constrained"] | Non
 
 
 def save_figure(fig, path: Path, *, tight: bool = False) -> tuple[int, int]:
-    """Write ``fig`` as PNG (white background); return its size in pixels."""
+    """Write ``fig`` as PNG (white background); return its size in pixels.
+
+    A figure with a layout engine is laid out here and then drawn once: ``savefig`` would
+    draw it twice, once (without rendering) to lay it out and once to render it; the image is
+    the same."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=DPI, facecolor="white", pil_kwargs={"compress_level": 1},
-                **({"bbox_inches": "tight", "pad_inches": 0.08} if tight else {}))
+    engine = fig.get_layout_engine()
+    if engine is not None and not tight:
+        engine.execute(fig)
+        fig.set_layout_engine(None)
+    try:
+        fig.savefig(path, dpi=DPI, facecolor="white", pil_kwargs={"compress_level": 1},
+                    **({"bbox_inches": "tight", "pad_inches": 0.08} if tight else {}))
+    finally:
+        if engine is not None and not tight:
+            fig.set_layout_engine(engine)
     return png_size(path)
 
 

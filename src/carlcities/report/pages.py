@@ -17,9 +17,30 @@ from markupsafe import Markup
 from . import i18n
 from .lang import LANGS, SUFFIX, page_globals
 
-__all__ = ["env", "write_page"]
+__all__ = ["env", "preload", "write_page"]
 
 _HERE = Path(__file__).parent
+
+
+@cache
+def _compiled():
+    """Templates compiled once per process for the three languages' environments: they differ
+    only in their globals (looked up when a page is rendered), never in the compiled code."""
+    from jinja2 import BytecodeCache
+
+    class Compiled(BytecodeCache):
+        def __init__(self) -> None:
+            self.code: dict[str, tuple[str, Any]] = {}
+
+        def load_bytecode(self, bucket) -> None:
+            hit = self.code.get(bucket.key)
+            if hit is not None and hit[0] == bucket.checksum:
+                bucket.code = hit[1]
+
+        def dump_bytecode(self, bucket) -> None:
+            self.code[bucket.key] = (bucket.checksum, bucket.code)
+
+    return Compiled()
 
 
 @cache
@@ -29,7 +50,7 @@ def env(lang: str = "both"):
 
     e = Environment(loader=FileSystemLoader(_HERE / "templates"),
                     autoescape=select_autoescape(["html"]), undefined=StrictUndefined,
-                    trim_blocks=True, lstrip_blocks=True)
+                    trim_blocks=True, lstrip_blocks=True, bytecode_cache=_compiled())
     e.globals.update(
         i18n_text=i18n.text,
         css=Markup((_HERE / "static" / "report.css").read_text(encoding="utf-8")),
@@ -37,6 +58,14 @@ def env(lang: str = "both"):
         js=Markup((_HERE / "static" / "report.js").read_text(encoding="utf-8")),
         **page_globals(lang))
     return e
+
+
+def preload(*templates: str) -> None:
+    """Compile ``templates`` for every language now (before the page workers are forked, so
+    that they inherit them instead of compiling them each)."""
+    for lang in LANGS:
+        for name in templates:
+            env(lang).get_template(name)
 
 
 def page_name(stem: str, lang: str) -> str:

@@ -419,7 +419,7 @@ def scenario_map(raster_dir: Path, sids: list[str], epoch: int, out_file: Path, 
         ax.imshow(img[::step, ::step], interpolation="nearest")
         ax.set_axis_off()
         en, ru = SCENARIO_NAMES.get(s, (s, s))
-        words.add(partial(ax.set_title, fontsize=8), "\n".join(textwrap.wrap(en, 22)),
+        words.add(partial(ax.set_title, fontsize=8, y=1.0), "\n".join(textwrap.wrap(en, 22)),
                   "\n".join(textwrap.wrap(ru, 22)))
     wpx, hpx, lang_files = save_langs(fig, out_file, words)
     return _info(out_file, "growth_scenarios_map", "scenario_map", wpx, hpx, city_en=city_en,
