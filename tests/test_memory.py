@@ -95,3 +95,21 @@ def test_the_grid_exposure_is_the_same_built_column_by_column():
     res = e.occupancy == "Res"
     by_cell = np.bincount(e.site[res], weights=e.floor_area_m2[res], minlength=pop.size)
     assert np.array_equal(by_cell > 0, pop.ravel() > 0)
+
+
+def test_the_worker_estimate_needs_the_memory_of_the_largest_city(monkeypatch):
+    from carlcities import runplan
+
+    monkeypatch.setattr(runplan, "_available_gib", lambda: 4.0)
+    small = runplan.worker_estimate(10, largest_cells=40_000)
+    big = runplan.worker_estimate(10, largest_cells=448_900)
+    assert small["gib_per_worker"] < big["gib_per_worker"]
+    assert big["gib_per_worker"] == pytest.approx(
+        runplan.WORKER_BASE_GIB + runplan.WORKER_GIB_PER_CELL * 448_900, abs=0.01)
+    assert big["largest_city_cells"] == 448_900
+    assert big["by_memory"] == int(4.0 // big["gib_per_worker"])
+    assert runplan.worker_estimate(10)["gib_per_worker"] == runplan.MEM_PER_WORKER_GB
+    # 1.9 GiB available, Tashkent's grid: one worker, and the note says why
+    monkeypatch.setattr(runplan, "_available_gib", lambda: 1.9)
+    n, note = runplan.cap_workers(2, 10, largest_cells=448_900)
+    assert n == 1 and note is not None and "GiB per worker" in note

@@ -381,7 +381,8 @@ def _run_locked(cfg: StudyConfig, out: Path, engines: list, catalog: Any, select
                        if i.get("city_id") in reuse]
         inputs_kept = list({json.dumps(i, sort_keys=True): i for i in prev_inputs}.values())
         asked = workers or cfg.run.workers       # None: what cores and memory allow
-        n_workers, cap_note = cap_workers(asked, len(todo))
+        largest = max((grid_cells(c, cfg) for c in todo), default=None)
+        n_workers, cap_note = cap_workers(asked, len(todo), largest)
         if cap_note and (asked or 1) > 1 and len(todo) > 1:
             note(cap_note)
         manifest = dict(
@@ -396,7 +397,7 @@ def _run_locked(cfg: StudyConfig, out: Path, engines: list, catalog: Any, select
             engine_seconds={k: v for k, v in old.get("engine_seconds", {}).items()
                             if k in reuse},
             workers=n_workers, workers_note=cap_note,
-            workers_estimate=dict(worker_estimate(len(todo)), requested=asked),
+            workers_estimate=dict(worker_estimate(len(todo), largest), requested=asked),
             stages=dict(old.get("stages", {})),
             manifest=f"runs/{run_id}/manifest.json")
         if old.get("city_notes"):
