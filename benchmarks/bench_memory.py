@@ -280,7 +280,8 @@ def main() -> int:
             worst_peak=worst["at_rss_peak"],
             peak_rss_by_stage_gb={s: max(r["stages"].get(s, {}).get("peak_rss_gb", 0)
                                          for r in rs)
-                                  for s in ("start", *STAGES, "commit")},
+                                  for s in ("start", *STAGES[1:], "commit")
+                                  if s != "scorecards"},
             median_stage_s={k: round(statistics.median(r["stage_s"].get(k, 0) for r in rs), 3)
                             for k in sorted({k for r in rs for k in r["stage_s"]})})
     result = dict(
