@@ -112,13 +112,45 @@ def _median(runs: list[dict], key: str) -> float:
     return round(statistics.median(r[key] for r in runs), 3)
 
 
+def reference_speed(rounds: int = 5) -> dict[str, float]:
+    """Seconds of two fixed workloads (median of ``rounds``), written beside every result so
+    that whole-study times from different machines (the lent machines' CPUs differ by up to
+    2x) can be compared: a pure-Python loop (10 M additions; the interpreter-bound parts) and
+    a numpy workload (sorting 2 M float64 and 20 exp over 1 M; the array-bound parts)."""
+    import numpy as np
+
+    def py() -> None:
+        s = 0
+        for i in range(10_000_000):
+            s += i
+
+    rng = np.random.default_rng(0)
+    a, b = rng.random(2_000_000), rng.random(1_000_000)
+
+    def npw() -> None:
+        np.sort(a)
+        for _ in range(20):
+            np.exp(b)
+
+    out = {}
+    for name, f in (("python_loop_s", py), ("numpy_s", npw)):
+        times = []
+        for _ in range(rounds):
+            t0 = time.perf_counter()
+            f()
+            times.append(time.perf_counter() - t0)
+        out[name] = round(statistics.median(times), 3)
+    return out
+
+
 def write_result(result: dict, output: str | Path) -> int:
-    """Add the machine (load at the end), software versions and time to a benchmark's
-    ``result``, write it as JSON to ``output`` and print its summary."""
+    """Add the machine (load and reference speed at the end), software versions and time to a
+    benchmark's ``result``, write it as JSON to ``output`` and print its summary."""
     from carlcities.pipeline import software_versions
 
     result.update(machine=dict(platform=platform.platform(), cpus=os.cpu_count(),
-                               loadavg_end=[round(x, 2) for x in os.getloadavg()]),
+                               loadavg_end=[round(x, 2) for x in os.getloadavg()],
+                               reference_speed=reference_speed()),
                   software=software_versions(),
                   when=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
     out = Path(output)

@@ -15,7 +15,7 @@ Set-up (deterministic, seed 20240601):
            (b) ~200 Voronoi cells of random points, clipped to the grid.
 
 Workloads, for 1 layer and 8 layers, each timed with ``time.perf_counter``: one warm-up,
-then the best of ``REPEATS`` repeats:
+then the median of ``REPEATS`` alternating rounds (default 7):
   * carlcities   ``coverage_weights(grid, zones)`` once, then ``W.sum(x)`` and ``W.mean(x)``
                  per layer; reported "including weights" and "weights reused";
   * exactextract ``exact_extract(raster, zones, ['sum', 'mean'], output='pandas')`` per layer;
@@ -38,6 +38,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import statistics
 import sys
 import tempfile
 import time
@@ -52,27 +53,27 @@ DISTRICTS = Path("/work/shared/data/boundaries/tashkent_districts.geojson")
 SEED = 20240601
 N_LAYERS = 8
 N_VORONOI = 200
-REPEATS = int(os.environ.get("BENCH_REPEATS", "5"))
+REPEATS = int(os.environ.get("BENCH_REPEATS", "7"))
 
 
 # -- timing --------------------------------------------------------------------------------
 def race(fns: dict, repeats: int = REPEATS) -> dict:
     """Time several callables side by side: one warm-up each, then ``repeats`` rounds in
     which every callable runs once in turn (so a load spike on a shared machine hits all of
-    them alike). Returns {name: (best wall time [s] by perf_counter, best CPU time [s] by
-    process_time)}."""
+    them alike). Returns {name: (median wall time [s] by perf_counter, median CPU time [s] by
+    process_time)} over the rounds."""
     for f in fns.values():
         f()
-    wall = {k: float("inf") for k in fns}
-    cpu = {k: float("inf") for k in fns}
+    wall: dict[str, list[float]] = {k: [] for k in fns}
+    cpu: dict[str, list[float]] = {k: [] for k in fns}
     for _ in range(repeats):
         for k, f in fns.items():
             c0, t0 = time.process_time(), time.perf_counter()
             f()
             t1, c1 = time.perf_counter(), time.process_time()
-            wall[k] = min(wall[k], t1 - t0)
-            cpu[k] = min(cpu[k], c1 - c0)
-    return {k: (wall[k], cpu[k]) for k in fns}
+            wall[k].append(t1 - t0)
+            cpu[k].append(c1 - c0)
+    return {k: (statistics.median(wall[k]), statistics.median(cpu[k])) for k in fns}
 
 
 # -- set-up --------------------------------------------------------------------------------
@@ -315,9 +316,10 @@ def main() -> int:
         "benchmark": "zonal statistics (sum and mean per zone)",
         "requirement": ">= 20x faster than rasterstats and within 1.2x of exactextract",
         "machine": machine_info(),
-        "setup": {"grid": grid.to_dict(), "grid_shape": list(grid.shape), "crs": grid.crs.to_string(),
+        "setup": {"grid": grid.to_dict(), "grid_shape": list(grid.shape),
+                  "crs": grid.crs.to_string(),
                   "layers": N_LAYERS, "dtype": "float32", "nan_share": 0.01, "seed": SEED,
-                  "repeats": REPEATS, "timing": "best of repeats after one warm-up, "
+                  "repeats": REPEATS, "timing": "median of alternating rounds after one warm-up, "
                   "time.perf_counter (timings_s, ratios) and time.process_time "
                   "(cpu_timings_s, ratios_cpu), seconds; the tools run interleaved, one call "
                   "each per round",

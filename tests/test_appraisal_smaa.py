@@ -224,3 +224,31 @@ def test_other_bit_generators_draw_as_the_loop():
     assert np.array_equal(res.acceptability, acc)
     assert np.array_equal(res.confidence, conf, equal_nan=True)
     assert g1.random() == g2.random()
+
+
+@pytest.mark.parametrize("a", [1, 2, 7, 30])
+def test_rank_counts_equal_counting_the_options_ahead(a):
+    """The compiled ranking (insertion per sample) against the definition: an option's rank is
+    the number of options ahead of it (higher utility; equal utility: lower tie draw; equal
+    draw: lower index), with many exact ties in utility and in the draws."""
+    from carlcities.appraisal.smaa_kernels import first_ranked, rank_counts
+
+    rng = np.random.default_rng(a)
+    util = rng.integers(0, 4, size=(400, a)).astype(float)     # ties in utility
+    tie = rng.integers(0, 3, size=(400, a)) / 3.0               # ... and in the draws
+    util[:50] = 1.0                                             # all options tied
+    tie[:25] = 0.5                                              # ... and their draws too
+    counts, first = rank_counts(util, tie)
+    ref = np.zeros((a, a), dtype=np.int64)
+    ref_first = np.empty(len(util), dtype=np.int64)
+    for k, (u, t) in enumerate(zip(util, tie, strict=True)):
+        for i in range(a):
+            r = sum(1 for lo in range(a) if lo != i and (
+                u[lo] > u[i] if u[lo] != u[i] else t[lo] < t[i] if t[lo] != t[i] else lo < i))
+            ref[i, r] += 1
+            if r == 0:
+                ref_first[k] = i
+    assert np.array_equal(counts, ref)
+    assert np.array_equal(first, ref_first)
+    assert np.array_equal(first_ranked(util, tie), ref_first)
+    assert (counts.sum(axis=0) == len(util)).all() and (counts.sum(axis=1) == len(util)).all()

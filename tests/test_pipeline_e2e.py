@@ -350,3 +350,32 @@ def test_risk_scenarios_and_appraisal_in_the_store(three):
         assert checked > 5
     finally:
         con.close()
+
+
+def test_appraisal_tables_do_not_depend_on_the_thread_count(three, tmp_path, monkeypatch):
+    """The appraisal runs the cities on threads; each city has its own random streams and the
+    results are gathered in the cities' order, so one thread and three give the same rows."""
+    import shutil
+
+    import duckdb
+
+    from carlcities.appraisal.run import run_appraisal
+    from carlcities.appraisal.store import TABLES
+    from carlcities.catalog import load_catalog
+
+    _, out = three
+    got = []
+    for n in ("1", "3"):
+        db = tmp_path / f"threads{n}.duckdb"
+        shutil.copy(out / "study.duckdb", db)
+        monkeypatch.setenv("CARLCITIES_APPRAISAL_THREADS", n)
+        con = duckdb.connect(str(db))
+        try:
+            summary = run_appraisal(con, load_config(None), load_catalog(), "T")
+            got.append({t: con.execute(f"SELECT * FROM {t} WHERE run_id = 'T' ORDER BY ALL")
+                        .fetchall() for t in TABLES})
+        finally:
+            con.close()
+        assert summary["cities"] == len(CITIES)
+    assert all(got[0][t] for t in ("options", "appraisal", "rank_acceptability"))
+    assert got[0] == got[1]

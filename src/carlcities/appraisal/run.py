@@ -15,7 +15,9 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import os
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -91,6 +93,14 @@ def _latest_values(study: Study, last_epoch: int) -> tuple[dict, dict]:
     return vals, units
 
 
+def _threads(n_cities: int) -> int:
+    """Threads of the appraisal: the usable cores (``CARLCITIES_APPRAISAL_THREADS`` sets it),
+    at most one per city."""
+    env = os.environ.get("CARLCITIES_APPRAISAL_THREADS")
+    n = int(env) if env and env.isdigit() and int(env) > 0 else len(os.sched_getaffinity(0))
+    return max(1, min(n, n_cities))
+
+
 def run_appraisal(con, cfg, catalog, run_id: str) -> dict[str, Any]:
     """Appraise every city and write the appraisal tables under ``run_id``; return a summary.
 
@@ -158,11 +168,10 @@ def run_appraisal(con, cfg, catalog, run_id: str) -> dict[str, Any]:
 
         names = {k: (s.name_en, s.name_ru) for k, s in load_scenarios().items()}
 
-    tables: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    appraisals: dict[str, dict[str, Any]] = {}
-    all_options: dict[str, list[Any]] = {}
     seed = int(cfg.risk.seed)
-    for i, cid in enumerate(cities):
+
+    def one_city(i: int, cid: str) -> tuple[dict[str, Any], list[Any]] | None:
+        """Appraise city ``cid`` (the ``i``-th; its own random streams, from ``[seed, i]``)."""
         city = catalog.get(cid)
         params = load_parameters(city.country_iso3, discount_rate=cfg.appraisal.discount_rate)
         pop = city.population_at(last)[0]
@@ -196,7 +205,7 @@ def run_appraisal(con, cfg, catalog, run_id: str) -> dict[str, Any]:
                     r.update(c)
             opts += options_from_growth(growth, unknown_capex=unknown)
         if not opts:
-            continue
+            return None
         shares = ess.get(cid, {})
         for k, o in enumerate(opts):  # the capacity the option relies on, from the scorecard
             es = [shares[e] for e in getattr(o, "essentials", ()) if e in shares]
@@ -205,8 +214,6 @@ def run_appraisal(con, cfg, catalog, run_id: str) -> dict[str, Any]:
         budget = cfg.appraisal.budget_share_gdp * pop * params.values["gdp_per_capita_usd"]
         a = appraise_city(opts, params, profiles, np.random.default_rng([seed, i]), city_id=cid,
                           budget_usd=budget, n_samples=cfg.appraisal.smaa_samples)
-        appraisals[cid] = a
-        all_options[cid] = opts
         # what the NPV of the option most often ranked first depends on (Sobol, SALib)
         firsts = [r for r in a["rank_acceptability"] if r["rank"] == 1
                   and r.get("profile") == "pooled"]
@@ -228,6 +235,23 @@ def run_appraisal(con, cfg, catalog, run_id: str) -> dict[str, Any]:
                                                metric=f"sobol_{index}:{par}", unit="index",
                                                value=None if v is None or not math.isfinite(v)
                                                else float(v)))
+        return a, opts
+
+    # the cities are independent (each its own random streams) and most of a city's time is
+    # in compiled kernels that release the GIL: threads share the cores, and the results are
+    # collected in the cities' order, so the tables do not depend on the thread count
+    with ThreadPoolExecutor(max_workers=_threads(len(cities))) as pool:
+        done = list(pool.map(one_city, range(len(cities)), cities))
+
+    tables: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    appraisals: dict[str, dict[str, Any]] = {}
+    all_options: dict[str, list[Any]] = {}
+    for cid, res in zip(cities, done, strict=True):
+        if res is None:
+            continue
+        a, opts = res
+        appraisals[cid] = a
+        all_options[cid] = opts
         for o in a["options"]:
             src = next(x for x in opts if x.option_id == o["option_id"])
             tables["options"].append(dict(o, essentials=list(getattr(src, "essentials", ()))))

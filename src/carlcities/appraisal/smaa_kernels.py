@@ -31,23 +31,33 @@ def _ahead(ul: float, tl: float, lo: int, ui: float, ti: float, i: int) -> bool:
 @njit(cache=True, nogil=True)
 def rank_counts(util: np.ndarray, tie: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(counts, first): counts[i, r] = the samples in which option i has rank r (0 = best);
-    first[k] = the option ranked first in sample k."""
+    first[k] = the option ranked first in sample k.
+
+    Each sample's options are put in order by insertion (about a²/4 comparisons instead of
+    the a² of counting, for a options). :func:`_ahead` is a strict total order (utilities are
+    finite: ``smaa._checked``), so an option's place in that order is the number of options
+    ahead of it — its rank, exactly."""
     k_n, a = util.shape
     counts = np.zeros((a, a), dtype=np.int64)
     first = np.empty(k_n, dtype=np.int64)
+    order = np.empty(a, dtype=np.int64)
     for k in range(k_n):
         u = util[k]
         t = tie[k]
         for i in range(a):
             ui = u[i]
             ti = t[i]
-            r = 0
-            for lo in range(a):
-                if lo != i and _ahead(u[lo], t[lo], lo, ui, ti, i):
-                    r += 1
-            counts[i, r] += 1
-            if r == 0:
-                first[k] = i
+            j = i
+            while j > 0:
+                lo = order[j - 1]
+                if not _ahead(ui, ti, i, u[lo], t[lo], lo):
+                    break
+                order[j] = lo
+                j -= 1
+            order[j] = i
+        for r in range(a):
+            counts[order[r], r] += 1
+        first[k] = order[0]
     return counts, first
 
 

@@ -30,6 +30,7 @@ between the types (:func:`sklearn.feature_selection.f_classif`).
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -85,16 +86,17 @@ def peer_groups(cities: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, str]
 
 def percentile_ranks(values: Mapping[str, float | None]) -> dict[str, float | None]:
     """Mid-rank percentile [%] of each city among the defined values (None where undefined)."""
-    defined = np.array(sorted(v for v in values.values()
-                              if v is not None and math.isfinite(v)), dtype=float)
+    # bisect on a list of floats: what np.searchsorted gives, without its per-call overhead
+    # (the benchmark calls this ~5,000 times on ~48 values)
+    defined = sorted(float(v) for v in values.values() if v is not None and math.isfinite(v))
     n = len(defined)
     out: dict[str, float | None] = {}
     for k, v in values.items():
         if v is None or not math.isfinite(v) or n == 0:
             out[k] = None
             continue
-        lower = int(np.searchsorted(defined, v, side="left"))
-        ties = int(np.searchsorted(defined, v, side="right")) - lower
+        lower = bisect.bisect_left(defined, v)
+        ties = bisect.bisect_right(defined, v) - lower
         out[k] = 100.0 * (lower + 0.5 * ties) / n
     return out
 
