@@ -252,10 +252,10 @@ def _execute(todo: list[City], cfg: StudyConfig, inputs: dict[str, dict[str, str
 
         fill()
         for fut in done:
-            res = fut.result()
             del running[fut]
+            fill()                     # the next city starts before this one is fetched
+            res = fut.result()
             fut.release()              # the worker drops its copy of the result
-            fill()                     # the next city starts while this one is written
             yield res
     finally:
         client.close()
