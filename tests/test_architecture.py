@@ -14,7 +14,7 @@ MAX_LINES = 600
 #: from stages before it (cli and the package facade sit on top and may import anything)
 STAGES = [
     {"errors", "_version", "files", "progress", "_schema", "_settings_types", "_datafiles",
-     "_validate", "zonal", "grid", "config", "config_docs", "catalog", "outdir"},
+     "_validate", "zonal", "grid", "config", "config_docs", "catalog", "outdir", "memory"},
     {"io", "network", "fetch", "inputs"},
     {"indicators"},
     {"engines", "risk", "carbon", "scenarios", "scorecard", "store"},

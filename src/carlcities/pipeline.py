@@ -32,13 +32,14 @@ from .files import write_json_atomic
 from .grid import CityGrid, for_city, grid_kw
 from .indicators.rows import ValueRow
 from .inputs import city_inputs
+from .memory import release_memory
 from .progress import Progress
 
 if TYPE_CHECKING:
     from .store import Store
 
-__all__ = ["CityResult", "RunSummary", "city_inputs", "city_task", "compute_city", "run_study",
-           "software_versions"]
+__all__ = ["CityResult", "RunSummary", "cells_in_work_cap", "city_inputs", "city_task",
+           "compute_city", "grid_cells", "next_city", "run_study", "software_versions"]
 
 
 @dataclass
@@ -155,7 +156,33 @@ def city_task(city: City, cfg: StudyConfig, inputs: dict[str, str] | None, out_d
     res.seconds += demo_s
     if demo is not None:
         res.engine_seconds = {"demo": round(demo_s, 3), **res.engine_seconds}
+    release_memory()  # the city's arrays are freed: give their pages back before the next
     return res
+
+
+def grid_cells(city: City, cfg: StudyConfig) -> int:
+    """Cells of a city's study grid: what its memory and time grow with."""
+    g = for_city(city, epochs=list(cfg.epochs), **grid_kw(cfg))
+    return int(g.width * g.height)
+
+
+def cells_in_work_cap(cells: list[int], workers: int) -> int:
+    """The most grid cells computed at once on a local cluster: the largest city and the
+    median one on each other worker. A worker computing a large city peaks at about 3.5 kB per
+    cell above its 0.5 GB of code (Tashkent, 449k cells: 2.1 GB), so two of the largest
+    cities at once would double the peak; the other workers take the smaller cities meanwhile."""
+    s = sorted(cells)
+    return s[-1] + s[len(s) // 2] * max(workers - 1, 0) if s else 0
+
+
+def next_city(waiting: list[City], cells: dict[str, int], in_work: int, cap: int,
+              running: int) -> City | None:
+    """The largest waiting city whose cells fit under ``cap`` with the ``in_work`` cells of
+    the ``running`` cities (any city when none runs), or None: wait for one to finish."""
+    for c in waiting:                  # largest first
+        if running == 0 or in_work + cells[c.city_id] <= cap:
+            return c
+    return None
 
 
 #: glibc malloc settings of the local Dask workers. Dask's nanny sets
@@ -165,7 +192,8 @@ def city_task(city: City, cfg: StudyConfig, inputs: dict[str, str] | None, out_d
 #: default study). Measured with ``benchmarks/bench_study.py --compare-malloc``
 #: (results/workers_malloc.json: 4 cities on 2 workers, 5 alternating rounds — minor faults
 #: 0.48 M against 3.04 M, system time 2.5 s against 6.9 s, peak memory of the process tree
-#: 1.89 GiB against 1.76 GiB).
+#: 1.89 GiB against 1.76 GiB). What the high trim threshold keeps is given back at the end of
+#: each city (:func:`carlcities.memory.release_memory` in :func:`city_task`).
 WORKER_MALLOC: dict[str, str] = {"MALLOC_TRIM_THRESHOLD_": str(256 << 20),
                                  "MALLOC_MMAP_THRESHOLD_": str(64 << 20)}
 
@@ -201,13 +229,36 @@ def _execute(todo: list[City], cfg: StudyConfig, inputs: dict[str, dict[str, str
                                    silence_logs=logging.ERROR)
         client = Client(cluster)
     try:
-        # largest cities first, so the last task to finish is a small one
-        ordered = sorted(todo, key=lambda c: -c.population)
-        futures = [client.submit(city_task, c, cfg, inputs[c.city_id], out_dir, run_id,
-                                 districts.get(c.city_id), demo, pure=False,
-                                 key=f"city-{c.city_id}-{run_id}") for c in ordered]
-        for fut in as_completed(futures):
-            yield fut.result()
+        # largest cities first, so the last task to finish is a small one; on a local cluster
+        # a city starts when a worker is free and its cells fit under the cap with those in
+        # work (cells_in_work_cap), so the largest cities are not computed together
+        cells = {c.city_id: grid_cells(c, cfg) for c in todo}
+        waiting = sorted(todo, key=lambda c: (-cells[c.city_id], c.city_id))
+        slots = len(todo) if cluster is None else min(workers, len(todo))
+        cap = cells_in_work_cap(list(cells.values()), slots) if cluster is not None \
+            else sum(cells.values())
+        running: dict[Any, int] = {}
+        done = as_completed()
+
+        def fill() -> None:
+            while waiting and len(running) < slots:
+                c = next_city(waiting, cells, sum(running.values()), cap, len(running))
+                if c is None:
+                    return
+                waiting.remove(c)
+                fut = client.submit(city_task, c, cfg, inputs[c.city_id], out_dir, run_id,
+                                    districts.get(c.city_id), demo, pure=False,
+                                    key=f"city-{c.city_id}-{run_id}")
+                running[fut] = cells[c.city_id]
+                done.add(fut)
+
+        fill()
+        for fut in done:
+            del running[fut]
+            fill()                     # the next city starts before this one is fetched
+            res = fut.result()
+            fut.release()              # the worker drops its copy of the result
+            yield res
     finally:
         client.close()
         if cluster is not None:
@@ -335,7 +386,8 @@ def _run_locked(cfg: StudyConfig, out: Path, engines: list, catalog: Any, select
                        if i.get("city_id") in reuse]
         inputs_kept = list({json.dumps(i, sort_keys=True): i for i in prev_inputs}.values())
         asked = workers or cfg.run.workers       # None: what cores and memory allow
-        n_workers, cap_note = cap_workers(asked, len(todo))
+        largest = max((grid_cells(c, cfg) for c in todo), default=None)
+        n_workers, cap_note = cap_workers(asked, len(todo), largest)
         if cap_note and (asked or 1) > 1 and len(todo) > 1:
             note(cap_note)
         manifest = dict(
@@ -350,7 +402,7 @@ def _run_locked(cfg: StudyConfig, out: Path, engines: list, catalog: Any, select
             engine_seconds={k: v for k, v in old.get("engine_seconds", {}).items()
                             if k in reuse},
             workers=n_workers, workers_note=cap_note,
-            workers_estimate=dict(worker_estimate(len(todo)), requested=asked),
+            workers_estimate=dict(worker_estimate(len(todo), largest), requested=asked),
             stages=dict(old.get("stages", {})),
             manifest=f"runs/{run_id}/manifest.json")
         if old.get("city_notes"):

@@ -21,8 +21,8 @@ from .catalog import City
 from .config import StudyConfig, resolve_path
 from .files import sha256_file
 
-__all__ = ["MEM_PER_WORKER_GB", "cap_workers", "city_key", "fingerprint", "run_key",
-           "worker_estimate"]
+__all__ = ["MEM_PER_WORKER_GB", "WORKER_BASE_GIB", "WORKER_GIB_PER_CELL", "cap_workers",
+           "city_key", "fingerprint", "gib_per_worker", "run_key", "worker_estimate"]
 
 #: settings that do not reach a city's engines (run-level, after-the-cities, titles)
 _NOT_CITY = {("cities",), ("run", "workers"), ("run", "scheduler"), ("run", "appraisal"),
@@ -34,9 +34,13 @@ _PER_CITY = ("districts", "activity", "gtfs")
 #: single files every city reads
 _SHARED_FILES = ("population_overrides", "earthquake_catalogue", "taxonomy_mapping")
 _WHOLE_FILE_LIMIT = 64 << 20
-#: peak resident memory of one city worker [GiB], measured on the demo study (about 0.7 GiB
-#: per worker for 6 cities with every engine; 1 GiB leaves room for larger cities)
+#: peak resident memory of one city worker [GiB] when the cities' grids are not known
 MEM_PER_WORKER_GB = 1.0
+#: a worker's memory, measured (``benchmarks/bench_memory.py``, results/memory.json): its code
+#: and caches [GiB] once a city is done and its pages given back, and what computing a city
+#: adds at its peak per grid cell [GiB] (every engine; Tashkent's 449k cells: +1.1 GiB)
+WORKER_BASE_GIB = 0.55
+WORKER_GIB_PER_CELL = 2.5e-6
 
 
 def fingerprint(path: str | Path) -> str:
@@ -124,25 +128,37 @@ def _available_gib() -> float | None:
     return None
 
 
-def worker_estimate(tasks: int) -> dict[str, Any]:
+def gib_per_worker(largest_cells: int | None) -> float:
+    """The memory one worker needs [GiB]: its code and caches and the peak of the largest city
+    (:data:`WORKER_BASE_GIB`, :data:`WORKER_GIB_PER_CELL`); :data:`MEM_PER_WORKER_GB` when the
+    grids are not known."""
+    if largest_cells is None:
+        return MEM_PER_WORKER_GB
+    return round(WORKER_BASE_GIB + WORKER_GIB_PER_CELL * largest_cells, 2)
+
+
+def worker_estimate(tasks: int, largest_cells: int | None = None) -> dict[str, Any]:
     """What this machine allows for ``tasks`` cities: usable CPU cores, available memory,
-    :data:`MEM_PER_WORKER_GB` per worker, and the resulting number of workers."""
+    the memory per worker (:func:`gib_per_worker` of the largest city's grid cells), and the
+    resulting number of workers."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else \
         (os.cpu_count() or 1)
     mem = _available_gib()
-    by_mem = max(1, int(mem // MEM_PER_WORKER_GB)) if mem is not None else None
+    per = gib_per_worker(largest_cells)
+    by_mem = max(1, int(mem // per)) if mem is not None else None
     n = max(1, min(cores, by_mem or cores, max(tasks, 1)))
     return {"cores": cores, "available_gib": None if mem is None else round(mem, 2),
-            "gib_per_worker": MEM_PER_WORKER_GB, "by_memory": by_mem, "cities": tasks,
-            "workers": n}
+            "gib_per_worker": per, "largest_city_cells": largest_cells, "by_memory": by_mem,
+            "cities": tasks, "workers": n}
 
 
-def cap_workers(requested: int | None, tasks: int) -> tuple[int, str | None]:
+def cap_workers(requested: int | None, tasks: int,
+                largest_cells: int | None = None) -> tuple[int, str | None]:
     """Workers for ``tasks`` cities: at most the usable CPU cores, the memory available for
-    :data:`MEM_PER_WORKER_GB` each, and the number of tasks; ``None`` = all of that
-    (:func:`worker_estimate`). Returns (workers, a note saying why fewer than requested, or
-    None)."""
-    est = worker_estimate(tasks)
+    what each worker needs (:func:`gib_per_worker`), and the number of tasks; ``None`` = all
+    of that (:func:`worker_estimate`). Returns (workers, a note saying why fewer than
+    requested, or None)."""
+    est = worker_estimate(tasks, largest_cells)
     if requested is None:
         return est["workers"], None
     cores, mem = est["cores"], est["available_gib"]
@@ -154,7 +170,8 @@ def cap_workers(requested: int | None, tasks: int) -> tuple[int, str | None]:
     if requested > cores:
         why.append(f"{cores} usable CPU cores")
     if mem is not None and requested > by_mem:
-        why.append(f"{mem:.1f} GiB memory available ({MEM_PER_WORKER_GB:g} GiB per worker)")
+        why.append(f"{mem:.1f} GiB memory available ({est['gib_per_worker']:g} GiB per "
+                   "worker)")
     if requested > tasks:
         why.append(f"{tasks} cities to compute")
     return n, f"--workers {requested} capped to {n}: " + ", ".join(why)

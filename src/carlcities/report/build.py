@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ..memory import release_memory
 from ..results import open_study
 from . import (
     captions,
@@ -127,6 +128,7 @@ def _map_jobs(fn, jobs: list[Any], workers: int) -> list[Any]:
         return [fn(j) for j in jobs]
     from concurrent.futures import ProcessPoolExecutor
 
+    release_memory()  # each forked worker maps what the parent holds: free pages first
     with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork")) as ex:
         return list(ex.map(fn, jobs, chunksize=max(1, len(jobs) // (workers * 4))))
 

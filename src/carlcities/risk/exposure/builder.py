@@ -143,8 +143,11 @@ def build_exposure(city: Any, grid: Any, population: np.ndarray, builtup_share: 
             else:
                 parts[f"occupants_{tod}"].append(area * per_m2)
 
-    cat = {k: (np.concatenate(v) if v else np.empty(0)) for k, v in parts.items()}
-    site = cat["site"].astype(np.int64)
+    # one copy of each column at a time: the parts are dropped as they are joined, the joined
+    # columns as they are ordered (three copies at once made Tashkent's worker peak 0.6 GB
+    # higher; benchmarks/results/memory.json)
+    cat = {k: (np.concatenate(parts.pop(k)) if parts[k] else np.empty(0)) for k in list(parts)}
+    site = cat.pop("site").astype(np.int64)
     order = np.argsort(site, kind="stable")
     meta = dict(source=f"build_exposure({city_id})", unit=unit, mix_level=level,
                 fallback=fallback, mix_source=str(mix_path or
@@ -154,11 +157,12 @@ def build_exposure(city: Any, grid: Any, population: np.ndarray, builtup_share: 
                 floor_area_per_person_m2=fpp, parameters_used=used, epsg=grid.epsg,
                 grid_shape=tuple(grid.shape), density_rule="IPF on density percentile "
                 "(multi: q, low: 1-q, mixed: 1)", attribution=GEM_SOURCE)
-    return Exposure(site=site[order], x=xs[site][order], y=ys[site][order],
-                    lon=lon[site][order], lat=lat[site][order],
-                    taxonomy=cat["tax"].astype(np.int64)[order], taxonomies=taxonomies,
-                    occupancy=cat["occ"][order], storeys=cat["st"][order],
-                    **{q: cat[q][order] for q in QUANTITIES}, meta=meta)
+    at = site[order]
+    del site
+    return Exposure(site=at, x=xs[at], y=ys[at], lon=lon[at], lat=lat[at],
+                    taxonomy=cat.pop("tax").astype(np.int64)[order], taxonomies=taxonomies,
+                    occupancy=cat.pop("occ")[order], storeys=cat.pop("st")[order],
+                    **{q: cat.pop(q)[order] for q in QUANTITIES}, meta=meta)
 
 
 def to_lonlat(x: np.ndarray, y: np.ndarray, epsg: int) -> tuple[np.ndarray, np.ndarray]:
