@@ -114,8 +114,8 @@ def _median(runs: list[dict], key: str) -> float:
 
 def reference_speed(rounds: int = 5) -> dict[str, float]:
     """Seconds of two fixed workloads (median of ``rounds``), written beside every result so
-    that whole-study times from different machines (the lent machines' CPUs differ by up to
-    2x) can be compared: a pure-Python loop (10 M additions; the interpreter-bound parts) and
+    that whole-study times from different machines can be compared (the same code took 220 s
+    in one session and 440-454 s in the next): a pure-Python loop (10 M additions; the interpreter-bound parts) and
     a numpy workload (sorting 2 M float64 and 20 exp over 1 M; the array-bound parts)."""
     import numpy as np
 
