@@ -193,7 +193,7 @@ def _gtfs_from_metro(folder, csv_path, headways):
 def test_gtfs_frequent_stops(tmp_path):
     from carlcities.demo.streets import write_osm
     from carlcities.grid import CityGrid
-    from carlcities.io.osm import read_gtfs_stop_headways
+    from carlcities.io.gtfs import read_gtfs_stop_headways
     from carlcities.zonal import whole_grid_weights
 
     csvp = shared_file("transit/tashkent_metro_stations.csv")

@@ -14,10 +14,9 @@ from carlcities.risk.gmpe import (
     bssa2014,
     check_g,
     ground_motion,
-    slope_from_dem,
     to_g,
-    vs30_from_slope,
 )
+from carlcities.risk.vs30 import slope_from_dem, vs30_from_slope
 
 # ---------------------------------------------------------------- Bindi et al. 2011
 

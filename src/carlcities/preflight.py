@@ -132,7 +132,7 @@ def check_inputs(cfg: StudyConfig, cities: list[City], catalog: Catalog) -> Chec
                  "give a GeoPackage, GeoJSON or Shapefile of district polygons with a CRS")
     # per-city tables: GTFS and activity data
     if d.gtfs:
-        from .io.osm import read_gtfs_stop_headways
+        from .io.gtfs import read_gtfs_stop_headways
 
         for key, f in d.gtfs.items():
             if key in ids:

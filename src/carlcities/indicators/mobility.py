@@ -252,7 +252,8 @@ def compute_mobility(city, grid, osm_path: str | Path | None, epochs_data: Mappi
     from carlcities.errors import ConfigError, CoverageError
     from carlcities.indicators import access as AC
     from carlcities.indicators.registry import REGISTRY, all_indicators, evaluate
-    from carlcities.io.osm import read_gtfs_stop_headways, read_osm
+    from carlcities.io.gtfs import read_gtfs_stop_headways
+    from carlcities.io.osm import read_osm
     from carlcities.network import (
         basic_stats,
         build_graph,

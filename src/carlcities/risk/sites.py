@@ -118,7 +118,7 @@ def site_conditions(grid, inputs: dict[str, str], dem: np.ndarray | None
     """Vs30 [m/s] on the grid and where it came from: the site model (``inputs['vs30']``), else
     the Wald & Allen 2007 slope proxy on the DEM, else rock everywhere. Cells without a value
     are rock."""
-    from carlcities.risk.gmpe import slope_from_dem, vs30_from_slope
+    from carlcities.risk.vs30 import slope_from_dem, vs30_from_slope
 
     if inputs.get("vs30"):
         vs30 = read_on_grid(inputs["vs30"], grid)
