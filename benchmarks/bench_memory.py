@@ -50,7 +50,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_study import _WRAPPER, RESULTS, SRC, write_result  # noqa: E402
+from bench_study import RESULTS, SRC, run_command, write_result  # noqa: E402
 
 STAGES = ("inputs", "cities", "scorecards", "appraisal", "exports", "report")
 GB = 1e9
@@ -132,11 +132,7 @@ def one_run(out: Path, cfg: Path, cities: str | None, workers: int, env: dict[st
     """Run the study once, sampling its process tree; the run's memory summary."""
     import psutil
 
-    ru = out.parent / f"rusage-{out.name}.json"
-    cmd = [sys.executable, "-c", _WRAPPER, str(ru), "run", "--config", str(cfg), "--out",
-           str(out), "--workers", str(workers)]
-    if cities:
-        cmd += ["--cities", cities]
+    cmd, ru = run_command(out, cfg, cities, workers)
     t0 = time.perf_counter()
     p = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     root = psutil.Process(p.pid)

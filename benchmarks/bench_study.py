@@ -74,12 +74,20 @@ def _tree_rss(pid: int) -> tuple[int, int]:
     return sum(rss), max(rss, default=0)
 
 
-def _one(out: Path, cfg: Path, cities: str | None, workers: int, env: dict[str, str]) -> dict:
+def run_command(out: Path, cfg: Path, cities: str | None, workers: int
+                ) -> tuple[list[str], Path]:
+    """The measured ``carlcities run`` command (through :data:`_WRAPPER`) and the file its
+    rusage is written to."""
     ru = out.parent / f"rusage-{out.name}.json"
     cmd = [sys.executable, "-c", _WRAPPER, str(ru), "run", "--config", str(cfg), "--out",
            str(out), "--workers", str(workers)]
     if cities:
         cmd += ["--cities", cities]
+    return cmd, ru
+
+
+def _one(out: Path, cfg: Path, cities: str | None, workers: int, env: dict[str, str]) -> dict:
+    cmd, ru = run_command(out, cfg, cities, workers)
     t0 = time.perf_counter()
     p = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peak = largest = 0

@@ -113,3 +113,24 @@ def test_the_worker_estimate_needs_the_memory_of_the_largest_city(monkeypatch):
     monkeypatch.setattr(runplan, "_available_gib", lambda: 1.9)
     n, note = runplan.cap_workers(2, 10, largest_cells=448_900)
     assert n == 1 and note is not None and "GiB per worker" in note
+
+
+def test_a_city_task_forgets_what_its_engines_shared(monkeypatch):
+    """Within a city the cell areas of a window are computed once (the same read-only array);
+    after the city task they are computed again: nothing of the city stays kept."""
+    from affine import Affine
+
+    from carlcities.grid import cell_areas_m2
+
+    args = (Affine(100.0, 0, 500000.0, 0, -100.0, 4600000.0), "EPSG:32642", (20, 30))
+    seen = []
+
+    def compute(*a, **k):
+        seen.append(cell_areas_m2(*args))
+        assert cell_areas_m2(*args) is seen[0]          # kept within the city
+        return SimpleNamespace(seconds=1.0, engine_seconds={})
+
+    monkeypatch.setattr(pipeline, "compute_city", compute)
+    pipeline.city_task(SimpleNamespace(city_id="x"), None, {}, "out", "run", None, None)
+    again = cell_areas_m2(*args)
+    assert again is not seen[0] and np.array_equal(again, seen[0])

@@ -26,7 +26,8 @@ import numpy as np
 from affine import Affine
 from pyproj import CRS, Transformer
 
-__all__ = ["CityGrid", "utm_epsg", "grid_half_size_m", "for_city", "cell_areas_m2", "LayerKind"]
+__all__ = ["CityGrid", "utm_epsg", "grid_half_size_m", "for_city", "cell_areas_m2",
+           "forget_cell_areas", "LayerKind"]
 
 LayerKind = Literal["count", "fraction", "class"]
 
@@ -228,6 +229,11 @@ class CityGrid:
 #: same window, and the areal scale of a projection costs ~0.3 s per window
 _AREAS: dict[tuple[Any, ...], np.ndarray] = {}
 _AREAS_KEPT = 4
+
+
+def forget_cell_areas() -> None:
+    """Drop the kept cell areas (at the end of a city: the next city has other windows)."""
+    _AREAS.clear()
 
 
 def cell_areas_m2(transform: Affine, crs: Any, shape: tuple[int, int]) -> np.ndarray:

@@ -43,3 +43,4 @@ def release_memory() -> bool:
         return False
     trim(0)
     return True
+

@@ -39,7 +39,8 @@ if TYPE_CHECKING:
     from .store import Store
 
 __all__ = ["CityResult", "RunSummary", "cells_in_work_cap", "city_inputs", "city_task",
-           "compute_city", "grid_cells", "next_city", "run_study", "software_versions"]
+           "compute_city", "grid_cells", "next_city", "run_study",
+           "software_versions"]
 
 
 @dataclass
@@ -156,6 +157,9 @@ def city_task(city: City, cfg: StudyConfig, inputs: dict[str, str] | None, out_d
     res.seconds += demo_s
     if demo is not None:
         res.engine_seconds = {"demo": round(demo_s, 3), **res.engine_seconds}
+    from .io import forget_city_reads  # the readers stay unimported until a city runs
+
+    forget_city_reads()
     release_memory()  # the city's arrays are freed: give their pages back before the next
     return res
 

@@ -55,7 +55,7 @@ import numpy as np
 from carlcities.errors import OSMError
 
 __all__ = ["DESTINATION_TAGS", "DESTINATION_TYPES", "WAY_TAGS", "OSMData", "Destinations",
-           "read_osm", "destination_types_of"]
+           "read_osm", "destination_types_of", "forget_last_read"]
 
 #: type -> {key: set of values}; see the module docstring.
 DESTINATION_TAGS: dict[str, dict[str, frozenset[str]]] = {
@@ -230,6 +230,11 @@ def read_osm(path: str | Path, epsg: int, *, bounds: tuple[float, float, float, 
 #: time, CRS and bounds: the mobility and risk engines read a city's extract one after the
 #: other in the same process. Its arrays are read-only; the lists and dicts are copied.
 _LAST_READ: dict[tuple[Any, ...], OSMData] = {}
+
+
+def forget_last_read() -> None:
+    """Drop the kept extract (at the end of a city: the next city reads its own file)."""
+    _LAST_READ.clear()
 
 
 def _arrays(data: OSMData) -> list[np.ndarray]:

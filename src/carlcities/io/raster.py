@@ -44,7 +44,7 @@ from ..files import atomic_path, sha256_file
 
 __all__ = ["ProductInfo", "Layer", "identify_product", "read_layer", "write_cog", "file_sha256",
            "footprint_window", "read_window", "read_window_float",
-           "register_product", "PRODUCTS", "ROLES"]
+           "register_product", "PRODUCTS", "ROLES", "forget_layers"]
 
 _GHSL = re.compile(r"^GHS_(?P<layer>BUILT_S|POP|SMOD)_E(?P<epoch>\d{4})_GLOBE_"
                    r"(?P<release>R\d{4}[A-Z])_(?P<crs>\d+)_(?P<res>[0-9a-z]+)_"
@@ -208,6 +208,11 @@ def footprint_window(ds, footprint: tuple[float, float, float, float]):
 _KEPT_ROLES = ("builtup", "population", "dem")
 _KEPT: dict[tuple[Any, ...], Layer] = {}
 _KEPT_MAX = 10
+
+
+def forget_layers() -> None:
+    """Drop the kept layers (at the end of a city: the next city reads its own files)."""
+    _KEPT.clear()
 
 
 def read_layer(path: str | Path, grid, role: str | None = None) -> Layer:
