@@ -140,14 +140,18 @@ def hazard_curves_sites(event_set: EventSet, lons, lats, vs30, imt: str, levels,
     nbin = nm * nr
     hist = np.zeros((lons.size, nbin))
     dmax = np.inf if max_distance_km is None else max_distance_km
+    # only the events that may come within dmax of a site get the distances to every site (in
+    # their order: the same sums)
+    near = _maybe_near(event_set, lons, lats, max_distance_km)
+    e_lon, e_lat = event_set.lon[near][None, :], event_set.lat[near][None, :]
+    mj, mw, e_rate = mj[near], mw[near], event_set.rate[near]
     for c0 in range(0, lons.size, 32):  # sites in chunks: one bincount per chunk and corner
         c1 = min(c0 + 32, lons.size)
-        d = haversine_km(event_set.lon[None, :], event_set.lat[None, :],
-                         lons[c0:c1, None], lats[c0:c1, None])
+        d = haversine_km(e_lon, e_lat, lons[c0:c1, None], lats[c0:c1, None])
         si, ei = np.nonzero(d <= dmax)
         rj, rw = _split(np.log(np.maximum(np.minimum(d[si, ei], distance_cap_km), 0.1)),
                         _LNR_GRID)
-        a, wa, rate = mj[ei], mw[ei], event_set.rate[ei]
+        a, wa, rate = mj[ei], mw[ei], e_rate[ei]
         base = si * nbin
         for dm, fm in ((0, 1 - wa), (1, wa)):
             for dr, fr in ((0, 1 - rw), (1, rw)):
@@ -157,11 +161,28 @@ def hazard_curves_sites(event_set: EventSet, lons, lats, vs30, imt: str, levels,
     out = np.zeros((lons.size, lnx.size))
     for vi in np.unique(v):  # P(IM > x | node) once per Vs30, one product for its sites
         mean_ln, tau, phi = ground_motion(model, imt, mgrid, rr[None, :], np.array([vi]))
-        sig = np.sqrt(tau**2 + phi**2)
-        z = (lnx[None, None, :] - mean_ln[:, :, None]) / sig[:, :, None]
+        sig = np.broadcast_to(np.sqrt(tau**2 + phi**2), mean_ln.shape).ravel()
         sel = v == vi
-        out[sel] = hist[sel] @ ndtr(-z).reshape(nm * nr, lnx.size)
+        h = hist[sel]
+        # nodes that none of these sites has rates on add 0 x P: P left 0 there (exact)
+        used = np.flatnonzero(h.any(axis=0))
+        p = np.zeros((nbin, lnx.size))
+        p[used] = ndtr(-((lnx[None, :] - mean_ln.ravel()[used][:, None]) / sig[used][:, None]))
+        out[sel] = h @ p
     return out
+
+
+def _maybe_near(event_set: EventSet, lons: np.ndarray, lats: np.ndarray,
+                max_distance_km: float | None) -> np.ndarray:
+    """The events that may come within ``max_distance_km`` of a site: not those farther from
+    the sites' mean position than the cut-off plus the farthest site from it (great-circle
+    distances keep the triangle inequality; 1 km more for rounding)."""
+    if max_distance_km is None or lons.size == 0:
+        return np.ones(event_set.mag.size, bool)
+    c_lon, c_lat = lons.mean(), lats.mean()
+    reach = float(haversine_km(c_lon, c_lat, lons, lats).max())
+    return haversine_km(event_set.lon, event_set.lat, c_lon, c_lat) <= \
+        max_distance_km + reach + 1.0
 
 
 #: Nodes of the classical hazard's P(IM > x | m, r) tables: magnitude every 0.05 (bin centres
