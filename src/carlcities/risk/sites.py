@@ -76,7 +76,10 @@ def coarsen_sites(expo, grid, k: int):
         occ[expo.occupancy == o] = i
     nt, no = len(expo.taxonomies), len(OCCUPANCIES)
     key = (site * nt + expo.taxonomy) * no + occ
-    uk, inv = np.unique(key, return_inverse=True)
+    # np.unique(key, return_inverse=True) without the sort: the keys are small integers
+    present = np.bincount(key, minlength=1) > 0
+    uk = np.flatnonzero(present)
+    inv = (np.cumsum(present) - 1)[key]
     sums = {q: np.bincount(inv, weights=getattr(expo, q), minlength=uk.size)
             for q in QUANTITIES}
     site = uk // (nt * no)

@@ -134,11 +134,22 @@ def epicentral_distance_km(ev_lon: np.ndarray, ev_lat: np.ndarray, site_lon: np.
     haversine on a sphere of radius 6371.0 km; used as Rjb for point sources."""
     la1 = np.radians(np.asarray(ev_lat, float))[:, None]
     la2 = np.radians(np.asarray(site_lat, float))[None, :]
-    dlat = la2 - la1
-    dlon = np.radians(np.asarray(site_lon, float))[None, :] - \
+    # h = sin(dlat/2)^2 + cos(la1) cos(la2) sin(dlon/2)^2, the same operations in place
+    h = la2 - la1
+    h /= 2
+    np.square(np.sin(h, out=h), out=h)
+    t = np.radians(np.asarray(site_lon, float))[None, :] - \
         np.radians(np.asarray(ev_lon, float))[:, None]
-    h = np.sin(dlat / 2) ** 2 + np.cos(la1) * np.cos(la2) * np.sin(dlon / 2) ** 2
-    return 2.0 * 6371.0 * np.arcsin(np.sqrt(np.minimum(h, 1.0)))
+    t /= 2
+    np.square(np.sin(t, out=t), out=t)
+    c = np.cos(la1) * np.cos(la2)
+    c *= t
+    del t
+    h += c
+    del c
+    np.arcsin(np.sqrt(np.minimum(h, 1.0, out=h), out=h), out=h)
+    h *= 2.0 * 6371.0
+    return h
 
 
 # ----------------------------------------------------------------------------- finite fault
