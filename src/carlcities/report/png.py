@@ -58,7 +58,7 @@ def encode_png(img: np.ndarray, *, dpi: float | None = None, opaque: bool = True
     if dpi:
         ppm = round(dpi / 0.0254)            # pixels per metre, unit 1 = metre
         parts.append(_chunk(b"pHYs", struct.pack(">IIB", ppm, ppm, 1)))
-    parts.append(_chunk(b"IDAT", zlib.compress(memoryview(rows), _LEVEL)))
+    parts.append(_chunk(b"IDAT", zlib.compress(rows.data, _LEVEL)))
     parts.append(_chunk(b"IEND", b""))
     return b"".join(parts)
 
