@@ -139,6 +139,23 @@ def almaty_inputs():
     return g, pop, bu
 
 
+def test_build_exposure_of_some_occupancies_is_the_subset_of_the_full_one(almaty_inputs):
+    """Built without the residential assets (EMCA gives those): the other assets of the full
+    exposure, bit for bit and in the same order, with the same taxonomies and meta."""
+    from dataclasses import fields
+
+    g, pop, bu = almaty_inputs
+    full = build_exposure("almaty", g, pop, bu, country_iso3="KAZ")
+    want = full.subset(full.occupancy != "Res")
+    got = build_exposure("almaty", g, pop, bu, country_iso3="KAZ", occupancies=("Com", "Ind"))
+    assert len(got) == len(want) > 0 and set(got.occupancy) == {"Com", "Ind"}
+    assert got.taxonomies == want.taxonomies and got.meta == want.meta
+    for f in fields(got):
+        if f.name not in ("taxonomies", "meta"):
+            a, b = getattr(got, f.name), getattr(want, f.name)
+            assert a.dtype == b.dtype and a.tobytes() == b.tobytes(), f.name
+
+
 def test_build_exposure_almaty_conserves_gem_shares(almaty_inputs):
     g, pop, bu = almaty_inputs
     ex = build_exposure("almaty", g, pop, bu, country_iso3="KAZ")
