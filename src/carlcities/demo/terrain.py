@@ -147,8 +147,9 @@ class River:
         fp = np.zeros_like(s)
         for a, w, p in zip(self.amps, self.waves, self.phases):
             k = 2 * math.pi / w
-            f += a * np.sin(k * s + p)
-            fp += a * k * np.cos(k * s + p)
+            ks = k * s + p
+            f += a * np.sin(ks)
+            fp += a * k * np.cos(ks)
         return s, (n - f) / np.sqrt(1.0 + fp * fp)
 
     def distance(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -339,10 +340,11 @@ class CityModel:
         elif st == "valley_basin":
             ae, an = _unit(self.axis)
             n = u * an - v * ae
+            rugged = 1.0 + 0.25 * self.rugged(u, v)  # one field, both walls
             for sign, wall, h in ((1.0, self.walls[0], self.ridge_h[0]),
                                   (-1.0, self.walls[1], self.ridge_h[1])):
                 x = np.maximum(sign * n - wall, 0.0)
-                z = z + h * (1.0 - np.exp(-x / self.ridge_len)) * (1.0 + 0.25 * self.rugged(u, v))
+                z = z + h * (1.0 - np.exp(-x / self.ridge_len)) * rugged
                 # the floor rises to the walls
                 z = z + 0.004 * np.minimum(np.maximum(sign * n, 0.0), wall)
         elif st == "oasis":
