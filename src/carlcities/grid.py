@@ -206,17 +206,29 @@ class CityGrid:
             dst = _restore_total(dst, src, inside, src_nodata)
         return dst
 
+    def source_centres(self, src_transform: Affine, src_crs: Any,
+                       shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+        """(x, y) [m] in this grid's CRS of the cell centres of a source raster of ``shape``.
+
+        Also keeps which of them lie inside the grid, what a ``count`` resample of that
+        source needs (a caller that has the centres anyway saves a second projection)."""
+        src_crs = CRS.from_user_input(src_crs)
+        cols, rows = np.meshgrid(np.arange(shape[1]) + 0.5, np.arange(shape[0]) + 0.5)
+        x, y = src_transform * (cols, rows)  # type: ignore[operator]  # Affine maps arrays
+        if src_crs != self.crs:
+            x, y = _transformer(src_crs, self.epsg).transform(x, y)
+        key = ("_inside", tuple(src_transform)[:6], tuple(shape), src_crs.to_wkt())
+        if key not in self.meta:
+            left, bottom, right, top = self.bounds
+            self.meta[key] = (x >= left) & (x < right) & (y > bottom) & (y <= top)
+        return np.asarray(x), np.asarray(y)
+
     def _source_inside(self, src_transform: Affine, src_crs: CRS,
                        shape: tuple[int, int]) -> np.ndarray:
         """Mask of source cells whose centres lie inside this grid (cached per source grid)."""
-        key = ("_inside", tuple(src_transform)[:6], shape, src_crs.to_wkt())
+        key = ("_inside", tuple(src_transform)[:6], tuple(shape), src_crs.to_wkt())
         if key not in self.meta:
-            cols, rows = np.meshgrid(np.arange(shape[1]) + 0.5, np.arange(shape[0]) + 0.5)
-            x, y = src_transform * (cols, rows)  # type: ignore[operator]  # Affine maps arrays
-            if src_crs != self.crs:
-                x, y = _transformer(src_crs, self.epsg).transform(x, y)
-            left, bottom, right, top = self.bounds
-            self.meta[key] = (x >= left) & (x < right) & (y > bottom) & (y <= top)
+            self.source_centres(src_transform, src_crs, shape)
         return self.meta[key]
 
     def true_cell_areas_m2(self) -> np.ndarray:
