@@ -116,7 +116,7 @@ def _spline_at(coef: np.ndarray, rows: np.ndarray, cols: np.ndarray,
         out[k] = t
 
 
-_cubic_weights_fast = njit(cache=True)(_cubic_weights) if njit is not None else None
+_cubic_weights_fast: Any = njit(cache=True)(_cubic_weights) if njit is not None else None
 _spline_at_fast = njit(cache=True)(_spline_at) if njit is not None else None
 
 
