@@ -20,13 +20,17 @@ from ..catalog import City
 from ..files import atomic_path
 from ..grid import CityGrid
 
-__all__ = ["DEMO_VERSION", "DESCRIPTION", "GHSL_CRS", "GHSL_ORIGIN", "GHSL_RES", "MARGIN_M",
-           "SHRINK_M", "local_coords", "populations", "synthetic_tags", "write_geotiff"]
+__all__ = ["DEMO_VERSION", "DESCRIPTION", "GHSL_CRS", "GHSL_ORIGIN", "GHSL_PROJ", "GHSL_RES",
+           "MARGIN_M", "SHRINK_M", "local_coords", "populations", "synthetic_tags", "write_geotiff"]
 
 DEMO_VERSION = "5"
 DESCRIPTION = "synthetic demo data — not real"
 
 GHSL_CRS = "ESRI:54009"
+#: the same CRS (World Mollweide on WGS 84) as a PROJ string, for the generator's own
+#: projections and warps: GDAL sets a warp up from it in ~3 ms, from "ESRI:54009" in ~20 ms,
+#: with the same pipeline (inverse Mollweide, then UTM) and the same numbers
+GHSL_PROJ = "+proj=moll +lon_0=0 +x_0=0 +y_0=0 +datum=WGS84 +units=m +no_defs"
 GHSL_RES = 100.0
 GHSL_ORIGIN = (-18_041_000.0, 9_000_000.0)
 MARGIN_M = 1000.0  #: the GHSL and DEM windows cover the city grid plus this
