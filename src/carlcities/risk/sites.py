@@ -69,14 +69,17 @@ def coarsen_sites(expo, grid, k: int):
     from carlcities.risk.exposure import OCCUPANCIES, QUANTITIES
 
     blk, _ = blocks(grid, k)
-    site = blk.ravel()[expo.site]
-    # one asset per (block, class, occupancy): quantities summed
-    occ = np.zeros(len(expo), np.int64)
-    for i, o in enumerate(OCCUPANCIES):
-        occ[expo.occupancy == o] = i
+    # one asset per (block, class, occupancy): quantities summed; the key is made in place
+    # (one array of the exposure's length, not four, beside np.unique's)
     nt, no = len(expo.taxonomies), len(OCCUPANCIES)
-    key = (site * nt + expo.taxonomy) * no + occ
+    key = blk.ravel()[expo.site]
+    key *= nt
+    key += expo.taxonomy
+    key *= no
+    for i, o in enumerate(OCCUPANCIES[1:], start=1):
+        key[expo.occupancy == o] += i
     uk, inv = np.unique(key, return_inverse=True)
+    del key
     sums = {q: np.bincount(inv, weights=getattr(expo, q), minlength=uk.size)
             for q in QUANTITIES}
     site = uk // (nt * no)
