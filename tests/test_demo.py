@@ -235,3 +235,19 @@ def test_river_frames_are_reused_only_for_the_same_arrays():
     assert np.array_equal(model.river(u, v), want_m)
     z = model.elevation(u, v)
     assert np.array_equal(z, model.elevation(u.copy(), v.copy()))
+
+
+def test_spline_kernel_is_scipy_number_for_number():
+    from scipy import ndimage
+
+    from carlcities.demo.terrain import spline_at
+
+    rng = np.random.default_rng(7)
+    coef = ndimage.spline_filter(rng.standard_normal((60, 80)), order=3, mode="mirror")
+    rows = rng.uniform(-2.0, 62.0, 20_000)  # some beyond the edges: SciPy's mirror takes them
+    cols = rng.uniform(1.0, 76.9, 20_000)
+    rows[:500], cols[500:1000] = np.round(rows[:500]), np.round(cols[500:1000])  # on knots
+    for r in (rows, np.clip(rows, 1.0, 57.9)):  # with and without edge points
+        want = ndimage.map_coordinates(coef, np.stack([r, cols]), order=3, mode="mirror",
+                                       prefilter=False)
+        assert np.array_equal(spline_at(coef, r, cols), want)

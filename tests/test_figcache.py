@@ -101,10 +101,35 @@ def test_figure_workers_fork_after_a_closed_dask_client_but_not_beside_a_busy_th
     stop = threading.Event()
     idle = threading.Thread(target=stop.wait, name="Dask-Offload_0", daemon=True)
     idle.start()
+    other = threading.Thread(target=stop.wait, name="worker", daemon=True)
     try:
         assert not _busy_threads(threading)
-        other = threading.Thread(target=stop.wait, name="worker", daemon=True)
         other.start()
         assert _busy_threads(threading)
     finally:
         stop.set()
+        idle.join()
+        other.join()
+
+
+def _pid_of(x: int) -> tuple[int, int]:
+    import os
+    import time
+
+    time.sleep(0.05 * (x % 3))
+    return x * x, os.getpid()
+
+
+def test_figure_workers_take_the_costliest_jobs_first_and_give_results_in_job_order():
+    """The figure and page workers take one city at a time, the costliest first (chunks of
+    six cities left one worker idle at the end); the results come back in the cities' order."""
+    import os
+
+    from carlcities.report.build import _map_jobs
+
+    jobs = list(range(10))
+    cost = [float(x % 4) for x in jobs]
+    out = _map_jobs(_pid_of, jobs, 2, cost)
+    assert [r for r, _pid in out] == [x * x for x in jobs]
+    assert len({pid for _r, pid in out} - {os.getpid()}) == 2      # both workers took jobs
+    assert [r for r, _pid in _map_jobs(_pid_of, jobs, 1, cost)] == [x * x for x in jobs]

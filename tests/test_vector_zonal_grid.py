@@ -215,3 +215,21 @@ def test_districts_same_crs_no_warning(tmp_path, small_grid):
     assert z.ids == ["west", "east"]
     w = coverage_weights(small_grid, z.frame, z.ids)
     assert w.coverage_cells.sum() == pytest.approx(small_grid.width * small_grid.height)
+
+
+def test_resample_of_a_stack_is_each_band_alone():
+    """A stack of bands on one source grid warps in one pass, band for band as warped alone;
+    ``count`` keeps each band's total of the source cells inside the grid."""
+    grid = CityGrid.around("t", 69.28, 41.31, 4000.0)
+    left, bottom, right, top = grid.footprint("ESRI:54009")  # a World Mollweide window
+    cols, rows = math.ceil((right - left) / 100) + 20, math.ceil((top - bottom) / 100) + 20
+    tr = Affine(100.0, 0.0, math.floor(left / 100) * 100 - 1000, 0.0, -100.0,
+                math.ceil(top / 100) * 100 + 1000)
+    rng = np.random.default_rng(5)
+    bands = rng.uniform(0, 50, (3, rows, cols))
+    for kind in ("count", "fraction"):
+        stack = grid.resample(bands, tr, "ESRI:54009", kind)
+        assert stack.shape == (3, *grid.shape)
+        for b in range(3):
+            assert np.array_equal(stack[b], grid.resample(bands[b], tr, "ESRI:54009", kind),
+                                  equal_nan=True)

@@ -167,7 +167,9 @@ class CityGrid:
 
         ``count`` preserves totals (see module docstring); ``fraction`` is an area-weighted
         mean; ``class`` takes the mode. Cells the source does not cover are NaN (``count``,
-        ``fraction``) or -1 (``class``).
+        ``fraction``) or -1 (``class``). ``src`` may be a stack of bands (bands, rows, cols)
+        on one source grid (``count``, ``fraction``): they are warped in one pass, each as if
+        alone, and come back as a stack.
         """
         from rasterio.warp import Resampling, reproject
 
@@ -183,9 +185,11 @@ class CityGrid:
                                            and math.isnan(src_nodata)):
             data = np.where(data == src_nodata, np.nan, data)
         if kind == "count":
-            area = cell_areas_m2(src_transform, src_crs, data.shape)
+            area = cell_areas_m2(src_transform, src_crs, data.shape[-2:])
             data = data / area
-        dst = np.full(self.shape, np.nan, dtype=np.float64)
+        dst = np.full(data.shape[:-2] + self.shape, np.nan, dtype=np.float64)
+        # one warp for a stack: GDAL's set-up (a Mollweide-to-UTM transformation costs ~25 ms
+        # to build) is paid once, the pixels of each band are the same as warped alone
         reproject(data, dst, src_transform=src_transform, src_crs=src_crs, src_nodata=np.nan,
                   dst_transform=self.transform, dst_crs=self.crs, dst_nodata=np.nan,
                   resampling=Resampling.average)
@@ -195,25 +199,36 @@ class CityGrid:
             # grid, which loses or gains ~0.1 % of the mass where the two grids are rotated
             # against each other (Mollweide vs UTM away from the central meridian). Restore
             # the total exactly: source cells whose centres fall inside the grid.
-            inside = self._source_inside(src_transform, src_crs, data.shape)
-            want = float(np.nansum(np.where(inside, src, 0.0) if src_nodata is None else
-                                   np.where(inside & (src != src_nodata), src, 0.0)))
-            got = float(np.nansum(dst))
-            if got > 0 and want > 0:
-                dst = dst * (want / got)
+            inside = self._source_inside(src_transform, src_crs, data.shape[-2:])
+            if dst.ndim == 3:
+                return np.stack([_restore_total(d, s, inside, src_nodata)
+                                 for d, s in zip(dst, src)])
+            dst = _restore_total(dst, src, inside, src_nodata)
         return dst
+
+    def source_centres(self, src_transform: Affine, src_crs: Any,
+                       shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+        """(x, y) [m] in this grid's CRS of the cell centres of a source raster of ``shape``.
+
+        Also keeps which of them lie inside the grid, what a ``count`` resample of that
+        source needs (a caller that has the centres anyway saves a second projection)."""
+        src_crs = CRS.from_user_input(src_crs)
+        cols, rows = np.meshgrid(np.arange(shape[1]) + 0.5, np.arange(shape[0]) + 0.5)
+        x, y = src_transform * (cols, rows)  # type: ignore[operator]  # Affine maps arrays
+        if src_crs != self.crs:
+            x, y = _transformer(src_crs, self.epsg).transform(x, y)
+        key = ("_inside", tuple(src_transform)[:6], tuple(shape), src_crs.to_wkt())
+        if key not in self.meta:
+            left, bottom, right, top = self.bounds
+            self.meta[key] = (x >= left) & (x < right) & (y > bottom) & (y <= top)
+        return np.asarray(x), np.asarray(y)
 
     def _source_inside(self, src_transform: Affine, src_crs: CRS,
                        shape: tuple[int, int]) -> np.ndarray:
         """Mask of source cells whose centres lie inside this grid (cached per source grid)."""
-        key = ("_inside", tuple(src_transform)[:6], shape, src_crs.to_wkt())
+        key = ("_inside", tuple(src_transform)[:6], tuple(shape), src_crs.to_wkt())
         if key not in self.meta:
-            cols, rows = np.meshgrid(np.arange(shape[1]) + 0.5, np.arange(shape[0]) + 0.5)
-            x, y = src_transform * (cols, rows)  # type: ignore[operator]  # Affine maps arrays
-            if src_crs != self.crs:
-                x, y = Transformer.from_crs(src_crs, self.crs, always_xy=True).transform(x, y)
-            left, bottom, right, top = self.bounds
-            self.meta[key] = (x >= left) & (x < right) & (y > bottom) & (y <= top)
+            self.source_centres(src_transform, src_crs, shape)
         return self.meta[key]
 
     def true_cell_areas_m2(self) -> np.ndarray:
@@ -222,6 +237,24 @@ class CityGrid:
         if key not in self.meta:
             self.meta[key] = cell_areas_m2(self.transform, self.crs, self.shape)
         return self.meta[key]
+
+
+def _restore_total(dst: np.ndarray, src: np.ndarray, inside: np.ndarray,
+                   src_nodata: float | None) -> np.ndarray:
+    """``dst`` scaled so that its total is that of the ``src`` cells ``inside`` the grid."""
+    want = float(np.nansum(np.where(inside, src, 0.0) if src_nodata is None else
+                           np.where(inside & (src != src_nodata), src, 0.0)))
+    got = float(np.nansum(dst))
+    if got > 0 and want > 0:
+        dst = dst * (want / got)
+    return dst
+
+
+@lru_cache(maxsize=16)
+def _transformer(src_crs: CRS, epsg: int) -> Transformer:
+    """A transformer from a CRS to a grid's UTM zone, kept: building one from Mollweide costs
+    ~25 ms, and every city of a zone asks for the same."""
+    return Transformer.from_crs(src_crs, CRS.from_epsg(epsg), always_xy=True)
 
 
 #: the last few results of :func:`cell_areas_m2`, by (transform, CRS as WKT, shape): every

@@ -17,7 +17,10 @@ The terrain follows the catalogue's ``setting``:
                     Caspian level (−27 m).
 
 Smooth random fields (white noise on a coarse lattice, Gaussian-filtered, evaluated with
-cubic splines) add texture at several scales.
+cubic splines) add texture at several scales. The splines are evaluated by a numba kernel that
+does SciPy's arithmetic (``ndimage.map_coordinates(order=3, prefilter=False)`` inside the
+lattice: the same weights, products and sums in the same order), number for number and ~4×
+faster; SciPy evaluates the points near the lattice edge, and all of them without numba.
 """
 
 from __future__ import annotations
@@ -25,10 +28,16 @@ from __future__ import annotations
 import math
 import zlib
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
 import numpy as np
 from scipy import ndimage
+
+njit: Any
+try:  # numba is a dependency; SciPy's map_coordinates is the fallback
+    from numba import njit
+except ImportError:  # pragma: no cover
+    njit = None
 
 __all__ = [
     "CASPIAN_LEVEL_M",
@@ -71,6 +80,60 @@ def _unit(bearing_deg: float) -> tuple[float, float]:
     return math.sin(b), math.cos(b)  # (east, north)
 
 
+def _cubic_weights(x: float, w: np.ndarray) -> None:  # pragma: no cover - numba
+    """Cubic B-spline weights of the 4 knots around ``x``, as SciPy's
+    ``get_spline_interpolation_weights`` (ni_splines.c) computes them."""
+    x -= np.floor(x)
+    z = 1.0 - x
+    w[1] = (x * x * (x - 2.0) * 3.0 + 4.0) / 6.0
+    w[2] = (z * z * (z - 2.0) * 3.0 + 4.0) / 6.0
+    w[0] = z * z * z / 6.0
+    w[3] = 1.0
+    w[3] -= w[0]
+    w[3] -= w[1]
+    w[3] -= w[2]
+
+
+def _spline_at(coef: np.ndarray, rows: np.ndarray, cols: np.ndarray,
+               out: np.ndarray) -> None:  # pragma: no cover - compiled by numba
+    """Cubic spline of coefficients ``coef`` at (rows, cols) [lattice cells], points at least
+    one cell inside the edges: the sum over the 4×4 knots of coefficient × row weight ×
+    column weight, row-major, as SciPy's ``NI_GeometricTransform`` adds it."""
+    wr = np.empty(4)
+    wc = np.empty(4)
+    for k in range(rows.size):
+        r0 = int(np.floor(rows[k])) - 1
+        c0 = int(np.floor(cols[k])) - 1
+        _cubic_weights_fast(rows[k], wr)
+        _cubic_weights_fast(cols[k], wc)
+        t = 0.0
+        for i in range(4):
+            for j in range(4):
+                c = coef[r0 + i, c0 + j]
+                c *= wr[i]
+                c *= wc[j]
+                t += c
+        out[k] = t
+
+
+_cubic_weights_fast: Any = njit(cache=True)(_cubic_weights) if njit is not None else None
+_spline_at_fast = njit(cache=True)(_spline_at) if njit is not None else None
+
+
+def spline_at(coef: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """``ndimage.map_coordinates(coef, [rows, cols], order=3, mode="mirror",
+    prefilter=False)`` for 1-D float64 ``rows``, ``cols``, number for number."""
+    h, w = coef.shape
+    if (_spline_at_fast is not None and rows.size and coef.flags.c_contiguous
+            and rows.min() >= 1.0 and rows.max() < h - 2 and cols.min() >= 1.0
+            and cols.max() < w - 2):
+        out = np.empty(rows.size)
+        _spline_at_fast(coef, rows, cols, out)
+        return out
+    return ndimage.map_coordinates(coef, np.stack([rows, cols]), order=3, mode="mirror",
+                                   prefilter=False)
+
+
 class SmoothNoise:
     """A smooth random field of unit variance and correlation length ~``scale_m``.
 
@@ -94,9 +157,8 @@ class SmoothNoise:
     def __call__(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
         u = np.asarray(u, dtype=np.float64)
         v = np.asarray(v, dtype=np.float64)
-        coords = np.stack([((v - self.v0) / self.spacing).ravel(),
-                           ((u - self.u0) / self.spacing).ravel()])
-        out = ndimage.map_coordinates(self.coef, coords, order=3, mode="mirror", prefilter=False)
+        out = spline_at(self.coef, ((v - self.v0) / self.spacing).ravel(),
+                        ((u - self.u0) / self.spacing).ravel())
         return out.reshape(u.shape)
 
 
@@ -147,8 +209,9 @@ class River:
         fp = np.zeros_like(s)
         for a, w, p in zip(self.amps, self.waves, self.phases):
             k = 2 * math.pi / w
-            f += a * np.sin(k * s + p)
-            fp += a * k * np.cos(k * s + p)
+            ks = k * s + p
+            f += a * np.sin(ks)
+            fp += a * k * np.cos(ks)
         return s, (n - f) / np.sqrt(1.0 + fp * fp)
 
     def distance(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -339,10 +402,11 @@ class CityModel:
         elif st == "valley_basin":
             ae, an = _unit(self.axis)
             n = u * an - v * ae
+            rugged = 1.0 + 0.25 * self.rugged(u, v)  # one field, both walls
             for sign, wall, h in ((1.0, self.walls[0], self.ridge_h[0]),
                                   (-1.0, self.walls[1], self.ridge_h[1])):
                 x = np.maximum(sign * n - wall, 0.0)
-                z = z + h * (1.0 - np.exp(-x / self.ridge_len)) * (1.0 + 0.25 * self.rugged(u, v))
+                z = z + h * (1.0 - np.exp(-x / self.ridge_len)) * rugged
                 # the floor rises to the walls
                 z = z + 0.004 * np.minimum(np.maximum(sign * n, 0.0), wall)
         elif st == "oasis":

@@ -35,9 +35,9 @@ from typing import Any
 
 import numpy as np
 
-from ..files import atomic_path
 from .figcache import cached
 from .maps import FigureInfo
+from .png import write_png
 
 __all__ = ["MIN_WIDTH", "Basemap", "apply", "layers", "load_basemap", "with_basemap"]
 
@@ -177,10 +177,8 @@ def apply(png: Path, extent: tuple[float, float, float, float], bm: Basemap, *,
     under, over = layers(bm, extent, W, H, lang)
     if k > 1:
         img = img.resize((W, H), Image.Resampling.NEAREST)
-    comp = Image.alpha_composite(Image.alpha_composite(under, img), over).convert("RGB")
-    with atomic_path(Path(out) if out is not None else Path(png)) as tmp:
-        comp.save(tmp, format="png", compress_level=1)
-    return W, H
+    comp = Image.alpha_composite(Image.alpha_composite(under, img), over)
+    return write_png(np.asarray(comp), Path(out) if out is not None else Path(png))
 
 
 def layers(bm: Basemap, extent: tuple[float, float, float, float], W: int, H: int,

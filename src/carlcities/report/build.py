@@ -113,12 +113,16 @@ def _fig_json(f: maps.FigureInfo | None, page_dir: Path, report_dir: Path,
             "langs": langs}
 
 
-def _map_jobs(fn, jobs: list[Any], workers: int) -> list[Any]:
-    """Run ``fn`` over ``jobs``, in forked worker processes when that is safe and worth it.
+def _map_jobs(fn, jobs: list[Any], workers: int,
+              cost: list[float] | None = None) -> list[Any]:
+    """Run ``fn`` over ``jobs``, in forked worker processes when that is safe and worth it;
+    the results in the order of ``jobs``.
 
     Fork (Linux) is used rather than spawn so that scripts without an ``if __name__ ==
     "__main__"`` guard keep working; when fork is unavailable, or other Python threads are
-    running, the jobs run one after another.
+    running, the jobs run one after another. The workers take one job at a time, the
+    costliest first (``cost``, e.g. the size of a city's rasters): with chunks of six cities
+    a worker could be left with the last chunk of large cities while the other one idled.
     """
     import multiprocessing as mp
     import threading
@@ -129,8 +133,18 @@ def _map_jobs(fn, jobs: list[Any], workers: int) -> list[Any]:
     from concurrent.futures import ProcessPoolExecutor
 
     release_memory()  # each forked worker maps what the parent holds: free pages first
+    order = sorted(range(len(jobs)), key=lambda i: -cost[i]) if cost else range(len(jobs))
     with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("fork")) as ex:
-        return list(ex.map(fn, jobs, chunksize=max(1, len(jobs) // (workers * 4))))
+        done = list(ex.map(fn, [jobs[i] for i in order], chunksize=1))
+    out: list[Any] = [None] * len(jobs)
+    for i, r in zip(order, done, strict=True):
+        out[i] = r
+    return out
+
+
+def _raster_bytes(folder: Path) -> float:
+    """Bytes of a city's rasters: how much drawing its figures take, roughly."""
+    return float(sum(p.stat().st_size for p in folder.glob("*.tif"))) if folder.is_dir() else 0.0
 
 
 #: threads that may be alive at fork time: the idle offload pool a closed Dask client leaves
@@ -246,7 +260,8 @@ def _build(out_dir: Path, report: Path, img: Path, cities_dir: Path, study: Repo
                         + regionmap.sources_note(), "geography": regionmap.geography_key()}
     workers = _workers(len(jobs))
     _import_drawing()
-    rmap, *figures = _map_jobs(_figure_job, [region, *jobs], workers)
+    cost = [float("inf"), *(_raster_bytes(j["raster_dir"]) for j in jobs)]
+    rmap, *figures = _map_jobs(_figure_job, [region, *jobs], workers, cost)
     reused, drawn = figcache.count_reused(img)
     say(f"drew the city figures ({len(jobs)} cities, {workers} worker(s)): {drawn} drawn, "
         f"{reused} unchanged since the last report")
@@ -323,7 +338,8 @@ def _build(out_dir: Path, report: Path, img: Path, cities_dir: Path, study: Repo
                   cities_dir=cities_dir, out_dir=out_dir, manifest_exists=manifest_exists)
     pages.preload("city.html")      # compiled here once, inherited by the page workers
     try:
-        _map_jobs(_city_page, list(zip(study.cities, figures, strict=True)), workers)
+        _map_jobs(_city_page, list(zip(study.cities, figures, strict=True)), workers,
+                  cost[1:])
     finally:
         _PAGES.clear()
     say(f"wrote {n_all} city profiles in {time.perf_counter() - t0:.1f} s")

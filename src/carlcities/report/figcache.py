@@ -47,6 +47,9 @@ class _Build:
     previous: Path | None
     run_id: str
     code: str
+    #: input files and folders already keyed in this build (a city's rasters are keyed by
+    #: each of its ~45 figures: stat them once; they are inputs, unchanged while it runs)
+    seen: dict[Path, Any] = dataclasses.field(default_factory=dict)
 
 
 _CTX: _Build | None = None
@@ -102,6 +105,14 @@ def _stat(p: Path) -> list[Any]:
     return [p.name, st.st_size, st.st_mtime_ns]
 
 
+def _canon_input(v: Path) -> list[Any]:
+    if v.is_file():
+        return ["file", *_stat(v)]
+    if v.is_dir():
+        return ["dir", [_stat(p) for p in sorted(v.glob("*.tif"))]]
+    return ["missing", v.name]
+
+
 def _canon(v: Any, ctx: _Build) -> Any:
     if v is None or isinstance(v, bool | int):
         return v
@@ -112,11 +123,10 @@ def _canon(v: Any, ctx: _Build) -> Any:
     if isinstance(v, Path):
         if v.is_relative_to(ctx.img):
             return ["img", v.relative_to(ctx.img).as_posix()]
-        if v.is_file():
-            return ["file", *_stat(v)]
-        if v.is_dir():
-            return ["dir", [_stat(p) for p in sorted(v.glob("*.tif"))]]
-        return ["missing", v.name]
+        known = ctx.seen.get(v)
+        if known is None:
+            known = ctx.seen[v] = _canon_input(v)
+        return known
     if isinstance(v, np.ndarray):
         a = np.ascontiguousarray(v)
         return ["array", str(a.dtype), list(a.shape), hashlib.sha256(a.tobytes()).hexdigest()]

@@ -30,6 +30,7 @@ import numpy as np
 from .._schema import ATLAS_CLASSES, GROWTH_CLASSES
 from . import i18n
 from .figcache import cached, register_info
+from .png import write_png
 
 __all__ = [
     "DPI",
@@ -245,14 +246,10 @@ def _lut(colours: dict[int, str]) -> np.ndarray:
 
 def _write_png(img: np.ndarray, path: Path) -> tuple[int, int]:
     """Write an RGBA uint8 image, enlarged by a whole factor when small; returns its size [px]."""
-    from PIL import Image
-
     k = max(1, min(8, MIN_PX // max(img.shape[:2])))
     if k > 1:
         img = img.repeat(k, axis=0).repeat(k, axis=1)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(np.ascontiguousarray(img), "RGBA").save(path, compress_level=1)
-    return img.shape[1], img.shape[0]
+    return write_png(img, path)
 
 
 def _scale(width_km: float) -> dict:
@@ -462,17 +459,25 @@ def save_figure(fig, path: Path, *, tight: bool = False) -> tuple[int, int]:
     draw it twice, once (without rendering) to lay it out and once to render it; the image is
     the same."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    if tight:
+        fig.savefig(path, dpi=DPI, facecolor="white", pil_kwargs={"compress_level": 1},
+                    bbox_inches="tight", pad_inches=0.08)
+        return png_size(path)
+    # what savefig does for a figure at its own resolution, without Pillow's row-filter
+    # search (report/png.py): draw on the Agg canvas, write its pixels
     engine = fig.get_layout_engine()
-    if engine is not None and not tight:
+    if engine is not None:
         engine.execute(fig)
         fig.set_layout_engine(None)
+    face = fig.get_facecolor()
+    fig.set_facecolor("white")
     try:
-        fig.savefig(path, dpi=DPI, facecolor="white", pil_kwargs={"compress_level": 1},
-                    **({"bbox_inches": "tight", "pad_inches": 0.08} if tight else {}))
+        fig.canvas.draw()
+        return write_png(np.asarray(fig.canvas.buffer_rgba()), path, dpi=DPI)
     finally:
-        if engine is not None and not tight:
+        fig.set_facecolor(face)
+        if engine is not None:
             fig.set_layout_engine(engine)
-    return png_size(path)
 
 
 # ----------------------------------------------------------------------------- environment

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..results import Study, records
-from . import i18n
+from . import i18n, layout
 from .figcache import cached
 from .figlang import Words, save_langs
 from .maps import FigureInfo, new_figure
@@ -304,8 +304,8 @@ def rank_chart(options: list[dict[str, Any]], out_file: Path, *, city_en: str, c
               for o in opts[::-1]]
     lines = max(sum(lab.count("\n") + 1 for lab in x) for x in (lab_en, lab_ru))
     del labels
-    fig = new_figure(7.2, 0.9 + 0.15 * lines + 0.12 * len(opts), layout="constrained")
-    ax = fig.subplots()
+    fig = new_figure(7.2, 0.9 + 0.15 * lines + 0.12 * len(opts))
+    ax = fig.add_axes((0.3, 0.1, 0.65, 0.85))
     # every segment in one collection (drawn in one call; a patch per segment costs a
     # hundred times more to make and draw), as bars of height 0.8 centred on each row
     from matplotlib.collections import PolyCollection
@@ -328,6 +328,7 @@ def rank_chart(options: list[dict[str, Any]], out_file: Path, *, city_en: str, c
               "вероятность каждого места (первое — самое тёмное)")
     words.ticks(ax.xaxis)
     ax.tick_params(labelsize=6.5)
+    words.add(partial(_arrange_ranks, fig, ax), lab_en, lab_ru)
     wpx, hpx, lang_files = save_langs(fig, out_file, words)
     return _info(out_file, "rank_acceptability", "rank_chart", wpx, hpx, city_en=city_en,
                  city_ru=city_ru, unit="probability / вероятность", source=source,
@@ -353,7 +354,7 @@ def scenario_chart(sc: dict[str, Any], out_file: Path, *, city_en: str, city_ru:
     from .lang import unit_ru
 
     sids = sc["scenarios"]
-    fig = new_figure(7.6, 3.6, layout="constrained")
+    fig = new_figure(7.6, 3.6)
     axes = fig.subplots(1, len(panels), squeeze=False)[0]
     words = Words()
     for ax, (iid, k, unit) in zip(axes, panels, strict=True):
@@ -377,15 +378,43 @@ def scenario_chart(sc: dict[str, Any], out_file: Path, *, city_en: str, city_ru:
         legends.append(fig.legend(
             handles=[Patch(color=SCENARIO_COLOURS.get(s, "#888888"),
                            label=SCENARIO_NAMES.get(s, (s, s))[lang == "ru"]) for s in sids],
-            loc="outside lower center", ncols=min(len(sids), 2), fontsize=6.5, frameon=False))
+            loc="lower center", bbox_to_anchor=(0.5, 0.0), ncols=min(len(sids), 2),
+            fontsize=6.5, frameon=False))
 
     words.add(legend, "en", "ru")
+    words.add(partial(_arrange_scenarios, fig, axes, len(sids), min(len(sids), 2)), "en", "ru")
     wpx, hpx, lang_files = save_langs(fig, out_file, words)
     return _info(out_file, "growth_scenarios", "scenario_chart", wpx, hpx, city_en=city_en,
                  city_ru=city_ru, unit="", source=source,
                  extra={"epoch": sc["epoch"], "values": {r["indicator_id"]: r["values"]
                                                          for r in sc["table"]},
                         "lang_files": lang_files})
+
+
+def _arrange_ranks(fig: Any, ax: Any, labels: list[str]) -> None:
+    """Margins of the rank chart in the language just set (report/layout.py): the option
+    names to the left, the tick labels and the axis label below."""
+    w = layout.text_size(fig, labels, 6.5)[0]
+    lh = layout.text_size(fig, ["0"], 6.5)[1]
+    tick = layout.pt(fig, 3.5 + 3.5)
+    bottom = tick + lh * 1.2 + layout.pt(fig, 4) + lh * 1.2 + 6
+    layout.place_row(fig, [ax], layout.Margins(6, bottom, [w + tick], right=8))
+
+
+def _arrange_scenarios(fig: Any, axes: Any, n_items: int, ncols: int, _lang: str) -> None:
+    """Margins of the scenario chart in the language just set (report/layout.py): tick
+    labels left of each panel, the tallest title above, the legend's rows below."""
+    lefts = [layout.text_size(fig, layout.tick_labels(ax.yaxis), 6)[0]
+             + layout.pt(fig, 3.5 + 3.5) for ax in axes]
+    titles = [ax.get_title() for ax in axes]
+    lines = max(t.count("\n") + 1 for t in titles)
+    lh = layout.text_size(fig, titles, 6.5)[1]
+    offset = any(ax.yaxis.get_major_formatter().get_offset() for ax in axes
+                 if hasattr(ax.yaxis.get_major_formatter(), "get_offset"))
+    top = lines * lh * 1.25 + layout.pt(fig, 6) + 6 + (lh if offset else 0)
+    rows = -(-n_items // ncols)
+    bottom = rows * lh * 1.3 + layout.pt(fig, 6.5) * (0.5 * (rows - 1) + 0.8 + 0.5) + 6
+    layout.place_row(fig, axes, layout.Margins(top, bottom, lefts))
 
 
 @cached
