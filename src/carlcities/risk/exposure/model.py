@@ -14,7 +14,8 @@ import numpy as np
 from carlcities.errors import ExposureError
 
 __all__ = [
-    "Exposure", "concat_exposures", "join_exposures", "macro_class", "storeys_class", "OCCUPANCIES", "MACRO_CLASSES", "CITY_UNITS",
+    "Exposure", "concat_exposures", "join_exposures",
+    "macro_class", "storeys_class", "OCCUPANCIES", "MACRO_CLASSES", "CITY_UNITS",
     "FACILITY_TYPOLOGY", "QUANTITIES", "GEM_COLUMNS", "GEM_SOURCE", "COUNTRY_ISO3"
 ]
 
@@ -282,7 +283,9 @@ def join_exposures(parts: list[Exposure], meta: dict[str, Any] | None = None) ->
     """:func:`concat_exposures` of the exposures in ``parts``, which is emptied: their columns
     are joined one at a time and each part's column dropped once joined, so parts that nothing
     else holds are freed as they are joined (one joined column more than the parts at once,
-    not the whole joined exposure; Tashkent: 0.4 GB less at the risk engine's peak)."""
+    not the whole joined exposure: with the grid exposure built without the residential
+    assets EMCA replaces, Tashkent's worker peaks at 1.5 GB instead of 1.9 GB;
+    ``benchmarks/results/memory.json``)."""
     names: list[str] = []
     for taxonomies in (e.taxonomies for e in parts):
         names += [t for t in taxonomies if t not in names]
