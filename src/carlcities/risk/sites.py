@@ -69,17 +69,20 @@ def coarsen_sites(expo, grid, k: int):
     from carlcities.risk.exposure import OCCUPANCIES, QUANTITIES
 
     blk, _ = blocks(grid, k)
-    site = blk.ravel()[expo.site]
-    # one asset per (block, class, occupancy): quantities summed
-    occ = np.zeros(len(expo), np.int64)
-    for i, o in enumerate(OCCUPANCIES):
-        occ[expo.occupancy == o] = i
+    # one asset per (block, class, occupancy): quantities summed; the key is made in place
+    # (one array of the exposure's length, not four, beside np.unique's)
     nt, no = len(expo.taxonomies), len(OCCUPANCIES)
-    key = (site * nt + expo.taxonomy) * no + occ
-    # np.unique(key, return_inverse=True) without the sort: the keys are small integers
+    key = blk.ravel()[expo.site]
+    key *= nt
+    key += expo.taxonomy
+    key *= no
+    for i, o in enumerate(OCCUPANCIES[1:], start=1):
+        key[expo.occupancy == o] += i
+    # np.unique(key, return_inverse=True) without its sort: the keys are small integers
     present = np.bincount(key, minlength=1) > 0
     uk = np.flatnonzero(present)
     inv = (np.cumsum(present) - 1)[key]
+    del key, present
     sums = {q: np.bincount(inv, weights=getattr(expo, q), minlength=uk.size)
             for q in QUANTITIES}
     site = uk // (nt * no)
@@ -149,7 +152,8 @@ def city_exposure(city, grid, inputs: dict[str, str], pop: np.ndarray, bu: np.nd
     from carlcities.risk.exposure import (
         OCCUPANCIES,
         build_exposure,
-        concat_exposures,
+        join_exposures,
+        mix_unit,
         read_gem_exposure_csv,
     )
     from carlcities.risk.losses import CurveSet
@@ -161,15 +165,17 @@ def city_exposure(city, grid, inputs: dict[str, str], pop: np.ndarray, bu: np.nd
     )
 
     user_vuln = params.get("vulnerability") or {}
-    em = em_src = None
+    em = None
+    if not inputs.get("exposure") and not user_vuln \
+            and params.get("residential_exposure", "emca") == "emca":
+        # EMCA's residential assets first: where they replace the grid's, the grid exposure
+        # is built without its residential assets (Tashkent: 1.1 M assets, 0.16 GB less)
+        em, em_src = _emca_residential(city, grid, pop, bu, mix_unit(city, city.country_iso3),
+                                       params, prov)
     if inputs.get("exposure"):
         expo = read_gem_exposure_csv(inputs["exposure"], grid=grid)
         expo_src = f"GEM exposure CSV {Path(inputs['exposure']).name}"
     else:
-        if not user_vuln and params.get("residential_exposure", "emca") == "emca":
-            em, em_src = _emca_residential(city, grid, pop, bu, params, prov)
-        # where EMCA gives the residential assets the grid's are not built (those it would
-        # have dropped: the other assets are the same, in the same order)
         expo = build_exposure(city, grid, pop, bu, country_iso3=city.country_iso3,
                               occupancies=OCCUPANCIES if em is None else ("Com", "Ind"))
         expo_src = ("GEM global exposure model (Central Asia) mixes "
@@ -201,14 +207,19 @@ def city_exposure(city, grid, inputs: dict[str, str], pop: np.ndarray, bu: np.nd
         known = set(models["structural"].functions)
         expo = expo.recoded(lambda t: t if t in known else carl_function_id(t))
         if em is not None:
-            expo = concat_exposures(expo, em, meta=dict(expo.meta, residential=em_src))
-            prov.append({"step": "exposure", "residential": em_src,
-                         "emca_buildings": float(em.buildings.sum()),
-                         "emca_residents": float(em.occupants_night.sum()),
-                         "emca_value_usd": float(em.total_value)})
+            meta = dict(expo.meta, residential=em_src)
+            note = {"step": "exposure", "residential": em_src,
+                    "emca_buildings": float(em.buildings.sum()),
+                    "emca_residents": float(em.occupants_night.sum()),
+                    "emca_value_usd": float(em.total_value)}
+            # joined column by column, each part's column freed once joined: the grid's and
+            # EMCA's assets and one joined column at once, not both whole exposures
+            parts = [expo, em]
+            del expo, em
+            expo = join_exposures(parts, meta=meta)
+            prov.append(note)
             expo_src = (f"residential: {em_src}, spread over the grid by its residents; "
                         f"commercial and industrial: {expo_src}")
-            del em
     prov.append({"step": "exposure", "source": expo_src,
                  "fallback": bool(expo.meta.get("fallback")), "assets": len(expo)})
     classes = list(expo.taxonomies)
@@ -229,15 +240,14 @@ def city_exposure(city, grid, inputs: dict[str, str], pop: np.ndarray, bu: np.nd
     return expo, expo_src, curves, fat_curves
 
 
-def _emca_residential(city, grid, pop, bu, params: dict[str, Any], prov: list[Any]):
+def _emca_residential(city, grid, pop, bu, unit: str, params: dict[str, Any], prov: list[Any]):
     """EMCA's residential exposure of the city (packaged extract or ``params['emca_dir']``)
     with its source, to replace the grid exposure's residential assets; ``(None, None)`` and a
     note in ``prov`` where EMCA does not cover the city."""
-    from carlcities.risk.exposure.builder import exposure_unit
     from carlcities.risk.exposure.emca_extract import city_emca_exposure
 
     em, src = city_emca_exposure(city, grid, pop, emca_dir=params.get("emca_dir"),
-                                 unit=exposure_unit(city, city.country_iso3), builtup=bu)
+                                 unit=unit, builtup=bu)
     if em is None:
         prov.append({"step": "exposure", "note": src})
         return None, None

@@ -44,7 +44,7 @@ Modules: ``model`` (the Exposure), ``mixes`` (GEM typology mixes), ``builder``
 
 from __future__ import annotations
 
-from .builder import build_exposure
+from .builder import build_exposure, mix_unit
 from .facilities import CriticalFacilities, critical_facilities
 from .gem_csv import read_gem_exposure_csv
 from .mixes import (
@@ -64,12 +64,13 @@ from .model import (
     QUANTITIES,
     Exposure,
     concat_exposures,
+    join_exposures,
     macro_class,
     storeys_class,
 )
 
 __all__ = [
-    "concat_exposures",
+    "concat_exposures", "join_exposures", "mix_unit",
     "Exposure", "build_exposure", "read_gem_exposure_csv", "critical_facilities",
     "CriticalFacilities", "load_typology_mix", "macro_class", "storeys_class", "density_split",
     "OCCUPANCIES", "MACRO_CLASSES", "CITY_UNITS", "FACILITY_TYPOLOGY", "QUANTITIES", "GEM_COLUMNS",

@@ -20,11 +20,11 @@ from carlcities.risk.exposure.model import (
     Exposure,
 )
 
-__all__ = ["build_exposure", "exposure_unit", "to_lonlat"]
+__all__ = ["build_exposure", "mix_unit", "to_lonlat"]
 
 
-def exposure_unit(city: Any, country_iso3: str) -> str:
-    """The GEM unit whose mixes :func:`build_exposure` uses by default: the city's Adm1 unit
+def mix_unit(city: Any, country_iso3: str) -> str:
+    """The GEM unit whose class mix a city's grid exposure takes: its Adm1 unit
     (:data:`CITY_UNITS`), else its country."""
     return CITY_UNITS.get(str(getattr(city, "city_id", city)).lower(), country_iso3)
 
@@ -63,9 +63,9 @@ def build_exposure(city: Any, grid: Any, population: np.ndarray, builtup_share: 
     params : carbon :class:`~carlcities.carbon.parameters.Parameters` (default: bundled).
     mix : a unit id to force (``'KZ-ALA'``, ``'UZB'``) or a path to a CSV with the columns
         of ``data/typology_mix.csv``.
-    occupancies : the occupancies whose assets are built (default all; e.g. ``('Com',
-        'Ind')`` where another source gives the residential ones): the assets are those of
-        the full exposure with that occupancy, in the same order.
+    occupancies : the occupancies to build (default all); the assets of the others are left
+        out, those built are the same (commercial and industrial floor area still follows the
+        residential total), e.g. ``('Com', 'Ind')`` where EMCA gives the residential assets.
 
     References: Yepes-Estrada et al. (2023) (GEM exposure); Deming & Stephan (1940) (IPF).
 
@@ -92,7 +92,7 @@ def build_exposure(city: Any, grid: Any, population: np.ndarray, builtup_share: 
                         "residential floor area")
     mix_path: str | Path | None = None
     if mix is not None and (Path(str(mix)).suffix.lower() == ".csv"):
-        mix_path, unit = mix, CITY_UNITS.get(city_id, country_iso3)
+        mix_path, unit = mix, mix_unit(city_id, country_iso3)
         try:
             table = load_typology_mix(unit, mix_path)
         except ExposureError:
@@ -102,7 +102,7 @@ def build_exposure(city: Any, grid: Any, population: np.ndarray, builtup_share: 
         unit = str(mix)
         table = load_typology_mix(unit)
     else:
-        unit = exposure_unit(city_id, country_iso3)
+        unit = mix_unit(city_id, country_iso3)
         table = load_typology_mix(unit)
     level = table["Res"][0]["level"] if "Res" in table else "country"
     fallback = level != "city"
