@@ -78,15 +78,9 @@ def test_one_worker_may_take_every_city_in_turn():
 def test_the_grid_exposure_is_the_same_built_column_by_column():
     """build_exposure joins and orders its columns one at a time (less memory at the risk
     engine's peak): the assets are those of joining everything, then ordering by site."""
-    from carlcities.catalog import load_catalog
-    from carlcities.grid import CityGrid
     from carlcities.risk.exposure import build_exposure
 
-    city = load_catalog().get("osh")
-    grid = CityGrid.around("osh", city.lon, city.lat, 3000.0, res=100.0)
-    rng = np.random.default_rng(4)
-    pop = rng.gamma(0.6, 40.0, grid.shape) * (rng.random(grid.shape) > 0.3)
-    bu = np.clip(pop / pop.max(), 0, 1)
+    city, grid, pop, bu = _osh(4)
     e = build_exposure(city, grid, pop, bu, country_iso3=city.country_iso3)
     assert np.all(np.diff(e.site) >= 0)                       # ordered by site
     xs, ys = (a.ravel() for a in grid.cell_centres())
@@ -142,8 +136,6 @@ def test_the_grid_exposure_without_residents_is_the_full_one_less_its_residentia
     joining column by column gives the same exposure as concatenating."""
     from dataclasses import fields
 
-    from carlcities.catalog import load_catalog
-    from carlcities.grid import CityGrid
     from carlcities.risk.exposure import (
         Exposure,
         build_exposure,
@@ -151,11 +143,7 @@ def test_the_grid_exposure_without_residents_is_the_full_one_less_its_residentia
         join_exposures,
     )
 
-    city = load_catalog().get("osh")
-    grid = CityGrid.around("osh", city.lon, city.lat, 3000.0, res=100.0)
-    rng = np.random.default_rng(5)
-    pop = rng.gamma(0.6, 40.0, grid.shape) * (rng.random(grid.shape) > 0.3)
-    bu = np.clip(pop / pop.max(), 0, 1)
+    city, grid, pop, bu = _osh(5)
     full = build_exposure(city, grid, pop, bu, country_iso3=city.country_iso3)
     part = build_exposure(city, grid, pop, bu, country_iso3=city.country_iso3,
                           occupancies=("Com", "Ind"))
@@ -170,3 +158,16 @@ def test_the_grid_exposure_without_residents_is_the_full_one_less_its_residentia
             assert a.dtype == b.dtype and np.array_equal(a, b), f.name
         else:
             assert a == b, f.name
+
+
+def _osh(seed: int):
+    """Osh's catalogue entry, a 3 km grid around it and random population and built-up
+    layers on it (the exposure tests' input)."""
+    from carlcities.catalog import load_catalog
+    from carlcities.grid import CityGrid
+
+    city = load_catalog().get("osh")
+    grid = CityGrid.around("osh", city.lon, city.lat, 3000.0, res=100.0)
+    rng = np.random.default_rng(seed)
+    pop = rng.gamma(0.6, 40.0, grid.shape) * (rng.random(grid.shape) > 0.3)
+    return city, grid, pop, np.clip(pop / pop.max(), 0, 1)
