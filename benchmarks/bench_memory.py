@@ -50,7 +50,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_study import RESULTS, SRC, run_command, write_result  # noqa: E402
+from bench_study import RESULTS, SRC, finished_run, run_command, write_result  # noqa: E402
 
 STAGES = ("inputs", "cities", "scorecards", "appraisal", "exports", "report")
 GB = 1e9
@@ -146,12 +146,7 @@ def one_run(out: Path, cfg: Path, cities: str | None, workers: int, env: dict[st
                             "cities_done": done, "procs": procs})
         time.sleep(interval)
     wall = time.perf_counter() - t0
-    err = p.stderr.read().decode(errors="replace") if p.stderr else ""
-    if p.returncode != 0:
-        raise RuntimeError(f"run failed ({p.returncode}): {err[-2000:]}")
-    r = json.loads(ru.read_text())
-    m = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    return summarise(samples, wall, r, m)
+    return summarise(samples, wall, *finished_run(p, ru, out))
 
 
 def summarise(samples: list[dict], wall: float, rusage: dict, manifest: dict) -> dict:

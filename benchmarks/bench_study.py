@@ -50,7 +50,8 @@ from carlcities.cli import app
 try:
     app(sys.argv[2:], standalone_mode=False)
 finally:
-    self_, ch = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    self_ = resource.getrusage(resource.RUSAGE_SELF)
+    ch = resource.getrusage(resource.RUSAGE_CHILDREN)
     json.dump({"self": [self_.ru_utime, self_.ru_stime, self_.ru_minflt, self_.ru_maxrss],
                "children": [ch.ru_utime, ch.ru_stime, ch.ru_minflt, ch.ru_maxrss]},
               open(sys.argv[1], "w"))
@@ -86,6 +87,16 @@ def run_command(out: Path, cfg: Path, cities: str | None, workers: int
     return cmd, ru
 
 
+def finished_run(p: subprocess.Popen, ru: Path, out: Path) -> tuple[dict, dict]:
+    """The rusage and the manifest of the measured run ``p`` (ended), or its stderr's tail
+    as an error."""
+    err = p.stderr.read().decode(errors="replace") if p.stderr else ""
+    if p.returncode != 0:
+        raise RuntimeError(f"run failed ({p.returncode}): {err[-2000:]}")
+    return (json.loads(ru.read_text()),
+            json.loads((out / "manifest.json").read_text(encoding="utf-8")))
+
+
 def _one(out: Path, cfg: Path, cities: str | None, workers: int, env: dict[str, str]) -> dict:
     cmd, ru = run_command(out, cfg, cities, workers)
     t0 = time.perf_counter()
@@ -96,11 +107,7 @@ def _one(out: Path, cfg: Path, cities: str | None, workers: int, env: dict[str, 
         peak, largest = max(peak, tot), max(largest, big)
         time.sleep(0.1)
     wall = time.perf_counter() - t0
-    err = p.stderr.read().decode(errors="replace") if p.stderr else ""
-    if p.returncode != 0:
-        raise RuntimeError(f"run failed ({p.returncode}): {err[-2000:]}")
-    r = json.loads(ru.read_text())
-    m = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    r, m = finished_run(p, ru, out)
     per_engine: dict[str, float] = {}
     for secs in m.get("engine_seconds", {}).values():
         for k, v in secs.items():
@@ -123,8 +130,9 @@ def _median(runs: list[dict], key: str) -> float:
 def reference_speed(rounds: int = 5) -> dict[str, float]:
     """Seconds of two fixed workloads (median of ``rounds``), written beside every result so
     that whole-study times from different machines can be compared (the same code took 220 s
-    in one session and 440-454 s in the next): a pure-Python loop (10 M additions; the interpreter-bound parts) and
-    a numpy workload (sorting 2 M float64 and 20 exp over 1 M; the array-bound parts)."""
+    in one session and 440-454 s in the next): a pure-Python loop (10 M additions; the
+    interpreter-bound parts) and a numpy workload (sorting 2 M float64 and 20 exp over 1 M;
+    the array-bound parts)."""
     import numpy as np
 
     def py() -> None:

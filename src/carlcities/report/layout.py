@@ -12,9 +12,10 @@ cached by matplotlib), once per language, and the axes are placed with ``set_pos
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Margins", "place_row", "text_size", "tick_labels"]
+__all__ = ["Margins", "place_row", "pt", "text_size", "tick_labels"]
 
 _GAP = 4.0          # px between neighbouring decorations and around the figure
 
@@ -48,12 +49,15 @@ def pt(fig: Any, points: float) -> float:
     return points * fig.dpi / 72.0
 
 
+@dataclass(frozen=True)
 class Margins:
-    """Space around a row of panels [px]: ``top`` and ``bottom`` of the row, and to the left
-    of each panel (its tick labels)."""
+    """Space around a row of panels [px]: ``top`` and ``bottom`` of the row, to the left of
+    each panel (its tick labels) and to the right of the row."""
 
-    def __init__(self, top: float, bottom: float, left: Sequence[float], right: float = _GAP):
-        self.top, self.bottom, self.left, self.right = top, bottom, list(left), right
+    top: float
+    bottom: float
+    left: Sequence[float]
+    right: float = _GAP
 
 
 def place_row(fig: Any, axes: Sequence[Any], m: Margins) -> None:

@@ -409,8 +409,7 @@ def _arrange_scenarios(fig: Any, axes: Any, n_items: int, ncols: int, _lang: str
     titles = [ax.get_title() for ax in axes]
     lines = max(t.count("\n") + 1 for t in titles)
     lh = layout.text_size(fig, titles, 6.5)[1]
-    offset = any(ax.yaxis.get_major_formatter().get_offset() for ax in axes
-                 if hasattr(ax.yaxis.get_major_formatter(), "get_offset"))
+    offset = any(ax.yaxis.get_major_formatter().get_offset() for ax in axes)
     top = lines * lh * 1.25 + layout.pt(fig, 6) + 6 + (lh if offset else 0)
     rows = -(-n_items // ncols)
     bottom = rows * lh * 1.3 + layout.pt(fig, 6.5) * (0.5 * (rows - 1) + 0.8 + 0.5) + 6
