@@ -443,12 +443,14 @@ def growth_map(rs: RasterSet, out_file: Path, *, out_dir: Path, city_en: str, ci
 
 # ----------------------------------------------------------------------------- matplotlib
 def new_figure(w_in: float, h_in: float, *, layout: Literal["constrained"] | None = None):
-    """A matplotlib figure on the Agg canvas (no pyplot state)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    """A matplotlib figure on the Agg canvas (no pyplot state), its text drawn from the
+    process's text cache (report/canvas.py)."""
     from matplotlib.figure import Figure
 
+    from .canvas import Canvas
+
     fig = Figure(figsize=(w_in, h_in), dpi=DPI, layout=layout)
-    FigureCanvasAgg(fig)
+    Canvas(fig)
     return fig
 
 

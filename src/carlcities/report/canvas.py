@@ -1,0 +1,141 @@
+"""The Agg canvas of the report's charts, with its text set once per process (issue 21).
+
+Most of a chart's drawing time is text: every tick label, axis label and option name is shaped
+by HarfBuzz, measured and rendered glyph by glyph by FreeType, which reads each glyph from the
+font file through Python's file object — again for every figure, since matplotlib's text-metrics
+cache belongs to one renderer and its glyphs are not cached at all. A figure worker draws about
+a hundred charts (each city's EN and RU images) out of a few hundred different strings: the
+same option names, tick labels and axis labels. :class:`Renderer` keeps, per process,
+
+* the width, height and descent of each string (:meth:`Renderer.get_text_width_height_descent`),
+* the glyphs and their offsets of each string (:meth:`Renderer.draw_text`), and
+* the coverage bitmap of each glyph at each of the 64 × 64 sub-pixel offsets FreeType
+  distinguishes (26.6 fixed point): a glyph rendered at offset ``p`` is the one rendered at
+  ``p mod 1 px`` moved by whole pixels, which FreeType does exactly,
+
+so the pixels are those matplotlib draws (a test compares them with the plain Agg renderer).
+The keys hold everything the result depends on: the string, the font properties (as matplotlib's
+own metrics cache keys them), the font settings of ``rcParams``, the resolution and the hinting.
+Mathematical text and TeX go to matplotlib's own code. The caches are emptied in a forked child
+(the parent's FreeType fonts are not to be used there, as matplotlib's ``get_font`` does).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from typing import Any
+
+import numpy as np
+from matplotlib import rcParams
+from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
+
+__all__ = ["Canvas", "Renderer", "clear"]
+
+_METRICS: dict[Any, tuple[float, float, float]] = {}
+_LAYOUTS: dict[Any, tuple[tuple[Any, ...], ...]] = {}
+_GLYPHS: dict[Any, tuple[np.ndarray, int, int]] = {}
+_RC_FONTS = ("font.family", "font.serif", "font.sans-serif", "font.cursive", "font.fantasy",
+             "font.monospace", "text.kerning_factor")
+#: glyph rendering as this module does it needs matplotlib's per-glyph text path (3.11+)
+_PER_GLYPH = hasattr(RendererAgg, "_draw_text_glyphs_and_boxes")
+
+
+def clear() -> None:
+    """Forget every cached string and glyph."""
+    _METRICS.clear()
+    _LAYOUTS.clear()
+    _GLYPHS.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=clear)
+
+
+def _rc() -> tuple[Any, ...]:
+    """The font settings that decide which font a property resolves to, and the hinting."""
+    return (get_hinting_flag(), *(str(rcParams[k]) for k in _RC_FONTS))
+
+
+class Renderer(RendererAgg):
+    """Matplotlib's Agg renderer, with text metrics, layouts and glyph bitmaps cached."""
+
+    def get_text_width_height_descent(self, s: str, prop: Any, ismath: Any
+                                      ) -> tuple[float, float, float]:
+        if ismath:
+            return super().get_text_width_height_descent(s, prop, ismath)
+        key = (s, prop.copy(), self.dpi, _rc())
+        got = _METRICS.get(key)
+        if got is None:
+            got = _METRICS[key] = super().get_text_width_height_descent(s, prop, ismath)
+        return got
+
+    def draw_text(self, gc: Any, x: float, y: float, s: str, prop: Any, angle: float,
+                  ismath: Any = False, mtext: Any = None) -> None:
+        if ismath or not _PER_GLYPH:
+            return super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
+        features = mtext.get_fontfeatures() if mtext is not None else None
+        language = mtext.get_language() if mtext is not None else None
+        features = tuple(features) if features is not None else None
+        key = (s, prop.copy(), self.dpi, _rc(), features, language)
+        glyphs = _LAYOUTS.get(key)
+        if glyphs is None:
+            font = self._prepare_font(prop)
+            size = prop.get_size_in_points()
+            glyphs = _LAYOUTS[key] = tuple(
+                (item.ft_object, size, item.glyph_index, 0, 1, item.x, item.y)
+                for item in font._layout(s, flags=get_hinting_flag(), features=features,
+                                         language=language))
+        self._draw_text_glyphs_and_boxes(gc, x, y, angle, glyphs, [])
+        return None
+
+    def _draw_text_glyphs_and_boxes(self, gc: Any, x: float, y: float, angle: float,
+                                    glyphs: Any, boxes: Any) -> None:
+        # matplotlib's own loop (backend_agg.py), with each glyph's bitmap rendered once at
+        # its sub-pixel offset and placed by whole pixels
+        from matplotlib.ft2font import RenderMode
+
+        cos = math.cos(math.radians(angle))
+        sin = math.sin(math.radians(angle))
+        flags = get_hinting_flag()
+        aa = bool(gc.get_antialiased())
+        height = int(self.height)
+        matrices: dict[tuple[float, float], np.ndarray] = {}
+        for font, size, index, slant, extend, dx, dy in glyphs:  # dy is upwards
+            matrix = matrices.get((slant, extend))
+            if matrix is None:
+                matrix = matrices[slant, extend] = (
+                    0x10000 * np.array([[cos, -sin], [sin, cos]])
+                    @ [[extend, extend * slant], [0, 1]]).round().astype(int)
+            px = round(0x40 * (x + dx * cos - dy * sin))
+            py = round(0x40 * (self.height - y + dx * sin + dy * cos))  # FreeType's y is up
+            key = (font, size, self.dpi, index, angle, slant, extend, px & 63, py & 63, flags,
+                   aa)
+            got = _GLYPHS.get(key)
+            if got is None:
+                font.set_size(size, self.dpi)
+                font._set_transform(matrix, [px & 63, py & 63])
+                bitmap = font._render_glyph(index, flags,
+                                            RenderMode.NORMAL if aa else RenderMode.MONO)
+                buffer = np.array(bitmap.buffer)      # FreeType reuses its own
+                if not aa:
+                    buffer *= 0xff
+                got = _GLYPHS[key] = (buffer, bitmap.left, bitmap.top)
+            buffer, left, top = got
+            # draw_text_image's y is downwards and the bitmap's bottom side
+            self._renderer.draw_text_image(buffer, left + (px >> 6),
+                                           height - top - (py >> 6) + buffer.shape[0], 0, gc)
+        if boxes:
+            super()._draw_text_glyphs_and_boxes(gc, x, y, angle, (), boxes)
+
+
+class Canvas(FigureCanvasAgg):
+    """The Agg canvas, drawing with :class:`Renderer`."""
+
+    def get_renderer(self) -> Renderer:
+        w, h = self.get_width_height(physical=True)
+        key = w, h, self.figure.dpi
+        if self._lastKey != key:
+            self.renderer = Renderer(w, h, self.figure.dpi)
+            self._lastKey = key
+        return self.renderer
