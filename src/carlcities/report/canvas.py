@@ -100,6 +100,7 @@ class Renderer(RendererAgg):
         flags = get_hinting_flag()
         aa = bool(gc.get_antialiased())
         height = int(self.height)
+        x, top_y = float(x), float(self.height - y)     # round() of numpy scalars is slow
         matrices: dict[tuple[float, float], np.ndarray] = {}
         for font, size, index, slant, extend, dx, dy in glyphs:  # dy is upwards
             matrix = matrices.get((slant, extend))
@@ -108,7 +109,7 @@ class Renderer(RendererAgg):
                     0x10000 * np.array([[cos, -sin], [sin, cos]])
                     @ [[extend, extend * slant], [0, 1]]).round().astype(int)
             px = round(0x40 * (x + dx * cos - dy * sin))
-            py = round(0x40 * (self.height - y + dx * sin + dy * cos))  # FreeType's y is up
+            py = round(0x40 * (top_y + dx * sin + dy * cos))  # FreeType's y is upwards
             key = (font, size, self.dpi, index, angle, slant, extend, px & 63, py & 63, flags,
                    aa)
             got = _GLYPHS.get(key)
