@@ -35,8 +35,6 @@ __all__ = ["Canvas", "Renderer", "clear"]
 _METRICS: dict[Any, tuple[float, float, float]] = {}
 _LAYOUTS: dict[Any, tuple[tuple[Any, ...], ...]] = {}
 _GLYPHS: dict[Any, tuple[np.ndarray, int, int]] = {}
-_RC_FONTS = ("font.family", "font.serif", "font.sans-serif", "font.cursive", "font.fantasy",
-             "font.monospace", "text.kerning_factor")
 #: glyph rendering as this module does it needs matplotlib's per-glyph text path (3.11+)
 _PER_GLYPH = hasattr(RendererAgg, "_draw_text_glyphs_and_boxes")
 
@@ -54,7 +52,10 @@ if hasattr(os, "register_at_fork"):
 
 def _rc() -> tuple[Any, ...]:
     """The font settings that decide which font a property resolves to, and the hinting."""
-    return (get_hinting_flag(), *(str(rcParams[k]) for k in _RC_FONTS))
+    rc = rcParams
+    return (get_hinting_flag(), rc["text.kerning_factor"], str(rc["font.family"]),
+            str(rc["font.sans-serif"]), str(rc["font.serif"]), str(rc["font.monospace"]),
+            str(rc["font.cursive"]), str(rc["font.fantasy"]))
 
 
 class Renderer(RendererAgg):
@@ -131,12 +132,15 @@ class Renderer(RendererAgg):
 
 
 class Canvas(FigureCanvasAgg):
-    """The Agg canvas, drawing with :class:`Renderer`."""
+    """The Agg canvas, drawing with :class:`Renderer` (a new one when the size changes, as
+    matplotlib's ``get_renderer``)."""
+
+    _size: tuple[int, int, float] | None = None
 
     def get_renderer(self) -> Renderer:
         w, h = self.get_width_height(physical=True)
         key = w, h, self.figure.dpi
-        if self._lastKey != key:
+        if self._size != key:
             self.renderer = Renderer(w, h, self.figure.dpi)
-            self._lastKey = key
+            self._size = key
         return self.renderer
