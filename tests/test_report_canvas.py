@@ -1,5 +1,6 @@
-"""The charts' canvas (report/canvas.py): the text it draws from its caches is pixel for pixel
-what matplotlib's own Agg renderer draws, in both languages, at any angle and position."""
+"""The charts' canvas (report/canvas.py) and a title placed without measuring: the text drawn
+from the caches is pixel for pixel what matplotlib's own Agg renderer draws, in both languages,
+at any angle and position."""
 
 from __future__ import annotations
 
@@ -68,3 +69,28 @@ def test_a_report_chart_is_the_same_with_and_without_the_cache(tmp_path, monkeyp
         want = (tmp_path / f"plain{lang}.png").read_bytes()
         assert (tmp_path / f"first{lang}.png").read_bytes() == want
         assert (tmp_path / f"again{lang}.png").read_bytes() == want
+
+
+@pytest.mark.parametrize(("values", "y"), [([3.0, 5.0, 4.0], 1.0),
+                                           ([1e7 + 1, 1e7 + 3, 1e7 + 2], None)])
+def test_a_panel_title_is_placed_by_hand_only_where_matplotlib_would_not_move_it(values, y):
+    """The scenario chart's titles: at the top of the axes (the same pixels as matplotlib's
+    own placement) unless an offset text is there."""
+    from matplotlib.figure import Figure
+
+    from carlcities.report.sections import _title_y
+
+    def draw(title_y):
+        fig = Figure(figsize=(2, 2), dpi=100)
+        canvas.Canvas(fig)
+        ax = fig.add_axes((0.3, 0.1, 0.6, 0.6))
+        ax.bar(range(3), values)
+        ax.set_xticks([])
+        got = _title_y(ax)
+        ax.set_title("Land take\n[ha]", fontsize=6.5, y=title_y if title_y != "auto" else got)
+        fig.canvas.draw()
+        return got, np.asarray(fig.canvas.buffer_rgba()).copy()
+
+    got, image = draw("auto")
+    assert got == y
+    assert np.array_equal(image, draw(None)[1])
