@@ -9,6 +9,7 @@ same option names, tick labels and axis labels. :class:`Renderer` keeps, per pro
 
 * the width, height and descent of each string (:meth:`Renderer.get_text_width_height_descent`),
 * the glyphs and their offsets of each string (:meth:`Renderer.draw_text`), and
+* the parsed mathematical text (one parser, whose cache is matplotlib's), and
 * the coverage bitmap of each glyph at each of the 64 × 64 sub-pixel offsets FreeType
   distinguishes (26.6 fixed point): a glyph rendered at offset ``p`` is the one rendered at
   ``p mod 1 px`` moved by whole pixels, which FreeType does exactly,
@@ -16,7 +17,7 @@ same option names, tick labels and axis labels. :class:`Renderer` keeps, per pro
 so the pixels are those matplotlib draws (a test compares them with the plain Agg renderer).
 The keys hold everything the result depends on: the string, the font properties (as matplotlib's
 own metrics cache keys them), the font settings of ``rcParams``, the resolution and the hinting.
-Mathematical text and TeX go to matplotlib's own code. The caches are emptied in a forked child
+TeX goes to matplotlib's own code. The caches are emptied in a forked child
 (the parent's FreeType fonts are not to be used there, as matplotlib's ``get_font`` does).
 """
 
@@ -39,11 +40,15 @@ _GLYPHS: dict[Any, tuple[np.ndarray, int, int]] = {}
 _PER_GLYPH = hasattr(RendererAgg, "_draw_text_glyphs_and_boxes")
 
 
+_MATH: list[Any] = []     # the process's mathtext parser (its parse cache is per parser)
+
+
 def clear() -> None:
     """Forget every cached string and glyph."""
     _METRICS.clear()
     _LAYOUTS.clear()
     _GLYPHS.clear()
+    _MATH.clear()
 
 
 if hasattr(os, "register_at_fork"):
@@ -60,6 +65,14 @@ def _rc() -> tuple[Any, ...]:
 
 class Renderer(RendererAgg):
     """Matplotlib's Agg renderer, with text metrics, layouts and glyph bitmaps cached."""
+
+    def __init__(self, width: float, height: float, dpi: float) -> None:
+        super().__init__(width, height, dpi)
+        # one parser for every figure: matplotlib caches the parsed mathtext (the log axes'
+        # '10^2' tick labels) per parser, and each renderer would make its own
+        if not _MATH:
+            _MATH.append(self.mathtext_parser)
+        self.mathtext_parser = _MATH[0]
 
     def get_text_width_height_descent(self, s: str, prop: Any, ismath: Any
                                       ) -> tuple[float, float, float]:
