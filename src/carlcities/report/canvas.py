@@ -8,7 +8,7 @@ a hundred charts (each city's EN and RU images) out of a few hundred different s
 same option names, tick labels and axis labels. :class:`Renderer` keeps, per process,
 
 * the width, height and descent of each string (:meth:`Renderer.get_text_width_height_descent`),
-* the glyphs and their offsets of each string (:meth:`Renderer.draw_text`), and
+* the glyphs and their offsets of each string (:meth:`Renderer.draw_text`),
 * the parsed mathematical text (one parser, whose cache is matplotlib's), and
 * the coverage bitmap of each glyph at each of the 64 × 64 sub-pixel offsets FreeType
   distinguishes (26.6 fixed point): a glyph rendered at offset ``p`` is the one rendered at
@@ -17,8 +17,8 @@ same option names, tick labels and axis labels. :class:`Renderer` keeps, per pro
 so the pixels are those matplotlib draws (a test compares them with the plain Agg renderer).
 The keys hold everything the result depends on: the string, the font properties (as matplotlib's
 own metrics cache keys them), the font settings of ``rcParams``, the resolution and the hinting.
-TeX goes to matplotlib's own code. The caches are emptied in a forked child
-(the parent's FreeType fonts are not to be used there, as matplotlib's ``get_font`` does).
+TeX goes to matplotlib's own code. The caches are emptied in a forked child (the parent's
+FreeType fonts are not to be used there, as matplotlib's ``get_font`` does).
 """
 
 from __future__ import annotations
