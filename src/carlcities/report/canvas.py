@@ -40,6 +40,7 @@ _GLYPHS: dict[Any, tuple[np.ndarray, int, int]] = {}
 _PER_GLYPH = hasattr(RendererAgg, "_draw_text_glyphs_and_boxes")
 
 
+_MAX_GLYPHS = 50_000  # bitmaps kept; a worker of the 48-city report needs ~10 000 (0.3 MB)
 _MATH: list[Any] = []     # the process's mathtext parser (its parse cache is per parser)
 
 
@@ -135,6 +136,8 @@ class Renderer(RendererAgg):
                 buffer = np.array(bitmap.buffer)      # FreeType reuses its own
                 if not aa:
                     buffer *= 0xff
+                if len(_GLYPHS) >= _MAX_GLYPHS:   # a bound on memory
+                    _GLYPHS.clear()
                 got = _GLYPHS[key] = (buffer, bitmap.left, bitmap.top)
             buffer, left, top = got
             # draw_text_image's y is downwards and the bitmap's bottom side
