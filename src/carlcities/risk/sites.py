@@ -183,8 +183,8 @@ def city_exposure(city, grid, inputs: dict[str, str], pop: np.ndarray, bu: np.nd
         expo_src = f"GEM exposure CSV {Path(inputs['exposure']).name}"
     else:
         expo = build_exposure(city, grid, pop, bu, country_iso3=city.country_iso3,
-                              occupancies=OCCUPANCIES if em is None else ("Com", "Ind")
-                              ).without_positions()
+                              occupancies=OCCUPANCIES if em is None else ("Com", "Ind"),
+                              positions=False)
         expo_src = ("GEM global exposure model (Central Asia) mixes "
                     f"({expo.meta.get('mix_level', 'unit')} {expo.meta.get('unit', '')}) on "
                     "the grid's population and built-up surface")
