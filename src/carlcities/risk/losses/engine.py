@@ -35,7 +35,7 @@ __all__ = [
 
 
 _GM_BYTES_PER_CELL = 24  # rjb, mean_ln, phi: three float64 arrays of chunk × sites
-_CHUNK_MEMORY = 64e6     # bytes of ground-motion arrays per chunk by default
+_CHUNK_MEMORY = 32e6     # bytes of ground-motion arrays per chunk by default
 _BUCKETS = 512           # buckets of the curve search table
 # ----------------------------------------------------------------------------- preparation
 @dataclass(eq=False)
