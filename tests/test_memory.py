@@ -160,6 +160,55 @@ def test_the_grid_exposure_without_residents_is_the_full_one_less_its_residentia
             assert a == b, f.name
 
 
+def test_the_exposure_without_positions_holds_no_position_columns():
+    """The risk engine holds the city's exposure through every hazard without its positions
+    and storeys (one value each, no column): the same quantities, classes and sites; the
+    positions stay one value through recoding and joining, and a part with positions gives
+    the joined exposure its columns back (NaN for the others)."""
+    from dataclasses import fields
+
+    from carlcities.risk.exposure import Exposure, build_exposure, join_exposures
+
+    city, grid, pop, bu = _osh(6)
+    full = build_exposure(city, grid, pop, bu, country_iso3=city.country_iso3)
+    slim = full.without_positions()
+    built = build_exposure(city, grid, pop, bu, country_iso3=city.country_iso3,
+                           positions=False)
+    where = ("x", "y", "lon", "lat", "storeys")
+    for e in (slim, built):
+        for f in fields(Exposure):
+            a, b = getattr(e, f.name), getattr(full, f.name)
+            if f.name in where:
+                assert a.size == len(full) and a.strides == (0,), f.name  # one value
+                assert (np.isnan(a).all() if a.dtype.kind == "f" else (a == "").all())
+            elif isinstance(a, np.ndarray):
+                assert a.dtype == b.dtype and np.array_equal(a, b), f.name
+            else:
+                assert a == b, f.name
+    res, other = slim.subset(slim.occupancy == "Res"), built.subset(built.occupancy != "Res")
+    joined = join_exposures([res.without_positions(),
+                             other.without_positions().recoded(lambda t: t)])
+    assert len(joined) == len(full)
+    assert all(getattr(joined, c).strides == (0,) for c in where)
+    mixed = join_exposures([full.subset(full.occupancy == "Res"), other.without_positions()])
+    n_res = int((full.occupancy == "Res").sum())
+    assert mixed.lon.strides != (0,) and np.array_equal(mixed.lon[:n_res],
+                                                        full.lon[full.occupancy == "Res"])
+    assert np.isnan(mixed.lon[n_res:]).all() and (mixed.storeys[n_res:] == "").all()
+
+
+def test_the_city_exposure_of_the_risk_engine_has_no_position_columns():
+    """What the risk engine's hazards hold: the EMCA residential and grid assets, without
+    positions."""
+    from carlcities.risk.sites import city_exposure
+
+    city, grid, pop, bu = _osh(7)
+    expo, src, _, _ = city_exposure(city, grid, {}, pop, bu, {"residential_exposure": "emca"},
+                                    [])
+    assert "EMCA" in src and len(expo) > 0
+    assert all(getattr(expo, c).strides == (0,) for c in ("x", "y", "lon", "lat", "storeys"))
+
+
 def _osh(seed: int):
     """Osh's catalogue entry, a 3 km grid around it and random population and built-up
     layers on it (the exposure tests' input)."""
