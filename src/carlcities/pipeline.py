@@ -263,6 +263,7 @@ def _execute(todo: list[City], cfg: StudyConfig, inputs: dict[str, dict[str, str
             res = fut.result()
             fut.release()              # the worker drops its copy of the result
             yield res
+            del res                    # not held while the next city's result arrives
     finally:
         client.close()
         if cluster is not None:
@@ -493,6 +494,7 @@ def _stages(cfg: StudyConfig, out: Path, stage: Path, store: Store, engines: lis
                 manifest.setdefault("city_notes", {})[cid] = res.notes
             write_json_atomic(manifest_path, manifest)
             prog.advance(task, f"cities: {cid}")
+            del res  # written: one city's result in the main process at a time, not two
         timings["cities"] = round(time.perf_counter() - t, 3)
         # stage 3: qualitative inputs (MCR2030 scorecards, stakeholder surveys)
         if fresh("scorecards"):
