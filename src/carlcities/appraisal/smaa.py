@@ -169,7 +169,7 @@ class _Utility:
         self.shape = values.shape[:2]           # samples, options
         if model == "additive":
             self.compiled = einsum_order_holds()
-            if self.compiled:
+            if self.compiled:   # options × criteria × samples (:mod:`.smaa_kernels`)
                 self.part = additive_part(values, types > 0)
                 return
             lo = values.min(axis=(0, 1))
@@ -236,7 +236,7 @@ class _Utility:
         """Utilities of the samples ``sel`` with the one weight row ``weight`` (1 × criteria),
         computed as in the passes above."""
         if self.model == "additive":
-            return additive_utilities(self.part[sel], weight)
+            return additive_utilities(np.ascontiguousarray(self.part[:, :, sel]), weight)
         assert self.dist is not None
         return topsis_closeness(self.dist[0][sel], self.dist[1][sel], weight)
 
@@ -246,17 +246,20 @@ def einsum_order_holds() -> bool:
     """Whether the compiled additive utilities (:func:`.smaa_kernels.additive_utilities`)
     equal ``np.einsum('kij,kj->ki')`` bit for bit on this machine's NumPy: they add the
     products in the order of einsum's baseline x86-64 loop. Checked once on random partial
-    values with zeros, 1 to 20 criteria, per-sample and fixed weights; where it does not
+    values with zeros, 1 to 20 criteria, more samples than a block of the kernels, per-sample
+    and fixed weights; where it does not
     hold (another NumPy build or processor), SMAA-2 keeps einsum for the additive model."""
     g = np.random.default_rng(20261207)
     for m in range(1, 21):
-        part = g.random((64, 5, m))
+        k = 300
+        part = g.random((k, 5, m))
         part[part < 0.2] = 0.0
         part[:, 0] = part[:, 1]
-        for w in (g.dirichlet(np.ones(m), 64), np.broadcast_to(g.dirichlet(np.ones(m)), (64, m))):
+        part_t = np.ascontiguousarray(part.transpose(1, 2, 0))
+        for w in (g.dirichlet(np.ones(m), k), np.broadcast_to(g.dirichlet(np.ones(m)), (k, m))):
             ref = np.einsum("kij,kj->ki", part, w)
             one = w[:1] if w.strides[0] == 0 else w
-            got = additive_utilities(part, np.ascontiguousarray(one))
+            got = additive_utilities(part_t, np.ascontiguousarray(one))
             if not np.array_equal(ref.view(np.int64), got.view(np.int64)):
                 return False
     return True
