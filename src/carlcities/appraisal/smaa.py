@@ -330,15 +330,16 @@ def smaa2_each(values: np.ndarray, weight_sets: Mapping[str, np.ndarray], types:
     out: dict[str, SMAAResult] = {}
     u = None
     for key, weights in weight_sets.items():
-        x, w, t = _checked(values, weights, types, model)
+        # the values are the same for every weight set: checked for NaN once
+        x, w, t = _checked(values, weights, types, model, finite=u is None)
         if u is None or u.shape[0] != x.shape[0]:
             u = _Utility(x, t, model)
         out[key] = _passes(u, w, g)
     return out
 
 
-def _checked(values: np.ndarray, weights: np.ndarray, types: Sequence[int], model: str
-             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _checked(values: np.ndarray, weights: np.ndarray, types: Sequence[int], model: str,
+             finite: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     w = np.asarray(weights, dtype=float)
     x = np.asarray(values, dtype=float)
     t = np.asarray(types, dtype=int)
@@ -350,7 +351,7 @@ def _checked(values: np.ndarray, weights: np.ndarray, types: Sequence[int], mode
                              f"types {t.shape}",
                              fix="values: samples × options × criteria; weights: samples × "
                                  "criteria; one type per criterion")
-    if not np.isfinite(x).all():
+    if finite and not np.isfinite(x).all():
         raise AppraisalError("criterion values contain NaN or infinity",
                              fix="fill every criterion of every option")
     if model == "topsis" and (w < 0).any():

@@ -149,17 +149,26 @@ def benchmark(values: Mapping[str, Mapping[str, float | None]],
         hi = _higher_is(ind, higher_is)
         reg = percentile_ranks(by_city)
         defined = {c: v for c, v in by_city.items() if v is not None and math.isfinite(v)}
+        if not defined:
+            continue
+        region_median = float(np.median(list(defined.values())))
+        # the ranks and median of each peer group, once per group (not once per city)
+        by_group: dict[str, tuple[int, dict[str, float | None], float]] = {}
         for c, v in defined.items():
             g = groups.get(c, {}).get(by, "")
-            peers = {k: x for k, x in defined.items() if groups.get(k, {}).get(by, "") == g}
-            pp = percentile_ranks(peers)[c]
+            if g not in by_group:
+                peers = {k: x for k, x in defined.items()
+                         if groups.get(k, {}).get(by, "") == g}
+                by_group[g] = (len(peers), percentile_ranks(peers),
+                               float(np.median(list(peers.values()))))
+            n_peer, peer_ranks, peer_median = by_group[g]
+            pp = peer_ranks[c]
             rows.append(dict(
                 indicator_id=ind, city_id=c, value=float(v), higher_is=hi, peer_group=g,
                 peer_by=by, region_pct=reg[c], peer_pct=pp,
                 region_standing=standing(reg[c], hi), peer_standing=standing(pp, hi),
-                n_region=len(defined), n_peer=len(peers),
-                peer_median=float(np.median(list(peers.values()))),
-                region_median=float(np.median(list(defined.values())))))
+                n_region=len(defined), n_peer=n_peer, peer_median=peer_median,
+                region_median=region_median))
     return rows
 
 
