@@ -73,6 +73,35 @@ def test_a_changed_input_redraws(tmp_path, change):
     assert figcache.count_reused(tmp_path / "report2" / "img") == (0, 1)
 
 
+
+@figcache.cached
+def _rows_figure(rows: list[dict], out_file: Path) -> FigureInfo:
+    CALLS.append(out_file.name)
+    out_file.write_bytes(repr([r["value"] for r in rows]).encode())
+    return FigureInfo(file=out_file, kind="test", title_en="T", title_ru="Т", alt="a",
+                      caption_en="c", caption_ru="к", unit="", source="s", width=3, height=2)
+
+
+def test_the_run_that_wrote_a_data_row_does_not_key_its_chart(tmp_path):
+    """A city computed in run 1 and reused unchanged in runs 2 and 3 keeps run 1's id in its
+    rows: its chart is drawn once; a changed value is drawn again."""
+    def build(n: int, run_id: str, rows: list[dict]) -> None:
+        img = tmp_path / f"report{n}" / "img"
+        img.mkdir(parents=True)
+        figcache.configure(img, tmp_path / f"report{n - 1}" / "img" if n > 1 else None,
+                           run_id)
+        try:
+            _rows_figure(rows, img / "osh-macc.png")
+        finally:
+            figcache.configure(None)
+
+    rows = [{"run_id": "20250101T000000Z-aaaaaa", "value": 1.5}]
+    build(1, "20250101T000000Z-aaaaaa", rows)          # the city computed in this run
+    build(2, "20250102T000000Z-bbbbbb", rows)          # reused: its rows keep run 1's id
+    assert CALLS == ["osh-macc.png"]
+    build(3, "20250103T000000Z-cccccc", [dict(rows[0], value=2.5)])
+    assert CALLS == ["osh-macc.png", "osh-macc.png"]
+
 def test_a_missing_image_is_drawn_again(tmp_path):
     raster = tmp_path / "a.tif"
     raster.write_bytes(b"r1")

@@ -65,3 +65,32 @@ def test_what_is_not_an_image_is_refused() -> None:
         encode_png(np.zeros((3, 3), dtype=np.float32))
     with pytest.raises(ValueError, match="H x W"):
         encode_png(np.zeros((3, 3, 5), dtype=np.uint8))
+
+
+@pytest.mark.parametrize("layout", ["contiguous", "strided"])
+def test_opacity_is_judged_on_the_alpha_channel_alone(layout: str) -> None:
+    """One pixel with alpha 254 keeps the image RGBA, whatever the colour bytes (the
+    contiguous case tests alpha as the top byte of each 32-bit word)."""
+    rng = np.random.default_rng(7)
+    big = rng.integers(0, 256, size=(9, 22, 4), dtype=np.uint8)
+    a = big if layout == "contiguous" else big[:, ::2]
+    a[..., 3] = 255
+    a[..., :3] = 255                 # colour bytes at 255 must not pass for alpha
+    assert _decode(encode_png(a)).mode == "RGB"
+    a[4, 5, 3] = 254
+    im = _decode(encode_png(a))
+    assert im.mode == "RGBA" and np.array_equal(np.asarray(im), a)
+
+
+def test_the_zlib_fallback_writes_the_same_picture(monkeypatch) -> None:
+    """Without ISA-L the rows are deflated by zlib: another stream, the same pixels."""
+    import zlib
+
+    from carlcities.report import png
+
+    a = np.random.default_rng(3).integers(0, 256, size=(30, 41, 3), dtype=np.uint8)
+    fast = encode_png(a)
+    monkeypatch.setattr(png, "_deflate", zlib.compress)
+    slow = encode_png(a)
+    assert np.array_equal(np.asarray(_decode(fast)), np.asarray(_decode(slow)))
+    assert np.array_equal(np.asarray(_decode(slow)), a)

@@ -7,7 +7,10 @@ SHA-256 of
 * the function and the source of the report package and the matplotlib version (new code
   redraws everything),
 * its arguments, canonicalised: numbers, texts (the run id replaced by a placeholder, so that a
-  new run with the same inputs keys the same), arrays by their bytes, a raster file by name,
+  new run with the same inputs keys the same), data rows without their ``run_id`` field (the
+  run that wrote a row is its provenance, not what is drawn: a city reused unchanged keeps the
+  run id of the run that computed it, while a city computed in the run carries the new one —
+  with the field in the key, the first re-run after a study redrew every such chart), arrays by their bytes, a raster file by name,
   size and modification time, a raster folder by the same of each GeoTIFF in it (the rasters of
   a reused city are hard links of the committed ones: same size and time), the output file by
   its place in the report;
@@ -134,7 +137,7 @@ def _canon(v: Any, ctx: _Build) -> Any:
         return _canon(v.item(), ctx)
     if isinstance(v, dict):
         return ["dict", sorted([json.dumps(_canon(k, ctx)), _canon(x, ctx)]
-                               for k, x in v.items())]
+                               for k, x in v.items() if k != "run_id")]
     if isinstance(v, list | tuple):
         return [type(v).__name__, [_canon(x, ctx) for x in v]]
     if dataclasses.is_dataclass(v) and not isinstance(v, type):

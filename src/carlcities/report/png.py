@@ -7,9 +7,15 @@ search was most of the time: an 843 × 843 map over its basemap took 49 ms with 
 ``compress_level=1`` (318 KB) and 18 ms here (271 KB). ``benchmarks/bench_png.py`` times both
 on the images of a real report; the decoded pixels are the same (a test checks it).
 
+The rows are deflated by Intel's ISA-L (``isal``, ``isal_zlib.compress`` at level 1) where it
+is installed, else by zlib at level 1: on the images of a 48-city report ISA-L took 0.095 s
+against zlib's 0.58 s for 214 MB of rows, for 12.8 MB of output against 12.0 MB (any inflater
+reads both streams). The RGB rows of an opaque RGBA image are copied channel by channel: numpy
+copies ``a[:, :, :3]`` as a whole with an inner loop of three bytes, nine times slower.
+
 The file is a plain PNG (ISO/IEC 15948): the signature, ``IHDR`` (8 bits per sample, grey,
 grey + alpha, RGB or RGBA), ``pHYs`` with the image's resolution when given, one ``IDAT``
-(every row with filter type 0, deflated at level 1) and ``IEND``; it is written to a new file
+(every row with filter type 0) and ``IEND``; it is written to a new file
 renamed into place (:func:`~carlcities.files.write_atomic`), never through an existing one
 (a report's images may be hard links of the previous report's).
 """
@@ -17,12 +23,18 @@ renamed into place (:func:`~carlcities.files.write_atomic`), never through an ex
 from __future__ import annotations
 
 import struct
+import sys
 import zlib
 from pathlib import Path
 
 import numpy as np
 
 from ..files import write_atomic
+
+try:                                    # ISA-L's deflate: six times zlib's speed at level 1
+    from isal.isal_zlib import compress as _deflate
+except ImportError:                     # pragma: no cover - isal is a dependency
+    _deflate = zlib.compress
 
 __all__ = ["encode_png", "write_png"]
 
@@ -47,20 +59,29 @@ def encode_png(img: np.ndarray, *, dpi: float | None = None, opaque: bool = True
         a = a[:, :, None]
     if a.ndim != 3 or a.shape[2] not in _COLOUR_TYPE:
         raise ValueError(f"PNG pixels must be H x W x 1-4, not {a.shape}")
-    if opaque and a.shape[2] == 4 and bool((a[:, :, 3] == 255).all()):
+    if opaque and a.shape[2] == 4 and _opaque(a):
         a = a[:, :, :3]
     h, w, c = a.shape
     rows = np.empty((h, 1 + w * c), dtype=np.uint8)
     rows[:, 0] = 0                           # filter type 0 (none) on every row
-    rows[:, 1:] = a.reshape(h, w * c)
+    pixels = rows[:, 1:].reshape(h, w, c)
+    for k in range(c):                       # channel by channel: long inner loops
+        pixels[:, :, k] = a[:, :, k]
     parts = [_SIGNATURE, _chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, _COLOUR_TYPE[c],
                                                      0, 0, 0))]
     if dpi:
         ppm = round(dpi / 0.0254)            # pixels per metre, unit 1 = metre
         parts.append(_chunk(b"pHYs", struct.pack(">IIB", ppm, ppm, 1)))
-    parts.append(_chunk(b"IDAT", zlib.compress(rows.data, _LEVEL)))
+    parts.append(_chunk(b"IDAT", _deflate(rows.data, _LEVEL)))
     parts.append(_chunk(b"IEND", b""))
     return b"".join(parts)
+
+
+def _opaque(a: np.ndarray) -> bool:
+    """Whether every alpha of the RGBA image ``a`` is 255 (as 32-bit words where it can)."""
+    if a.flags.c_contiguous and sys.byteorder == "little":
+        return bool((a.view(np.uint32) >= np.uint32(0xFF000000)).all())
+    return bool((a[:, :, 3] == 255).all())
 
 
 def write_png(img: np.ndarray, path: Path, *, dpi: float | None = None) -> tuple[int, int]:
