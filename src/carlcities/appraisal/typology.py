@@ -198,6 +198,7 @@ def city_typology(table: Mapping[str, Mapping[str, float | None]], *,
     from sklearn.cluster import KMeans
     from sklearn.feature_selection import f_classif
     from sklearn.metrics import silhouette_score
+    from threadpoolctl import threadpool_limits
 
     cities = sorted(table)
     inds = sorted({k for row in table.values() for k in row})
@@ -227,12 +228,16 @@ def city_typology(table: Mapping[str, Mapping[str, float | None]], *,
                              fix="give more cities or indicators, or lower k_range")
     scores: dict[int, float] = {}
     fits: dict[int, np.ndarray] = {}
-    for k in range(lo, min(hi, len(cities) - 1) + 1):
-        km = KMeans(n_clusters=k, n_init=10, random_state=random_state).fit(z)
-        if len(set(km.labels_)) < 2:
-            continue
-        scores[k] = float(silhouette_score(z, km.labels_))
-        fits[k] = km.labels_
+    # one OpenMP thread: k-means works on chunks of 256 points, so a second thread has
+    # nothing to do for a region's cities but start and wait (48 cities: 0.22 -> 0.05 s CPU),
+    # and one thread adds the chunks in one order whatever their number
+    with threadpool_limits(limits=1, user_api="openmp"):
+        for k in range(lo, min(hi, len(cities) - 1) + 1):
+            km = KMeans(n_clusters=k, n_init=10, random_state=random_state).fit(z)
+            if len(set(km.labels_)) < 2:
+                continue
+            scores[k] = float(silhouette_score(z, km.labels_))
+            fits[k] = km.labels_
     if not scores:
         raise AppraisalError("no clustering with at least two types",
                              fix="the cities do not differ on the indicators given")
