@@ -142,7 +142,22 @@ def compute_city(city: City, cfg: StudyConfig, inputs: dict[str, str], out_dir: 
 
 def city_task(city: City, cfg: StudyConfig, inputs: dict[str, str] | None, out_dir: str,
               run_id: str, districts: str | None, demo: dict[str, Any] | None) -> CityResult:
-    """One city, start to finish on a worker: demo layers (cached) when asked, then compute."""
+    """One city, start to finish on a worker: demo layers (cached) when asked, then compute.
+
+    The city runs with one BLAS thread, as on a Dask worker (whose nanny sets
+    ``OPENBLAS_NUM_THREADS=1``), also when it runs in this process: the engines' matrix
+    products are small (a site's hazard: branches x nodes @ nodes x levels), and OpenBLAS's
+    threads made them ten times the CPU time (``risk.psha.site_hazard``: 2.5 s against 0.27 s
+    of CPU for Bishkek on a busy 2-core machine); a city's numbers no longer depend on
+    whether it ran in-process or on a worker either."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _city_task(city, cfg, inputs, out_dir, run_id, districts, demo)
+
+
+def _city_task(city: City, cfg: StudyConfig, inputs: dict[str, str] | None, out_dir: str,
+               run_id: str, districts: str | None, demo: dict[str, Any] | None) -> CityResult:
     demo_s = 0.0
     if inputs is None:
         from .demo import generate

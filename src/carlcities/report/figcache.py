@@ -10,10 +10,10 @@ SHA-256 of
   new run with the same inputs keys the same), data rows without their ``run_id`` field (the
   run that wrote a row is its provenance, not what is drawn: a city reused unchanged keeps the
   run id of the run that computed it, while a city computed in the run carries the new one —
-  with the field in the key, the first re-run after a study redrew every such chart), arrays by their bytes, a raster file by name,
-  size and modification time, a raster folder by the same of each GeoTIFF in it (the rasters of
-  a reused city are hard links of the committed ones: same size and time), the output file by
-  its place in the report;
+  with the field in the key, the first re-run after a study redrew every such chart), arrays
+  by their bytes, a raster file by name, size and modification time, a raster folder by the
+  same of each GeoTIFF in it (the rasters of a reused city are hard links of the committed
+  ones: same size and time), the output file by its place in the report;
 
 and the key, with the figure's description (:class:`~.maps.FigureInfo`), is written beside the
 image as ``img/.figcache/ID.json``. The next build looks the call up in the previous report's
