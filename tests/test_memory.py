@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from carlcities import pipeline
+from carlcities import pipeline, runplan
 from carlcities.memory import release_memory
 
 GLIBC = sys.platform.startswith("linux") and "libc.so" in (ctypes.util.find_library("c") or "")
@@ -53,26 +53,26 @@ def _cities(cells: dict[str, int]):
 def test_the_two_largest_cities_are_not_computed_together():
     cells = {"tashkent": 448_900, "almaty": 315_844, "astana": 198_916, "osh": 60_000,
              "kulob": 30_000, "mary": 40_000, "termez": 35_000}
-    cap = pipeline.cells_in_work_cap(list(cells.values()), workers=2)
+    cap = runplan.cells_in_work_cap(list(cells.values()), workers=2)
     assert cap == 448_900 + 60_000          # the largest and the median city (Osh)
     waiting = _cities(cells)
-    first = pipeline.next_city(waiting, cells, 0, cap, running=0)
+    first = runplan.next_city(waiting, cells, 0, cap, running=0)
     assert first is not None and first.city_id == "tashkent"
     waiting.remove(first)
     # with Tashkent in work the other worker takes the largest city that fits: Osh
-    second = pipeline.next_city(waiting, cells, cells["tashkent"], cap, running=1)
+    second = runplan.next_city(waiting, cells, cells["tashkent"], cap, running=1)
     assert second is not None and second.city_id == "osh"
     # with nothing running the largest waiting city starts whatever its size
-    alone = pipeline.next_city([SimpleNamespace(city_id="almaty")], cells, 0, 10, running=0)
+    alone = runplan.next_city([SimpleNamespace(city_id="almaty")], cells, 0, 10, running=0)
     assert alone is not None and alone.city_id == "almaty"
     # nothing fits beside a running city: wait
-    assert pipeline.next_city([SimpleNamespace(city_id="almaty")], cells, cells["tashkent"],
+    assert runplan.next_city([SimpleNamespace(city_id="almaty")], cells, cells["tashkent"],
                               cap, running=1) is None
 
 
 def test_one_worker_may_take_every_city_in_turn():
-    assert pipeline.cells_in_work_cap([5, 9, 1], workers=1) == 9
-    assert pipeline.cells_in_work_cap([], workers=2) == 0
+    assert runplan.cells_in_work_cap([5, 9, 1], workers=1) == 9
+    assert runplan.cells_in_work_cap([], workers=2) == 0
 
 
 def test_the_grid_exposure_is_the_same_built_column_by_column():

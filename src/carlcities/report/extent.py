@@ -10,6 +10,7 @@ city's maps and its risk maps ask for it in the same figure worker.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,30 +24,30 @@ Window = tuple[int, int, int, int, int, int]      # r0, r1, c0, c1, height, widt
 _WINDOWS: dict[Path, dict[tuple[Any, ...], Window | None]] = {}
 
 
-def urban_window(folder: Path, atlas: dict[int, Path], pad: float = 0.12) -> Window | None:
+def urban_window(folder: Path, atlas: dict[int, Path], read: Callable[[Path], Any],
+                 pad: float = 0.12) -> Window | None:
     """The square box (padded by ``pad`` of its size) around every urban cell of the Atlas
-    rasters ``atlas`` (epoch → GeoTIFF in ``folder``); None when it would cover nearly the
-    whole grid, no cell is urban or the epochs' grids differ."""
+    rasters ``atlas`` (epoch → GeoTIFF in ``folder``), each read by ``read`` (a decimated
+    band 1 with ``data``, ``valid`` and ``full_shape``: :mod:`.maps`' reader); None when it
+    would cover nearly the whole grid, no cell is urban or the epochs' grids differ."""
     key = (pad, *((p.name, st.st_size, st.st_mtime_ns)
                   for p in atlas.values() for st in [p.stat()]))
     memo = _WINDOWS.setdefault(folder, {})
     if key not in memo:
         memo.clear()
-        memo[key] = _compute(atlas, pad)
+        memo[key] = _compute(atlas, read, pad)
     return memo[key]
 
 
-def _compute(atlas: dict[int, Path], pad: float) -> Window | None:
+def _compute(atlas: dict[int, Path], read: Callable[[Path], Any], pad: float) -> Window | None:
     import rasterio
-
-    from .maps import _read
 
     first = next(iter(atlas.values()))
     with rasterio.open(first) as src:
         full = (src.height, src.width)
     mask = None
     for p in atlas.values():
-        g = _read(p)
+        g = read(p)
         if g.full_shape != full:
             return None
         m = g.valid & (g.data >= 1) & (g.data <= 5)

@@ -122,7 +122,7 @@ class RasterSet:
             return
         from .extent import urban_window
 
-        self.window = urban_window(self.folder, self.atlas, pad) or self.window
+        self.window = urban_window(self.folder, self.atlas, _read, pad) or self.window
 
 
 def find_rasters(folder: Path) -> RasterSet:
