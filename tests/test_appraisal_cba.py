@@ -122,6 +122,20 @@ def test_npv_samples_matches_central_and_is_linear():
     assert s["pv_costs_usd"][1] == pytest.approx(2 * 100 * (1 + 1.03 ** -20 - 0.5 / 1.03 ** 30))
 
 
+def test_one_discount_rate_discounts_two_rows_as_every_row():
+    """npv_samples with one discount rate for every sample multiplies by the product of two
+    rows of the broadcast discount matrix: what each of the n rows gives (NumPy's loop for
+    rows that share their memory), bit for bit."""
+    g = np.random.default_rng(5)
+    for _ in range(200):
+        t, n = int(g.integers(2, 80)), int(g.integers(3, 20_000))
+        d = np.broadcast_to((1 + g.uniform(0.01, 0.2)) ** -np.arange(t, dtype=float), (n, t))
+        stream = g.normal(size=t) * 10.0 ** g.integers(-4, 8)
+        full = d @ stream
+        two = (d[:2] @ stream)[0]
+        assert full.view(np.int64).tolist() == [np.float64(two).view(np.int64)] * n
+
+
 def test_parameters_file():
     p = load_parameters("KAZ")
     assert p.discount_rate == 0.06 and p.scc_usd_per_t_co2e == 190

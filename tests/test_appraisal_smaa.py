@@ -182,6 +182,32 @@ def test_compiled_additive_equals_einsum(seed, monkeypatch):
     assert np.array_equal(fast.confidence, slow.confidence, equal_nan=True)
 
 
+@pytest.mark.parametrize(("seed", "m"), [(0, 7), (1, 10)])
+def test_compiled_additive_over_blocks_with_constant_rows(seed, m, monkeypatch):
+    """More samples than one block of the kernels (and a partial last block), rows that are
+    constant over the samples (a fixed criterion, an effect an option lacks: 0) and tied
+    options: the compiled path, which takes the constant rows apart, gives the results of
+    the NumPy path bit for bit."""
+    from carlcities.appraisal import smaa as S
+    from carlcities.appraisal.smaa_kernels import BLOCK
+
+    g = np.random.default_rng(seed)
+    k, a = 2 * BLOCK + 37, 7
+    x = g.lognormal(size=(k, a, m))
+    x[:, :, 5] = g.random(a)                 # fixed per option (co-benefits, feasibility)
+    x[:, :, 6] = np.round(g.random(a), 1)
+    x[:, 2:4, 2] = 0.0                       # effects two options do not have
+    x[:, 4, 3] = x[:, :, 3].min()            # the lowest value in every sample: part 0
+    x[:, 1] = x[:, 0]                        # identical options: ties in every sample
+    w = sample_weights_uniform(k, m, g)
+    fast = smaa2(x, w, [1] * m, rng=seed)
+    monkeypatch.setattr(S, "einsum_order_holds", lambda: False)
+    slow = smaa2(x, w, [1] * m, rng=seed)
+    assert np.array_equal(fast.acceptability, slow.acceptability)
+    assert np.array_equal(fast.central_weights, slow.central_weights, equal_nan=True)
+    assert np.array_equal(fast.confidence, slow.confidence, equal_nan=True)
+
+
 def test_einsum_order_holds_on_x86_64():
     """On x86-64 NumPy's einsum adds in the order the compiled kernel copies (else SMAA-2 falls
     back to einsum: the same results, slower)."""

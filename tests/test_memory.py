@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from carlcities import pipeline
+from carlcities import pipeline, runplan
 from carlcities.memory import release_memory
 
 GLIBC = sys.platform.startswith("linux") and "libc.so" in (ctypes.util.find_library("c") or "")
@@ -53,26 +53,26 @@ def _cities(cells: dict[str, int]):
 def test_the_two_largest_cities_are_not_computed_together():
     cells = {"tashkent": 448_900, "almaty": 315_844, "astana": 198_916, "osh": 60_000,
              "kulob": 30_000, "mary": 40_000, "termez": 35_000}
-    cap = pipeline.cells_in_work_cap(list(cells.values()), workers=2)
+    cap = runplan.cells_in_work_cap(list(cells.values()), workers=2)
     assert cap == 448_900 + 60_000          # the largest and the median city (Osh)
     waiting = _cities(cells)
-    first = pipeline.next_city(waiting, cells, 0, cap, running=0)
+    first = runplan.next_city(waiting, cells, 0, cap, running=0)
     assert first is not None and first.city_id == "tashkent"
     waiting.remove(first)
     # with Tashkent in work the other worker takes the largest city that fits: Osh
-    second = pipeline.next_city(waiting, cells, cells["tashkent"], cap, running=1)
+    second = runplan.next_city(waiting, cells, cells["tashkent"], cap, running=1)
     assert second is not None and second.city_id == "osh"
     # with nothing running the largest waiting city starts whatever its size
-    alone = pipeline.next_city([SimpleNamespace(city_id="almaty")], cells, 0, 10, running=0)
+    alone = runplan.next_city([SimpleNamespace(city_id="almaty")], cells, 0, 10, running=0)
     assert alone is not None and alone.city_id == "almaty"
     # nothing fits beside a running city: wait
-    assert pipeline.next_city([SimpleNamespace(city_id="almaty")], cells, cells["tashkent"],
+    assert runplan.next_city([SimpleNamespace(city_id="almaty")], cells, cells["tashkent"],
                               cap, running=1) is None
 
 
 def test_one_worker_may_take_every_city_in_turn():
-    assert pipeline.cells_in_work_cap([5, 9, 1], workers=1) == 9
-    assert pipeline.cells_in_work_cap([], workers=2) == 0
+    assert runplan.cells_in_work_cap([5, 9, 1], workers=1) == 9
+    assert runplan.cells_in_work_cap([], workers=2) == 0
 
 
 def test_the_grid_exposure_is_the_same_built_column_by_column():
@@ -158,6 +158,55 @@ def test_the_grid_exposure_without_residents_is_the_full_one_less_its_residentia
             assert a.dtype == b.dtype and np.array_equal(a, b), f.name
         else:
             assert a == b, f.name
+
+
+def test_the_exposure_without_positions_holds_no_position_columns():
+    """The risk engine holds the city's exposure through every hazard without its positions
+    and storeys (one value each, no column): the same quantities, classes and sites; the
+    positions stay one value through recoding and joining, and a part with positions gives
+    the joined exposure its columns back (NaN for the others)."""
+    from dataclasses import fields
+
+    from carlcities.risk.exposure import Exposure, build_exposure, join_exposures
+
+    city, grid, pop, bu = _osh(6)
+    full = build_exposure(city, grid, pop, bu, country_iso3=city.country_iso3)
+    slim = full.without_positions()
+    built = build_exposure(city, grid, pop, bu, country_iso3=city.country_iso3,
+                           positions=False)
+    where = ("x", "y", "lon", "lat", "storeys")
+    for e in (slim, built):
+        for f in fields(Exposure):
+            a, b = getattr(e, f.name), getattr(full, f.name)
+            if f.name in where:
+                assert a.size == len(full) and a.strides == (0,), f.name  # one value
+                assert (np.isnan(a).all() if a.dtype.kind == "f" else (a == "").all())
+            elif isinstance(a, np.ndarray):
+                assert a.dtype == b.dtype and np.array_equal(a, b), f.name
+            else:
+                assert a == b, f.name
+    res, other = slim.subset(slim.occupancy == "Res"), built.subset(built.occupancy != "Res")
+    joined = join_exposures([res.without_positions(),
+                             other.without_positions().recoded(lambda t: t)])
+    assert len(joined) == len(full)
+    assert all(getattr(joined, c).strides == (0,) for c in where)
+    mixed = join_exposures([full.subset(full.occupancy == "Res"), other.without_positions()])
+    n_res = int((full.occupancy == "Res").sum())
+    assert mixed.lon.strides != (0,) and np.array_equal(mixed.lon[:n_res],
+                                                        full.lon[full.occupancy == "Res"])
+    assert np.isnan(mixed.lon[n_res:]).all() and (mixed.storeys[n_res:] == "").all()
+
+
+def test_the_city_exposure_of_the_risk_engine_has_no_position_columns():
+    """What the risk engine's hazards hold: the EMCA residential and grid assets, without
+    positions."""
+    from carlcities.risk.sites import city_exposure
+
+    city, grid, pop, bu = _osh(7)
+    expo, src, _, _ = city_exposure(city, grid, {}, pop, bu, {"residential_exposure": "emca"},
+                                    [])
+    assert "EMCA" in src and len(expo) > 0
+    assert all(getattr(expo, c).strides == (0,) for c in ("x", "y", "lon", "lat", "storeys"))
 
 
 def _osh(seed: int):

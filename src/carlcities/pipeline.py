@@ -38,8 +38,8 @@ from .progress import Progress
 if TYPE_CHECKING:
     from .store import Store
 
-__all__ = ["CityResult", "RunSummary", "cells_in_work_cap", "city_inputs", "city_task",
-           "compute_city", "grid_cells", "next_city", "run_study",
+__all__ = ["CityResult", "RunSummary", "city_inputs", "city_task",
+           "compute_city", "grid_cells", "run_study",
            "software_versions"]
 
 
@@ -144,12 +144,10 @@ def city_task(city: City, cfg: StudyConfig, inputs: dict[str, str] | None, out_d
               run_id: str, districts: str | None, demo: dict[str, Any] | None) -> CityResult:
     """One city, start to finish on a worker: demo layers (cached) when asked, then compute.
 
-    The city runs with one BLAS thread, as on a Dask worker (whose nanny sets
-    ``OPENBLAS_NUM_THREADS=1``), also when it runs in this process: the engines' matrix
-    products are small (a site's hazard: branches x nodes @ nodes x levels), and OpenBLAS's
-    threads made them ten times the CPU time (``risk.psha.site_hazard``: 2.5 s against 0.27 s
-    of CPU for Bishkek on a busy 2-core machine); a city's numbers no longer depend on
-    whether it ran in-process or on a worker either."""
+    One BLAS thread, as on a Dask worker (its nanny sets ``OPENBLAS_NUM_THREADS=1``), also
+    in this process: the engines' matrix products are small, and OpenBLAS's threads made them
+    ten times the CPU (``risk.psha.site_hazard``: 2.5 s against 0.27 s for Bishkek on a busy
+    2-core machine); a city's numbers do not depend on where it ran either."""
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=1, user_api="blas"):
@@ -185,25 +183,6 @@ def grid_cells(city: City, cfg: StudyConfig) -> int:
     return int(g.width * g.height)
 
 
-def cells_in_work_cap(cells: list[int], workers: int) -> int:
-    """The most grid cells computed at once on a local cluster: the largest city and the
-    median one on each other worker. A worker computing a large city peaks at about 3.5 kB per
-    cell above its 0.5 GB of code (Tashkent, 449k cells: 2.1 GB), so two of the largest
-    cities at once would double the peak; the other workers take the smaller cities meanwhile."""
-    s = sorted(cells)
-    return s[-1] + s[len(s) // 2] * max(workers - 1, 0) if s else 0
-
-
-def next_city(waiting: list[City], cells: dict[str, int], in_work: int, cap: int,
-              running: int) -> City | None:
-    """The largest waiting city whose cells fit under ``cap`` with the ``in_work`` cells of
-    the ``running`` cities (any city when none runs), or None: wait for one to finish."""
-    for c in waiting:                  # largest first
-        if running == 0 or in_work + cells[c.city_id] <= cap:
-            return c
-    return None
-
-
 #: glibc malloc settings of the local Dask workers. Dask's nanny sets
 #: MALLOC_TRIM_THRESHOLD_=65536, which also turns glibc's dynamic mmap threshold off: every
 #: allocation over 128 KiB (each numpy array of a city grid) is then mmap'd and unmapped, and
@@ -234,6 +213,8 @@ def _execute(todo: list[City], cfg: StudyConfig, inputs: dict[str, dict[str, str
     import dask
     from distributed import Client, LocalCluster, as_completed
 
+    from . import runplan
+
     cluster = None
     if scheduler:
         client = Client(scheduler)
@@ -250,18 +231,19 @@ def _execute(todo: list[City], cfg: StudyConfig, inputs: dict[str, dict[str, str
     try:
         # largest cities first, so the last task to finish is a small one; on a local cluster
         # a city starts when a worker is free and its cells fit under the cap with those in
-        # work (cells_in_work_cap), so the largest cities are not computed together
+        # work (runplan.cells_in_work_cap), so the largest cities are not computed together
         cells = {c.city_id: grid_cells(c, cfg) for c in todo}
         waiting = sorted(todo, key=lambda c: (-cells[c.city_id], c.city_id))
         slots = len(todo) if cluster is None else min(workers, len(todo))
-        cap = cells_in_work_cap(list(cells.values()), slots) if cluster is not None \
+        cap = runplan.cells_in_work_cap(list(cells.values()), slots) if cluster is not None \
             else sum(cells.values())
         running: dict[Any, int] = {}
         done = as_completed()
 
         def fill() -> None:
             while waiting and len(running) < slots:
-                c = next_city(waiting, cells, sum(running.values()), cap, len(running))
+                c = runplan.next_city(waiting, cells, sum(running.values()), cap,
+                                      len(running))
                 if c is None:
                     return
                 waiting.remove(c)
@@ -278,6 +260,7 @@ def _execute(todo: list[City], cfg: StudyConfig, inputs: dict[str, dict[str, str
             res = fut.result()
             fut.release()              # the worker drops its copy of the result
             yield res
+            del res                    # not held while the next city's result arrives
     finally:
         client.close()
         if cluster is not None:
@@ -508,6 +491,7 @@ def _stages(cfg: StudyConfig, out: Path, stage: Path, store: Store, engines: lis
                 manifest.setdefault("city_notes", {})[cid] = res.notes
             write_json_atomic(manifest_path, manifest)
             prog.advance(task, f"cities: {cid}")
+            del res  # written: one city's result in the main process at a time, not two
         timings["cities"] = round(time.perf_counter() - t, 3)
         # stage 3: qualitative inputs (MCR2030 scorecards, stakeholder surveys)
         if fresh("scorecards"):

@@ -314,7 +314,9 @@ class Study:
             sql += f" ORDER BY {order}"
         df = self.con.execute(sql, params).df()
         if pairs is not None and len(df):
-            keep = [(c, r) in pairs for c, r in zip(df["city_id"], df["run_id"], strict=True)]
+            # as Python strings (iterating the Arrow-backed columns costs ~2 µs a row)
+            keep = [p in pairs for p in zip(*(df[c].to_numpy(object) for c in ("city_id",
+                                                                              "run_id")))]
             df = df[keep].reset_index(drop=True)
         for c, t in types:   # dates stay dates (DuckDB gives datetime64 for DATE)
             if t == "DATE" and c in df.columns:
@@ -520,14 +522,12 @@ class Study:
         return self._frame("risk_exposure", city=city_id, order="city_id, value_usd DESC")
 
     def risk_summary(self, city_id: str | None = None) -> dict[str, dict[str, Any]]:
-        """Per city, the risk engine's summary (EAL by hazard and typology, fatalities, ...)
-        as parsed JSON."""
+        """Per city, the risk engine's summary (EAL by hazard and typology, fatalities), parsed."""
         df = self._frame("risk_summary", city=city_id)
         return {r["city_id"]: json.loads(r["summary"]) for r in records(df)}
 
     def ghg_inventory(self, city_id: str | None = None) -> pd.DataFrame:
-        """The GPC greenhouse-gas inventory (``ghg_inventory``), one row per sub-sector and
-        gas."""
+        """The GPC greenhouse-gas inventory (``ghg_inventory``): per sub-sector and gas."""
         return self._frame("ghg_inventory", city=city_id)
 
     def ghg_actions(self, city_id: str | None = None) -> pd.DataFrame:

@@ -22,7 +22,8 @@ from .config import StudyConfig, resolve_path
 from .files import sha256_file
 
 __all__ = ["MEM_PER_WORKER_GB", "WORKER_BASE_GIB", "WORKER_GIB_PER_CELL", "cap_workers",
-           "city_key", "fingerprint", "gib_per_worker", "run_key", "worker_estimate"]
+           "cells_in_work_cap", "city_key", "fingerprint", "gib_per_worker", "next_city",
+           "run_key", "worker_estimate"]
 
 #: settings that do not reach a city's engines (run-level, after-the-cities, titles)
 _NOT_CITY = {("cities",), ("run", "workers"), ("run", "scheduler"), ("run", "appraisal"),
@@ -175,3 +176,22 @@ def cap_workers(requested: int | None, tasks: int,
     if requested > tasks:
         why.append(f"{tasks} cities to compute")
     return n, f"--workers {requested} capped to {n}: " + ", ".join(why)
+
+
+def cells_in_work_cap(cells: list[int], workers: int) -> int:
+    """The most grid cells computed at once on a local cluster: the largest city and the
+    median one on each other worker. A worker computing a large city peaks at about 3.5 kB per
+    cell above its 0.5 GB of code (Tashkent, 449k cells: 2.1 GB), so two of the largest
+    cities at once would double the peak; the other workers take the smaller cities meanwhile."""
+    s = sorted(cells)
+    return s[-1] + s[len(s) // 2] * max(workers - 1, 0) if s else 0
+
+
+def next_city(waiting: list[City], cells: dict[str, int], in_work: int, cap: int,
+              running: int) -> City | None:
+    """The largest waiting city whose cells fit under ``cap`` with the ``in_work`` cells of
+    the ``running`` cities (any city when none runs), or None: wait for one to finish."""
+    for c in waiting:                  # largest first
+        if running == 0 or in_work + cells[c.city_id] <= cap:
+            return c
+    return None

@@ -200,7 +200,7 @@ def irr(flows: np.ndarray | list[float], *, lo: float = -0.99, hi: float = 100.0
     # the NPV at every rate of the grid at once: each row is the sum of :func:`npv`, the same
     # element-wise terms added by the same (pairwise) reduction along the row
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-        vals = (f[None, :] / (1 + grid[:, None]) ** np.arange(len(f))[None, :]).sum(axis=1)
+        vals = (f[None, :] / _irr_powers(lo, hi, len(f))).sum(axis=1)
     va, vb = vals[:-1], vals[1:]
     hit = np.flatnonzero((va == 0) | (np.sign(va) != np.sign(vb)))
     if not hit.size:
@@ -218,6 +218,17 @@ def _irr_grid(lo: float, hi: float) -> np.ndarray:
     g = np.unique(np.concatenate([np.linspace(lo, 1.0, 400), np.geomspace(1.0, hi, 100)]))
     g.flags.writeable = False
     return g
+
+
+@functools.lru_cache(maxsize=64)
+def _irr_powers(lo: float, hi: float, n: int) -> np.ndarray:
+    """(1 + rate)ᵗ for the rates of :func:`_irr_grid` (rows) and t = 0 … n − 1: the same for
+    every option of a horizon, so computed once."""
+    grid = _irr_grid(lo, hi)
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        p = (1 + grid[:, None]) ** np.arange(n)[None, :]
+    p.flags.writeable = False
+    return p
 
 
 def abatement_cost(capex_usd: float, opex_usd_yr: float, savings_usd_yr: float,
@@ -379,6 +390,16 @@ def npv_samples(option: Option, params: AppraisalParameters, *,
     d = (1 + r[:, None]) ** -t[None, :]
     if d.shape[0] == 1 and n > 1:
         d = np.broadcast_to(d, (n, len(years)))
+
+    def pv(stream: np.ndarray) -> np.ndarray | np.floating:
+        """``d @ stream``: one value per sample, or, with one discount rate for all (every
+        row of ``d`` the same), the one value — that of the same product on two of the rows
+        (NumPy's loop for rows that share their memory, as for all n: the same sum), which
+        multiplies each sample exactly as the n equal values would."""
+        if d.shape[0] > 2 and d.strides[0] == 0:
+            return (d[:2] @ stream)[0]
+        return d @ stream
+
     pvb = np.zeros(n)
     for key, price_key in MONETISED.items():
         if key not in option.effects:
@@ -386,10 +407,10 @@ def npv_samples(option: Option, params: AppraisalParameters, *,
         shape, val = _shape(option, key, u)
         amount = np.asarray(draws.get(key, val), dtype=float)
         price = 1.0 if price_key is None else np.asarray(prices[price_key], dtype=float)
-        pvb = pvb + amount * price * (d @ shape)
+        pvb = pvb + amount * price * pv(shape)
     pvb = pvb * np.asarray(effect_scale, dtype=float)
-    pvc = option.capex_usd * np.asarray(capex_scale, dtype=float) * (d @ cap) + \
-        option.opex_usd_yr * (d @ u)
+    pvc = option.capex_usd * np.asarray(capex_scale, dtype=float) * pv(cap) + \
+        option.opex_usd_yr * pv(u)
     pvc = np.broadcast_to(pvc, (n,)).astype(float)
     pvb = np.broadcast_to(pvb, (n,)).astype(float)
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -44,6 +44,7 @@ from .smaa_kernels import (
     additive_first_fixed,
     additive_part,
     additive_utilities,
+    constant_rows,
     first_ranked,
     rank_counts,
     topsis_closeness,
@@ -169,8 +170,9 @@ class _Utility:
         self.shape = values.shape[:2]           # samples, options
         if model == "additive":
             self.compiled = einsum_order_holds()
-            if self.compiled:
+            if self.compiled:   # options × criteria × samples (:mod:`.smaa_kernels`)
                 self.part = additive_part(values, types > 0)
+                self.const = constant_rows(self.part)
                 return
             lo = values.min(axis=(0, 1))
             hi = values.max(axis=(0, 1))
@@ -194,7 +196,8 @@ class _Utility:
         """Utilities (K × options), one weight vector per sample."""
         if self.model == "additive":
             if self.compiled:
-                return additive_utilities(self.part, np.ascontiguousarray(weights))
+                return additive_utilities(self.part, self.const,
+                                          np.ascontiguousarray(weights))
             return np.einsum("kij,kj->ki", self.part, weights)
         # the weight-independent part is kept for the confidence pass
         dp2, dm2, util = topsis_sampled(self.values, self.types > 0,
@@ -214,7 +217,7 @@ class _Utility:
                 return [_first(np.einsum("kij,kj->ki", self.part,
                                          np.broadcast_to(wc, (k, len(wc)))), rng)
                         for wc in weights]
-            first, tied = additive_first_fixed(self.part, w)
+            first, tied = additive_first_fixed(self.part, self.const, w)
         else:
             # every row in one pass over the samples; the draws are needed only where the
             # highest closeness is shared
@@ -236,7 +239,8 @@ class _Utility:
         """Utilities of the samples ``sel`` with the one weight row ``weight`` (1 × criteria),
         computed as in the passes above."""
         if self.model == "additive":
-            return additive_utilities(self.part[sel], weight)
+            return additive_utilities(np.ascontiguousarray(self.part[:, :, sel]), self.const,
+                                      weight)
         assert self.dist is not None
         return topsis_closeness(self.dist[0][sel], self.dist[1][sel], weight)
 
@@ -246,17 +250,23 @@ def einsum_order_holds() -> bool:
     """Whether the compiled additive utilities (:func:`.smaa_kernels.additive_utilities`)
     equal ``np.einsum('kij,kj->ki')`` bit for bit on this machine's NumPy: they add the
     products in the order of einsum's baseline x86-64 loop. Checked once on random partial
-    values with zeros, 1 to 20 criteria, per-sample and fixed weights; where it does not
+    values with zeros and constant rows, 1 to 20 criteria, more samples than a block of the
+    kernels, per-sample and fixed weights; where it does not
     hold (another NumPy build or processor), SMAA-2 keeps einsum for the additive model."""
     g = np.random.default_rng(20261207)
     for m in range(1, 21):
-        part = g.random((64, 5, m))
+        k = 300
+        part = g.random((k, 5, m))
         part[part < 0.2] = 0.0
         part[:, 0] = part[:, 1]
-        for w in (g.dirichlet(np.ones(m), 64), np.broadcast_to(g.dirichlet(np.ones(m)), (64, m))):
+        part[:, 2, m // 2] = 0.0               # constant rows, which the kernels take apart
+        part[:, 3, m - 1] = part[0, 3, m - 1]
+        part_t = np.ascontiguousarray(part.transpose(1, 2, 0))
+        const = constant_rows(part_t)
+        for w in (g.dirichlet(np.ones(m), k), np.broadcast_to(g.dirichlet(np.ones(m)), (k, m))):
             ref = np.einsum("kij,kj->ki", part, w)
             one = w[:1] if w.strides[0] == 0 else w
-            got = additive_utilities(part, np.ascontiguousarray(one))
+            got = additive_utilities(part_t, const, np.ascontiguousarray(one))
             if not np.array_equal(ref.view(np.int64), got.view(np.int64)):
                 return False
     return True
@@ -327,15 +337,16 @@ def smaa2_each(values: np.ndarray, weight_sets: Mapping[str, np.ndarray], types:
     out: dict[str, SMAAResult] = {}
     u = None
     for key, weights in weight_sets.items():
-        x, w, t = _checked(values, weights, types, model)
+        # the values are the same for every weight set: checked for NaN once
+        x, w, t = _checked(values, weights, types, model, finite=u is None)
         if u is None or u.shape[0] != x.shape[0]:
             u = _Utility(x, t, model)
         out[key] = _passes(u, w, g)
     return out
 
 
-def _checked(values: np.ndarray, weights: np.ndarray, types: Sequence[int], model: str
-             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _checked(values: np.ndarray, weights: np.ndarray, types: Sequence[int], model: str,
+             finite: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     w = np.asarray(weights, dtype=float)
     x = np.asarray(values, dtype=float)
     t = np.asarray(types, dtype=int)
@@ -347,7 +358,7 @@ def _checked(values: np.ndarray, weights: np.ndarray, types: Sequence[int], mode
                              f"types {t.shape}",
                              fix="values: samples × options × criteria; weights: samples × "
                                  "criteria; one type per criterion")
-    if not np.isfinite(x).all():
+    if finite and not np.isfinite(x).all():
         raise AppraisalError("criterion values contain NaN or infinity",
                              fix="fill every criterion of every option")
     if model == "topsis" and (w < 0).any():

@@ -14,7 +14,8 @@ import math
 import numpy as np
 from numba import njit
 
-__all__ = ["first_ranked", "rank_counts", "topsis_closeness", "topsis_first_fixed",
+__all__ = ["additive_first_fixed", "additive_part", "additive_utilities", "constant_rows",
+           "first_ranked", "rank_counts", "topsis_closeness", "topsis_first_fixed",
            "topsis_sampled"]
 
 
@@ -183,11 +184,22 @@ def topsis_first_fixed(dp2: np.ndarray, dm2: np.ndarray, w: np.ndarray
 
 
 # ------------------------------------------------------------------- additive utility model
+# The partial values are kept criteria-major, options × criteria × samples, and the kernels
+# work on blocks of BLOCK samples: the same additions per sample as einsum, but the samples
+# of a block side by side, so that the processor's vector units add several at once (each
+# sample's sum still goes through the same operations in the same order). 1024 samples: the
+# lanes of a block stay in the L2 cache, and few enough blocks that the per-block slicing is
+# negligible (measured at 10,000 samples x 26 options x 7 criteria: 256 → 1.9 ms, 1024 →
+# 1.05 ms per utility pass).
+BLOCK = 1024
+
+
 @njit(cache=True, nogil=True)
 def additive_part(x: np.ndarray, benefit: np.ndarray) -> np.ndarray:
-    """Linear partial values (samples × options × criteria): (x − minⱼ)/(maxⱼ − minⱼ) over
-    all samples and options, 1 − that for cost criteria, 0 for a constant criterion — the
-    arithmetic of the element-wise NumPy expression, in two passes without temporaries."""
+    """Linear partial values (options × criteria × samples, from values samples × options ×
+    criteria): (x − minⱼ)/(maxⱼ − minⱼ) over all samples and options, 1 − that for cost
+    criteria, 0 for a constant criterion — the arithmetic of the element-wise NumPy
+    expression, in two passes without temporaries."""
     k_n, a, m = x.shape
     lo = np.empty(m)
     hi = np.empty(m)
@@ -212,78 +224,159 @@ def additive_part(x: np.ndarray, benefit: np.ndarray) -> np.ndarray:
         span[j] = 1.0 if const else hi[j] - lo[j]
         c0[j] = 0.0 if const or benefit[j] else 1.0
         c1[j] = 0.0 if const else (1.0 if benefit[j] else -1.0)
-    part = np.empty((k_n, a, m))
+    part = np.empty((a, m, k_n))
     for k in range(k_n):
         for i in range(a):
             for j in range(m):
-                part[k, i, j] = c0[j] + c1[j] * ((x[k, i, j] - lo[j]) / span[j])
+                part[i, j, k] = c0[j] + c1[j] * ((x[k, i, j] - lo[j]) / span[j])
     return part
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _dot(p: np.ndarray, w: np.ndarray) -> float:
-    """Σⱼ pⱼ wⱼ in the order of NumPy's ``einsum('kij,kj->ki')`` inner loop on its baseline
-    x86-64 build (two SIMD lanes of float64, four steps unrolled, then the lanes added), so
-    that the utilities equal einsum's bit for bit (checked at first use:
-    :func:`.smaa.einsum_order_holds`)."""
+def _axpy(row: np.ndarray, wj: float, lane: np.ndarray) -> None:
+    for k in range(lane.shape[0]):
+        lane[k] = row[k] * wj + lane[k]
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _axpy_each(row: np.ndarray, wrow: np.ndarray, lane: np.ndarray) -> None:
+    for k in range(lane.shape[0]):
+        lane[k] = row[k] * wrow[k] + lane[k]
+
+
+@njit(cache=True, nogil=True)
+def constant_rows(part: np.ndarray) -> np.ndarray:
+    """const[i, j] = the value of option i's partial value on criterion j where it is the
+    same in every sample (a fixed criterion, an effect the option does not have), else NaN
+    (partial values are never NaN)."""
+    a, m, k_n = part.shape
+    const = np.full((a, m), np.nan)
+    for i in range(a):
+        for j in range(m):
+            v = part[i, j, 0]
+            same = True
+            for k in range(1, k_n):
+                if part[i, j, k] != v:
+                    same = False
+                    break
+            if same:
+                const[i, j] = v
+    return const
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _term(p: np.ndarray, c: np.ndarray, w: np.ndarray, j: int, k0: int, k1: int,
+          lane: np.ndarray) -> None:
+    """lane += p[j] · w[j] over the samples k0 ≤ k < k1; ``c``: :func:`constant_rows` of
+    the option; ``w``: criteria × 1 (one weight row for all samples) or criteria × samples.
+
+    A constant row adds its one product (the same number as each sample's); a row of zeros
+    adds nothing: its products are ±0, and a lane starts at +0 and a sum of finite numbers
+    is −0 only where both are −0, so a lane is never −0 and adding ±0 leaves it as it is."""
+    cj = c[j]
+    if cj == 0.0:
+        return
+    if w.shape[1] == 1:
+        if cj == cj:
+            prod = cj * w[j, 0]
+            for k in range(lane.shape[0]):
+                lane[k] = prod + lane[k]
+        else:
+            _axpy(p[j, k0:k1], w[j, 0], lane)
+    else:
+        _axpy_each(p[j, k0:k1], w[j, k0:k1], lane)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _block_dot(p: np.ndarray, c: np.ndarray, w: np.ndarray, k0: int, k1: int,
+               l0: np.ndarray, l1: np.ndarray) -> None:
+    """l0[k − k0] = Σⱼ p[j, k] wⱼ for the samples k0 ≤ k < k1 of one option (p: criteria ×
+    samples; c, w: as :func:`_term`), each sum in the order of NumPy's ``einsum('kij,kj->ki')``
+    inner loop on its baseline x86-64 build (two SIMD lanes of float64, four steps unrolled,
+    then the lanes added), so that the utilities equal einsum's bit for bit (checked at first
+    use: :func:`.smaa.einsum_order_holds`). l1: scratch of the same length."""
     m = p.shape[0]
-    l0 = 0.0
-    l1 = 0.0
+    l0[:] = 0.0
+    l1[:] = 0.0
     j = 0
     while m - j >= 8:
-        l0 = p[j + 6] * w[j + 6] + l0
-        l1 = p[j + 7] * w[j + 7] + l1
-        l0 = p[j + 4] * w[j + 4] + l0
-        l1 = p[j + 5] * w[j + 5] + l1
-        l0 = p[j + 2] * w[j + 2] + l0
-        l1 = p[j + 3] * w[j + 3] + l1
-        l0 = p[j] * w[j] + l0
-        l1 = p[j + 1] * w[j + 1] + l1
+        _term(p, c, w, j + 6, k0, k1, l0)
+        _term(p, c, w, j + 7, k0, k1, l1)
+        _term(p, c, w, j + 4, k0, k1, l0)
+        _term(p, c, w, j + 5, k0, k1, l1)
+        _term(p, c, w, j + 2, k0, k1, l0)
+        _term(p, c, w, j + 3, k0, k1, l1)
+        _term(p, c, w, j, k0, k1, l0)
+        _term(p, c, w, j + 1, k0, k1, l1)
         j += 8
     while j < m:
-        l0 = p[j] * w[j] + l0
+        _term(p, c, w, j, k0, k1, l0)
         if j + 1 < m:
-            l1 = p[j + 1] * w[j + 1] + l1
+            _term(p, c, w, j + 1, k0, k1, l1)
         else:
-            l1 = 0.0 * 0.0 + l1
+            for k in range(l1.shape[0]):
+                l1[k] = 0.0 * 0.0 + l1[k]
         j += 2
-    return 0.0 + (l0 + l1)
+    for k in range(l0.shape[0]):
+        l0[k] = 0.0 + (l0[k] + l1[k])
 
 
 @njit(cache=True, nogil=True)
-def additive_utilities(part: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """Utilities (samples × options) Σⱼ partᵢⱼ wⱼ; ``w``: one row per sample, or one row
-    for all."""
-    k_n, a, m = part.shape
-    out = np.empty((k_n, a))
-    one_w = w.shape[0] == 1
-    for k in range(k_n):
-        wk = w[0] if one_w else w[k]
+def additive_utilities(part: np.ndarray, const: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Utilities (samples × options) Σⱼ partᵢⱼ wⱼ from :func:`additive_part` and its
+    :func:`constant_rows`; ``w``: one row per sample, or one row for all."""
+    a, m, k_n = part.shape
+    out = np.empty((a, k_n))
+    l1 = np.empty(BLOCK)
+    w_t = np.ascontiguousarray(w.T)    # criteria × samples (or × 1)
+    for k0 in range(0, k_n, BLOCK):
+        k1 = min(k0 + BLOCK, k_n)
+        b1 = l1[:k1 - k0]
         for i in range(a):
-            out[k, i] = _dot(part[k, i], wk)
-    return out
+            _block_dot(part[i], const[i], w_t, k0, k1, out[i, k0:k1], b1)
+    return np.ascontiguousarray(out.T)
 
 
 @njit(cache=True, nogil=True)
-def additive_first_fixed(part: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """As :func:`topsis_first_fixed` for the additive utilities of :func:`additive_utilities`."""
-    k_n, a, m = part.shape
+def additive_first_fixed(part: np.ndarray, const: np.ndarray, w: np.ndarray
+                         ) -> tuple[np.ndarray, np.ndarray]:
+    """As :func:`topsis_first_fixed` for the additive utilities of :func:`additive_utilities`:
+    for each weight row c, (first, tied) over the samples. Kept as floats inside a block
+    (option index, count of options equal to the best) so that the comparisons are vector
+    selects."""
+    a, m, k_n = part.shape
     n_c = w.shape[0]
-    first = np.empty((n_c, k_n), dtype=np.int64)
+    first = np.zeros((n_c, k_n), dtype=np.int64)
     tied = np.zeros((n_c, k_n), dtype=np.bool_)
-    for k in range(k_n):
+    l0 = np.empty(BLOCK)
+    l1 = np.empty(BLOCK)
+    top = np.empty(BLOCK)
+    best = np.empty(BLOCK)
+    ties = np.empty(BLOCK)
+    w_t = np.ascontiguousarray(w.T)    # criteria × rows
+    for k0 in range(0, k_n, BLOCK):
+        k1 = min(k0 + BLOCK, k_n)
+        n = k1 - k0
+        u = l0[:n]
+        s = l1[:n]
+        ub = top[:n]
+        fb = best[:n]
+        tb = ties[:n]
         for c in range(n_c):
-            b = 0
-            ub = 0.0
-            tie = False
-            for i in range(a):
-                u = _dot(part[k, i], w[c])
-                if i == 0 or u > ub:
-                    b = i
-                    ub = u
-                    tie = False
-                elif u == ub:
-                    tie = True
-            first[c, k] = b
-            tied[c, k] = tie
+            _block_dot(part[0], const[0], w_t[:, c:c + 1], k0, k1, ub, s)
+            fb[:] = 0.0
+            tb[:] = 0.0
+            for i in range(1, a):
+                _block_dot(part[i], const[i], w_t[:, c:c + 1], k0, k1, u, s)
+                fi = float(i)
+                for k in range(n):
+                    ui = u[k]
+                    b = ub[k]
+                    gt = ui > b
+                    fb[k] = fi if gt else fb[k]
+                    tb[k] = 0.0 if gt else tb[k] + (1.0 if ui == b else 0.0)
+                    ub[k] = ui if gt else b
+            for k in range(n):
+                first[c, k0 + k] = int(fb[k])
+                tied[c, k0 + k] = tb[k] != 0.0
     return first, tied

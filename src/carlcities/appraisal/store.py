@@ -106,6 +106,18 @@ def _cell(v: Any) -> Any:
     return v
 
 
+_PLAIN = frozenset({str, float, int, type(None)})
+
+
+def _column(rows: list[dict[str, Any]], col: str) -> list[Any]:
+    """The cells of column ``col``: :func:`_cell` of each value, skipped where every value is
+    already a plain str, float, int or None (which :func:`_cell` returns as it is)."""
+    cells = [r.get(col) for r in rows]
+    if _PLAIN.issuperset(map(type, cells)):
+        return cells
+    return [_cell(v) for v in cells]
+
+
 def _insert(con, table: str, cols: tuple[str, ...], run_id: str,
             rows: list[dict[str, Any]]) -> None:
     """Insert ``rows`` in one bulk statement through an Arrow table built column by column
@@ -115,8 +127,7 @@ def _insert(con, table: str, cols: tuple[str, ...], run_id: str,
     ``executemany``."""
     import pyarrow as pa
 
-    columns = {c: [run_id] * len(rows) if c == "run_id" else [_cell(r.get(c)) for r in rows]
-               for c in cols}
+    columns = {c: [run_id] * len(rows) if c == "run_id" else _column(rows, c) for c in cols}
     try:
         data = pa.table({c: pa.array(v) for c, v in columns.items()})
     except (pa.ArrowInvalid, pa.ArrowTypeError):

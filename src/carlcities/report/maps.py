@@ -120,49 +120,9 @@ class RasterSet:
         """
         if not self.atlas:
             return
-        # the window depends only on the Atlas rasters: computed once per process for the
-        # same files (the city's maps and its risk maps ask for it in the same figure worker)
-        key = (pad, *((p.name, st.st_size, st.st_mtime_ns)
-                      for p in self.atlas.values() for st in [p.stat()]))
-        memo = _URBAN_WINDOWS.setdefault(self.folder, {})
-        if key not in memo:
-            memo.clear()
-            memo[key] = self._urban_window(pad)
-        self.window = memo[key] or self.window
+        from .extent import urban_window
 
-    def _urban_window(self, pad: float) -> tuple[int, int, int, int, int, int] | None:
-        import rasterio
-
-        first = next(iter(self.atlas.values()))
-        with rasterio.open(first) as src:
-            full = (src.height, src.width)
-        mask = None
-        for p in self.atlas.values():
-            g = _read(p)
-            if g.full_shape != full:
-                return None
-            m = g.valid & (g.data >= 1) & (g.data <= 5)
-            mask = m if mask is None else (mask | m)
-        if mask is None or not mask.any():
-            return None
-        fy, fx = full[0] / mask.shape[0], full[1] / mask.shape[1]
-        rows, cols = np.where(mask.any(axis=1))[0], np.where(mask.any(axis=0))[0]
-        r0, r1 = rows[0] * fy, (rows[-1] + 1) * fy
-        c0, c1 = cols[0] * fx, (cols[-1] + 1) * fx
-        side = max(r1 - r0, c1 - c0) * (1 + 2 * pad)       # a square box, padded
-        cy, cx = (r0 + r1) / 2, (c0 + c1) / 2
-        side = min(side, max(full))
-        rr0 = int(max(0, min(cy - side / 2, full[0] - side)))
-        cc0 = int(max(0, min(cx - side / 2, full[1] - side)))
-        rr1 = int(min(full[0], rr0 + math.ceil(side)))
-        cc1 = int(min(full[1], cc0 + math.ceil(side)))
-        if (rr1 - rr0) * (cc1 - cc0) < 0.9 * full[0] * full[1]:
-            return (rr0, rr1, cc0, cc1, full[0], full[1])
-        return None
-
-
-#: :meth:`RasterSet.zoom_to_urban`'s windows, per raster folder (the last files seen)
-_URBAN_WINDOWS: dict[Path, dict[tuple[Any, ...], Any]] = {}
+        self.window = urban_window(self.folder, self.atlas, _read, pad) or self.window
 
 
 def find_rasters(folder: Path) -> RasterSet:

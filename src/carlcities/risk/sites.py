@@ -143,6 +143,9 @@ def city_exposure(city, grid, inputs: dict[str, str], pop: np.ndarray, bu: np.nd
     """The city's exposure (GEM CSV or built on the grid) with its classes recoded to the
     vulnerability functions, and the loss and fatality curve sets (packaged or the user's).
 
+    The exposure comes :meth:`~carlcities.risk.exposure.Exposure.without_positions` (x, y, lon,
+    lat NaN, storeys ``''``): its sites are grid cells.
+
     Returns ``(exposure, source, curves, fatality_curves)``; ``fatality_curves`` is None when
     the occupants model misses a class (then no fatalities are computed, and ``prov`` says so).
     With the packaged models the fatality curves are the calibrated casualty model in
@@ -172,12 +175,16 @@ def city_exposure(city, grid, inputs: dict[str, str], pop: np.ndarray, bu: np.nd
         # is built without its residential assets (Tashkent: 1.1 M assets, 0.16 GB less)
         em, em_src = _emca_residential(city, grid, pop, bu, mix_unit(city, city.country_iso3),
                                        params, prov)
+        em = em.without_positions() if em is not None else None
+    # the assets' positions are dropped as soon as they are made: the hazards place their
+    # sites on the grid (sites are cells) and they would be held through all of them
     if inputs.get("exposure"):
-        expo = read_gem_exposure_csv(inputs["exposure"], grid=grid)
+        expo = read_gem_exposure_csv(inputs["exposure"], grid=grid).without_positions()
         expo_src = f"GEM exposure CSV {Path(inputs['exposure']).name}"
     else:
         expo = build_exposure(city, grid, pop, bu, country_iso3=city.country_iso3,
-                              occupancies=OCCUPANCIES if em is None else ("Com", "Ind"))
+                              occupancies=OCCUPANCIES if em is None else ("Com", "Ind"),
+                              positions=False)
         expo_src = ("GEM global exposure model (Central Asia) mixes "
                     f"({expo.meta.get('mix_level', 'unit')} {expo.meta.get('unit', '')}) on "
                     "the grid's population and built-up surface")

@@ -146,11 +146,11 @@ class Exposure:
         conv = {"site": np.int64, "taxonomy": np.int64, "x": float, "y": float, "lon": float,
                 "lat": float, **{q: float for q in QUANTITIES}}
         for name, dt in conv.items():
-            object.__setattr__(self, name, np.asarray(getattr(self, name), dtype=dt).ravel())
+            object.__setattr__(self, name, _column(getattr(self, name), dt))
         object.__setattr__(self, "occupancy", np.asarray(self.occupancy, dtype="<U3").ravel())
         object.__setattr__(self, "taxonomies", tuple(str(t) for t in self.taxonomies))
         st = self.storeys if self.storeys is not None else np.full(n, "", dtype="<U6")
-        object.__setattr__(self, "storeys", np.asarray(st, dtype="<U6").ravel())
+        object.__setattr__(self, "storeys", _column(st, "<U6"))
         where = self.meta.get("source", "exposure")
         for name in (*conv, "occupancy", "storeys"):
             if getattr(self, name).size != n:
@@ -259,6 +259,20 @@ class Exposure:
         meta = dict(self.meta, scaled=True)
         return replace(self, **kw, meta=meta)
 
+    def without_positions(self) -> Exposure:
+        """The same assets without their positions and storeys classes: x, y, lon and lat
+        NaN and storeys ``''``, each one value seen by every asset, not a column.
+
+        What the hazards on the city grid need (an asset's site is its grid cell; the
+        earthquake places its blocks itself, :func:`carlcities.risk.sites.coarsen_sites`):
+        56 bytes an asset less, 0.16 GB of Tashkent's 2.8 M assets held through the hazards.
+        """
+        n = len(self)
+        nan = np.broadcast_to(np.float64(np.nan), (n,))
+        return replace(self, x=nan, y=nan, lon=nan, lat=nan,
+                       storeys=np.broadcast_to(np.array("", dtype="<U6"), (n,)),
+                       meta=dict(self.meta))
+
     def sorted_by_site(self) -> Exposure:
         """The same assets ordered by site (stable)."""
         return self.subset(np.argsort(self.site, kind="stable"))
@@ -297,5 +311,29 @@ def join_exposures(parts: list[Exposure], meta: dict[str, Any] | None = None) ->
                                                                  "taxonomy")]
     held = [{c: getattr(e, c) for c in cols} for e in parts]
     parts.clear()
-    kw = {c: np.concatenate([h.pop(c) for h in held]) for c in cols}
+    kw = {c: _joined([h.pop(c) for h in held]) for c in cols}
     return Exposure(**kw, taxonomy=tax, taxonomies=tuple(names), meta=meta)
+
+
+def _column(a: Any, dtype: Any) -> np.ndarray:
+    """An asset column as a flat array of ``dtype``; one value seen by every asset (a
+    broadcast, :meth:`Exposure.without_positions`) stays one value."""
+    a = np.asarray(a, dtype=dtype)
+    return a if _constant(a) else a.ravel()
+
+
+def _constant(a: np.ndarray) -> bool:
+    """Whether ``a`` is one value seen by all its elements (a 1-D broadcast)."""
+    return a.ndim == 1 and a.size > 1 and a.strides == (0,)
+
+
+def _joined(columns: list[np.ndarray]) -> np.ndarray:
+    """The parts' column joined: one value again where every part holds the same one value
+    (the positions of exposures :meth:`~Exposure.without_positions`), else concatenated."""
+    n = sum(c.size for c in columns)
+    filled = [c for c in columns if c.size]
+    if any(_constant(c) for c in filled) and all(_constant(c) or c.size == 1 for c in filled):
+        v = filled[0][:1]
+        if all(np.array_equal(c[:1], v, equal_nan=v.dtype.kind == "f") for c in filled):
+            return np.broadcast_to(v, (n,)) if n > 1 else v.copy()
+    return np.concatenate(columns)
