@@ -27,6 +27,7 @@ import math
 import os
 from typing import Any
 
+import matplotlib
 import numpy as np
 from matplotlib import rcParams
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
@@ -36,8 +37,11 @@ __all__ = ["Canvas", "Renderer", "clear"]
 _METRICS: dict[Any, tuple[float, float, float]] = {}
 _LAYOUTS: dict[Any, tuple[tuple[Any, ...], ...]] = {}
 _GLYPHS: dict[Any, tuple[np.ndarray, int, int]] = {}
-#: glyph rendering as this module does it needs matplotlib's per-glyph text path (3.11+)
-_PER_GLYPH = hasattr(RendererAgg, "_draw_text_glyphs_and_boxes")
+#: glyph rendering as this module does it uses matplotlib's private per-glyph text path, as
+#: it is in 3.11 (checked against the plain renderer's pixels by tests/test_report_canvas.py);
+#: other versions draw text as matplotlib does, only the metrics cached
+_PER_GLYPH = (hasattr(RendererAgg, "_draw_text_glyphs_and_boxes")
+              and matplotlib.__version__.startswith("3.11."))
 
 
 _MAX_GLYPHS = 50_000  # bitmaps kept; a worker of the 48-city report needs ~10 000 (0.3 MB)
