@@ -94,3 +94,22 @@ def test_a_panel_title_is_placed_by_hand_only_where_matplotlib_would_not_move_it
     got, image = draw("auto")
     assert got == y
     assert np.array_equal(image, draw(None)[1])
+
+
+def test_mathtext_follows_the_mathtext_settings_of_rcparams():
+    """One parser per process would reuse a parse made under other mathtext settings: the
+    parsers are kept per setting (review of issue 21)."""
+    import matplotlib
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    def draw(make, rc):
+        with matplotlib.rc_context(rc):
+            fig = Figure(figsize=(2, 1), dpi=100)
+            make(fig)
+            fig.text(0.1, 0.3, "$x10^{2}$", fontsize=20)
+            fig.canvas.draw()
+            return np.asarray(fig.canvas.buffer_rgba()).copy()
+
+    for rc in ({}, {"mathtext.default": "regular"}, {}):
+        assert np.array_equal(draw(canvas.Canvas, rc), draw(FigureCanvasAgg, rc))

@@ -41,6 +41,7 @@ import numpy as np
 from carlcities.errors import AppraisalError
 
 from .smaa_kernels import (
+    BLOCK,
     additive_first_fixed,
     additive_part,
     additive_utilities,
@@ -255,7 +256,7 @@ def einsum_order_holds() -> bool:
     hold (another NumPy build or processor), SMAA-2 keeps einsum for the additive model."""
     g = np.random.default_rng(20261207)
     for m in range(1, 21):
-        k = 300
+        k = BLOCK + 300                          # two blocks, the second partial
         part = g.random((k, 5, m))
         part[part < 0.2] = 0.0
         part[:, 0] = part[:, 1]

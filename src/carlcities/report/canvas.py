@@ -9,7 +9,8 @@ same option names, tick labels and axis labels. :class:`Renderer` keeps, per pro
 
 * the width, height and descent of each string (:meth:`Renderer.get_text_width_height_descent`),
 * the glyphs and their offsets of each string (:meth:`Renderer.draw_text`),
-* the parsed mathematical text (one parser, whose cache is matplotlib's), and
+* the parsed mathematical text (one parser per mathtext setting of ``rcParams``, whose
+  cache is matplotlib's), and
 * the coverage bitmap of each glyph at each of the 64 × 64 sub-pixel offsets FreeType
   distinguishes (26.6 fixed point): a glyph rendered at offset ``p`` is the one rendered at
   ``p mod 1 px`` moved by whole pixels, which FreeType does exactly,
@@ -17,7 +18,11 @@ same option names, tick labels and axis labels. :class:`Renderer` keeps, per pro
 so the pixels are those matplotlib draws (a test compares them with the plain Agg renderer).
 The keys hold everything the result depends on: the string, the font properties (as matplotlib's
 own metrics cache keys them), the font settings of ``rcParams``, the resolution and the hinting.
-TeX goes to matplotlib's own code. The caches are emptied in a forked child (the parent's
+Strings with mathematical text are measured by matplotlib; their glyphs, and those of TeX, go
+through the same glyph cache (matplotlib draws them with the per-glyph loop this renderer
+replaces). The glyph path is matplotlib 3.11's (private); on other versions the text is drawn
+by matplotlib's own code and only the metrics are cached. The caches are emptied in a forked
+child (the parent's
 FreeType fonts are not to be used there, as matplotlib's ``get_font`` does).
 """
 
@@ -45,7 +50,9 @@ _PER_GLYPH = (hasattr(RendererAgg, "_draw_text_glyphs_and_boxes")
 
 
 _MAX_GLYPHS = 50_000  # bitmaps kept; a worker of the 48-city report needs ~10 000 (0.3 MB)
-_MATH: list[Any] = []     # the process's mathtext parser (its parse cache is per parser)
+#: the process's mathtext parsers, one per mathtext setting of rcParams (a parser caches its
+#: parses by string and font properties, not by those settings)
+_MATH: dict[tuple[Any, ...], Any] = {}
 
 
 def clear() -> None:
@@ -65,7 +72,8 @@ def _rc() -> tuple[Any, ...]:
     rc = rcParams
     return (get_hinting_flag(), rc["text.kerning_factor"], str(rc["font.family"]),
             str(rc["font.sans-serif"]), str(rc["font.serif"]), str(rc["font.monospace"]),
-            str(rc["font.cursive"]), str(rc["font.fantasy"]))
+            str(rc["font.cursive"]), str(rc["font.fantasy"]),
+            rc.get("font.enable_last_resort"))
 
 
 class Renderer(RendererAgg):
@@ -75,9 +83,9 @@ class Renderer(RendererAgg):
         super().__init__(width, height, dpi)
         # one parser for every figure: matplotlib caches the parsed mathtext (the log axes'
         # '10^2' tick labels) per parser, and each renderer would make its own
-        if not _MATH:
-            _MATH.append(self.mathtext_parser)
-        self.mathtext_parser = _MATH[0]
+        key = (_rc(), *sorted((k, str(v)) for k, v in rcParams.items()
+                               if k.startswith("mathtext.")))
+        self.mathtext_parser = _MATH.setdefault(key, self.mathtext_parser)
 
     def get_text_width_height_descent(self, s: str, prop: Any, ismath: Any
                                       ) -> tuple[float, float, float]:
@@ -111,7 +119,11 @@ class Renderer(RendererAgg):
     def _draw_text_glyphs_and_boxes(self, gc: Any, x: float, y: float, angle: float,
                                     glyphs: Any, boxes: Any) -> None:
         # matplotlib's own loop (backend_agg.py), with each glyph's bitmap rendered once at
-        # its sub-pixel offset and placed by whole pixels
+        # its sub-pixel offset and placed by whole pixels; matplotlib's mathtext and TeX call
+        # this too, so it is left to matplotlib where the private path is not the known one
+        if not _PER_GLYPH:
+            super()._draw_text_glyphs_and_boxes(gc, x, y, angle, glyphs, boxes)
+            return
         from matplotlib.ft2font import RenderMode
 
         cos = math.cos(math.radians(angle))

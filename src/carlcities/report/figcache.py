@@ -226,7 +226,9 @@ def _record(ident: str, entry: dict[str, Any], ctx: _Build) -> None:
 
 def cached(fn: F) -> F:
     """Wrap a figure function (one that writes under the report's ``img/`` and returns a
-    :class:`~.maps.FigureInfo` or None) so that an unchanged call is not drawn again."""
+    :class:`~.maps.FigureInfo` or None) so that an unchanged call is not drawn again. A
+    ``run_id`` in its arguments (a data row's, or a keyword) is not part of the key: the
+    function must not draw it."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kw: Any) -> Any:
