@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import partial
+from itertools import accumulate
 from pathlib import Path
 
 import numpy as np
@@ -432,7 +433,7 @@ def ghg_macc(actions: list[dict], out_file: Path, *, city_en: str, city_ru: str,
     ax = fig.add_axes((0.11, 0.13, 0.86, 0.78))
     w = [a["abatement_2030_t"] / 1e3 for a in acts]
     c = [a["cost_usd_per_t"] for a in acts]
-    x = [sum(w[:i]) for i in range(len(w))]
+    x = list(accumulate(w[:-1], initial=0.0))      # each bar's left edge
     # one call for every bar (a call per bar cost a third of the chart)
     ax.bar(x, c, width=w, align="edge", color=["#2ca02c" if v < 0 else "#1f77b4" for v in c],
            edgecolor="white", linewidth=0.6)

@@ -40,19 +40,16 @@ def urban_window(folder: Path, atlas: dict[int, Path], read: Callable[[Path], An
 
 
 def _compute(atlas: dict[int, Path], read: Callable[[Path], Any], pad: float) -> Window | None:
-    import rasterio
-
-    first = next(iter(atlas.values()))
-    with rasterio.open(first) as src:
-        full = (src.height, src.width)
+    full = None                 # the first epoch's grid; every epoch must be on it
     mask = None
     for p in atlas.values():
         g = read(p)
+        full = full or g.full_shape
         if g.full_shape != full:
             return None
         m = g.valid & (g.data >= 1) & (g.data <= 5)
         mask = m if mask is None else (mask | m)
-    if mask is None or not mask.any():
+    if mask is None or full is None or not mask.any():
         return None
     fy, fx = full[0] / mask.shape[0], full[1] / mask.shape[1]
     rows, cols = np.where(mask.any(axis=1))[0], np.where(mask.any(axis=0))[0]

@@ -18,6 +18,7 @@ from carlcities.risk.exposure.model import (
     OCCUPANCIES,
     QUANTITIES,
     Exposure,
+    unplaced,
 )
 
 __all__ = ["build_exposure", "mix_unit", "to_lonlat"]
@@ -178,9 +179,7 @@ def build_exposure(city: Any, grid: Any, population: np.ndarray, builtup_share: 
         where: dict[str, np.ndarray] = dict(x=xs[at], y=ys[at], lon=lon[at], lat=lat[at],
                                             storeys=cat.pop("st")[order])
     else:
-        nan = np.broadcast_to(np.float64(np.nan), at.shape)
-        where = dict(x=nan, y=nan, lon=nan, lat=nan,
-                     storeys=np.broadcast_to(np.array("", dtype="<U6"), at.shape))
+        where = unplaced(at.size)
     return Exposure(site=at, **where, taxonomy=cat.pop("tax").astype(np.int64)[order],
                     taxonomies=taxonomies, occupancy=cat.pop("occ")[order],
                     **{q: cat.pop(q)[order] for q in QUANTITIES}, meta=meta)
